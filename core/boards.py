@@ -1,0 +1,212 @@
+"""Boards as data: pin names, enabled modules, default buses and on-board parts.
+
+A board comes from a TOML file shipped by a port (``ports/<port>/boards/*.toml``) or from the
+``circuitpython-stubs`` package, which describes ~640 real CircuitPython boards; either way it
+becomes a :class:`BoardDef`. Nothing here knows about a particular port.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+
+class BoardError(ValueError):
+    """A board file is malformed or a board id is unknown (the message says which and why)."""
+
+
+@dataclass(frozen=True)
+class BusPins:
+    """The pins of a board's default bus, by board pin name (``{"scl": "SCL", "sda": "SDA"}``)."""
+
+    pins: Mapping[str, str | None]
+
+
+@dataclass(frozen=True)
+class BoardDef:
+    board_id: str
+    name: str
+    mcu: str
+    #: port pin id -> board names, in the order the board lists them (first is the main name).
+    pins: Mapping[str, tuple[str, ...]]
+    #: CircuitPython modules this board enables.
+    modules: frozenset[str]
+    #: ``i2c``/``spi``/``uart`` -> default bus pins; extra singletons such as ``STEMMA_I2C``.
+    buses: Mapping[str, BusPins] = field(default_factory=dict)
+    #: pin capabilities by port pin id: ``analog_in``, ``analog_out``, ``pwm``, ``touch``.
+    capabilities: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: on-board parts as plain data for the port to build (type, name, pin(s), options).
+    parts: tuple[Mapping[str, Any], ...] = ()
+    nvm_size: int = 4096
+    source: str = ""
+
+    @property
+    def board_names(self) -> dict[str, str]:
+        """Board pin name -> port pin id."""
+        return {name: pin for pin, names in self.pins.items() for name in names}
+
+    def has(self, capability: str, pin: str) -> bool:
+        return pin in self.capabilities.get(capability, frozenset())
+
+
+def _require(data: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
+    if key not in data:
+        raise BoardError(f"{where}: missing required key '{key}'")
+    value = data[key]
+    if not isinstance(value, kind):
+        raise BoardError(f"{where}: '{key}' must be a {kind.__name__}, not {type(value).__name__}")
+    return value
+
+
+def parse_board(data: Mapping[str, Any], where: str) -> BoardDef:
+    """Build a :class:`BoardDef` from a board file's parsed TOML, checking every reference."""
+    board_id = _require(data, "board_id", str, where)
+    pins_table = _require(data, "pins", dict, where)
+    pins: dict[str, tuple[str, ...]] = {}
+    seen: dict[str, str] = {}
+    for pin_id, names in pins_table.items():
+        names = (names,) if isinstance(names, str) else tuple(names)
+        for name in names:
+            if name in seen:
+                raise BoardError(f"{where}: board name '{name}' is given to {seen[name]} and {pin_id}")
+            seen[name] = pin_id
+        pins[pin_id] = names
+    buses = {}
+    for bus, table in data.get("buses", {}).items():
+        for role, name in table.items():
+            if name is not None and name not in seen:
+                raise BoardError(f"{where}: bus '{bus}' uses unknown pin '{name}' for {role}")
+        buses[bus] = BusPins(dict(table))
+    capabilities = {}
+    for capability, names in data.get("capabilities", {}).items():
+        ids = set()
+        for name in names:
+            if name in pins:
+                ids.add(name)
+            elif name in seen:
+                ids.add(seen[name])
+            else:
+                raise BoardError(f"{where}: capability '{capability}' names unknown pin '{name}'")
+        capabilities[capability] = frozenset(ids)
+    return BoardDef(
+        board_id=board_id,
+        name=data.get("name", board_id),
+        mcu=data.get("mcu", "unknown"),
+        pins=pins,
+        modules=frozenset(_require(data, "modules", list, where)),
+        buses=buses,
+        capabilities=capabilities,
+        parts=tuple(data.get("parts", ())),
+        nvm_size=int(data.get("nvm_size", 4096)),
+        source=where,
+    )
+
+
+def load_board_file(path: Path | Any) -> BoardDef:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise BoardError(f"{path}: not valid TOML: {exc}") from None
+    return parse_board(data, str(path))
+
+
+def boards_in(package: str) -> dict[str, BoardDef]:
+    """Every ``*.toml`` board in ``package``'s ``boards/`` folder, by board id."""
+    folder = resources.files(package) / "boards"
+    found = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            board = load_board_file(entry)
+            found[board.board_id] = board
+    return found
+
+
+# --- real boards from circuitpython-stubs ---------------------------------------------------------
+
+_PIN_LINE = re.compile(r"^(\w+): microcontroller\.Pin\s*#\s*(\S+)", re.M)
+_FUNC_LINE = re.compile(r"^def (\w+)\(\) -> busio\.(I2C|SPI|UART):", re.M)
+_DOC_FIELD = re.compile(r"^ - ([\w ]+): (.*)$", re.M)
+_TITLE = re.compile(r"Board stub for (.+)")
+
+
+def _stub_root() -> Path | None:
+    try:
+        spec = resources.files("board_definitions")
+    except ModuleNotFoundError:
+        return None
+    return Path(str(spec))
+
+
+@cache
+def stub_board_ids() -> tuple[str, ...]:
+    root = _stub_root()
+    if root is None:
+        return ()
+    return tuple(sorted(p.name for p in root.iterdir() if (p / "__init__.pyi").is_file()))
+
+
+def _default_bus(kind: str, names: set[str], function: str) -> BusPins | None:
+    suffix = function[len(kind) :]  # STEMMA_I2C -> "", I2C1 -> "1"
+    prefix = function[: -len(kind)] if function.endswith(kind) else ""
+    candidates: dict[str, tuple[str, ...]] = {
+        "I2C": ("SCL", "SDA"),
+        "SPI": ("SCK", "MOSI", "MISO"),
+        "UART": ("TX", "RX"),
+    }
+    roles = {"I2C": ("scl", "sda"), "SPI": ("clock", "MOSI", "MISO"), "UART": ("tx", "rx")}[kind]
+    chosen: dict[str, str | None] = {}
+    for role, base in zip(roles, candidates[kind], strict=True):
+        options = [f"{prefix}{base}{suffix}", f"{base}{suffix}", base]
+        if prefix == "STEMMA_":
+            options.insert(0, f"STEMMA_{base}")
+        chosen[role] = next((o for o in options if o in names), None)
+    required = {"I2C": ("scl", "sda"), "SPI": ("clock",), "UART": ()}[kind]
+    if any(chosen[r] is None for r in required) or all(v is None for v in chosen.values()):
+        return None
+    return BusPins(chosen)
+
+
+# Modules every CPython-hosted board can offer whatever the real board compiles in.
+ALWAYS_AVAILABLE = frozenset({"board", "microcontroller", "micropython"})
+
+
+@cache
+def stub_board(board_id: str) -> BoardDef:
+    """A real board's pinout and module list, read from ``circuitpython-stubs``."""
+    root = _stub_root()
+    if root is None:
+        raise BoardError("the circuitpython-stubs package is not installed; run: pip install circuitpython-stubs")
+    path = root / board_id / "__init__.pyi"
+    if not path.is_file():
+        raise BoardError(f"unknown board id '{board_id}'")
+    text = path.read_text(encoding="utf-8")
+    fields = dict(_DOC_FIELD.findall(text))
+    title = _TITLE.search(text)
+    pins: dict[str, list[str]] = {}
+    for name, pin_id in _PIN_LINE.findall(text):
+        pins.setdefault(pin_id, []).append(name)
+    names = {n for group in pins.values() for n in group}
+    modules = {m.strip() for m in fields.get("Included modules", "").split(",") if m.strip()}
+    buses = {}
+    for function, kind in _FUNC_LINE.findall(text):
+        bus = _default_bus(kind, names, function)
+        if bus is not None:
+            buses[function.lower()] = bus
+    analog = {pin for pin, group in pins.items() if any(re.fullmatch(r"A\d+", n) for n in group)}
+    return BoardDef(
+        board_id=board_id,
+        name=title.group(1).strip() if title else board_id,
+        mcu=fields.get("port", "unknown"),
+        pins={pin: tuple(group) for pin, group in pins.items()},
+        modules=frozenset(modules | ALWAYS_AVAILABLE),
+        buses=buses,
+        capabilities={"analog_in": frozenset(analog), "pwm": frozenset(pins)},
+        nvm_size=int(fields.get("NVM size", "0") or 0),
+        source=str(path),
+    )

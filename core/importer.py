@@ -1,0 +1,84 @@
+"""The built-in module table made importable: ``import digitalio`` gets Protoboard's binding.
+
+A finder at the front of ``sys.meta_path`` serves the active board's enabled modules ahead of
+anything on ``sys.path``, so an installed Blinka (which every Adafruit driver wheel pulls in) never
+shadows them, and a module the board does not enable fails to import as on the real board.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+from types import ModuleType
+
+from protoboard import machine
+from protoboard.modules import MODULES
+
+
+class BuiltinModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Serves ``digitalio`` as ``protoboard.bindings.digitalio`` (the same module object)."""
+
+    def find_spec(
+        self, fullname: str, path: object = None, target: object = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        top, _, rest = fullname.partition(".")
+        module = MODULES.get(top)
+        if module is None:
+            return None
+        if top not in machine.current().modules:
+            raise ModuleNotFoundError(f"No module named '{fullname}'", name=fullname)
+        target_name = module.binding + ("." + rest if rest else "")
+        binding = importlib.import_module(target_name)
+        spec = importlib.machinery.ModuleSpec(
+            fullname, self, is_package=hasattr(binding, "__path__")
+        )
+        spec.loader_state = (binding, binding.__spec__)
+        return spec
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
+        return spec.loader_state[0]
+
+    def exec_module(self, module: ModuleType) -> None:
+        # The import system stamped the alias spec on the shared module object; give the module
+        # back its own so that importlib.reload and inspect keep working on the binding.
+        original = module.__spec__.loader_state[1]
+        module.__spec__ = original
+        module.__loader__ = original.loader
+
+
+_FINDER = BuiltinModuleFinder()
+
+
+def served_names() -> list[str]:
+    return [name for name in sys.modules if name.partition(".")[0] in MODULES]
+
+
+def forget_served() -> None:
+    """Drop built-in module names from ``sys.modules`` (e.g. Blinka's, or another board's)."""
+    for name in served_names():
+        del sys.modules[name]
+
+
+def install() -> None:
+    """Put the finder first on ``sys.meta_path`` (idempotent) and evict shadowing modules."""
+    if _FINDER in sys.meta_path:
+        sys.meta_path.remove(_FINDER)
+    sys.meta_path.insert(0, _FINDER)
+    for name in served_names():
+        if getattr(sys.modules[name], "__spec__", None) is None or not sys.modules[
+            name
+        ].__name__.startswith("protoboard."):
+            del sys.modules[name]
+
+
+def uninstall() -> None:
+    if _FINDER in sys.meta_path:
+        sys.meta_path.remove(_FINDER)
+    forget_served()
+
+
+def installed() -> bool:
+    return _FINDER in sys.meta_path

@@ -1,0 +1,181 @@
+"""Argument validation for every binding: the one place each CircuitPython error text lives.
+
+Texts follow CircuitPython 10.x (``py/argcheck.c``, ``shared-bindings/util.c`` and the module
+bindings), so a program that prints or matches an error sees what it would see on a real board.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sys
+from collections.abc import Iterable
+from typing import Any, NoReturn, TypeVar
+
+T = TypeVar("T")
+
+DEINITIALIZED = "Object has been deinitialized and can no longer be used. Create a new object."
+REQUIRES_LOCK = "Function requires lock"
+NO_DEFAULT_BUS = "No default {bus} bus"
+
+
+def raise_deinited() -> NoReturn:
+    raise ValueError(DEINITIALIZED)
+
+
+def raise_requires_lock() -> NoReturn:
+    raise RuntimeError(REQUIRES_LOCK)
+
+
+def type_name(value: object) -> str:
+    return type(value).__name__
+
+
+def of_type(value: T, cls: type, name: str) -> T:
+    """``name must be of type Cls, not other`` (TypeError) unless ``value`` is a ``cls``."""
+    if not isinstance(value, cls):
+        raise TypeError(f"{name} must be of type {cls.__name__}, not {type_name(value)}")
+    return value
+
+
+def of_type_or_none(value: T, cls: type, name: str) -> T:
+    if value is not None and not isinstance(value, cls):
+        raise TypeError(f"{name} must be of type {cls.__name__} or None, not {type_name(value)}")
+    return value
+
+
+def to_int(value: Any, name: str) -> int:
+    """CircuitPython's ``mp_obj_get_int``: ints and bools pass, floats and others do not."""
+    if isinstance(value, int):
+        return int(value)
+    raise TypeError(f"can't convert {type_name(value)} to int")
+
+
+def to_float(value: Any, name: str) -> float:
+    if isinstance(value, int | float):
+        return float(value)
+    raise TypeError(f"can't convert {type_name(value)} to float")
+
+
+def int_range(value: Any, low: int, high: int, name: str) -> int:
+    number = to_int(value, name)
+    if not low <= number <= high:
+        raise ValueError(f"{name} must be {low}-{high}")
+    return number
+
+
+def int_at_least(value: Any, low: int, name: str) -> int:
+    number = to_int(value, name)
+    if number < low:
+        raise ValueError(f"{name} must be >= {low}")
+    return number
+
+
+def int_at_most(value: Any, high: int, name: str) -> int:
+    number = to_int(value, name)
+    if number > high:
+        raise ValueError(f"{name} must be <= {high}")
+    return number
+
+
+def float_range(value: Any, low: float, high: float, name: str) -> float:
+    number = to_float(value, name)
+    if not low <= number <= high:
+        raise ValueError(f"{name} must be {low:g}-{high:g}")
+    return number
+
+
+def invalid(name: str) -> ValueError:
+    """``Invalid <name>``, e.g. ``Invalid pin``, ``Invalid frequency``."""
+    return ValueError(f"Invalid {name}")
+
+
+def pin(value: Any, name: str = "pin") -> Any:
+    from protoboard.bindings.microcontroller import Pin
+
+    return of_type(value, Pin, name)
+
+
+def optional_pin(value: Any, name: str) -> Any:
+    from protoboard.bindings.microcontroller import Pin
+
+    return of_type_or_none(value, Pin, name)
+
+
+def pin_in_use(pin_name: str) -> ValueError:
+    return ValueError(f"{pin_name} in use")
+
+
+def unique_pins(pins: Iterable[Any], name: str) -> None:
+    seen = set()
+    for item in pins:
+        if item in seen:
+            raise TypeError(f"{name} contains duplicate pins")
+        seen.add(item)
+
+
+def pin_sequence(values: Any, name: str) -> tuple[Any, ...]:
+    """A non-empty sequence of distinct pins (keypad and friends)."""
+    try:
+        items = tuple(values)
+    except TypeError:
+        raise TypeError(f"{name} must be of type tuple, not {type_name(values)}") from None
+    if not items:
+        raise ValueError(f"{name} length must be >= 1")
+    for item in items:
+        pin(item, name)
+    unique_pins(items, name)
+    return items
+
+
+# --- buffers -------------------------------------------------------------------------------------
+
+
+def _as_memoryview(buffer: Any, name: str, writable: bool) -> memoryview:
+    try:
+        view = memoryview(buffer)
+    except TypeError:
+        raise TypeError(f"object with buffer protocol required, not {type_name(buffer)}") from None
+    if writable and view.readonly:
+        raise TypeError(f"{name} must be a writable buffer (bytearray, array, memoryview)")
+    return view
+
+
+def buffer_slice(
+    buffer: Any, start: Any, end: Any, name: str = "buffer", *, writable: bool = False
+) -> memoryview:
+    """The ``[start:end]`` part of a buffer as bytes, counting ``start``/``end`` in elements.
+
+    As ``shared/runtime/buffer_helper.c``: negative indices wrap, ``end`` is clamped to the
+    length, and ``end < start`` gives an empty slice.
+    """
+    view = _as_memoryview(buffer, name, writable)
+    length = len(view)
+    first = to_int(start, "start")
+    last = to_int(end, "end")
+    if first < 0:
+        first = max(first + length, 0)
+    if last < 0:
+        last = max(last + length, 0)
+    first = min(first, length)
+    last = min(last, length)
+    if last < first:
+        last = first
+    part = view[first:last]
+    if part.ndim != 1 or part.format not in ("B", "b", "c"):
+        part = part.cast("B")
+    elif part.format != "B":
+        part = part.cast("B")
+    return part
+
+
+MAXSIZE = sys.maxsize
+
+
+def bus_error(code: int) -> OSError:
+    """An ``OSError`` with the errno a bus failure maps to (ENODEV for a missing I2C device)."""
+    return OSError(code, os.strerror(code))
+
+
+ENODEV = errno.ENODEV
+EROFS = errno.EROFS

@@ -1,0 +1,43 @@
+"""The bus lock shared by I2C and SPI: non-blocking, not owned, checked by every transfer."""
+
+from __future__ import annotations
+
+import threading
+
+from protoboard.bindings import _peripheral, _validate
+
+
+class LockableBus(_peripheral.Peripheral):
+    __slots__ = ("_bus_lock",)
+
+    def _init_lock(self) -> None:
+        self._bus_lock = threading.Lock()
+
+    def try_lock(self) -> bool:
+        """Attempts to grab the bus lock. Returns True on success.
+
+        :return: True when lock has been grabbed
+        :rtype: bool"""
+        self._checked()
+        return self._bus_lock.acquire(False)
+
+    def unlock(self) -> None:
+        """Releases the bus lock so others may use it."""
+        self._checked()
+        if self._bus_lock.locked():
+            self._bus_lock.release()
+
+    def _locked_impl(self) -> object:
+        """The implementation, after the deinit and lock checks every transfer makes."""
+        impl = self._impl
+        if impl is None:
+            _validate.raise_deinited()
+        if not self._bus_lock.locked():
+            _validate.raise_requires_lock()
+        return impl
+
+    def deinit(self) -> None:
+        super().deinit()
+        lock = getattr(self, "_bus_lock", None)
+        if lock is not None and lock.locked():
+            lock.release()
