@@ -136,11 +136,13 @@ _TITLE = re.compile(r"Board stub for (.+)")
 
 
 def _stub_root() -> Path | None:
-    try:
-        spec = resources.files("board_definitions")
-    except ModuleNotFoundError:
+    import importlib.util
+
+    # board_definitions is a namespace package (no __init__.py): take its folder from the spec.
+    spec = importlib.util.find_spec("board_definitions")
+    if spec is None or not spec.submodule_search_locations:
         return None
-    return Path(str(spec))
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 @cache
