@@ -38,10 +38,10 @@ class Port:
     description: str
     #: higher wins when several ports detect their hardware
     priority: int
-    #: contract key ("digitalio.DigitalInOut") -> "module:Class"
-    implementations: Mapping[str, str]
+    #: contract key ("digitalio.DigitalInOut") -> "module:Class" (a class also works, for tests)
+    implementations: Mapping[str, str | type]
     #: "module:function" called with a BoardDef, returning the per-board backend state
-    backend: str
+    backend: str | Callable[[BoardDef], Any]
     #: package whose ``boards/`` folder holds this port's board files
     boards_package: str
     default_board: str
@@ -78,7 +78,9 @@ class Port:
         return _implementation(self.name, key, self.implementations.get(key))
 
     def open_backend(self, board: BoardDef) -> Any:
-        factory: Callable[[BoardDef], Any] = load_ref(self.backend)
+        factory: Callable[[BoardDef], Any] = (
+            load_ref(self.backend) if isinstance(self.backend, str) else self.backend
+        )
         return factory(board)
 
 
@@ -88,10 +90,10 @@ def _boards(package: str) -> dict[str, BoardDef]:
 
 
 @cache
-def _implementation(port: str, key: str, ref: str | None) -> type:
+def _implementation(port: str, key: str, ref: str | type | None) -> type:
     if ref is None:
         raise NotImplementedError(f"the '{port}' port has no implementation of {key}")
-    return load_ref(ref)
+    return load_ref(ref) if isinstance(ref, str) else ref
 
 
 @cache

@@ -49,13 +49,27 @@ class RunTimeout(BaseException):
     in user code does not swallow it)."""
 
 
+def _internal_roots() -> tuple[str, ...]:
+    """Source folders of Protoboard itself, whose frames a user's traceback leaves out (as a
+    board's traceback never shows its C core)."""
+    import protoboard.bindings
+    import protoboard.ports
+
+    return tuple(
+        str(Path(package.__file__).resolve().parent)
+        for package in (sys.modules["protoboard"], protoboard.bindings, protoboard.ports)
+    )
+
+
+_INTERNAL = _internal_roots()
+
+
 def format_traceback(exc: BaseException, roots: Sequence[Path]) -> str:
     """A traceback as CircuitPython prints it: user frames only, paths relative to the drive."""
     lines = ["Traceback (most recent call last):"]
-    internal = str(Path(__file__).resolve().parent)
     for frame in traceback.extract_tb(exc.__traceback__):
         filename = frame.filename
-        if filename.startswith(internal) or "importlib" in filename or filename.startswith("<frozen"):
+        if filename.startswith(_INTERNAL) or filename.startswith("<frozen"):
             continue
         for root in roots:
             with contextlib.suppress(ValueError):

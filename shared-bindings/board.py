@@ -24,16 +24,19 @@ def _machine() -> Any:
 
 
 def _bus_singleton(function: str) -> Any:
-    """The object for ``board.<function>()``: a singleton, rebuilt only after it was deinited."""
+    """The object for ``board.<function>()``: a singleton, rebuilt only after it was deinited.
+
+    Functions naming the same pins (``I2C`` and ``STEMMA_I2C`` on many boards) share one object,
+    as CircuitPython's board tables do."""
     machine = _machine()
-    key = f"board.{function}"
-    existing = machine.singletons.get(key)
-    if existing is not None and existing._impl is not None:
-        return existing
     kind = function.lower().rsplit("_", 1)[-1].rstrip("0123456789")
     bus = machine.board.buses.get(function.lower())
     if bus is None:
         raise NotImplementedError(_validate.NO_DEFAULT_BUS.format(bus=_BUS_KINDS.get(kind, kind)))
+    key = f"board.{kind}:" + ",".join(f"{r}={p}" for r, p in sorted(bus.pins.items()))
+    existing = machine.singletons.get(key)
+    if existing is not None and existing._impl is not None:
+        return existing
     from protoboard.bindings import busio
 
     pins = {role: machine.board_pins[name] if name else None for role, name in bus.pins.items()}

@@ -1,0 +1,83 @@
+"""Running a program: outcomes, CircuitPython-style tracebacks, import path, cleanup."""
+
+from protoboard.vm import Outcome
+
+
+def test_success_and_sys_exit(run_code, capsys):
+    assert run_code("print('hi')").outcome is Outcome.SUCCESS
+    assert run_code("import sys\nprint('bye')\nsys.exit()\nprint('never')").outcome is (
+        Outcome.SUCCESS
+    )
+    assert capsys.readouterr().out == "hi\nbye\n"
+
+
+def test_traceback_names_the_file_and_line(run_code):
+    result = run_code("""
+        def blink():
+            undefined_name
+
+        blink()
+    """)
+    assert result.outcome is Outcome.EXCEPTION
+    assert result.traceback.splitlines() == [
+        "Traceback (most recent call last):",
+        '  File "code.py", line 5, in <module>',
+        '  File "code.py", line 3, in blink',
+        "NameError: name 'undefined_name' is not defined",
+    ]
+
+
+def test_errors_from_bindings_keep_circuitpython_text(run_code):
+    result = run_code("""
+        import board, digitalio
+        a = digitalio.DigitalInOut(board.D13)
+        b = digitalio.DigitalInOut(board.LED)
+    """)
+    assert result.traceback.splitlines()[-1] == "ValueError: D13 in use"
+    assert "_peripheral" not in result.traceback  # no Protoboard internals in the traceback
+
+
+def test_time_limit_stops_a_busy_loop_and_a_sleep(run_code):
+    assert run_code("while True:\n    pass\n", timeout=0.3).outcome is Outcome.TIMEOUT
+    assert run_code("import time\ntime.sleep(60)\n", timeout=0.3).outcome is Outcome.TIMEOUT
+
+
+def test_except_exception_does_not_swallow_the_stop(run_code):
+    code = """
+        while True:
+            try:
+                while True:
+                    pass
+            except Exception:
+                pass
+    """
+    assert run_code(code, timeout=0.3).outcome is Outcome.TIMEOUT
+
+
+def test_reset_is_reported(run_code):
+    assert run_code("import microcontroller\nmicrocontroller.reset()").outcome is Outcome.RESET
+
+
+def test_lib_folder_and_module_cleanup(tmp_path, run_code, sim):
+    drive = tmp_path / "drive"
+    (drive / "lib").mkdir(parents=True)
+    (drive / "lib" / "helper.py").write_text("VALUE = 1\n")
+    code = drive / "code.py"
+    code.write_text("import helper\nprint(helper.VALUE)\n")
+    assert run_code(code).outcome is Outcome.SUCCESS
+    (drive / "lib" / "helper.py").write_text("VALUE = 2\n")
+    import sys
+
+    assert "helper" not in sys.modules  # forgotten, so the next run sees the new file
+    assert run_code(code).outcome is Outcome.SUCCESS
+
+
+def test_program_sees_the_sim_state(run_code, sim):
+    sim.part("BUTTON").press()
+    result = run_code("""
+        import board, digitalio
+        b = digitalio.DigitalInOut(board.BUTTON)
+        b.pull = digitalio.Pull.UP
+        assert b.value is False, "pressed button reads low"
+    """)
+    assert result.outcome is Outcome.SUCCESS, result.traceback

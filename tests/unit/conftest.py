@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import recording  # noqa: E402
+
+from protoboard.machine import Machine  # noqa: E402
+from protoboard.testing import activated  # noqa: E402
+
+
+@pytest.fixture
+def rec() -> Iterator[Any]:
+    """The recording port's backend, with its machine active and modules importable."""
+    with activated(Machine(recording.PORT, recording.BOARD)) as target:
+        yield target.backend

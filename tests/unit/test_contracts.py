@@ -1,0 +1,64 @@
+"""The port contract holds: every registered implementation is concrete and fulfils its
+contract, and every module a board enables is implemented by its port."""
+
+import inspect
+
+import pytest
+
+from protoboard.boards import BoardError, parse_board
+from protoboard.modules import CONTRACTS, MODULES
+from protoboard.registry import load_ref, ports
+
+PORTS = sorted(ports())
+
+
+def test_the_sim_port_is_registered():
+    assert "sim" in PORTS
+    assert ports()["sim"].detected()
+
+
+@pytest.mark.parametrize("port_name", PORTS)
+def test_every_implementation_is_concrete_and_fulfils_its_contract(port_name):
+    port = ports()[port_name]
+    for key, ref in port.implementations.items():
+        assert key in CONTRACTS, f"{port_name}: '{key}' is not a contract in protoboard.modules"
+        cls = port.implementation(key)
+        contract = load_ref(CONTRACTS[key])
+        assert issubclass(cls, contract), f"{ref} does not subclass {CONTRACTS[key]}"
+        assert not inspect.isabstract(cls), (
+            f"{ref} leaves abstract: {sorted(cls.__abstractmethods__)}"
+        )
+
+
+@pytest.mark.parametrize("port_name", PORTS)
+def test_every_board_module_is_implemented_by_its_port(port_name):
+    port = ports()[port_name]
+    assert port.boards, f"port {port_name} ships no board file"
+    for board in port.boards.values():
+        for module in board.modules:
+            assert module in MODULES, f"{board.board_id} enables unknown module '{module}'"
+            spec = MODULES[module]
+            for key in spec.needs:
+                assert key in port.implementations, (
+                    f"{board.board_id} enables {module}, but port {port_name} has no {key}"
+                )
+            for used in spec.uses:
+                assert used in board.modules, f"{board.board_id}: {module} needs {used}"
+
+
+def test_every_contract_module_has_a_binding():
+    for module in MODULES.values():
+        load_ref(f"{module.binding}:__name__")
+
+
+def test_board_files_are_checked():
+    good = {"board_id": "x", "modules": ["board"], "pins": {"P0": ["D0"]}}
+    assert parse_board(good, "x.toml").board_names == {"D0": "P0"}
+    with pytest.raises(BoardError, match="missing required key 'pins'"):
+        parse_board({"board_id": "x", "modules": []}, "x.toml")
+    with pytest.raises(BoardError, match="board name 'D0' is given to P0 and P1"):
+        parse_board({**good, "pins": {"P0": ["D0"], "P1": ["D0"]}}, "x.toml")
+    with pytest.raises(BoardError, match="bus 'i2c' uses unknown pin 'SCL'"):
+        parse_board({**good, "buses": {"i2c": {"scl": "SCL", "sda": "D0"}}}, "x.toml")
+    with pytest.raises(BoardError, match="capability 'pwm' names unknown pin 'D9'"):
+        parse_board({**good, "capabilities": {"pwm": ["D9"]}}, "x.toml")
