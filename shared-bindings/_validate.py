@@ -114,6 +114,74 @@ def unique_pins(pins: Iterable[Any], name: str) -> None:
         seen.add(item)
 
 
+def free_pin(value: Any, name: str = "pin") -> Any:
+    """A Pin that no peripheral of the active machine holds (``validate_obj_is_free_pin``):
+    ``pin must be of type Pin, not int`` or ``D5 in use``. It does not claim the pin."""
+    from protoboard.machine import current
+
+    pin(value, name)
+    if current().in_use(value):
+        raise pin_in_use(value._display_name)
+    return value
+
+
+def sequence(values: Any) -> tuple[Any, ...]:
+    """The items of a sequence read as CircuitPython reads them (``len()`` then indexing), so a
+    non-sequence fails with ``object of type 'int' has no len()``."""
+    return tuple(values[index] for index in range(len(values)))
+
+
+def pin_in(value: Any, name: str) -> Any:
+    """An element of a pin list: ``object in row_pins must be of type Pin, not int``."""
+    from protoboard.bindings.microcontroller import Pin
+
+    if not isinstance(value, Pin):
+        raise TypeError(
+            f"object in {name} must be of type {Pin.__name__}, not {type_name(value)}"
+        )
+    return value
+
+
+def no_duplicate_pins(pins: Any, name: str) -> tuple[Any, ...]:
+    """``validate_no_duplicate_pins``: every element a Pin, none twice (TypeError
+    ``row_pins contains duplicate pins``)."""
+    items = sequence(pins)
+    for item in items:
+        pin_in(item, name)
+    unique_pins(items, name)
+    return items
+
+
+def no_duplicate_pins_2(
+    pins_1: Any, pins_2: Any, name_1: str, name_2: str
+) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """``validate_no_duplicate_pins_2``: each list checked alone, then against each other
+    (``row_pins and column_pins contain duplicate pins``)."""
+    first = no_duplicate_pins(pins_1, name_1)
+    second = no_duplicate_pins(pins_2, name_2)
+    if set(first) & set(second):
+        raise TypeError(f"{name_1} and {name_2} contain duplicate pins")
+    return first, second
+
+
+def float_non_negative(value: Any, name: str) -> float:
+    """``mp_arg_validate_obj_float_non_negative``: ``interval must be of type float, not str``,
+    ``interval must be >= 0``."""
+    if not isinstance(value, int | float):
+        raise TypeError(f"{name} must be of type float, not {type_name(value)}")
+    number = float(value)
+    if number < 0.0:
+        raise ValueError(f"{name} must be >= 0")
+    return number
+
+
+def length(actual: int, required: int, name: str) -> int:
+    """``mp_arg_validate_length``: ``key_count length must be 2``."""
+    if actual != required:
+        raise ValueError(f"{name} length must be {required}")
+    return actual
+
+
 def pin_sequence(values: Any, name: str) -> tuple[Any, ...]:
     """A non-empty sequence of distinct pins (keypad and friends)."""
     try:

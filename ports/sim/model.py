@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 #: the simulated board's logic supply, in volts
 VCC = 3.3
 HISTORY_LENGTH = 10_000
+_monotonic_ns = time.monotonic_ns
 
 LevelListener = Callable[["SimPin", bool, int], None]
 DataListener = Callable[["SimPin", bytes, str], None]
@@ -109,15 +110,15 @@ class SimPin:
     def drive(self, value: bool) -> None:
         """Set the level the program drives (the pin must be an output)."""
         self._drive = value
-        if not self._open_drain:
-            if value != self._level:
-                self._level = value
-                now = time.monotonic_ns()
-                self.history.append((now, value))
+        if self._open_drain:
+            self._update()
+        elif value is not self._level:
+            self._level = value
+            now = _monotonic_ns()
+            self.history.append((now, value))
+            if self._listeners:
                 for listener in self._listeners:
                     listener(self, value, now)
-        else:
-            self._update()
 
     def configure(
         self, mode: str, *, pull: str | None = None, open_drain: bool = False,
