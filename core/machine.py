@@ -16,6 +16,11 @@ from protoboard.modules import MODULES
 from protoboard.registry import Port, select_port
 
 
+class ResetRequested(BaseException):
+    """Raised by ``microcontroller.reset()`` so the runtime can restart the board; a
+    BaseException, so a program's ``except Exception`` does not swallow it."""
+
+
 class Machine:
     """A board definition brought to life on a port.
 

@@ -148,7 +148,7 @@ def run_file(
 ) -> RunResult:
     """Run ``path`` as ``__main__`` on the active machine; never raises for the program's own
     errors (they come back in the :class:`RunResult`)."""
-    from protoboard.bindings.microcontroller import ResetRequested
+    from protoboard.machine import ResetRequested
 
     program = Path(path).resolve()
     root = program.parent

@@ -14,6 +14,8 @@ from typing import Any, NoReturn, TypeVar
 
 T = TypeVar("T")
 
+MAXSIZE = sys.maxsize
+
 DEINITIALIZED = "Object has been deinitialized and can no longer be used. Create a new object."
 REQUIRES_LOCK = "Function requires lock"
 NO_DEFAULT_BUS = "No default {bus} bus"
@@ -199,16 +201,6 @@ def pin_sequence(values: Any, name: str) -> tuple[Any, ...]:
 # --- buffers -------------------------------------------------------------------------------------
 
 
-def _as_memoryview(buffer: Any, name: str, writable: bool) -> memoryview:
-    try:
-        view = memoryview(buffer)
-    except TypeError:
-        raise TypeError(f"object with buffer protocol required, not {type_name(buffer)}") from None
-    if writable and view.readonly:
-        raise TypeError(f"{name} must be a writable buffer (bytearray, array, memoryview)")
-    return view
-
-
 def buffer_slice(
     buffer: Any, start: Any, end: Any, name: str = "buffer", *, writable: bool = False
 ) -> memoryview:
@@ -217,7 +209,15 @@ def buffer_slice(
     As ``shared/runtime/buffer_helper.c``: negative indices wrap, ``end`` is clamped to the
     length, and ``end < start`` gives an empty slice.
     """
-    view = _as_memoryview(buffer, name, writable)
+    try:
+        view = memoryview(buffer)
+    except TypeError:
+        raise TypeError(f"object with buffer protocol required, not {type_name(buffer)}") from None
+    if writable and view.readonly:
+        raise TypeError(f"{name} must be a writable buffer (bytearray, array, memoryview)")
+    if start == 0 and end == MAXSIZE and type(start) is int and type(end) is int:
+        # The common case (whole buffer): no index arithmetic.
+        return view if view.format == "B" and view.ndim == 1 else view.cast("B")
     length = len(view)
     first = to_int(start, "start")
     last = to_int(end, "end")
@@ -226,18 +226,11 @@ def buffer_slice(
     if last < 0:
         last = max(last + length, 0)
     first = min(first, length)
-    last = min(last, length)
-    if last < first:
-        last = first
+    last = max(min(last, length), first)
     part = view[first:last]
-    if part.ndim != 1 or part.format not in ("B", "b", "c"):
-        part = part.cast("B")
-    elif part.format != "B":
-        part = part.cast("B")
-    return part
+    return part if part.format == "B" and part.ndim == 1 else part.cast("B")
 
 
-MAXSIZE = sys.maxsize
 
 
 def bus_error(code: int) -> OSError:

@@ -35,8 +35,9 @@ from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
-from protoboard.bindings import _enum, _peripheral, _validate
+from protoboard.bindings import _enum, _errors, _peripheral, _validate
 from protoboard.hal import digitalio as hal
+from protoboard.hal.errors import HalError as _HalError
 
 
 class Direction(_enum.Constant):
@@ -133,7 +134,8 @@ class DigitalInOut(_peripheral.Peripheral):
         """
         impl = self._checked()
         drive_mode = _drive_mode(drive_mode)
-        impl.switch_to_output(bool(value), drive_mode._hal)
+        with _errors.translate():
+            impl.switch_to_output(bool(value), drive_mode._hal)
         self._output = True
         self._drive = drive_mode
 
@@ -154,7 +156,8 @@ class DigitalInOut(_peripheral.Peripheral):
           print(switch.value)"""
         impl = self._checked()
         pull = _pull(pull)
-        impl.switch_to_input(pull._hal if pull is not None else None)
+        with _errors.translate():
+            impl.switch_to_input(pull._hal if pull is not None else None)
         self._output = False
         self._pull_value = pull
 
@@ -194,7 +197,10 @@ class DigitalInOut(_peripheral.Peripheral):
             _validate.raise_deinited()
         if not self._output:
             raise AttributeError(_NOT_WHEN_INPUT)
-        impl.set_value(True if value else False)  # noqa: SIM210 (truthiness, as mp_obj_is_true)
+        try:
+            impl.set_value(True if value else False)  # noqa: SIM210 (truthiness test, as on a board)
+        except _HalError as exc:
+            raise _errors.convert(exc) from None
 
     @property
     def drive_mode(self) -> DriveMode:
@@ -213,7 +219,8 @@ class DigitalInOut(_peripheral.Peripheral):
         if not self._output:
             raise AttributeError(_DRIVE_NOT_USED)
         value = _drive_mode(value)
-        impl.set_drive_mode(value._hal)
+        with _errors.translate():
+            impl.set_drive_mode(value._hal)
         self._drive = value
 
     @property
@@ -236,7 +243,8 @@ class DigitalInOut(_peripheral.Peripheral):
         if self._output:
             raise AttributeError(_PULL_NOT_USED)
         value = _pull(value)
-        impl.set_pull(value._hal if value is not None else None)
+        with _errors.translate():
+            impl.set_pull(value._hal if value is not None else None)
         self._pull_value = value
 
     def deinit(self) -> None:
@@ -269,17 +277,29 @@ class DigitalInOutProtocol(Protocol):
     def direction(self) -> Direction:
         """Get or set the pin direction"""
 
+    @direction.setter
+    def direction(self, value: Direction) -> None: ...
+
     @property
     def value(self) -> bool:
         """Get or set the pin value"""
+
+    @value.setter
+    def value(self, value: bool) -> None: ...
 
     @property
     def pull(self) -> Pull | None:
         """Get or set the pin pull"""
 
+    @pull.setter
+    def pull(self, value: Pull | None) -> None: ...
+
     @property
     def drive_mode(self) -> DriveMode:
         """Get or set the pin drive mode"""
+
+    @drive_mode.setter
+    def drive_mode(self, value: DriveMode) -> None: ...
 
     def deinit(self) -> None:
         """Deinitialize the pin"""

@@ -13,9 +13,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 
 
-def const(x: T) -> T:
-    """Declare ``x`` constant. Returns ``x`` unchanged."""
-    return x
+def const(expr: T) -> T:
+    """Used to declare that the expression is a constant so that the compiler can optimise it
+    on a board. Here it returns ``expr`` unchanged::
+
+        from micropython import const
+
+        CONST_X = const(123)
+    """
+    return expr
 
 
 def native(f: F) -> F:

@@ -145,11 +145,6 @@ class Processor:
         return self._impl.voltage
 
 
-class ResetRequested(BaseException):
-    """Raised by :func:`reset` so the runtime can restart the board (never seen by user code
-    that does not catch ``BaseException``)."""
-
-
 def delay_us(delay: int) -> None:
     """Dedicated delay method used for very short delays. **Do not** do long delays because this
     stops all other functions from completing. Think of this as an empty ``while`` loop that runs
@@ -190,6 +185,8 @@ def reset() -> None:
     .. warning:: This may result in file system corruption when connected to a host computer.
        Be very careful when calling this! Make sure the device "Safely removed" on Windows or
        "ejected" on Mac OSX and Linux."""
+    from protoboard.machine import ResetRequested
+
     raise ResetRequested()
 
 
@@ -247,6 +244,6 @@ watchdog: None
 """Available watchdog timer. Protoboard's ports have none yet, so this is ``None``."""
 
 _enum.publish(
-    "microcontroller", Pin, ResetReason, RunMode, Processor, ResetRequested, delay_us,
+    "microcontroller", Pin, ResetReason, RunMode, Processor, delay_us,
     disable_interrupts, enable_interrupts, on_next_reset, reset,
 )

@@ -78,3 +78,27 @@ def test_deinit_rules(port_machine):
         with pytest.raises(ValueError) as info:
             use()
         assert str(info.value) == DEINIT
+
+
+def test_a_failing_part_listener_is_named(port_machine, bench):
+    import board
+    import digitalio
+
+    from protoboard.ports.sim.parts import Part
+
+    class Fragile(Part):
+        kind = "Fragile"
+        roles = ("pin",)
+
+        def on_attach(self):
+            self.listen("pin", self.changed)
+
+        def changed(self, pin, level, when):
+            raise KeyError("boom")
+
+    bench.attach(Fragile(name="fragile thing"), pin="D12")
+    pin = digitalio.DigitalInOut(board.D12)
+    pin.switch_to_output(value=False)
+    with pytest.raises(RuntimeError, match="'fragile thing' failed reacting to pin D12: KeyError"):
+        pin.value = True
+    pin.value = True  # already high: no change, no listener, no error

@@ -87,7 +87,9 @@ def test_microcontroller(rec):
     microcontroller.on_next_reset(microcontroller.RunMode.SAFE_MODE)
     with pytest.raises(TypeError, match="^run_mode must be of type RunMode, not str$"):
         microcontroller.on_next_reset("safe")
-    with pytest.raises(microcontroller.ResetRequested):
+    from protoboard.machine import ResetRequested
+
+    with pytest.raises(ResetRequested):
         microcontroller.reset()
     microcontroller.delay_us(10)
     assert microcontroller.watchdog is None

@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from protoboard.hal.errors import HardwareError
+
 if TYPE_CHECKING:
     from protoboard.ports.sim.model import SimPin, Simulator
 
@@ -86,10 +88,28 @@ class Part:
 
     def listen(self, role: str, on_change: Callable[[SimPin, bool, int], None]) -> None:
         """Call ``on_change(pin, level, monotonic_ns)`` whenever the pin at ``role`` changes."""
-        self._unsubscribe.append(self.pin(role).on_change(on_change))
+        self._unsubscribe.append(self.pin(role).on_change(self._guarded(on_change)))
 
     def listen_data(self, role: str, on_data: Callable[[SimPin, bytes, str], None]) -> None:
-        self._unsubscribe.append(self.pin(role).on_data(on_data))
+        """Call ``on_data(pin, data, kind)`` when the program clocks data out on the pin."""
+        self._unsubscribe.append(self.pin(role).on_data(self._guarded(on_data)))
+
+    def _guarded(self, callback: Callable[..., None]) -> Callable[..., None]:
+        """Report a failing callback with this part's name instead of letting it escape into
+        the program as a bare exception."""
+
+        def guarded(pin: SimPin, *args: Any) -> None:
+            try:
+                callback(pin, *args)
+            except HardwareError:
+                raise
+            except Exception as exc:
+                raise HardwareError(
+                    f"simulated part '{self.name}' failed reacting to pin {pin.name}: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from exc
+
+        return guarded
 
 
 class I2CPart(Part):

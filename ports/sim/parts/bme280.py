@@ -212,6 +212,7 @@ class _BME280Model:
         self._busy_until = 0.0
         self._pending: tuple[float, float, float] | None = None
         self._normal_since: float | None = None
+        self._normal_cycle = -1
 
     def _measurement_time(self) -> float:
         """Typical time of one measurement in seconds (datasheet section 9.1)."""
@@ -237,7 +238,13 @@ class _BME280Model:
             self._store(*values)
             self.registers[REG_CTRL_MEAS] &= 0xFC  # back to sleep after a forced measurement
         if (self.registers[REG_CTRL_MEAS] & 3) == MODE_NORMAL and self._normal_since is not None:
-            if now - self._normal_since >= self._measurement_time():
+            # normal mode: a measurement, then t_standby, then the next measurement...
+            measure = self._measurement_time()
+            period = measure + _STANDBY_MS[self.registers[REG_CONFIG] >> 5] / 1000.0
+            elapsed = now - self._normal_since - measure
+            cycle = int(elapsed // period) if elapsed >= 0 else -1
+            if cycle > self._normal_cycle:
+                self._normal_cycle = cycle
                 self._store(self._temperature, self._humidity, self._pressure)
 
     def _resolution_step(self, osrs_code: int) -> int:
@@ -311,6 +318,7 @@ class _BME280Model:
             if mode in (1, 2):
                 self._start_forced()
             self._normal_since = time.monotonic() if mode == MODE_NORMAL else None
+            self._normal_cycle = -1
         # every other register (ids, calibration, results) is read-only
 
 

@@ -1,0 +1,122 @@
+"""Run real, unmodified Adafruit CircuitPython libraries against the simulated board.
+
+The libraries pinned in ``requirements.txt`` are installed once with
+``pip install --no-deps --target tests/.cache/adafruit-libs-<hash>`` (reused while the
+requirements file is unchanged; an install goes to a temporary folder that is renamed into
+place only when complete, so an interrupted install is never picked up). Without network access
+the tests are skipped, or fail when the ``CI`` environment variable is set.
+
+Fixtures:
+
+* ``adafruit_libs``: the folder holding the libraries (for ``run_code(..., lib_paths=[...])``);
+* ``drivers``: that folder on ``sys.path`` for one test, on top of the ``sim`` board; import the
+  drivers inside the test, after the board is active. Every module loaded from the folder is
+  dropped from ``sys.modules`` afterwards, so each test imports them afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REQUIREMENTS = HERE / "requirements.txt"
+CACHE = HERE.parent / ".cache"
+PIP_TIMEOUT = 600
+
+
+def _libs_dir() -> Path:
+    digest = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()[:16]
+    return CACHE / f"adafruit-libs-{digest}"
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set, so this is an error rather than a skip)", pytrace=False)
+    pytest.skip(reason)
+
+
+def _install(target: Path) -> None:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    staging = CACHE / f".installing-{target.name}-{uuid.uuid4().hex[:8]}"
+    command = [
+        sys.executable, "-m", "pip", "install", "--no-deps", "--no-input",
+        "--disable-pip-version-check", "--target", str(staging), "-r", str(REQUIREMENTS),
+    ]
+    try:
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=PIP_TIMEOUT, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        _unavailable(f"could not install the Adafruit libraries with pip: {exc}")
+        return
+    if done.returncode != 0:
+        shutil.rmtree(staging, ignore_errors=True)
+        tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-5:])
+        _unavailable(
+            "could not install the Adafruit libraries from PyPI (no network?); "
+            f"pip said:\n{tail}"
+        )
+        return
+    try:
+        staging.rename(target)
+    except OSError:
+        # Another test session finished the same install first: use theirs.
+        shutil.rmtree(staging, ignore_errors=True)
+        if not target.is_dir():
+            raise
+
+
+@pytest.fixture(scope="session")
+def adafruit_libs() -> Path:
+    """The folder with the pinned Adafruit libraries, installed on first use."""
+    target = _libs_dir()
+    if not target.is_dir():
+        _install(target)
+    return target
+
+
+def _loaded_from(folder: Path) -> list[str]:
+    root = str(folder.resolve())
+    names = []
+    for name, module in list(sys.modules.items()):
+        filename = getattr(module, "__file__", None) or ""
+        paths = list(getattr(module, "__path__", None) or [])
+        if filename.startswith(root) or any(str(p).startswith(root) for p in paths):
+            names.append(name)
+    return names
+
+
+def forget_drivers(folder: Path) -> None:
+    for name in _loaded_from(folder):
+        del sys.modules[name]
+
+
+@pytest.fixture
+def drivers(sim: Any, adafruit_libs: Path) -> Iterator[Path]:
+    """The Adafruit libraries importable (first on ``sys.path``, like ``/lib`` on a board) for
+    one test on the ``sim`` board; yields their folder."""
+    forget_drivers(adafruit_libs)
+    saved = list(sys.path)
+    sys.path.insert(0, str(adafruit_libs))
+    try:
+        yield adafruit_libs
+    finally:
+        sys.path[:] = saved
+        forget_drivers(adafruit_libs)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if Path(str(item.fspath)).resolve().is_relative_to(HERE):
+            item.add_marker(pytest.mark.network)
