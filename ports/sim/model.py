@@ -249,16 +249,20 @@ class Simulator:
         self._build_onboard_parts()
 
     def _build_onboard_parts(self) -> None:
-        from protoboard.ports.sim.parts import create
-
         for spec in self.board.parts:
             spec = dict(spec)
-            part_type = spec.pop("type")
-            name = spec.pop("name", None)
-            connections = {
-                role: spec.pop(role) for role in list(spec) if role in _CONNECTION_ROLES
-            }
-            self.attach(create(part_type, name=name, **spec), **connections)
+            self.add(spec.pop("type"), **spec)
+
+    def add(self, part_type: str, **settings: Any) -> Part:
+        """Create a catalog part by type name and wire it: connection roles (``pin``, ``scl``,
+        ``cs``...) are board pins, anything else goes to the part, e.g.
+        ``sim.add("LED", pin="D5", color="green")`` or ``sim.add("BME280", address=0x76)``."""
+        from protoboard.ports.sim.parts import part_class
+
+        cls = part_class(part_type)
+        roles = set(cls.roles) | set(cls.optional_roles)
+        connections = {k: settings.pop(k) for k in list(settings) if k in roles}
+        return self.attach(cls(**settings), **connections)
 
     # -- lookups ------------------------------------------------------------------------------
 
@@ -328,6 +332,3 @@ class Simulator:
         for name in list(self.parts):
             self.detach(name)
 
-
-_CONNECTION_ROLES = {"pin", "pins", "scl", "sda", "clock", "mosi", "miso", "cs", "tx", "rx",
-                     "pin_a", "pin_b", "dc", "reset", "int1", "int2"}

@@ -1,0 +1,173 @@
+"""What every keypad scanner shares (CircuitPython's ``shared-module/keypad/__init__.c``).
+
+keypad needs no port contract of its own: like CircuitPython's shared-module, the scanners are
+portable logic written on the port's ``digitalio.DigitalInOut`` implementation. Each scanner is
+an :class:`Engine` (the part a port would otherwise provide, attached to the binding object as its
+implementation) that scans once when created and then every ``interval`` seconds in a daemon
+thread, debouncing each key and queueing events. A scanner stops on ``deinit()`` and when its
+machine closes (it registers itself in ``machine.singletons``, which ``Machine.close()``
+deinitializes).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from protoboard.bindings import _peripheral, _validate
+from protoboard.bindings.keypad.event import ticks_ms
+from protoboard.bindings.keypad.eventqueue import EventQueue
+
+#: CircuitPython checks its scanners on every supervisor tick (1/1024 s): the shortest period.
+MIN_PERIOD = 1 / 1024
+#: How long deinit() waits for a scanner thread to finish (it is a daemon thread regardless).
+JOIN_TIMEOUT = 5.0
+
+
+def make_digitalinouts(dio_class: Callable[..., Any], backend: Any, pin_ids: Sequence[str]) -> list:
+    """One port DigitalInOut per pin; on failure the ones already made are released."""
+    made: list[Any] = []
+    try:
+        for pin_id in pin_ids:
+            made.append(dio_class(backend, pin_id))
+    except BaseException:
+        for dio in made:
+            dio.deinit()
+        raise
+    return made
+
+
+class Engine:
+    """The scanning core of a keypad object: debouncing, the event queue and the thread.
+
+    Subclasses create their DigitalInOuts, then call :meth:`_start`; they implement
+    :meth:`_scan` (read every key once, calling :meth:`_update` for each) and
+    :meth:`_release` (deinit their DigitalInOuts).
+    """
+
+    def __init__(self, key_count: int, interval: float, max_events: int, threshold: int) -> None:
+        self.key_count = key_count
+        self.events = EventQueue._create(max_events)
+        self._period = max(interval, MIN_PERIOD)
+        self._threshold = threshold
+        # CircuitPython's counters start at 0 (zeroed memory): a key already down when the
+        # scanner is created gives no event until it is released, unless reset() is called.
+        self._counters = [0] * key_count
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._alive = True
+        self._thread: threading.Thread | None = None
+
+    # -- lifetime ---------------------------------------------------------------------------
+
+    def _start(self, name: str) -> None:
+        """Scan once now (as ``keypad_construct_common`` does), then start the thread."""
+        try:
+            with self._lock:
+                self._scan(ticks_ms())
+        except BaseException:
+            self._alive = False
+            self._release()
+            raise
+        self._thread = threading.Thread(target=self._run, name=f"keypad.{name}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._period):
+            with self._lock:
+                if not self._alive:
+                    return
+                try:
+                    self._scan(ticks_ms())
+                except BaseException:
+                    # Stop scanning; the thread's exception is reported by threading.excepthook.
+                    self._stop.set()
+                    raise
+
+    def deinit(self) -> None:
+        """Stop scanning and release the pins. No scan runs after this returns."""
+        self._stop.set()
+        with self._lock:
+            if not self._alive:
+                return
+            self._alive = False
+            self._release()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(JOIN_TIMEOUT)
+
+    def reset(self) -> None:
+        """Forget the key states (all released) and scan at once, as
+        ``common_hal_keypad_generic_reset`` does."""
+        with self._lock:
+            self._counters = [-self._threshold] * self.key_count
+            self._scan(ticks_ms())
+
+    # -- scanning ---------------------------------------------------------------------------
+
+    def _update(self, key_number: int, current: bool, timestamp: int) -> None:
+        """Debounce one reading and queue an event on a confirmed change (``keypad_debounce``:
+        a counter runs from -threshold (released) to +threshold (pressed); an event fires when
+        it crosses zero)."""
+        counter = self._counters[key_number]
+        threshold = self._threshold
+        if current:
+            if counter < threshold:
+                counter += 1
+                if counter == 0:
+                    self._counters[key_number] = threshold
+                    self.events._record(key_number, True, timestamp)
+                    return
+        elif counter > -threshold:
+            counter -= 1
+            if counter == 0:
+                self._counters[key_number] = -threshold
+                self.events._record(key_number, False, timestamp)
+                return
+        self._counters[key_number] = counter
+
+    def _scan(self, timestamp: int) -> None:
+        raise NotImplementedError
+
+    def _release(self) -> None:
+        raise NotImplementedError
+
+
+class Scanner(_peripheral.Peripheral):
+    """Base of the keypad bindings (`Keys`, `KeyMatrix`, `ShiftRegisterKeys`)."""
+
+    __slots__ = ()
+
+    def _start(self, engine: Callable[..., Engine], *args: Any) -> None:
+        """Build the engine on the claimed pins and register for cleanup at machine close."""
+        _peripheral.build(self, engine, self._machine.impl("digitalio.DigitalInOut"), *args)
+        self._machine.singletons[self._registration] = self
+
+    @property
+    def _registration(self) -> str:
+        return f"keypad.{type(self).__name__}@{id(self):x}"
+
+    def _deinit(self) -> None:
+        machine = getattr(self, "_machine", None)
+        super().deinit()
+        if machine is not None:
+            machine.singletons.pop(self._registration, None)
+
+    def _reset(self) -> None:
+        self._checked().reset()
+
+    def _key_count(self) -> int:
+        return self._checked().key_count
+
+    def _events(self) -> EventQueue:
+        return self._checked().events
+
+
+def common_arguments(interval: Any, max_events: Any, debounce_threshold: Any) -> tuple[float, int, int]:
+    """Validate the arguments every scanner takes, with CircuitPython's texts."""
+    return (
+        _validate.float_non_negative(interval, "interval"),
+        _validate.int_at_least(max_events, 1, "max_events"),
+        _validate.int_range(debounce_threshold, 1, 127, "debounce_threshold"),
+    )
