@@ -87,14 +87,23 @@ def ensure_blinka_venv(venv: Path = BLINKA_VENV) -> Path:
     return python
 
 
+#: adafruit_bus_device's i2c_device evaluates its annotations (ReadableBuffer...), so it needs
+#: circuitpython_typing, which needs typing_extensions; Blinka, its other dependency, stays out.
+BUSDEVICE_PACKAGES = {
+    "adafruit_bus_device": "adafruit-circuitpython-busdevice",
+    "circuitpython_typing": "adafruit-circuitpython-typing",
+    "typing_extensions.py": "typing-extensions",
+}
+
+
 def ensure_busdevice(target: Path = CACHE_LIBS) -> Path:
-    """adafruit_bus_device from PyPI, without its dependencies (Blinka among them)."""
-    if not (target / "adafruit_bus_device").is_dir():
-        print(f"installing adafruit-circuitpython-busdevice into {target} (once)...",
-              file=sys.stderr)
+    """adafruit_bus_device from PyPI into ``target``, with ``--no-deps`` (no Blinka)."""
+    missing = [dist for name, dist in BUSDEVICE_PACKAGES.items() if not (target / name).exists()]
+    if missing:
+        print(f"installing {', '.join(missing)} into {target} (once)...", file=sys.stderr)
         subprocess.run(
             [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target",
-             str(target), "adafruit-circuitpython-busdevice"],
+             str(target), *missing],
             check=True,
         )
     return target

@@ -74,7 +74,9 @@ def parse_board(data: Mapping[str, Any], where: str) -> BoardDef:
         names = (names,) if isinstance(names, str) else tuple(names)
         for name in names:
             if name in seen:
-                raise BoardError(f"{where}: board name '{name}' is given to {seen[name]} and {pin_id}")
+                raise BoardError(
+                    f"{where}: board name '{name}' is given to {seen[name]} and {pin_id}"
+                )
             seen[name] = pin_id
         pins[pin_id] = names
     buses = {}
@@ -183,7 +185,9 @@ def stub_board(board_id: str) -> BoardDef:
     """A real board's pinout and module list, read from ``circuitpython-stubs``."""
     root = _stub_root()
     if root is None:
-        raise BoardError("the circuitpython-stubs package is not installed; run: pip install circuitpython-stubs")
+        raise BoardError(
+            "the circuitpython-stubs package is not installed; run: pip install circuitpython-stubs"
+        )
     path = root / board_id / "__init__.pyi"
     if not path.is_file():
         raise BoardError(f"unknown board id '{board_id}'")

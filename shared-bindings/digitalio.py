@@ -198,7 +198,7 @@ class DigitalInOut(_peripheral.Peripheral):
         if not self._output:
             raise AttributeError(_NOT_WHEN_INPUT)
         try:
-            impl.set_value(True if value else False)  # noqa: SIM210 (truthiness test, as on a board)
+            impl.set_value(True if value else False)
         except _HalError as exc:
             raise _errors.convert(exc) from None
 

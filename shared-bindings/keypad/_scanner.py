@@ -164,7 +164,9 @@ class Scanner(_peripheral.Peripheral):
         return self._checked().events
 
 
-def common_arguments(interval: Any, max_events: Any, debounce_threshold: Any) -> tuple[float, int, int]:
+def common_arguments(
+    interval: Any, max_events: Any, debounce_threshold: Any
+) -> tuple[float, int, int]:
     """Validate the arguments every scanner takes, with CircuitPython's texts."""
     return (
         _validate.float_non_negative(interval, "interval"),

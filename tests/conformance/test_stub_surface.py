@@ -11,6 +11,7 @@ import textwrap
 import types
 
 import pytest
+
 from protoboard import conformance
 from protoboard.boards import stub_board_ids
 

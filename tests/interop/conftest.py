@@ -116,7 +116,18 @@ def drivers(sim: Any, adafruit_libs: Path) -> Iterator[Path]:
         forget_drivers(adafruit_libs)
 
 
+@pytest.fixture(autouse=True)
+def _no_driver_module_leaks() -> Iterator[None]:
+    """Each test must leave ``sys.modules`` free of the libraries, so the next one imports
+    them afresh on its own board."""
+    yield
+    target = _libs_dir()
+    if target.is_dir():
+        leaked = _loaded_from(target)
+        assert not leaked, f"modules left loaded from {target}: {sorted(leaked)}"
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if Path(str(item.fspath)).resolve().is_relative_to(HERE):
+        if item.path.resolve().is_relative_to(HERE):
             item.add_marker(pytest.mark.network)

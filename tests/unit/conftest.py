@@ -9,10 +9,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import recording  # noqa: E402
+import recording
 
-from protoboard.machine import Machine  # noqa: E402
-from protoboard.testing import activated  # noqa: E402
+from protoboard.machine import Machine
+from protoboard.testing import activated
 
 
 @pytest.fixture

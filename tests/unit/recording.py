@@ -10,8 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 from protoboard.boards import BoardDef, BusPins
-from protoboard.hal import analogio, busio, countio, digitalio, microcontroller, neopixel_write
-from protoboard.hal import pwmio, rotaryio
+from protoboard.hal import (
+    analogio,
+    busio,
+    countio,
+    digitalio,
+    microcontroller,
+    neopixel_write,
+    pwmio,
+    rotaryio,
+)
 from protoboard.registry import Port
 
 

@@ -59,7 +59,9 @@ class Part:
         missing = [role for role in self.roles if role not in connections]
         if missing:
             needed = ", ".join(f"{r}=" for r in missing)
-            raise ValueError(f"part '{self.name}' needs pins for: {needed} (e.g. {missing[0]}=\"D5\")")
+            raise ValueError(
+                f"part '{self.name}' needs pins for: {needed} (e.g. {missing[0]}=\"D5\")"
+            )
         unknown = set(connections) - set(self.roles) - set(self.optional_roles)
         if unknown:
             raise ValueError(f"part '{self.name}' has no connection named {sorted(unknown)}")

@@ -151,7 +151,8 @@ class _BME280Model:
         self.temperature = temperature
         self.humidity = humidity
         self.pressure = pressure
-        #: how many measurements the chip has made
+        #: how many results reached the data registers (in normal mode, counted as the
+        #: program reads them)
         self.measurements = 0
         self._power_on_reset()
 
@@ -323,12 +324,13 @@ class _BME280Model:
 
 
 class BME280(_BME280Model, RegisterI2CPart):
-    """A BME280 on I2C at ``address`` 0x77 (SDO high, the default on Adafruit boards) or 0x76.
+    """Temperature, humidity and pressure sensor on I2C (``address`` 0x77, or 0x76).
 
-    Set the conditions it measures: ``temperature`` (°C), ``humidity`` (%RH), ``pressure``
-    (hPa); e.g. ``sim.part("BME280").temperature = 30.0``. ``calibration`` overrides some of
-    the factory trimming coefficients (names ``"T1"``... ``"H6"``). ``mode`` and
-    ``measurements`` show what the program asked the chip to do.
+    0x77 is SDO high, the default on Adafruit boards. Set the conditions it measures:
+    ``temperature`` (°C), ``humidity`` (%RH), ``pressure`` (hPa); e.g.
+    ``sim.part("BME280").temperature = 30.0``. ``calibration`` overrides some of the factory
+    trimming coefficients (names ``"T1"``... ``"H6"``). ``mode`` and ``measurements`` show what
+    the program asked the chip to do.
     """
 
     kind = "BME280"
@@ -360,10 +362,10 @@ class BME280(_BME280Model, RegisterI2CPart):
 
 
 class BME280SPI(_BME280Model, SPIPart):
-    """A BME280 on SPI (4-wire, mode 0 or 3) selected by its ``cs`` pin.
+    """Temperature, humidity and pressure sensor on SPI, selected by its ``cs`` pin.
 
-    Same settable values as :class:`BME280`. Register addresses go out with bit 7 set to read
-    (auto-incrementing) and clear to write ``(register, value)`` pairs.
+    4-wire SPI, mode 0 or 3. Same settable values as :class:`BME280`. Register addresses go out
+    with bit 7 set to read (auto-incrementing) and clear to write ``(register, value)`` pairs.
     """
 
     kind = "BME280"

@@ -242,12 +242,13 @@ class _LIS3DHModel(Part):
 
 
 class LIS3DH(_LIS3DHModel, RegisterI2CPart):
-    """A LIS3DH on I2C at ``address`` 0x18 (the default on Adafruit boards) or 0x19 (SDO high).
+    """Three-axis accelerometer with tap detection on I2C (``address`` 0x18, or 0x19).
 
-    Set ``acceleration`` as ``(x, y, z)`` in m/s², e.g. ``sim.part("LIS3DH").acceleration =
-    (0, 0, 9.81)``; call :meth:`tap` to knock on it. Optional ``int1``/``int2`` connections carry
-    the interrupt outputs (push-pull, active high unless ``CTRL_REG6`` says otherwise).
-    ``adc_mv`` and ``temperature`` feed the auxiliary ADCs.
+    0x18 is the default on Adafruit boards (0x19 with SDO high). Set ``acceleration`` as
+    ``(x, y, z)`` in m/s², e.g. ``sim.part("LIS3DH").acceleration = (0, 0, 9.81)``; call
+    :meth:`tap` to knock on it. Optional ``int1``/``int2`` connections carry the interrupt
+    outputs (push-pull, active high unless ``CTRL_REG6`` says otherwise). ``adc_mv`` and
+    ``temperature`` feed the auxiliary ADCs.
     """
 
     kind = "LIS3DH"
@@ -279,8 +280,10 @@ class LIS3DH(_LIS3DHModel, RegisterI2CPart):
 
 
 class LIS3DHSPI(_LIS3DHModel, SPIPart):
-    """A LIS3DH on SPI selected by its ``cs`` pin. The first byte of a transfer is
-    ``R/W`` (bit 7), ``M/S`` (bit 6, auto-increment) and the 6-bit address."""
+    """Three-axis accelerometer with tap detection on SPI, selected by its ``cs`` pin.
+
+    The first byte of a transfer is ``R/W`` (bit 7), ``M/S`` (bit 6, auto-increment) and the
+    6-bit address. Same settable values as :class:`LIS3DH`."""
 
     kind = "LIS3DH"
     optional_roles = ("mosi", "miso", "int1", "int2")

@@ -1,4 +1,5 @@
-"""Solomon Systech SSD1306 monochrome OLED controller on I2C, with its 128 x 32 or 128 x 64 panel.
+"""Solomon Systech SSD1306 monochrome OLED controller with its panel (128 x 32, 128 x 64...), on
+I2C (:class:`SSD1306`) or 4-wire SPI (:class:`SSD1306SPI`, with a D/C# pin).
 
 The controller keeps 128 x 64 pixels of display RAM (GDDRAM) in 8 pages of 128 bytes; each byte
 is a column of 8 pixels, least significant bit on top. After the address byte, each I2C write
@@ -27,7 +28,7 @@ import struct
 import zlib
 from pathlib import Path
 
-from protoboard.ports.sim.parts.base import I2CPart
+from protoboard.ports.sim.parts.base import I2CPart, Part, SPIPart
 
 #: parameters taken by each multi-byte command
 _PARAMETERS = {
@@ -42,33 +43,14 @@ COLUMNS = 128
 PAGES = 8
 
 
-class SSD1306(I2CPart):
-    """An SSD1306 OLED display on I2C at ``address`` 0x3C (or 0x3D), ``width`` 128 (or 64, 96)
-    by ``height`` 32 or 64 pixels.
+class _SSD1306Controller(Part):
+    """The controller's command decoder, display RAM and panel, shared by both interfaces."""
 
-    Inspect ``frame`` (rows of 0/1 pixels as shown: display off blanks it, invert flips it),
-    :meth:`pixel`, ``display_on``, ``inverted``, ``contrast``, ``addressing_mode``, ``ram``
-    (the raw GDDRAM, 8 pages x 128 bytes) and :meth:`to_text` / :meth:`to_png` for a picture.
-    """
-
-    kind = "SSD1306"
-
-    def __init__(
-        self,
-        *,
-        name: str | None = None,
-        address: int = 0x3C,
-        width: int = 128,
-        height: int = 32,
-        external_vcc: bool = False,
-    ) -> None:
-        if address not in (0x3C, 0x3D):
-            raise ValueError(f"an SSD1306's I2C address is 0x3C or 0x3D, not {address:#x}")
+    def _setup(self, width: int, height: int, external_vcc: bool) -> None:
         if height not in (16, 32, 48, 64):
             raise ValueError(f"SSD1306 panel height must be 16, 32, 48 or 64, not {height}")
         if not 8 <= width <= COLUMNS or width % 8:
             raise ValueError(f"SSD1306 panel width must be a multiple of 8 up to 128, not {width}")
-        super().__init__(address, name=name)
         self.width = width
         self.height = height
         self.external_vcc = external_vcc
@@ -79,6 +61,15 @@ class SSD1306(I2CPart):
         #: every command byte received, in order (parameters included)
         self.commands: list[int] = []
         self.reset()
+
+    def on_attach(self) -> None:
+        super().on_attach()
+        if "reset" in self.connections:
+            self.listen("reset", self._reset_pin)
+
+    def _reset_pin(self, pin: object, level: bool, when: int) -> None:
+        if not level:
+            self.reset()
 
     def reset(self) -> None:
         """The power-on / RES# state of the controller (RAM contents are kept, as on the chip)."""
@@ -100,46 +91,11 @@ class SSD1306(I2CPart):
         self.com_pins = 0x12
         self.scrolling = False
         self._command: list[int] = []
-        self._control_pending = True
-        self._co = False
-        self._dc = False
-
-    # -- I2C ---------------------------------------------------------------------------------
-
-    def i2c_start(self, read: bool) -> bool:
-        self._control_pending = True
-        return True
-
-    def i2c_write(self, byte: int) -> bool:
-        if self._control_pending:
-            self._co = bool(byte & 0x80)
-            self._dc = bool(byte & 0x40)
-            self._control_pending = False
-            return True
-        if self._dc:
-            self._write_data(byte)
-        else:
-            self._write_command(byte)
-        if self._co:
-            self._control_pending = True
-        return True
-
-    def i2c_write_block(self, data: bytes) -> int:
-        index = 0
-        while index < len(data):
-            if not self._control_pending and not self._co and self._dc:
-                self._write_data_block(data[index:])  # the fast path for a frame of pixels
-                return len(data)
-            self.i2c_write(data[index])
-            index += 1
-        return len(data)
-
-    def i2c_read(self) -> int:
-        return 0x00 if self.display_on else 0x40
 
     # -- commands ----------------------------------------------------------------------------
 
-    def _write_command(self, byte: int) -> None:
+    def write_command(self, byte: int) -> None:
+        """A command byte (or a parameter of the pending command) from the program."""
         self.commands.append(byte)
         command = self._command
         command.append(byte)
@@ -195,15 +151,13 @@ class SSD1306(I2CPart):
 
     # -- display data ------------------------------------------------------------------------
 
-    def _write_data(self, byte: int) -> None:
-        self.ram[self.page * COLUMNS + self.column] = byte
-        self.data_bytes += 1
-        self._advance()
-
-    def _write_data_block(self, data: bytes) -> None:
+    def write_data(self, data: bytes) -> None:
+        """Display data bytes from the program, stored at the RAM pointer."""
         if self.addressing_mode != HORIZONTAL:
             for byte in data:
-                self._write_data(byte)
+                self.ram[self.page * COLUMNS + self.column] = byte
+                self.data_bytes += 1
+                self._advance()
             return
         index = 0
         while index < len(data):
@@ -308,3 +262,98 @@ class SSD1306(I2CPart):
         target = Path(path)
         target.write_bytes(png)
         return target
+
+
+class SSD1306(_SSD1306Controller, I2CPart):
+    """Monochrome OLED display on I2C (``address`` 0x3C, or 0x3D), 128 x 32 by default.
+
+    ``width`` 128 (or 64, 96...) by ``height`` 32 or 64 (16, 48) pixels. An optional ``reset``
+    connection resets the controller when the program pulls it low.
+
+    Inspect ``frame`` (rows of 0/1 pixels as shown: display off blanks it, invert flips it),
+    :meth:`pixel`, ``display_on``, ``inverted``, ``contrast``, ``addressing_mode``, ``ram``
+    (the raw GDDRAM, 8 pages x 128 bytes) and :meth:`to_text` / :meth:`to_png` for a picture.
+    """
+
+    kind = "SSD1306"
+    optional_roles = ("reset",)
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        address: int = 0x3C,
+        width: int = 128,
+        height: int = 32,
+        external_vcc: bool = False,
+    ) -> None:
+        if address not in (0x3C, 0x3D):
+            raise ValueError(f"an SSD1306's I2C address is 0x3C or 0x3D, not {address:#x}")
+        super().__init__(address, name=name)
+        self._control_pending = True
+        self._co = False
+        self._dc = False
+        self._setup(width, height, external_vcc)
+
+    # -- I2C ---------------------------------------------------------------------------------
+
+    def i2c_start(self, read: bool) -> bool:
+        self._control_pending = True
+        return True
+
+    def i2c_write(self, byte: int) -> bool:
+        if self._control_pending:
+            self._co = bool(byte & 0x80)
+            self._dc = bool(byte & 0x40)
+            self._control_pending = False
+            return True
+        if self._dc:
+            self.write_data(bytes([byte]))
+        else:
+            self.write_command(byte)
+        if self._co:
+            self._control_pending = True
+        return True
+
+    def i2c_write_block(self, data: bytes) -> int:
+        index = 0
+        while index < len(data):
+            if not self._control_pending and not self._co and self._dc:
+                self.write_data(data[index:])  # the fast path for a frame of pixels
+                return len(data)
+            self.i2c_write(data[index])
+            index += 1
+        return len(data)
+
+    def i2c_read(self) -> int:
+        return 0x00 if self.display_on else 0x40
+
+
+class SSD1306SPI(_SSD1306Controller, SPIPart):
+    """Monochrome OLED display on 4-wire SPI, selected by ``cs``, with a D/C# pin.
+
+    The ``dc`` pin tells commands (low) from display data (high); an optional ``reset`` pin
+    resets the controller. Same options and inspection API as :class:`SSD1306`."""
+
+    kind = "SSD1306"
+    roles = ("clock", "cs", "dc")
+    optional_roles = ("mosi", "miso", "reset")
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        width: int = 128,
+        height: int = 32,
+        external_vcc: bool = False,
+    ) -> None:
+        super().__init__(name=name)
+        self._setup(width, height, external_vcc)
+
+    def spi_transfer(self, data: bytes) -> bytes:
+        if self.pin("dc").level:
+            self.write_data(bytes(data))
+        else:
+            for byte in data:
+                self.write_command(byte)
+        return bytes(len(data))  # the SSD1306 has no MISO output
