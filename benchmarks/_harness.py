@@ -30,6 +30,17 @@ def rate(operation: Callable[[int], None], count: int) -> float:
     return count / elapsed
 
 
+def calls_per_op(operation: Callable[[int], None], count: int = 1000) -> float:
+    """Function calls (Python and builtin, as cProfile counts them) per operation: a measure of
+    work that, unlike a rate, does not depend on how busy this machine is."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.runcall(operation, count)
+    return pstats.Stats(profiler).total_calls / count  # type: ignore[attr-defined]
+
+
 def medians(samples: dict[str, list[float]]) -> dict[str, dict[str, Any]]:
     return {
         name: {"median": statistics.median(values), "min": min(values), "max": max(values),

@@ -48,7 +48,10 @@ def _measure(pin, count: int, repeats: int) -> dict[str, dict[str, object]]:
     for _ in range(repeats):
         samples["write"].append(_harness.rate(write, count))
         samples["read"].append(_harness.rate(read, count))
-    return _harness.medians(samples)
+    results = _harness.medians(samples)
+    for name, loop in (("write", write), ("read", read)):
+        results[name]["calls_per_op"] = _harness.calls_per_op(loop)
+    return results
 
 
 def worker_ours(count: int, repeats: int) -> None:
@@ -125,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
             op: [v for run in runs[name] for v in run["results"][op]["samples"]]
             for op in ("write", "read")
         })
+        for op in ("write", "read"):
+            side["results"][op]["calls_per_op"] = runs[name][0]["results"][op]["calls_per_op"]
         distribution = "protoboard" if name == "protoboard" else "adafruit-blinka"
         side["version"] = _harness.package_version(python_env[0], distribution)
         result[name] = side
@@ -141,13 +146,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"DigitalInOut.value: {args.rounds} rounds x {args.repeats} runs x {args.count:,} ops "
           f"per side, medians (Python {ours['python']})")
-    print(f"{'':28}{'writes/s':>14}{'reads/s':>14}")
+    print(f"{'':28}{'writes/s':>14}{'reads/s':>14}{'calls/write':>13}{'calls/read':>12}")
     rows = [("Protoboard sim " + ours["version"], ours)]
     if "blinka" in result:
         rows.append(("Blinka agnostic " + result["blinka"]["version"], result["blinka"]))
     for label, side in rows:
         r = side["results"]
-        print(f"{label:28}{r['write']['median']:>14,.0f}{r['read']['median']:>14,.0f}")
+        print(f"{label:28}{r['write']['median']:>14,.0f}{r['read']['median']:>14,.0f}"
+              f"{r['write']['calls_per_op']:>13.1f}{r['read']['calls_per_op']:>12.1f}")
     if "ratio_ours_over_blinka" in result:
         ratio = result["ratio_ours_over_blinka"]
         print(f"{'ratio ours/Blinka':28}{ratio['write']:>14.2f}{ratio['read']:>14.2f}")

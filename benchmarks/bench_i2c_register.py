@@ -13,6 +13,8 @@ timed side by side, interleaved run by run:
   ``i2c_stop()``.
 
 The overhead ratio is model rate / path rate (goal: binding + port overhead under 2x the model).
+``calls/read`` (function calls per read, counted by cProfile in a separate short pass) measures
+the work done independently of how busy the machine is.
 ``adafruit_bus_device`` is installed from PyPI into ``benchmarks/.cache/libs`` (``--no-deps``)
 on first run. ``--profile`` adds a cProfile of the I2CDevice and busio loops. Not a test.
 
@@ -110,6 +112,8 @@ def worker(count: int, repeats: int, profile: bool) -> None:
             for name in PATHS:
                 samples[name].append(_harness.rate(loops[name], count))
         data = {"results": _harness.medians(samples)}
+        for name in PATHS:
+            data["results"][name]["calls_per_op"] = _harness.calls_per_op(loops[name])
         if profile:
             data["profiles"] = {name: _profile(loops[name], count // 2)
                                 for name in ("i2cdevice", "busio")}
@@ -142,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     results = _harness.medians({
         name: [v for run in runs for v in run["results"][name]["samples"]] for name in PATHS
     })
+    for name in PATHS:
+        results[name]["calls_per_op"] = runs[0]["results"][name]["calls_per_op"]
     model = results["model"]["median"]
     ratios = {name: model / results[name]["median"] for name in ("i2cdevice", "busio")}
     result = {
@@ -163,11 +169,12 @@ def main(argv: list[str] | None = None) -> int:
         "busio": "busio.I2C.writeto_then_readfrom",
         "model": "part model, direct calls",
     }
-    print(f"{'':36}{'reads/s':>12}{'us/read':>10}{'x model':>10}")
+    print(f"{'':36}{'reads/s':>12}{'us/read':>10}{'x model':>10}{'calls/read':>12}")
     for name in PATHS:
         median = results[name]["median"]
         ratio = ratios.get(name, 1.0)
-        print(f"{labels[name]:36}{median:>12,.0f}{1e6 / median:>10.2f}{ratio:>10.2f}")
+        print(f"{labels[name]:36}{median:>12,.0f}{1e6 / median:>10.2f}{ratio:>10.2f}"
+              f"{results[name]['calls_per_op']:>12.1f}")
     for name in ("i2cdevice", "busio"):
         verdict = "met" if ratios[name] < 2.0 else "NOT met"
         print(f"goal (under 2x the model) via {name}: {verdict} ({ratios[name]:.2f}x)")

@@ -138,9 +138,7 @@ def pin_in(value: Any, name: str) -> Any:
     from protoboard.bindings.microcontroller import Pin
 
     if not isinstance(value, Pin):
-        raise TypeError(
-            f"object in {name} must be of type {Pin.__name__}, not {type_name(value)}"
-        )
+        raise TypeError(f"object in {name} must be of type {Pin.__name__}, not {type_name(value)}")
     return value
 
 

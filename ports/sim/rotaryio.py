@@ -14,22 +14,22 @@ from protoboard.ports.sim.model import SimPin, Simulator
 
 #: quarter-step increment for old_state << 2 | new_state, from shared-module/rotaryio
 TRANSITIONS = (
-    0,   # 00 -> 00 no movement
+    0,  # 00 -> 00 no movement
     -1,  # 00 -> 01
     +1,  # 00 -> 10
-    0,   # 00 -> 11 not a Gray-code transition
+    0,  # 00 -> 11 not a Gray-code transition
     +1,  # 01 -> 00
-    0,   # 01 -> 01 no movement
-    0,   # 01 -> 10 not a Gray-code transition
+    0,  # 01 -> 01 no movement
+    0,  # 01 -> 10 not a Gray-code transition
     -1,  # 01 -> 11
     -1,  # 10 -> 00
-    0,   # 10 -> 01 not a Gray-code transition
-    0,   # 10 -> 10 no movement
+    0,  # 10 -> 01 not a Gray-code transition
+    0,  # 10 -> 10 no movement
     +1,  # 10 -> 11
-    0,   # 11 -> 00 not a Gray-code transition
+    0,  # 11 -> 00 not a Gray-code transition
     +1,  # 11 -> 01
     -1,  # 11 -> 10
-    0,   # 11 -> 11 no movement
+    0,  # 11 -> 11 no movement
 )
 
 

@@ -11,18 +11,27 @@ deinitializes).
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from protoboard.bindings import _peripheral, _validate
-from protoboard.bindings.keypad.event import ticks_ms
+from protoboard.bindings import _errors, _peripheral, _validate
 from protoboard.bindings.keypad.eventqueue import EventQueue
+from protoboard.ticks import ticks_ms
 
 #: CircuitPython checks its scanners on every supervisor tick (1/1024 s): the shortest period.
 MIN_PERIOD = 1 / 1024
 #: How long deinit() waits for a scanner thread to finish (it is a daemon thread regardless).
 JOIN_TIMEOUT = 5.0
+
+
+def scan_period(interval: float) -> float:
+    """The thread's wait between scans: at least one tick, at most what ``threading`` accepts
+    (an infinite interval means: scan only when created and on ``reset()``)."""
+    if math.isnan(interval) or interval > threading.TIMEOUT_MAX:
+        return threading.TIMEOUT_MAX
+    return max(interval, MIN_PERIOD)
 
 
 def make_digitalinouts(dio_class: Callable[..., Any], backend: Any, pin_ids: Sequence[str]) -> list:
@@ -49,7 +58,7 @@ class Engine:
     def __init__(self, key_count: int, interval: float, max_events: int, threshold: int) -> None:
         self.key_count = key_count
         self.events = EventQueue._create(max_events)
-        self._period = max(interval, MIN_PERIOD)
+        self._period = scan_period(interval)
         self._threshold = threshold
         # CircuitPython's counters start at 0 (zeroed memory): a key already down when the
         # scanner is created gives no event until it is released, unless reset() is called.
@@ -155,7 +164,9 @@ class Scanner(_peripheral.Peripheral):
             machine.singletons.pop(self._registration, None)
 
     def _reset(self) -> None:
-        self._checked().reset()
+        engine = self._checked()
+        with _errors.translate():
+            engine.reset()
 
     def _key_count(self) -> int:
         return self._checked().key_count

@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from protoboard.bindings import _validate
-
-#: supervisor.ticks_ms() wraps at 2**29 ms, as on a board.
-TICKS_PERIOD = 1 << 29
-#: CircuitPython starts ticks_ms 65.536 s before the wrap, so wrap bugs show up within a minute.
-_TICKS_START = 0x1FFF0000
-_BOOT_NS = time.monotonic_ns()
-
-
-def ticks_ms() -> int:
-    """``supervisor.ticks_ms()``: milliseconds from a monotonic clock, wrapping at 2**29."""
-    return ((time.monotonic_ns() - _BOOT_NS) // 1_000_000 + _TICKS_START) % TICKS_PERIOD
+from protoboard.ticks import ticks_ms
 
 
 class Event:
@@ -33,8 +22,8 @@ class Event:
         :param int key_number: The key number.
         :param bool pressed: ``True`` if the key was pressed; ``False`` if it was released.
         :param int timestamp: The time in milliseconds that the keypress occurred in the
-          `supervisor.ticks_ms` time system.  If specified as None, the current value of
-          `supervisor.ticks_ms` is used.
+          ``supervisor.ticks_ms`` time system.  If specified as None, the current value of
+          ``supervisor.ticks_ms`` is used.
         """
         number = _validate.int_at_least(key_number, 0, "key_number")
         if timestamp is None:

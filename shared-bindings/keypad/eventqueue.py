@@ -88,7 +88,7 @@ class EventQueue:
             self._overflowed = False
 
     def __bool__(self) -> bool:
-        """``True`` if `len()` is greater than zero.
+        """``True`` if ``len()`` is greater than zero.
         This is an easy way to check if the queue is empty."""
         return len(self._events) != 0
 

@@ -31,9 +31,7 @@ def test_default_counts_falling_edges_of_a_button(sim):
     assert counter.count == 5
 
 
-@pytest.mark.parametrize(
-    ("edge", "expected"), [("RISE", 4), ("FALL", 4), ("RISE_AND_FALL", 8)]
-)
+@pytest.mark.parametrize(("edge", "expected"), [("RISE", 4), ("FALL", 4), ("RISE_AND_FALL", 8)])
 def test_edges(sim, edge, expected):
     import board
     import countio

@@ -114,8 +114,13 @@ def test_module_names(sim):
 
     for name in ("Event", "EventQueue", "Keys", "KeyMatrix", "ShiftRegisterKeys"):
         assert getattr(keypad, name).__module__ == "keypad"
-    assert sorted(keypad.__all__) == ["Event", "EventQueue", "KeyMatrix", "Keys",
-                                      "ShiftRegisterKeys"]
+    assert sorted(keypad.__all__) == [
+        "Event",
+        "EventQueue",
+        "KeyMatrix",
+        "Keys",
+        "ShiftRegisterKeys",
+    ]
 
 
 # --- EventQueue ----------------------------------------------------------------------------------
@@ -250,8 +255,7 @@ def test_debounce_threshold(sim):
     import keypad
 
     (button,) = buttons(sim, "D5")
-    keys = keypad.Keys((board.D5,), value_when_pressed=False, interval=QUIET,
-                       debounce_threshold=3)
+    keys = keypad.Keys((board.D5,), value_when_pressed=False, interval=QUIET, debounce_threshold=3)
     for _ in range(3):
         scan_now(keys)  # settle as released
     button.press()
@@ -357,8 +361,7 @@ def test_machine_close_stops_scanners():
     for scanner in (keys, matrix):
         with pytest.raises(ValueError, match="deinitialized"):
             scanner.events  # noqa: B018
-    assert not [t for t in threading.enumerate() if t.name.startswith("keypad.")
-                and t in threads]
+    assert not [t for t in threading.enumerate() if t.name.startswith("keypad.") and t in threads]
 
 
 def test_program_sees_a_button_held_at_start_after_reset(sim, run_code, capsys):
@@ -542,6 +545,22 @@ def test_key_matrix_errors(sim):
     digitalio.DigitalInOut(d.D2).deinit()
 
 
+def test_matrix_part_from_the_catalog(sim):
+    import board
+    import keypad
+
+    pad = sim.add("KeyMatrixKeys", name="pad", rows=["D2"], columns=["D3", "D4"])
+    assert isinstance(pad, KeyMatrixKeys)
+    assert pad.connections == {"row0": "GPIO2", "column0": "GPIO3", "column1": "GPIO4"}
+    assert list(sim.parts_on("GPIO4")) == [pad]
+    matrix = keypad.KeyMatrix((board.D2,), (board.D3, board.D4), interval=QUIET)
+    pad.press(0, 1)
+    assert pad.pressed == {(0, 1)} and pad.is_pressed(0, 1)
+    assert held_keys(matrix) == {1}
+    sim.detach("pad")
+    assert held_keys(matrix) == set()
+
+
 def test_matrix_part_wiring_errors(sim):
     with pytest.raises(ValueError, match="needs rows"):
         KeyMatrixKeys(rows=["D2"])
@@ -620,7 +639,10 @@ def test_shift_register_keys_with_two_registers(sim):
     first = sim.attach(ShiftRegister165(name="U1"), clock="D2", latch="D8", data="D3")
     second = sim.attach(ShiftRegister165(name="U2"), clock="D2", latch="D8", data="D4")
     keys = keypad.ShiftRegisterKeys(
-        clock=board.D2, data=(board.D3, board.D4), latch=board.D8, key_count=(3, 2),
+        clock=board.D2,
+        data=(board.D3, board.D4),
+        latch=board.D8,
+        key_count=(3, 2),
         value_when_pressed=False,
     )
     assert keys.key_count == 5
@@ -646,7 +668,11 @@ def test_shift_register_keys_single_data_pin(sim):
 
     register = sim.attach(ShiftRegister165(name="U1"), clock="D2", latch="D8", data="D3")
     keys = keypad.ShiftRegisterKeys(
-        clock=board.D2, data=board.D3, latch=board.D8, key_count=8, value_when_pressed=False,
+        clock=board.D2,
+        data=board.D3,
+        latch=board.D8,
+        key_count=8,
+        value_when_pressed=False,
         interval=QUIET,
     )
     assert keys.key_count == 8

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -77,6 +79,23 @@ def test_the_encoder_enables_pull_ups_and_sees_real_gray_code(sim):
     after = len(sim.pin("D5").history), len(sim.pin("D6").history)
     assert (after[0] - before[0], after[1] - before[1]) == (2, 2)
     assert enc.position == 1
+
+
+def test_encoder_part_from_the_catalog(sim):
+    import board
+    import rotaryio
+
+    knob = sim.add("RotaryEncoder", name="knob", pin_a="D5", pin_b="D6", pulses_per_detent=2)
+    enc = rotaryio.IncrementalEncoder(board.D5, board.D6, divisor=2)
+    knob.clockwise(3)
+    assert (knob.quarter_steps, knob.detents, enc.position) == (6, 3.0, 3)
+    assert knob.phase == (True, True)  # a 2-pulse detent can rest with both contacts closed
+    sim.detach("knob")
+    assert state_of(sim) == 0b11
+    with pytest.raises(ValueError, match="pulses_per_detent"):
+        RotaryEncoder(pulses_per_detent=0)
+    with pytest.raises(RuntimeError, match="not attached"):
+        RotaryEncoder().clockwise()
 
 
 def test_part_with_contacts_to_vcc_needs_pull_downs(sim):
@@ -186,7 +205,7 @@ def test_transition_table_counts_single_bit_changes_only():
             assert (increment != 0) == (flipped == 1), (old, new)
     # Clockwise (A leads): 11 -> 01 -> 00 -> 10 -> 11 counts up.
     cycle = [0b11, 0b01, 0b00, 0b10, 0b11]
-    assert [TRANSITIONS[(x << 2) | y] for x, y in zip(cycle, cycle[1:], strict=False)] == [1] * 4
+    assert [TRANSITIONS[(x << 2) | y] for x, y in itertools.pairwise(cycle)] == [1] * 4
 
 
 @settings(max_examples=60, deadline=None)
@@ -227,9 +246,7 @@ def test_position_matches_circuitpythons_soft_encoder(ops):
             assert enc.position == model.position
 
 
-@given(
-    st.integers(-20, 20), st.integers(-9, 9), st.integers(-3, 7), st.integers(-40, 40)
-)
+@given(st.integers(-20, 20), st.integers(-9, 9), st.integers(-3, 7), st.integers(-40, 40))
 def test_advance_equals_single_steps(position, sub_count, divisor, steps):
     expected = (position, sub_count)
     for _ in range(abs(steps)):

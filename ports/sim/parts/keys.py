@@ -65,7 +65,7 @@ class KeyMatrixKeys(Part):
         if not self.row_names or not self.column_names:
             raise ValueError(
                 f"part '{self.name}' needs rows=[...] and columns=[...] "
-                "(e.g. rows=[\"D5\", \"D6\"], columns=[\"D9\", \"D10\"])"
+                '(e.g. rows=["D5", "D6"], columns=["D9", "D10"])'
             )
         self.columns_to_anodes = bool(columns_to_anodes)
         self.diodes = bool(diodes)
