@@ -213,6 +213,7 @@ def stub_board(board_id: str) -> BoardDef:
         modules=frozenset(modules | ALWAYS_AVAILABLE),
         buses=buses,
         capabilities={"analog_in": frozenset(analog), "pwm": frozenset(pins)},
-        nvm_size=int(fields.get("NVM size", "0") or 0),
+        # Some stubs say "NVM size: Unknown": treat anything but a number as no NVM.
+        nvm_size=int(nvm) if (nvm := fields.get("NVM size", "0").strip()).isdigit() else 0,
         source=str(path),
     )

@@ -152,10 +152,12 @@ C_ACCESS: dict[str, dict[str, str]] = {
 FALLBACK_STUBS: dict[str, tuple[str, str]] = {
     "micropython": (
         "MicroPython documentation (micropython.const; native/viper/asm_thumb emitters)",
+        # The docs name const's argument ``expr``; the decorators' argument is unnamed there,
+        # so it is positional-only here (only its position is compared).
         "def const(expr): ...\n"
-        "def native(function): ...\n"
-        "def viper(function): ...\n"
-        "def asm_thumb(function): ...\n",
+        "def native(function, /): ...\n"
+        "def viper(function, /): ...\n"
+        "def asm_thumb(function, /): ...\n",
     ),
 }
 

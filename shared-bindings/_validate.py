@@ -213,10 +213,10 @@ def buffer_slice(
         raise TypeError(f"object with buffer protocol required, not {type_name(buffer)}") from None
     if writable and view.readonly:
         raise TypeError(f"{name} must be a writable buffer (bytearray, array, memoryview)")
-    if start == 0 and end == MAXSIZE and type(start) is int and type(end) is int:
-        # The common case (whole buffer): no index arithmetic.
-        return view if view.format == "B" and view.ndim == 1 else view.cast("B")
     length = len(view)
+    if type(start) is int and start == 0 and type(end) is int and end >= length:
+        # The common case (the whole buffer): no index arithmetic.
+        return view if view.format == "B" and view.ndim == 1 else view.cast("B")
     first = to_int(start, "start")
     last = to_int(end, "end")
     if first < 0:

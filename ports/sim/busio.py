@@ -7,8 +7,8 @@ import threading
 import time
 
 from protoboard.hal import busio as hal
-from protoboard.hal.errors import BusError, HardwareError
-from protoboard.ports.sim.model import Simulator, part_call
+from protoboard.hal.errors import BusError, HalError, HardwareError
+from protoboard.ports.sim.model import Simulator, part_call, part_failure
 
 
 class I2C(hal.I2C):
@@ -23,12 +23,6 @@ class I2C(hal.I2C):
         self._bus = backend.i2c_bus(scl, sda)
         self.frequency = frequency
 
-    def _device(self, address: int, read: bool) -> object:
-        device = self._bus.devices.get(address)
-        if device is None or not part_call(device, "i2c_start", read):
-            raise BusError(errno.ENODEV)
-        return device
-
     def probe(self, address: int) -> bool:
         device = self._bus.devices.get(address)
         if device is None:
@@ -41,35 +35,71 @@ class I2C(hal.I2C):
         return [address for address in sorted(self._bus.devices) if 0x08 <= address <= 0x77
                 and self.probe(address)]
 
+    # One transaction = start, bytes, (repeated start, bytes), stop. The part's callbacks are
+    # called directly inside one try (this is the hot path of every sensor read); a failure is
+    # reported with the part's name and the callback that failed.
+
     def write(self, address: int, data: bytes, *, stop: bool = True) -> None:
-        device = self._device(address, False)
+        device = self._bus.devices.get(address)
+        if device is None:
+            raise BusError(errno.ENODEV)
+        step = "i2c_start"
         try:
-            acked = part_call(device, "i2c_write_block", data)
+            if not device.i2c_start(False):
+                raise BusError(errno.ENODEV)
+            step = "i2c_write_block"
+            acked = device.i2c_write_block(data)
             if acked < len(data):
                 raise BusError(errno.EIO, f"byte {acked} was not acknowledged")
+        except HalError:
+            raise
+        except Exception as exc:
+            raise part_failure(device, step, exc) from exc
         finally:
             if stop:
                 part_call(device, "i2c_stop")
 
     def read_into(self, address: int, buffer: memoryview) -> None:
-        device = self._device(address, True)
+        device = self._bus.devices.get(address)
+        if device is None:
+            raise BusError(errno.ENODEV)
+        step = "i2c_start"
         try:
-            data = part_call(device, "i2c_read_block", len(buffer))
-            buffer[:] = data
+            if not device.i2c_start(True):
+                raise BusError(errno.ENODEV)
+            step = "i2c_read_block"
+            buffer[:] = device.i2c_read_block(len(buffer))
+        except HalError:
+            raise
+        except Exception as exc:
+            raise part_failure(device, step, exc) from exc
         finally:
             part_call(device, "i2c_stop")
 
     def write_then_read_into(self, address: int, data: bytes, buffer: memoryview) -> None:
-        device = self._device(address, False)
+        device = self._bus.devices.get(address)
+        if device is None:
+            raise BusError(errno.ENODEV)
+        step = "i2c_start"
         try:
-            acked = part_call(device, "i2c_write_block", data)
+            if not device.i2c_start(False):
+                raise BusError(errno.ENODEV)
+            step = "i2c_write_block"
+            acked = device.i2c_write_block(data)
             if acked < len(data):
                 raise BusError(errno.EIO, f"byte {acked} was not acknowledged")
-            if not part_call(device, "i2c_start", True):
+            step = "i2c_start"
+            if not device.i2c_start(True):
                 raise BusError(errno.EIO, "repeated start was not acknowledged")
-            buffer[:] = part_call(device, "i2c_read_block", len(buffer))
-        finally:
+            step = "i2c_read_block"
+            buffer[:] = device.i2c_read_block(len(buffer))
+            step = "i2c_stop"
+            device.i2c_stop()
+        except HalError:
             part_call(device, "i2c_stop")
+            raise
+        except Exception as exc:
+            raise part_failure(device, step, exc) from exc
 
     def deinit(self) -> None:
         self._scl.release()

@@ -211,16 +211,21 @@ class SPIBusModel:
         self.devices: list[tuple[Part, str]] = []
 
 
+def part_failure(part: Part, method: str, exc: Exception) -> HardwareError:
+    """The error a program sees when a part's callback raised: the part's name, never a crash."""
+    return HardwareError(
+        f"simulated part '{part.name}' failed in {method}(): {type(exc).__name__}: {exc}"
+    )
+
+
 def part_call(part: Part, method: str, *args: Any) -> Any:
-    """Call a part's callback; a failure is reported with the part's name, never a crash."""
+    """Call a part's callback, reporting a failure with the part's name."""
     try:
         return getattr(part, method)(*args)
     except HardwareError:
         raise
     except Exception as exc:
-        raise HardwareError(
-            f"simulated part '{part.name}' failed in {method}(): {type(exc).__name__}: {exc}"
-        ) from exc
+        raise part_failure(part, method, exc) from exc
 
 
 class Simulator:

@@ -18,14 +18,17 @@ class LockableBus(_peripheral.Peripheral):
 
         :return: True when lock has been grabbed
         :rtype: bool"""
-        self._checked()
+        if self._impl is None:  # inline: drivers call this on every transaction
+            _validate.raise_deinited()
         return self._bus_lock.acquire(False)
 
     def unlock(self) -> None:
         """Releases the bus lock so others may use it."""
-        self._checked()
-        if self._bus_lock.locked():
-            self._bus_lock.release()
+        if self._impl is None:
+            _validate.raise_deinited()
+        lock = self._bus_lock
+        if lock.locked():
+            lock.release()
 
     def _locked_impl(self) -> object:
         """The implementation, after the deinit and lock checks every transfer makes."""

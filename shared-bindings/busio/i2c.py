@@ -158,13 +158,19 @@ class I2C(LockableBus):
         :param int in_start: beginning of ``in_buffer`` slice
         :param int in_end: end of ``in_buffer slice``; if not specified, use
             ``len(in_buffer)``"""
-        impl = self._locked_impl()
-        data = _validate.buffer_slice(out_buffer, out_start, out_end, "out_buffer").tobytes()
+        impl = self._impl  # the checks of _locked_impl, inlined on this hot path
+        if impl is None:
+            _validate.raise_deinited()
+        if not self._bus_lock.locked():
+            _validate.raise_requires_lock()
+        data = _validate.buffer_slice(out_buffer, out_start, out_end, "out_buffer")
         target = _validate.buffer_slice(in_buffer, in_start, in_end, "in_buffer", writable=True)
         if len(target) < 1:
             # CircuitPython checks in_buffer but names out_buffer; kept for identical messages.
             raise ValueError("out_buffer length must be >= 1")
+        if type(address) is not int:
+            address = _validate.to_int(address, "address")
         try:
-            impl.write_then_read_into(_validate.to_int(address, "address"), data, target)
+            impl.write_then_read_into(address, data.tobytes(), target)
         except HalError as exc:
             raise _errors.convert(exc) from None

@@ -137,3 +137,10 @@ def test_every_deviation_gives_a_reason():
         assert deviation.module in conformance.MODULES
         assert deviation.accept in ("keyword-only", "extra-varargs")
         assert len(deviation.reason) > 20
+
+
+def test_micropython_falls_back_to_documented_names(monkeypatch):
+    monkeypatch.setattr(conformance, "stub_path", lambda module: None)
+    stub = conformance.load_stub("micropython")
+    assert set(stub.members) == {"const", "native", "viper", "asm_thumb"}
+    assert "MicroPython documentation" in stub.source

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 
 from protoboard import machine
-from protoboard.bindings.keypad.event import TICKS_PERIOD, ticks_ms
 from protoboard.ports.sim.parts.base import Part
 from protoboard.ports.sim.parts.basic import Button
 from protoboard.ports.sim.parts.keys import KeyMatrixKeys
 from protoboard.testing import activated
+from protoboard.ticks import TICKS_PERIOD, ticks_ms
 
 DEINIT = "Object has been deinitialized and can no longer be used. Create a new object."
 #: long enough that the background thread never scans during a test: scans happen only when the
