@@ -35,7 +35,7 @@ importer.install()
 
 project = "Protoboard"
 author = "The Protoboard team"
-copyright = "The Protoboard team"  # noqa: A001 (Sphinx's name)
+copyright = "The Protoboard team"
 release = __version__
 version = ".".join(release.split(".")[:2])
 
@@ -56,7 +56,8 @@ pygments_style = "sphinx"
 
 autodoc_member_order = "bysource"
 autodoc_preserve_defaults = True
-autodoc_typehints = "signature"
+autodoc_typehints = "description"
+autodoc_typehints_description_target = "documented"
 autodoc_class_signature = "mixed"
 
 # -- HTML ------------------------------------------------------------------------------------------

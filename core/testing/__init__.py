@@ -39,7 +39,9 @@ def activated(target: machine.Machine) -> Iterator[machine.Machine]:
 
 @contextlib.contextmanager
 def simulated_board(board: str | None = None) -> Iterator[object]:
-    """A fresh simulated board for a ``with`` block; yields its Simulator::
+    """A fresh simulated board for a ``with`` block; yields its Simulator.
+
+    Example::
 
         with simulated_board() as sim:
             import board, digitalio

@@ -39,17 +39,23 @@ def sim(sim_machine: machine.Machine) -> Any:
 def run_code(sim_machine: machine.Machine, tmp_path: Path) -> Callable[..., Any]:
     """``run_code(code_or_path, timeout=None, lib_paths=())`` runs a program on the test's board.
 
-    Pass source text (it is written to ``code.py`` in a temporary drive folder) or a path to an
-    existing file. Returns a :class:`~protoboard.vm.RunResult`; output goes to ``capsys``.
+    Pass a path to a program (a :class:`~pathlib.Path`, or a string naming an existing ``.py``
+    file) or its source text (written to ``code.py`` in a temporary drive folder). Returns a
+    :class:`~protoboard.vm.RunResult`; output goes to ``capsys``.
     """
     from protoboard.vm import run_file
 
     def run(code: str | Path, *, timeout: float | None = None, lib_paths: Any = ()) -> Any:
-        if isinstance(code, Path):
-            path = code
+        if isinstance(code, Path) or _names_a_program(code):
+            path = Path(code)
         else:
             path = tmp_path / "code.py"
             path.write_text(textwrap.dedent(code), encoding="utf-8")
         return run_file(path, lib_paths=lib_paths, timeout=timeout)
 
     return run
+
+
+def _names_a_program(text: str) -> bool:
+    """True for ``"examples/blink/code.py"``, False for program text."""
+    return "\n" not in text and text.endswith(".py") and Path(text).is_file()

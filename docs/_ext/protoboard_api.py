@@ -1,8 +1,8 @@
 """Small helpers for documenting Protoboard's API with autodoc.
 
 * Classes that cannot be made from Python (``microcontroller.Pin``, ``nvm.ByteArray``, the
-  enum-like classes such as ``digitalio.Direction``) are shown without the meaningless
-  ``(*args, **kwargs)`` signature of their guarding ``__new__``.
+  enum-like classes such as ``digitalio.Direction``, protocols) are shown without the
+  meaningless ``(*args, **kwargs)`` signature of their guarding ``__new__``.
 * ``docs/_generated/parts.rst`` is written from the simulator's parts catalog
   (``protoboard.ports.sim.parts.CATALOG``), so every catalog part is documented from its own
   docstrings, with the other public parts its module defines (such as the SPI variant of a chip).
@@ -20,13 +20,32 @@ from support_matrix import GENERATED, write_if_changed
 
 PARTS_FILE = "parts.rst"
 
+#: the public base classes of the part API (documented on the "Write your own part" page)
+PART_BASES = ("Part", "I2CPart", "RegisterI2CPart", "SPIPart", "UARTPart")
+#: callbacks the simulator calls on a part and its wiring data: details of each catalog part
+PART_HOOKS = (
+    "on_attach", "on_detach", "i2c_start", "i2c_write", "i2c_read", "i2c_stop",
+    "i2c_write_block", "i2c_read_block", "select", "read_register", "write_register",
+    "spi_select", "spi_deselect", "spi_transfer", "uart_receive",
+    # class-level wiring data
+    "kind", "roles", "optional_roles", "default_bus",
+)
+
 
 def _not_constructible(obj: Any) -> bool:
-    from protoboard.bindings._enum import Constant
-
+    """True for classes Python code cannot instantiate: typing Protocols, and classes whose
+    ``__new__`` refuses with CircuitPython's ``cannot create '...' instances``."""
     if not inspect.isclass(obj):
         return False
-    return issubclass(obj, Constant) or callable(obj.__dict__.get("_create"))
+    if getattr(obj, "_is_protocol", False):
+        return True
+    if not any("__new__" in vars(cls) for cls in obj.__mro__[:-1]):
+        return False
+    try:
+        obj.__new__(obj)
+    except TypeError as exc:
+        return str(exc).startswith("cannot create")
+    return False
 
 
 def hide_guard_signature(
@@ -80,7 +99,15 @@ def render_parts() -> str:
             if target in documented:
                 continue
             documented.add(target)
-            lines += [f".. autoclass:: {target}", "   :members:", "   :show-inheritance:", ""]
+            lines += [
+                f".. autoclass:: {target}",
+                "   :members:",
+                "   :undoc-members:",
+                f"   :inherited-members: {', '.join(PART_BASES)}",
+                f"   :exclude-members: {', '.join(PART_HOOKS)}",
+                "   :show-inheritance:",
+                "",
+            ]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -21,6 +21,14 @@ FILENAME = "support_matrix.rst"
 YES = "yes"
 NO = "--"
 
+#: board-file capability names, as the pin table shows them
+CAPABILITIES = {
+    "analog_in": "analog input (``analogio.AnalogIn``)",
+    "analog_out": "analog output (``analogio.AnalogOut``)",
+    "pwm": "PWM (``pwmio.PWMOut``)",
+    "touch": "touch",
+}
+
 
 def _escape(text: str) -> str:
     """Text that is safe inside reST inline markup-free cells."""
@@ -89,7 +97,7 @@ def _board_section(board: Any, port: Any, modules: dict[str, Any], docs_dir: Pat
         rows.append([
             ", ".join(f"``board.{name}``" for name in names) or "(none)",
             f"``microcontroller.pin.{pin_id}``",
-            ", ".join(a.replace("_", " ") for a in abilities),
+            ", ".join(CAPABILITIES.get(a, a.replace("_", " ")) for a in abilities),
         ])
     lines += _list_table(
         "Pins", ["Board names", "Microcontroller pin", "Also usable as"], rows,

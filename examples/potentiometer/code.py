@@ -1,5 +1,6 @@
 # Read a knob (potentiometer) on A1 and print its voltage.
-# On the simulated board, A1 sits at half scale until a test or a part moves it.
+# On the simulated board nothing is wired to A1, so it reads 0 V until a part drives it:
+# in a test, sim.add("Potentiometer", pin="A1", position=0.5) puts the knob at half way.
 import time
 
 import analogio

@@ -81,3 +81,15 @@ def test_program_sees_the_sim_state(run_code, sim):
         assert b.value is False, "pressed button reads low"
     """)
     assert result.outcome is Outcome.SUCCESS, result.traceback
+
+
+def test_run_code_accepts_a_file_name(run_code, capsys):
+    result = run_code("examples/potentiometer/code.py", timeout=0.3)
+    assert result.outcome is Outcome.TIMEOUT
+    assert capsys.readouterr().out.startswith("A1:     0  (0.00 V)")
+
+
+def test_potentiometer_example_reads_the_knob(sim, run_code, capsys):
+    sim.add("Potentiometer", pin="A1", position=0.5)
+    run_code("examples/potentiometer/code.py", timeout=0.3)
+    assert "(1.65 V)" in capsys.readouterr().out.splitlines()[0]
