@@ -155,7 +155,7 @@ def stub_board_ids() -> tuple[str, ...]:
     return tuple(sorted(p.name for p in root.iterdir() if (p / "__init__.pyi").is_file()))
 
 
-def _default_bus(kind: str, names: set[str], function: str) -> BusPins | None:
+def _default_bus(kind: str, names: set[str], function: str) -> BusPins:
     suffix = function[len(kind) :]  # STEMMA_I2C -> "", I2C1 -> "1"
     prefix = function[: -len(kind)] if function.endswith(kind) else ""
     candidates: dict[str, tuple[str, ...]] = {
@@ -172,7 +172,7 @@ def _default_bus(kind: str, names: set[str], function: str) -> BusPins | None:
         chosen[role] = next((o for o in options if o in names), None)
     required = {"I2C": ("scl", "sda"), "SPI": ("clock",), "UART": ()}[kind]
     if any(chosen[r] is None for r in required) or all(v is None for v in chosen.values()):
-        return None
+        return BusPins({})  # the board has this bus, but its pins have no telltale names
     return BusPins(chosen)
 
 
@@ -201,9 +201,7 @@ def stub_board(board_id: str) -> BoardDef:
     modules = {m.strip() for m in fields.get("Included modules", "").split(",") if m.strip()}
     buses = {}
     for function, kind in _FUNC_LINE.findall(text):
-        bus = _default_bus(kind, names, function)
-        if bus is not None:
-            buses[function.lower()] = bus
+        buses[function.lower()] = _default_bus(kind, names, function)
     analog = {pin for pin, group in pins.items() if any(re.fullmatch(r"A\d+", n) for n in group)}
     return BoardDef(
         board_id=board_id,

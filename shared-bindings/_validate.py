@@ -21,6 +21,15 @@ REQUIRES_LOCK = "Function requires lock"
 NO_DEFAULT_BUS = "No default {bus} bus"
 
 
+def unknown_bus_pins(function: str, kind: str) -> str:
+    """Protoboard's own message (no CircuitPython equivalent): a simulated real board whose
+    definition names a bus without saying which pins it uses."""
+    return (
+        f"Protoboard does not know which pins board.{function}() uses on this board; "
+        f"create the bus yourself, e.g. busio.{kind}(...) with the pins from the board's pinout"
+    )
+
+
 def raise_deinited() -> NoReturn:
     raise ValueError(DEINITIALIZED)
 

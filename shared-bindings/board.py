@@ -33,6 +33,8 @@ def _bus_singleton(function: str) -> Any:
     bus = machine.board.buses.get(function.lower())
     if bus is None:
         raise NotImplementedError(_validate.NO_DEFAULT_BUS.format(bus=_BUS_KINDS.get(kind, kind)))
+    if not bus.pins:
+        raise NotImplementedError(_validate.unknown_bus_pins(function, _BUS_KINDS.get(kind, kind)))
     key = f"board.{kind}:" + ",".join(f"{r}={p}" for r, p in sorted(bus.pins.items()))
     existing = machine.singletons.get(key)
     if existing is not None and existing._impl is not None:

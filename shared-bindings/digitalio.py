@@ -96,6 +96,18 @@ def _drive_mode(value: Any) -> DriveMode:
     return _validate.of_type(value, DriveMode, "drive_mode")
 
 
+def _supported_pull(impl: Any, pull: Pull | None) -> None:
+    """``Invalid pull`` when the port's GPIO lacks that resistor (its declared capabilities)."""
+    caps = impl.capabilities
+    if (pull is Pull.UP and not caps.pull_up) or (pull is Pull.DOWN and not caps.pull_down):
+        raise _validate.invalid("pull")
+
+
+def _supported_drive_mode(impl: Any, drive_mode: DriveMode) -> None:
+    if drive_mode is DriveMode.OPEN_DRAIN and not impl.capabilities.open_drain:
+        raise _validate.invalid("drive_mode")
+
+
 class DigitalInOut(_peripheral.Peripheral):
     """Digital input and output
 
@@ -134,6 +146,7 @@ class DigitalInOut(_peripheral.Peripheral):
         """
         impl = self._checked()
         drive_mode = _drive_mode(drive_mode)
+        _supported_drive_mode(impl, drive_mode)
         with _errors.translate():
             impl.switch_to_output(bool(value), drive_mode._hal)
         self._output = True
@@ -156,6 +169,7 @@ class DigitalInOut(_peripheral.Peripheral):
           print(switch.value)"""
         impl = self._checked()
         pull = _pull(pull)
+        _supported_pull(impl, pull)
         with _errors.translate():
             impl.switch_to_input(pull._hal if pull is not None else None)
         self._output = False
@@ -219,6 +233,7 @@ class DigitalInOut(_peripheral.Peripheral):
         if not self._output:
             raise AttributeError(_DRIVE_NOT_USED)
         value = _drive_mode(value)
+        _supported_drive_mode(impl, value)
         with _errors.translate():
             impl.set_drive_mode(value._hal)
         self._drive = value
@@ -243,6 +258,7 @@ class DigitalInOut(_peripheral.Peripheral):
         if self._output:
             raise AttributeError(_PULL_NOT_USED)
         value = _pull(value)
+        _supported_pull(impl, value)
         with _errors.translate():
             impl.set_pull(value._hal if value is not None else None)
         self._pull_value = value

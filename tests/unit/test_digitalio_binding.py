@@ -156,3 +156,36 @@ def test_enums_are_singletons_with_circuitpython_reprs(rec):
     with pytest.raises(TypeError):
         digitalio.Direction()
     assert digitalio.DigitalInOut.__module__ == "digitalio"
+
+
+def test_declared_capabilities_are_enforced(rec, monkeypatch):
+    """A port without pull-downs or open drain says so as data; the binding refuses cleanly."""
+    import board
+    import digitalio
+    import recording
+
+    limited = hal.DigitalCapabilities(pull_up=True, pull_down=False, open_drain=False)
+    monkeypatch.setattr(recording.DigitalInOut, "capabilities", limited)
+    pin = digitalio.DigitalInOut(board.D1)
+    pin.switch_to_input(pull=digitalio.Pull.UP)
+    with pytest.raises(ValueError, match="^Invalid pull$"):
+        pin.switch_to_input(pull=digitalio.Pull.DOWN)
+    with pytest.raises(ValueError, match="^Invalid pull$"):
+        pin.pull = digitalio.Pull.DOWN
+    with pytest.raises(ValueError, match="^Invalid drive_mode$"):
+        pin.switch_to_output(drive_mode=digitalio.DriveMode.OPEN_DRAIN)
+    pin.switch_to_output()
+    with pytest.raises(ValueError, match="^Invalid drive_mode$"):
+        pin.drive_mode = digitalio.DriveMode.OPEN_DRAIN
+    assert rec.calls("digitalio.DigitalInOut", "set_pull") == []
+    assert rec.calls("digitalio.DigitalInOut", "set_drive_mode") == []
+
+
+def test_unknown_bus_pins_explained():
+    from protoboard.testing import simulated_board
+
+    with simulated_board("raspberry_pi_pico"):
+        import board
+
+        with pytest.raises(NotImplementedError, match=r"which pins board.STEMMA_I2C\(\) uses"):
+            board.STEMMA_I2C()
