@@ -6,3 +6,5 @@ the hardware contract (``protoboard.hal``), the uniform API (``protoboard.bindin
 """
 
 __version__ = "0.1.0"
+#: the date printed in boot_out.txt and the REPL banner, as a board prints its build date
+__release_date__ = "2026-11-21"

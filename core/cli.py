@@ -139,6 +139,109 @@ def _start_trace(target: Any) -> None:
 
 
 @main.command(context_settings=CONTEXT)
+@click.option("--board", "board", metavar="ID", help="Board to simulate (default: "
+              "protoboard_sim). Any id from 'protoboard boards'.")
+@click.option("--port", metavar="NAME", help="Port to run on (default: the best one found).")
+@click.option("--drive", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
+              help="The CIRCUITPY folder (default: one in your user data folder, printed at "
+                   "start). Created with a first code.py if it does not exist.")
+@click.option("--console", "consoles", multiple=True, metavar="KIND",
+              help="More places for the serial console, besides this terminal: 'pty' (a "
+                   "/dev/pts device for screen, tio or pyserial) or 'tcp:PORT' (pyserial's "
+                   "socket://). Repeatable; every endpoint mirrors the same console and can "
+                   "type in it. 'none' leaves only those.")
+@click.option("--safe-mode", is_flag=True, help="Start in safe mode, as if reset was pressed "
+              "during boot: boot.py and code.py do not run.")
+@click.option("--memory-limit", type=int, default=512, show_default=True, metavar="MIB",
+              help="Memory each run may use before it gets a MemoryError (0: no limit).")
+def run(board: str | None, port: str | None, drive: Path | None, consoles: tuple[str, ...],
+        safe_mode: bool, memory_limit: int) -> None:
+    """Be a board: run code.py from the CIRCUITPY drive, and again whenever you save.
+
+    \b
+    Save code.py and it runs at once. When it ends, press any key for the REPL
+    (>>> prompt); Ctrl-D reloads. Ctrl-C stops the program. Ctrl-] quits.
+    Change the simulated world while it runs, from another terminal:
+      protoboard sim set BUTTON.pressed true
+    """
+    from protoboard.runtime.drive import default_location
+    from protoboard.runtime.supervisor import RunOptions, Supervisor
+
+    _make_machine(port, board)  # checks the port and board now, with friendly errors
+    options = RunOptions(
+        drive=drive or default_location(), port=port, board=board,
+        consoles=_console_list(consoles), safe_mode=safe_mode,
+        memory_limit=memory_limit << 20 if memory_limit > 0 else None,
+    )
+    sys.exit(Supervisor(options).run())
+
+
+def _console_list(extra: tuple[str, ...]) -> tuple[str, ...]:
+    """The terminal is always a console endpoint unless 'none' is given."""
+    if "none" in extra:
+        return tuple(c for c in extra if c != "none")
+    return ("terminal", *(c for c in extra if c != "terminal"))
+
+
+@main.group(context_settings=CONTEXT)
+def sim() -> None:
+    """Change the simulated world of a running board (protoboard run).
+
+    \b
+    protoboard sim set BME280.temperature 30
+    protoboard sim set BUTTON.pressed true
+    protoboard sim set knob.position 0.25
+    protoboard sim world
+    """
+
+
+@sim.command("set", context_settings=CONTEXT)
+@click.argument("target", metavar="PART.ATTRIBUTE")
+@click.argument("value")
+@click.option("--drive", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
+              help="The drive of the board to change (default: the default drive).")
+def sim_set(target: str, value: str, drive: Path | None) -> None:
+    """Set a part's attribute; it survives reloads. VALUE is JSON (30, 0.5, true, "text")."""
+    import json
+
+    from protoboard.runtime import control
+    from protoboard.runtime.drive import default_location
+
+    part, dot, attribute = target.partition(".")
+    if not dot or not part or not attribute:
+        fail(f"'{target}' is not PART.ATTRIBUTE", "for example: BME280.temperature")
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        parsed = value  # a bare word is a string
+    try:
+        reply = control.request(drive or default_location(),
+                                {"op": "set", "part": part, "attribute": attribute,
+                                 "value": parsed})
+    except ConnectionError as exc:
+        fail(str(exc))
+    if not reply.get("ok"):
+        fail(reply.get("error", "the board refused"))
+    click.echo(f"{part}.{attribute} = {parsed!r}" + (f" ({reply['note']})"
+                                                     if reply.get("note") else ""))
+
+
+@sim.command("world", context_settings=CONTEXT)
+@click.option("--drive", type=click.Path(path_type=Path, file_okay=False), metavar="DIR")
+def sim_world(drive: Path | None) -> None:
+    """Show the world settings that outlive reloads."""
+    from protoboard.runtime import control
+    from protoboard.runtime.drive import default_location
+
+    try:
+        reply = control.request(drive or default_location(), {"op": "world"})
+    except ConnectionError as exc:
+        fail(str(exc))
+    for part, attribute, value in reply.get("world", []):
+        click.echo(f"{part}.{attribute} = {value!r}")
+
+
+@main.command(context_settings=CONTEXT)
 @click.option("--port", metavar="NAME", help="Port whose boards to list (default: best found).")
 @click.option("--search", metavar="TEXT", help="Only boards whose id or name contains TEXT.")
 @click.option("--show", metavar="ID", help="Show one board: pins, buses, modules and parts.")

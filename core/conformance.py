@@ -50,7 +50,7 @@ from typing import Any
 #: The modules checked, in report order.
 MODULES: tuple[str, ...] = (
     "board", "microcontroller", "nvm", "digitalio", "busio", "analogio", "pwmio",
-    "neopixel_write", "keypad", "rotaryio", "countio", "micropython",
+    "neopixel_write", "keypad", "rotaryio", "countio", "micropython", "supervisor", "storage",
 )
 
 STUBS_DISTRIBUTION = "circuitpython-stubs"
@@ -108,6 +108,12 @@ DEVIATIONS: tuple[Deviation, ...] = (
             "MP_ARG_KW_ONLY; the stub shows them positional",
         )
         for name in ("columns_to_anodes", "interval", "max_events", "debounce_threshold")
+    ),
+    # storage.erase_filesystem(*, extended=None): the stub drops the ``*``.
+    Deviation(
+        "storage", "erase_filesystem", "extended", "keyword-only",
+        "shared-bindings/storage/__init__.c parses extended as MP_ARG_KW_ONLY | MP_ARG_OBJ; "
+        "the stub shows it positional",
     ),
     # Context managers: CircuitPython's __exit__ is default___exit___obj, which takes the
     # exception triple (MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(..., 4, 4, ...)); the stubs write

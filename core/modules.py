@@ -39,6 +39,9 @@ MODULES: dict[str, BuiltinModule] = {
         _b("keypad", (), ("digitalio",)),
         _b("rotaryio", ("rotaryio.IncrementalEncoder",)),
         _b("countio", ("countio.Counter",)),
+        # Runtime modules: the supervisor's state and the drive, no hardware behind them.
+        _b("supervisor"),
+        _b("storage"),
     )
 }
 

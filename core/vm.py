@@ -30,6 +30,7 @@ class Outcome(enum.Enum):
     INTERRUPTED = "interrupted"  # Ctrl-C
     TIMEOUT = "timeout"          # stopped by the caller's time limit
     RESET = "reset"              # microcontroller.reset()
+    RELOAD = "reload"            # supervisor.reload() or an autoreload stopped the program
 
 
 @dataclass
@@ -38,6 +39,8 @@ class RunResult:
     #: CircuitPython-style traceback text, when the program raised
     traceback: str | None = None
     exception: BaseException | None = None
+    #: for RELOAD: the supervisor.RunReason name
+    reason: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -149,6 +152,7 @@ def run_file(
     """Run ``path`` as ``__main__`` on the active machine; never raises for the program's own
     errors (they come back in the :class:`RunResult`)."""
     from protoboard.machine import ResetRequested
+    from protoboard.runtime.state import ReloadRequested
 
     program = Path(path).resolve()
     root = program.parent
@@ -168,6 +172,8 @@ def run_file(
             return RunResult(Outcome.TIMEOUT)
         except ResetRequested:
             return RunResult(Outcome.RESET)
+        except ReloadRequested as exc:
+            return RunResult(Outcome.RELOAD, reason=exc.reason)
         except KeyboardInterrupt as exc:
             return RunResult(Outcome.INTERRUPTED, format_traceback(exc, [root, *libs]), exc)
         except BaseException as exc:  # the program's own error, reported like the board does

@@ -174,8 +174,10 @@ def on_next_reset(run_mode: RunMode) -> None:
 
     :param ~microcontroller.RunMode run_mode: The next run mode"""
     from protoboard.machine import current
+    from protoboard.runtime import state
 
     current().next_run_mode = _validate.of_type(run_mode, RunMode, "run_mode")
+    state.current.remember(next_run_mode=run_mode._name)  # the supervisor applies it at reset
 
 
 def reset() -> None:

@@ -1,0 +1,475 @@
+"""The supervisor: runs a board's life around the user's program.
+
+It owns the CIRCUITPY drive and its watcher, the serial console (one pty the VMs use, mirrored to
+every endpoint), the simulated world that outlives a run, and the control socket. It never runs
+user code: each run is a fresh VM process forked from a pre-imported server (so a reload costs
+milliseconds), and stopping one is killing a process, whatever the program was doing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import multiprocessing
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from protoboard import __release_date__, __version__
+from protoboard.runtime import control, vmprocess
+from protoboard.runtime.drive import Drive, DriveError
+from protoboard.runtime.state import NextCodeFile, RunContext
+
+#: how long a VM may take to stop after being asked before it is killed
+STOP_GRACE = 0.25
+DEFAULT_MEMORY_LIMIT = 512 << 20
+
+SAFE_MODE_MESSAGES = {
+    "USER": "You pressed the reset button during boot.",
+    "PROGRAMMATIC": "The `microcontroller` module was used to boot into safe mode.",
+    "HARD_FAULT": "CircuitPython core code crashed hard. Whoops!\nHard fault: memory access or "
+                  "instruction error.\nPlease file an issue with your program at "
+                  "github.com/adafruit/circuitpython/issues.",
+}
+
+
+@dataclass
+class RunOptions:
+    drive: Path
+    port: str | None = None
+    board: str | None = None
+    #: console endpoints: "terminal", "pty", "tcp:PORT"
+    consoles: tuple[str, ...] = ("terminal",)
+    safe_mode: bool = False
+    memory_limit: int | None = DEFAULT_MEMORY_LIMIT
+    settle: float = 0.02
+
+
+@dataclass
+class _Persistent:
+    """What a board keeps across soft reloads (and loses at a hard reset)."""
+
+    autoreload: bool = True
+    next_code: NextCodeFile = field(default_factory=NextCodeFile)
+    previous_traceback: str | None = None
+    python_writable: bool = False
+    usb_writable: bool = True
+    usb_drive_enabled: bool = True
+    next_run_mode: str = "NORMAL"
+    ble_workflow: bool = False
+    rgb_status_brightness: int = 63
+    status_bar_console: bool = True
+    status_bar_display: bool = True
+
+
+class _VM:
+    def __init__(self, number: int, phase: str, process: Any, channel: Any) -> None:
+        self.number = number
+        self.phase = phase
+        self.process = process
+        self.channel = channel
+        self.mode = "starting"
+        self.final: tuple[str, ...] | None = None
+        self.stopping = False
+        self.killed = False
+        self.outcome: str | None = None
+        self.erase = False
+
+
+class Supervisor:
+    def __init__(self, options: RunOptions) -> None:
+        self.options = options
+        self.drive = Drive(options.drive)
+        self.events: queue.Queue[tuple[Any, ...]] = queue.Queue()
+        self.persistent = _Persistent()
+        self.world: dict[tuple[str, str], Any] = {}
+        self.vm: _VM | None = None
+        self.safe_mode_reason = "USER" if options.safe_mode else "NONE"
+        self.reload_pending = False
+        self.settled = True
+        self.waiting_for_drive = False
+        self._numbers = itertools.count(1)
+        self._request_ids = itertools.count(1)
+        self._replies: dict[int, queue.Queue[dict[str, Any]]] = {}
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(["protoboard.runtime.preload"])
+        self._boot_crashes = 0
+
+    # -- host-side messages (stderr) and board console messages (the hub) -----------------
+
+    def log(self, message: str) -> None:
+        print(f"protoboard: {message}", file=sys.stderr, flush=True)
+
+    def say(self, text: str) -> None:
+        """Write to the board's serial console, as the board's supervisor would."""
+        self.hub.write(text.replace("\n", "\r\n").encode())
+
+    # -- setup ----------------------------------------------------------------------------
+
+    def _resolve_board(self) -> Any:
+        from protoboard.registry import select_port
+
+        port = select_port(self.options.port)
+        return port, port.board(self.options.board)
+
+    def run(self) -> int:
+        from protoboard.runtime.console import ConsoleHub
+
+        port, board = self._resolve_board()
+        self.banner = (f"Protoboard {__version__} on {__release_date__}; "
+                       f"{board.name} with {board.mcu}")
+        try:
+            created = self.drive.first_boot()
+        except DriveError as exc:
+            self.log(str(exc))
+            return 2
+        self.log(f"{board.name} ({board.board_id}) on port '{port.name}'")
+        self.log(f"CIRCUITPY drive: {self.drive.root}" + (" (new)" if created else ""))
+        self._pty_master, self._pty_slave = os.openpty()
+        self._pty_path = os.ttyname(self._pty_slave)
+        self.hub = ConsoleHub(self._to_vm, on_quit=lambda: self.events.put(("quit", "Ctrl-]")))
+        try:
+            self._open_consoles()
+        except OSError as exc:
+            self.log(f"cannot open the console: {exc}")
+            self.hub.close()
+            return 2
+        try:
+            self.control = control.ControlServer(control.socket_path(self.drive.root),
+                                                 self._control)
+        except (RuntimeError, OSError) as exc:
+            self.log(str(exc))
+            self.hub.close()
+            return 2
+        threading.Thread(target=self._pump_output, name="vm-output", daemon=True).start()
+        threading.Thread(target=self._tick, name="tick", daemon=True).start()
+        self._start_watcher()
+        self._install_signals()
+        try:
+            self._power_on()
+            return self._loop()
+        finally:
+            self._shutdown()
+
+    def _open_consoles(self) -> None:
+        for spec in self.options.consoles:
+            if spec == "terminal":
+                self.hub.add_terminal()
+                if os.isatty(0):
+                    self.log("press Ctrl-] to quit")
+            elif spec == "pty":
+                self.log(f"serial console: {self.hub.add_pty()}  (open it with screen, tio "
+                         "or pyserial)")
+            elif spec.startswith("tcp:"):
+                host, port = self.hub.add_tcp(port=int(spec[4:] or 0))
+                self.log(f"serial console: socket://{host}:{port}")
+            else:
+                raise OSError(f"unknown console '{spec}' (use terminal, pty or tcp:PORT)")
+
+    def _start_watcher(self) -> None:
+        from protoboard.runtime.drive import TEMP_PATTERN
+        from protoboard.runtime.watcher import DEFAULT_IGNORES, DriveWatcher
+
+        self.watcher = DriveWatcher(
+            self.drive.root,
+            on_change=lambda path: self.events.put(("change", path)),
+            on_settled=lambda paths: self.events.put(("settled", paths)),
+            settle=self.options.settle,
+            ignore_patterns=(*DEFAULT_IGNORES, TEMP_PATTERN),
+        )
+        try:
+            self.watcher.start()
+        except OSError as exc:
+            self.log(f"autoreload is unavailable: cannot watch the drive ({exc})")
+
+    def _install_signals(self) -> None:
+        for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+            signal.signal(signum, lambda s, f: self.events.put(("quit", signal.Signals(s).name)))
+
+    def _pump_output(self) -> None:
+        while True:
+            try:
+                data = os.read(self._pty_master, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            self.hub.write(data)
+
+    def _to_vm(self, data: bytes) -> None:
+        with contextlib.suppress(OSError):
+            os.write(self._pty_master, data)
+
+    def _tick(self) -> None:
+        while True:
+            time.sleep(0.5)
+            self.events.put(("tick",))
+
+    # -- the board's life -------------------------------------------------------------------
+
+    def _power_on(self) -> None:
+        """A hard reset: RAM state cleared, boot.py (or safe mode), then code."""
+        mode = self.persistent.next_run_mode
+        self.persistent = _Persistent()
+        if mode == "SAFE_MODE" and self.safe_mode_reason == "NONE":
+            self.safe_mode_reason = "PROGRAMMATIC"
+        if self.safe_mode_reason != "NONE":
+            self._enter_safe_mode()
+        else:
+            self._start("boot", "STARTUP")
+
+    def _enter_safe_mode(self) -> None:
+        self.persistent.autoreload = False
+        message = SAFE_MODE_MESSAGES.get(self.safe_mode_reason, self.safe_mode_reason)
+        self.say(f"\nAuto-reload is off.\nRunning in safe mode! Not running saved code.\n\n"
+                 f"You are in safe mode because:\n{message}\nPress reset to exit safe mode.\n")
+        self.log("safe mode: restart 'protoboard run' (without --safe-mode) or call "
+                 "microcontroller.reset() in the REPL to leave it")
+        self._start("safemode", "STARTUP")
+
+    def _start(self, phase: str, reason: str) -> None:
+        try:
+            self.drive.check()
+        except DriveError as exc:
+            if not self.waiting_for_drive:
+                self.say(f"\n{exc}\n")
+                self.log(f"{exc}; waiting for it to come back")
+            self.waiting_for_drive = True
+            self._pending_start = (phase, reason)
+            return
+        self.waiting_for_drive = False
+        p = self.persistent
+        context = RunContext(
+            drive=self.drive.root, run_reason=reason, safe_mode_reason=self.safe_mode_reason,
+            autoreload=p.autoreload, next_code=replace(p.next_code),
+            previous_traceback=p.previous_traceback, python_writable=p.python_writable,
+            usb_writable=p.usb_writable, usb_drive_enabled=p.usb_drive_enabled,
+            serial_connected=self.hub.connected, next_run_mode=p.next_run_mode,
+            ble_workflow=p.ble_workflow, rgb_status_brightness=p.rgb_status_brightness,
+            status_bar_console=p.status_bar_console, status_bar_display=p.status_bar_display,
+        )
+        config = vmprocess.VMConfig(
+            phase=phase, drive=self.drive.root, pty_path=self._pty_path, context=context,
+            port=self.options.port, board=self.options.board,
+            world=[(part, attr, value) for (part, attr), value in self.world.items()],
+            memory_limit=self.options.memory_limit, banner=self.banner,
+        )
+        parent, child = self._context.Pipe(duplex=True)
+        process = self._context.Process(target=vmprocess.main, args=(config, child),
+                                        name=f"protoboard-vm-{phase}", daemon=True)
+        process.start()
+        child.close()
+        vm = _VM(next(self._numbers), phase, process, parent)
+        self.vm = vm
+        self.reload_pending = False
+        threading.Thread(target=self._read_vm, args=(vm,), daemon=True).start()
+
+    def _read_vm(self, vm: _VM) -> None:
+        while True:
+            try:
+                message = vm.channel.recv()
+            except (EOFError, OSError):
+                break
+            self.events.put(("vm", vm, message))
+        vm.process.join()
+        self.events.put(("exit", vm, vm.process.exitcode))
+
+    def _loop(self) -> int:
+        handlers = {
+            "vm": self._on_vm_message, "exit": self._on_vm_exit, "change": self._on_change,
+            "settled": self._on_settled, "kill": self._on_kill_check, "tick": self._on_tick,
+            "control": self._on_control,
+        }
+        while True:
+            event = self.events.get()
+            if event[0] == "quit":
+                self.log(f"stopping ({event[1]})")
+                return 0
+            handlers[event[0]](*event[1:])
+
+    def _on_vm_message(self, vm: _VM, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        if kind == "state":
+            for key, value in message.items():
+                if key != "type" and hasattr(self.persistent, key):
+                    setattr(self.persistent, key, value)
+        elif kind == "own_write":
+            self.watcher.ignore_own_write(Path(message["path"]))
+        elif kind == "mode":
+            vm.mode = message["mode"]
+        elif kind == "done":
+            vm.outcome = message["outcome"]
+            self.persistent.previous_traceback = message.get("traceback")
+        elif kind == "boot_out":
+            self.watcher.ignore_own_write(self.drive.root / "boot_out.txt")
+            try:
+                self.drive.write_boot_out(message["text"])
+            except OSError as exc:
+                self.log(f"could not write boot_out.txt: {exc.strerror}")
+            vm.final = ("booted",)
+        elif kind in ("reload", "reset"):
+            vm.final = (kind, message.get("reason", ""))
+        elif kind == "erase_filesystem":
+            vm.erase = True
+        elif kind == "reply":
+            waiter = self._replies.pop(message.get("id", -1), None)
+            if waiter is not None:
+                waiter.put(message)
+        elif kind == "internal_error":
+            self.log(f"internal error in the VM: {message.get('error')} (please report it)")
+
+    def _on_vm_exit(self, vm: _VM, exitcode: int | None) -> None:
+        if vm is not self.vm:
+            return
+        self.vm = None
+        final = vm.final or ()
+        if final[:1] == ("booted",):
+            self._boot_crashes = 0
+            self._start("code", "STARTUP")
+        elif vm.stopping or final[:2] == ("reload", "AUTO_RELOAD"):
+            self.reload_pending = True
+            if vm.killed:
+                self.say(f"\n{vmprocess.STOPPED_BY_RELOAD}\n")
+            self._maybe_reload()
+        elif final[:1] == ("reload",):
+            self.say("\nsoft reboot\n")
+            phase = "safemode" if self.safe_mode_reason != "NONE" else "code"
+            self._start(phase, final[1] or "SUPERVISOR_RELOAD")
+        elif final[:1] == ("reset",):
+            if vm.erase:
+                self._erase_filesystem()
+            self.safe_mode_reason = "NONE"
+            self.say("\n")
+            self._power_on()
+        elif exitcode is not None and exitcode < 0 and not vm.killed:
+            name = signal.Signals(-exitcode).name if -exitcode in signal.valid_signals() \
+                else str(-exitcode)
+            self.log(f"the VM crashed ({name}); entering safe mode")
+            self.safe_mode_reason = "HARD_FAULT"
+            self._enter_safe_mode()
+
+    def _on_change(self, path: Path) -> None:
+        self.settled = False
+        if not self.persistent.autoreload or self.safe_mode_reason != "NONE":
+            return
+        vm = self.vm
+        if vm is None:
+            self.reload_pending = True
+            return
+        if vm.phase != "code" or vm.mode == "repl" or vm.stopping:
+            return
+        vm.stopping = True
+        self.reload_pending = True
+        with contextlib.suppress(ProcessLookupError, TypeError):
+            os.kill(vm.process.pid, signal.SIGUSR1)
+        threading.Timer(STOP_GRACE, lambda: self.events.put(("kill", vm))).start()
+
+    def _on_kill_check(self, vm: _VM) -> None:
+        if vm is self.vm and vm.process.is_alive():
+            vm.killed = True
+            vm.process.kill()
+
+    def _on_settled(self, paths: list[Path]) -> None:
+        self.settled = True
+        self._maybe_reload()
+
+    def _maybe_reload(self) -> None:
+        if self.reload_pending and self.settled and self.vm is None:
+            self.say("\nsoft reboot\n")
+            self._start("code", "AUTO_RELOAD")
+
+    def _on_tick(self) -> None:
+        if self.waiting_for_drive and self.drive.root.is_dir():
+            self.log("the drive is back")
+            self._start(*self._pending_start)
+
+    def _erase_filesystem(self) -> None:
+        """storage.erase_filesystem(): keep the old contents beside the drive, start afresh."""
+        backup = self.drive.root.with_name(
+            f"{self.drive.root.name}-erased-{time.strftime('%Y%m%d-%H%M%S')}")
+        try:
+            self.drive.root.rename(backup)
+            self.drive.first_boot()
+            self.log(f"drive erased; the old contents are kept in {backup}")
+        except OSError as exc:
+            self.log(f"could not erase the drive: {exc}")
+
+    # -- control requests (protoboard sim ...) -------------------------------------------------
+
+    def _control(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Runs on the control thread: hand the request to the main loop and wait."""
+        waiter: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.events.put(("control", request, waiter))
+        try:
+            return waiter.get(timeout=5)
+        except queue.Empty:
+            return {"ok": False, "error": "the board did not answer in time; try again"}
+
+    def _on_control(self, request: dict[str, Any], waiter: queue.Queue[dict[str, Any]]) -> None:
+        op = request.get("op")
+        if op == "world":
+            waiter.put({"ok": True, "world": [[p, a, v] for (p, a), v in self.world.items()]})
+            return
+        if op != "set":
+            waiter.put({"ok": False, "error": f"unknown request '{op}'"})
+            return
+        part, attribute, value = request["part"], request["attribute"], request["value"]
+        vm = self.vm
+        if vm is None or not vm.process.is_alive():
+            self.world[(part, attribute)] = value
+            waiter.put({"ok": True, "note": "stored: the board applies it when the next run "
+                                            "starts"})
+            return
+        number = next(self._request_ids)
+
+        def check(reply: dict[str, Any]) -> None:
+            if reply.get("ok"):
+                self.world[(part, attribute)] = value
+            waiter.put(reply)
+
+        relay: queue.Queue[dict[str, Any]] = queue.Queue()
+        self._replies[number] = relay
+        try:
+            vm.channel.send({"op": "set", "id": number, "part": part, "attribute": attribute,
+                             "value": value})
+        except OSError:
+            self._replies.pop(number, None)
+            waiter.put({"ok": False, "error": "the board is restarting; try again"})
+            return
+        threading.Thread(target=lambda: check(relay.get(timeout=4)), daemon=True).start()
+
+    # -- shutdown -----------------------------------------------------------------------------
+
+    def _shutdown(self) -> None:
+        vm = self.vm
+        if vm is not None and vm.process.is_alive():
+            vm.process.kill()
+            vm.process.join(2)
+        with contextlib.suppress(Exception):
+            self.watcher.stop()
+        with contextlib.suppress(Exception):
+            self.control.close()
+        with contextlib.suppress(Exception):
+            self.hub.close()
+        for fd in (self._pty_master, self._pty_slave):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        _stop_helpers()
+
+
+def _stop_helpers() -> None:
+    """Stop multiprocessing's fork server and resource tracker now, and reap them, rather than
+    leave them to notice our exit (where PID 1 does not reap, they would linger as zombies).
+    These are private but long-standing methods (CPython's own tests use them)."""
+    import multiprocessing.forkserver as forkserver
+    import multiprocessing.resource_tracker as resource_tracker
+
+    for helper in (forkserver._forkserver, resource_tracker._resource_tracker):
+        with contextlib.suppress(Exception):
+            helper._stop()

@@ -1,0 +1,263 @@
+"""protoboard run end to end: real supervisor, VM processes, files and console."""
+
+import textwrap
+import time
+
+LOOP_FOREVER = "import time\nprint('looping')\nwhile True:\n    time.sleep(0.01)\n"
+
+
+def code(text):
+    return textwrap.dedent(text).lstrip()
+
+
+def test_first_boot_runs_hello_world_and_writes_boot_out(tmp_path, start_board):
+    drive = tmp_path / "new"
+    board = start_board(drive=drive)
+    board.wait_for(r"code\.py output:\n")
+    board.wait_for(r"Hello World!\n\nCode done running\.\n")
+    board.wait_for(r"Auto-reload is on\. Simply save files over USB to run them or enter REPL "
+                   r"to disable\.\n\nPress any key to enter the REPL\. Use CTRL-D to reload\.")
+    assert sorted(p.name for p in drive.iterdir()) == [
+        "boot_out.txt", "code.py", "lib", "settings.toml"]
+    boot_out = (drive / "boot_out.txt").read_text().splitlines()
+    assert boot_out[0].startswith("Protoboard 0.1.0 on ")
+    assert boot_out[0].endswith("; Protoboard Simulated Feather with SIM32")
+    assert boot_out[1] == "Board ID:protoboard_sim"
+    assert boot_out[2].startswith("UID:")
+    time.sleep(0.5)
+    assert "soft reboot" not in board.output  # writing boot_out.txt is not a change
+
+
+def test_saving_code_py_runs_it_again(start_board):
+    board = start_board({"code.py": "print('first')\n"})
+    board.wait_for("first")
+    board.wait_for("Press any key")
+    board.save("code.py", "print('second')\n")
+    board.wait_for(r"soft reboot\n")
+    board.wait_for(r"code\.py output:\nsecond\n")
+
+
+def test_running_code_is_stopped_by_a_save(start_board):
+    board = start_board({"code.py": LOOP_FOREVER})
+    board.wait_for("looping")
+    board.save("code.py", "print('replaced')\n")
+    board.wait_for(r"Code stopped by auto-reload\. Reloading soon\.")
+    board.wait_for("replaced")
+
+
+def test_code_that_ignores_interrupts_is_still_replaced(start_board):
+    stubborn = code("""
+        import time
+        print('stubborn')
+        while True:
+            try:
+                while True:
+                    time.sleep(0.01)
+            except BaseException:
+                pass
+    """)
+    board = start_board({"code.py": stubborn})
+    board.wait_for("stubborn")
+    board.save("code.py", "print('free again')\n")
+    board.wait_for(r"Code stopped by auto-reload\. Reloading soon\.")
+    board.wait_for("free again")
+    assert board.output.count("stubborn") == 1
+
+
+def test_traceback_and_sys_exit(start_board):
+    board = start_board({"code.py": "import board\nprint(board.NOPE)\n"})
+    board.wait_for(r'Traceback \(most recent call last\):\n  File "code\.py", line 2, in '
+                   r"<module>\nAttributeError: module 'board' has no attribute 'NOPE'\n\n"
+                   r"Code done running\.")
+    board.save("code.py", "import sys\nprint('bye')\nsys.exit()\nprint('never')\n")
+    board.wait_for(r"bye\n\nCode done running\.")
+    assert "never" not in board.output
+
+
+def test_repl_from_the_terminal(start_board):
+    board = start_board({"code.py": "x = 41\n"})
+    board.wait_for("Press any key")
+    board.type(b"\r")
+    board.wait_for(r"Protoboard 0\.1\.0 on .*SIM32\n>>> ")
+    board.type(b"40 + 2\r")
+    board.wait_for(r"42\n>>> ")
+    board.type(b"for i in range(2):\r")
+    board.wait_for(r"\.\.\. ")
+    board.type(b"    print('line', i)\r\r")
+    board.wait_for(r"line 0\nline 1\n>>> ")
+    board.type(b"undefined\r")
+    board.wait_for(r"NameError: name 'undefined' is not defined\n>>> ")
+    board.type(b"\x04")  # Ctrl-D: soft reboot, code runs again
+    board.wait_for(r"soft reboot\n")
+    board.wait_for("Press any key")
+
+
+def test_ctrl_c_interrupts_running_code(start_board):
+    board = start_board({"code.py": LOOP_FOREVER})
+    board.wait_for("looping")
+    board.type(b"\x03")
+    board.wait_for(r"KeyboardInterrupt.*\n\nCode done running\.")
+
+
+def test_save_during_repl_does_not_reload(start_board):
+    board = start_board({"code.py": "print('once')\n"})
+    board.wait_for("Press any key")
+    board.type(b"\r")
+    board.wait_for(">>> ")
+    board.save("code.py", "print('twice')\n")
+    time.sleep(1.0)
+    board.type(b"1\r")
+    board.wait_for(r"1\n>>> ")
+    assert "twice" not in board.output
+
+
+def test_crash_enters_safe_mode(start_board):
+    board = start_board({"code.py": "import os\nos.abort()\n"})
+    board.wait_for(r"Running in safe mode! Not running saved code\.\n\nYou are in safe mode "
+                   r"because:\nCircuitPython core code crashed hard\. Whoops!")
+    board.wait_for(r"Press reset to exit safe mode\.")
+    board.wait_for("crashed", stream="err")
+
+
+def test_safe_mode_flag_skips_code_and_boot(start_board):
+    board = start_board({"code.py": "print('should not run')\n",
+                         "boot.py": "print('nor this')\n"}, args=("--safe-mode",))
+    board.wait_for(r"You are in safe mode because:\nYou pressed the reset button during boot\.")
+    board.wait_for("Press any key")
+    assert "should not run" not in board.output
+
+
+def test_memory_limit_gives_memory_error(start_board):
+    board = start_board({"code.py": "hog = bytearray(400 * 1024 * 1024)\n"},
+                        args=("--memory-limit", "200"))
+    board.wait_for(r"MemoryError")
+    board.wait_for(r"200 MiB")
+    board.wait_for("Code done running")
+
+
+def test_many_saves_end_with_the_last_program(start_board):
+    board = start_board({"code.py": "print('start')\n"})
+    board.wait_for("start")
+    for number in range(200):
+        board.save("code.py", f"print('version {number}')\n")
+        time.sleep(0.01)
+    board.wait_for(r"version 199\n")
+    assert board.proc.poll() is None
+
+
+def test_writes_need_a_remount_in_boot_py(start_board):
+    writer = "open('log.txt', 'w').write('hi')\nprint('wrote it')\n"
+    board = start_board({"code.py": writer})
+    board.wait_for(r"OSError: \[Errno 30\] Read-only filesystem")
+    board.stop()
+    board = start_board({"code.py": writer,
+                         "boot.py": "import storage\nstorage.remount('/', readonly=False)\n"
+                                    "print('remounted')\n"})
+    board.wait_for("wrote it")
+    time.sleep(0.5)
+    assert board.output.count("wrote it") == 1  # the program's own write is not a reload
+    boot_out = (board.drive / "boot_out.txt").read_text()
+    assert "boot.py output:\nremounted\n" in boot_out
+
+
+def test_settings_and_getenv(start_board):
+    board = start_board({
+        "settings.toml": 'GREETING = "hello"\nCOUNT = 3\n',
+        "code.py": "import os, supervisor\nprint(repr(os.getenv('GREETING')), "
+                   "repr(os.getenv('COUNT')), repr(supervisor.get_setting('COUNT')))\n",
+    })
+    board.wait_for(r"'hello' '3' 3\n")
+
+
+def test_supervisor_reload_and_run_reason(start_board):
+    program = code("""
+        import supervisor
+        reason = supervisor.runtime.run_reason
+        print('reason', reason)
+        if reason == supervisor.RunReason.STARTUP:
+            supervisor.reload()
+    """)
+    board = start_board({"code.py": program})
+    board.wait_for(r"reason supervisor\.RunReason\.STARTUP")
+    board.wait_for(r"reason supervisor\.RunReason\.SUPERVISOR_RELOAD")
+
+
+def test_autoreload_off_persists(start_board):
+    board = start_board({"code.py": "import supervisor\nsupervisor.runtime.autoreload = False\n"
+                                    "print('off')\n"})
+    board.wait_for(r"Auto-reload is off\.")
+    board.save("code.py", "print('ignored')\n")
+    time.sleep(1.0)
+    assert "ignored" not in board.output
+    board.type(b"\x04")  # Ctrl-D still reloads, and the new file runs
+    board.wait_for("ignored")
+    board.wait_for(r"Auto-reload is off\.")
+
+
+def test_next_code_file_and_previous_traceback(start_board):
+    board = start_board({
+        "code.py": code("""
+            import supervisor
+            print('main, last error:', supervisor.get_previous_traceback())
+            supervisor.set_next_code_file('other.py', reload_on_success=True)
+        """),
+        "other.py": "print('other ran')\nraise ValueError('boom')\n",
+    })
+    board.wait_for("main, last error: None")
+    board.wait_for(r"other\.py output:\nother ran")
+    board.wait_for("ValueError: boom")
+
+
+def test_double_extension_warning(start_board):
+    board = start_board({"code.py.txt": "print('hidden extension')\n"})
+    (board.drive / "code.py").unlink(missing_ok=True)
+    board.wait_for(r"WARNING: Your code filename has two extensions\nhidden extension")
+
+
+def test_world_settings_survive_reloads(start_board):
+    import subprocess
+    import sys
+
+    board = start_board({"code.py": "import board, digitalio\nb = digitalio.DigitalInOut("
+                                    "board.BUTTON)\nb.pull = digitalio.Pull.UP\n"
+                                    "print('button', b.value)\n"})
+    board.wait_for("button True")
+    result = subprocess.run(
+        [sys.executable, "-m", "protoboard.cli", "sim", "set", "BUTTON.pressed", "true",
+         "--drive", str(board.drive)], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    board.save("code.py", board.drive.joinpath("code.py").read_text() + "\n")
+    board.wait_for("button False")
+    bad = subprocess.run(
+        [sys.executable, "-m", "protoboard.cli", "sim", "set", "NOPE.x", "1",
+         "--drive", str(board.drive)], capture_output=True, text=True, timeout=30)
+    assert bad.returncode == 2 and "no part named 'NOPE'" in bad.stderr
+
+
+def test_no_processes_left_behind(start_board):
+    board = start_board({"code.py": LOOP_FOREVER})
+    board.wait_for("looping")
+    for number in range(3):
+        board.save("code.py", LOOP_FOREVER.replace("looping", f"loop {number}"))
+        board.wait_for(f"loop {number}")
+    children = board.descendants()
+    assert children, "a VM should be running"
+    assert board.stop() == 0
+    time.sleep(0.5)
+    import os
+
+    alive = [pid for pid in children if os.path.exists(f"/proc/{pid}")]
+    assert alive == []
+
+
+def test_drive_that_disappears_and_comes_back(start_board):
+    import shutil
+
+    board = start_board({"code.py": "print('here')\n"})
+    board.wait_for("here")
+    saved = board.drive.with_name("saved")
+    shutil.move(board.drive, saved)
+    board.wait_for("does not exist", timeout=10)
+    shutil.move(saved, board.drive)
+    board.save("code.py", "print('back again')\n")
+    board.wait_for("back again")
