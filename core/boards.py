@@ -12,7 +12,6 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +119,8 @@ def load_board_file(path: Path | Any) -> BoardDef:
 
 def boards_in(package: str) -> dict[str, BoardDef]:
     """Every ``*.toml`` board in ``package``'s ``boards/`` folder, by board id."""
+    from importlib import resources  # slow to import: only when reading board files
+
     folder = resources.files(package) / "boards"
     found = {}
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):

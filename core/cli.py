@@ -22,6 +22,32 @@ def fail(message: str, hint: str | None = None) -> None:
     sys.exit(2)
 
 
+def _check_board(port: str | None, board: str | None) -> Any:
+    """The port and board definition, or a friendly exit (no machine is built)."""
+    from protoboard.boards import BoardError
+    from protoboard.registry import PortError, select_port
+
+    try:
+        selected = select_port(port)
+        return selected.board(board)
+    except PortError as exc:
+        fail(str(exc))
+    except BoardError as exc:
+        _board_hint(exc, port, board)
+
+
+def _board_hint(exc: Exception, port: str | None, board: str | None) -> None:
+    from protoboard.registry import select_port
+
+    hint = None
+    if board:
+        ids = select_port(port).board_ids()
+        close = difflib.get_close_matches(board, ids, n=3, cutoff=0.6)
+        hint = (f"did you mean: {', '.join(close)}?" if close
+                else "run 'protoboard boards --search WORD' to find a board id")
+    fail(str(exc), hint)
+
+
 def _make_machine(port: str | None, board: str | None) -> Any:
     from protoboard import machine
     from protoboard.boards import BoardError
@@ -33,13 +59,7 @@ def _make_machine(port: str | None, board: str | None) -> Any:
     except PortError as exc:
         fail(str(exc))
     except BoardError as exc:
-        hint = None
-        if board:
-            ids = select_port(port).board_ids()
-            close = difflib.get_close_matches(board, ids, n=3, cutoff=0.6)
-            hint = (f"did you mean: {', '.join(close)}?" if close
-                    else "run 'protoboard boards --search WORD' to find a board id")
-        fail(str(exc), hint)
+        _board_hint(exc, port, board)
 
 
 @click.group(context_settings=CONTEXT)
@@ -164,10 +184,13 @@ def run(board: str | None, port: str | None, drive: Path | None, consoles: tuple
     Change the simulated world while it runs, from another terminal:
       protoboard sim set BUTTON.pressed true
     """
+    from protoboard.runtime import vmserver
+
+    vmserver.start_early()  # the slowest thing to get ready: start it first
     from protoboard.runtime.drive import default_location
     from protoboard.runtime.supervisor import RunOptions, Supervisor
 
-    _make_machine(port, board)  # checks the port and board now, with friendly errors
+    _check_board(port, board)
     options = RunOptions(
         drive=drive or default_location(), port=port, board=board,
         consoles=_console_list(consoles), safe_mode=safe_mode,

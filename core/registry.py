@@ -11,12 +11,15 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib.metadata import entry_points
 from typing import Any
 
 from protoboard.boards import BoardDef, BoardError, boards_in, stub_board, stub_board_ids
 
 ENTRY_POINT_GROUP = "protoboard.ports"
+#: ports shipped with Protoboard, found without scanning every installed distribution's entry
+#: points (which costs tens of milliseconds at each start); they are registered as entry points
+#: too, so plug-in discovery sees them like any other port.
+BUILTIN_PORTS = {"sim": "protoboard.ports.sim:PORT"}
 
 
 class PortError(RuntimeError):
@@ -99,18 +102,27 @@ def _implementation(port: str, key: str, ref: str | type | None) -> type:
 @cache
 def ports() -> dict[str, Port]:
     """Every installed port, by name."""
+    from importlib.metadata import entry_points  # slow to import: only when scanning
+
     found = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
-        port = ep.load()
+        port = builtin_port(ep.name) if ep.name in BUILTIN_PORTS else ep.load()
         if not isinstance(port, Port):
             raise PortError(f"entry point {ep.value} is not a protoboard Port")
         found[port.name] = port
     return found
 
 
+@cache
+def builtin_port(name: str) -> Port:
+    return load_ref(BUILTIN_PORTS[name])
+
+
 def select_port(name: str | None = None) -> Port:
     """The port named (argument, then ``PROTOBOARD_PORT``), else the best detected one."""
     name = name or os.environ.get("PROTOBOARD_PORT") or None
+    if name in BUILTIN_PORTS:
+        return builtin_port(name)
     available = ports()
     if name:
         if name not in available:

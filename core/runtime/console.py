@@ -33,6 +33,21 @@ pty endpoint: re-open handling
     have left ``ECHO`` on, which would loop our output back as input) and to flush bytes the
     tool never read, so the next tool starts clean on the same path.
 
+Shutdown
+    :meth:`ConsoleHub.close` drains pending output for up to ``drain_timeout`` seconds, closes
+    every fd and restores the terminal. It is also registered with :mod:`atexit`, so the terminal
+    comes back from raw mode when the process ends normally or from an uncaught exception. The
+    hub installs no signal handlers (only the main thread may): the supervisor should turn
+    SIGTERM and SIGHUP into ``SystemExit`` (or a flag its main loop checks) and let the normal
+    path call ``close()``; calling ``close()`` right inside a signal handler works, but if the
+    signal interrupted a ``write()`` it waits a few seconds for the I/O thread. Raw mode
+    disables the terminal's own SIGINT, so Ctrl-C goes to the board and Ctrl-] is the way out.
+
+Fork
+    A child forked after the hub exists (a fork server) inherits copies of the hub's fds, though
+    not its thread; ``close()`` in such a child just closes those copies. Better: fork the fork
+    server before creating the hub.
+
 ``connected``, per endpoint
     * terminal: attached and its output still works (a pipe or file on stdout counts; it stops
       counting after ``EPIPE``/``EIO``, e.g. the terminal was closed);
@@ -174,7 +189,6 @@ class _Terminal:
         self.saved_mode: list | None = None
         self.restored = False
         self.own_wfd = False
-        self.reading = True
         if self.in_tty:
             self.saved_mode = termios.tcgetattr(stdin_fd)
             tty.setraw(stdin_fd, termios.TCSANOW)
@@ -226,7 +240,6 @@ class _Terminal:
             log.debug("console: terminal input ended: %s", exc)
             data = b""
         if not data:  # EOF: no more input; output goes on, and this is not a quit
-            self.reading = False
             self.hub._set_reader(self.in_fd, None)
             return
         if self.quit_key is None:
@@ -561,7 +574,8 @@ class ConsoleHub:
         self._drain_timeout = drain_timeout
         self._pid = os.getpid()
 
-        self._lock = threading.Lock()
+        # re-entrant: close() from a signal handler that interrupted write() must not deadlock
+        self._lock = threading.RLock()
         # guarded by _lock
         self._peers: list[_Peer] = []
         self._dirty: set[_Peer] = set()
@@ -827,11 +841,14 @@ class ConsoleHub:
         watch.registered = events
 
     def _drain_wake_pipe(self) -> None:
-        with self._lock:
-            self._wake_pending = False
+        # Empty the pipe first, then clear the flag: the other order could swallow the byte of
+        # a write() in between and leave the flag set on an empty pipe, so no write() would
+        # ever wake us again. Whatever such a write() queued is handled by _run_pending next.
         with contextlib.suppress(BlockingIOError, OSError):
             while os.read(self._wake_r, 4096):
                 pass
+        with self._lock:
+            self._wake_pending = False
 
     def _dispatch(self, watch: _Watch, mask: int) -> None:
         if mask & selectors.EVENT_READ and watch.reader is not None:

@@ -15,8 +15,8 @@ from protoboard.bindings import (  # noqa: F401  # noqa: F401  # noqa: F401
 )
 from protoboard.runtime import drive, repl, settings, state, vmprocess, writerule  # noqa: F401
 
-for _port in registry.ports().values():
-    _port.boards  # noqa: B018  (reads and caches the board files)
+# Warm the built-in simulator (the usual port); another port warms up at its first VM.
+registry.builtin_port("sim").boards  # noqa: B018  (reads and caches the board files)
 for _name in ("protoboard.ports.sim.digitalio", "protoboard.ports.sim.busio",
               "protoboard.ports.sim.parts.basic"):
     __import__(_name)

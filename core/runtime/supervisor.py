@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import multiprocessing
 import os
 import queue
 import signal
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from protoboard import __release_date__, __version__
-from protoboard.runtime import control, vmprocess
+from protoboard.runtime import control, vmprocess, vmserver
 from protoboard.runtime.drive import Drive, DriveError
 from protoboard.runtime.state import NextCodeFile, RunContext
 
@@ -48,7 +47,9 @@ class RunOptions:
     consoles: tuple[str, ...] = ("terminal",)
     safe_mode: bool = False
     memory_limit: int | None = DEFAULT_MEMORY_LIMIT
-    settle: float = 0.02
+    #: quiet time after the last complete write; short, because the watcher also waits for
+    #: every changed file to be closed
+    settle: float = 0.01
 
 
 @dataclass
@@ -94,12 +95,12 @@ class Supervisor:
         self.reload_pending = False
         self.settled = True
         self.waiting_for_drive = False
+        self._told_readonly = False
         self._numbers = itertools.count(1)
         self._request_ids = itertools.count(1)
         self._replies: dict[int, queue.Queue[dict[str, Any]]] = {}
-        self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(["protoboard.runtime.preload"])
-        self._boot_crashes = 0
+        vmserver.start_early()  # no-op cost if the CLI already did
+        self._context = vmserver.context()
 
     # -- host-side messages (stderr) and board console messages (the hub) -----------------
 
@@ -122,6 +123,7 @@ class Supervisor:
         from protoboard.runtime.console import ConsoleHub
 
         port, board = self._resolve_board()
+        self.port_name = port.name  # VMs use it as is: no port discovery in the VM
         self.banner = (f"Protoboard {__version__} on {__release_date__}; "
                        f"{board.name} with {board.mcu}")
         try:
@@ -149,10 +151,10 @@ class Supervisor:
             return 2
         threading.Thread(target=self._pump_output, name="vm-output", daemon=True).start()
         threading.Thread(target=self._tick, name="tick", daemon=True).start()
-        self._start_watcher()
         self._install_signals()
         try:
             self._power_on()
+            self._start_watcher()  # after the first VM is on its way: start-up time matters
             return self._loop()
         finally:
             self._shutdown()
@@ -221,6 +223,9 @@ class Supervisor:
             self.safe_mode_reason = "PROGRAMMATIC"
         if self.safe_mode_reason != "NONE":
             self._enter_safe_mode()
+        elif self.drive.first_of(("boot.py", "boot.txt")) is None:
+            # Nothing to run at boot: the code VM writes boot_out.txt itself (one VM less).
+            self._start("code", "STARTUP", boot_out=True)
         else:
             self._start("boot", "STARTUP")
 
@@ -233,7 +238,7 @@ class Supervisor:
                  "microcontroller.reset() in the REPL to leave it")
         self._start("safemode", "STARTUP")
 
-    def _start(self, phase: str, reason: str) -> None:
+    def _start(self, phase: str, reason: str, *, boot_out: bool = False) -> None:
         try:
             self.drive.check()
         except DriveError as exc:
@@ -256,9 +261,9 @@ class Supervisor:
         )
         config = vmprocess.VMConfig(
             phase=phase, drive=self.drive.root, pty_path=self._pty_path, context=context,
-            port=self.options.port, board=self.options.board,
+            port=self.port_name, board=self.options.board,
             world=[(part, attr, value) for (part, attr), value in self.world.items()],
-            memory_limit=self.options.memory_limit, banner=self.banner,
+            memory_limit=self.options.memory_limit, banner=self.banner, boot_out=boot_out,
         )
         parent, child = self._context.Pipe(duplex=True)
         process = self._context.Process(target=vmprocess.main, args=(config, child),
@@ -286,8 +291,11 @@ class Supervisor:
             "settled": self._on_settled, "kill": self._on_kill_check, "tick": self._on_tick,
             "control": self._on_control,
         }
+        debug = bool(os.environ.get("PROTOBOARD_DEBUG"))
         while True:
             event = self.events.get()
+            if debug and event[0] != "tick":
+                self.log(f"event {event[0]}: {str(event[1:])[:160]}")
             if event[0] == "quit":
                 self.log(f"stopping ({event[1]})")
                 return 0
@@ -312,7 +320,8 @@ class Supervisor:
                 self.drive.write_boot_out(message["text"])
             except OSError as exc:
                 self.log(f"could not write boot_out.txt: {exc.strerror}")
-            vm.final = ("booted",)
+            if vm.phase == "boot":
+                vm.final = ("booted",)
         elif kind in ("reload", "reset"):
             vm.final = (kind, message.get("reason", ""))
         elif kind == "erase_filesystem":
@@ -357,6 +366,14 @@ class Supervisor:
     def _on_change(self, path: Path) -> None:
         self.settled = False
         if not self.persistent.autoreload or self.safe_mode_reason != "NONE":
+            return
+        if self.persistent.python_writable and not self.persistent.usb_writable:
+            # boot.py gave the drive to the program: as on a board, the host side is read-only
+            # then, so changes are the program's own and never reload it.
+            if not self._told_readonly:
+                self._told_readonly = True
+                self.log("code.py may write the drive (storage.remount in boot.py), so saves "
+                         "from this computer do not reload it; press Ctrl-D to reload")
             return
         vm = self.vm
         if vm is None:
@@ -460,16 +477,7 @@ class Supervisor:
         for fd in (self._pty_master, self._pty_slave):
             with contextlib.suppress(OSError):
                 os.close(fd)
-        _stop_helpers()
+        vmserver.stop()
 
 
-def _stop_helpers() -> None:
-    """Stop multiprocessing's fork server and resource tracker now, and reap them, rather than
-    leave them to notice our exit (where PID 1 does not reap, they would linger as zombies).
-    These are private but long-standing methods (CPython's own tests use them)."""
-    import multiprocessing.forkserver as forkserver
-    import multiprocessing.resource_tracker as resource_tracker
 
-    for helper in (forkserver._forkserver, resource_tracker._resource_tracker):
-        with contextlib.suppress(Exception):
-            helper._stop()

@@ -48,6 +48,8 @@ class VMConfig:
     memory_limit: int | None = None
     #: first line of boot_out.txt, shown as the REPL banner
     banner: str = ""
+    #: a code run that also writes boot_out.txt (when there is no boot.py to run first)
+    boot_out: bool = False
 
 
 class _Console:
@@ -201,13 +203,8 @@ def _install_runtime_rules(drive: Path) -> None:
 
 def _boot(config: VMConfig, console: _Console) -> None:
     """Run boot.py with its output captured for boot_out.txt, as CircuitPython does."""
-    import microcontroller
-
-    from protoboard.machine import current
-
     drive = Drive(config.drive)
-    uid = bytes(microcontroller.cpu.uid).hex().upper()
-    text = f"{config.banner}\nBoard ID:{current().board.board_id}\nUID:{uid}\n"
+    text = _boot_header(config)
     boot_file = drive.first_of(("boot.py", "boot.txt"))
     if boot_file is not None:
         captured = io.StringIO()
@@ -219,6 +216,16 @@ def _boot(config: VMConfig, console: _Console) -> None:
         state.current.in_boot = False
         text += f"{boot_file.name} output:\n" + captured.getvalue()
     state.current.notify({"type": "boot_out", "text": text})
+
+
+def _boot_header(config: VMConfig) -> str:
+    """boot_out.txt's first lines: the banner, the board id and the chip's UID."""
+    import microcontroller
+
+    from protoboard.machine import current
+
+    uid = bytes(microcontroller.cpu.uid).hex().upper()
+    return f"{config.banner}\nBoard ID:{current().board.board_id}\nUID:{uid}\n"
 
 
 def _safemode(config: VMConfig, console: _Console) -> None:
@@ -245,6 +252,8 @@ def _code(config: VMConfig, console: _Console) -> None:
 
     context = state.current
     drive = Drive(config.drive)
+    if config.boot_out:
+        context.notify({"type": "boot_out", "text": _boot_header(config)})
     console.mode(line_editing=True)
     requested = context.next_code.filename
     choice = drive.choose_code(requested)

@@ -20,7 +20,8 @@ class BoardProcess:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "protoboard.cli", "run", "--drive", str(drive), *args],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            start_new_session=True, env={**os.environ, **(env or {})},
+            start_new_session=True,
+            env={**os.environ, "PROTOBOARD_DEBUG": "1", **(env or {})},
         )
         self._out = bytearray()
         self._err = bytearray()

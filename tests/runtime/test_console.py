@@ -462,6 +462,7 @@ def test_close_releases_every_fd(terminal_pty):
         hub.add_tcp()
 
 
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_a_forked_child_can_drop_its_copies_without_disturbing_the_parent(make_hub):
     hub = make_hub(Inbox(), scrollback=0)
     host, port = hub.add_tcp()
