@@ -27,6 +27,10 @@ from protoboard.runtime.state import NextCodeFile, RunContext
 
 #: how long a VM may take to stop after being asked before it is killed
 STOP_GRACE = 0.25
+#: typed-ahead input kept for a program that is not reading (a board's USB buffer is smaller)
+TYPEAHEAD_LIMIT = 64 * 1024
+#: a spare VM is prepared this long after a run starts (not to slow that run's first lines)
+SPARE_DELAY = 0.1
 DEFAULT_MEMORY_LIMIT = 512 << 20
 
 SAFE_MODE_MESSAGES = {
@@ -96,6 +100,10 @@ class Supervisor:
         self.settled = True
         self.waiting_for_drive = False
         self._told_readonly = False
+        self._spare: tuple[Any, Any] | None = None
+        self._closing = False
+        self._typed: queue.Queue[bytes] = queue.Queue()
+        self._typed_bytes = 0
         self._numbers = itertools.count(1)
         self._request_ids = itertools.count(1)
         self._replies: dict[int, queue.Queue[dict[str, Any]]] = {}
@@ -105,7 +113,10 @@ class Supervisor:
     # -- host-side messages (stderr) and board console messages (the hub) -----------------
 
     def log(self, message: str) -> None:
-        print(f"protoboard: {message}", file=sys.stderr, flush=True)
+        # "\r\n": while the terminal is in raw mode (the board has the keyboard), "\n" alone
+        # would not return the cursor.
+        end = "\r\n" if sys.stderr.isatty() else "\n"
+        print(f"protoboard: {message}", file=sys.stderr, end=end, flush=True)
 
     def say(self, text: str) -> None:
         """Write to the board's serial console, as the board's supervisor would."""
@@ -150,6 +161,7 @@ class Supervisor:
             self.hub.close()
             return 2
         threading.Thread(target=self._pump_output, name="vm-output", daemon=True).start()
+        threading.Thread(target=self._feed_vm, name="vm-input", daemon=True).start()
         threading.Thread(target=self._tick, name="tick", daemon=True).start()
         self._install_signals()
         try:
@@ -205,8 +217,18 @@ class Supervisor:
             self.hub.write(data)
 
     def _to_vm(self, data: bytes) -> None:
-        with contextlib.suppress(OSError):
-            os.write(self._pty_master, data)
+        """Typed input, from the hub's I/O thread: queued, never written here, so a program
+        that does not read its input cannot stall the console."""
+        if self._typed_bytes < TYPEAHEAD_LIMIT:
+            self._typed_bytes += len(data)
+            self._typed.put(data)
+
+    def _feed_vm(self) -> None:
+        while True:
+            data = self._typed.get()
+            self._typed_bytes -= len(data)
+            with contextlib.suppress(OSError):
+                os.write(self._pty_master, data)
 
     def _tick(self) -> None:
         while True:
@@ -265,15 +287,47 @@ class Supervisor:
             world=[(part, attr, value) for (part, attr), value in self.world.items()],
             memory_limit=self.options.memory_limit, banner=self.banner, boot_out=boot_out,
         )
-        parent, child = self._context.Pipe(duplex=True)
-        process = self._context.Process(target=vmprocess.main, args=(config, child),
-                                        name=f"protoboard-vm-{phase}", daemon=True)
-        process.start()
-        child.close()
-        vm = _VM(next(self._numbers), phase, process, parent)
+        vm = self._go_spare(phase, config)
+        if vm is None:
+            parent, child = self._context.Pipe(duplex=True)
+            process = self._context.Process(target=vmprocess.main, args=(config, child),
+                                            name=f"protoboard-vm-{phase}", daemon=True)
+            process.start()
+            child.close()
+            vm = _VM(next(self._numbers), phase, process, parent)
         self.vm = vm
         self.reload_pending = False
         threading.Thread(target=self._read_vm, args=(vm,), daemon=True).start()
+        # Prepare the next VM in the background, once this one is under way.
+        threading.Timer(SPARE_DELAY, lambda: self.events.put(("spare",))).start()
+
+    def _go_spare(self, phase: str, config: vmprocess.VMConfig) -> _VM | None:
+        """Hand the run to the spare VM, if one is ready."""
+        spare, self._spare = self._spare, None
+        if spare is None or not spare[0].is_alive():
+            return None
+        process, channel = spare
+        try:
+            channel.send({"op": "go", "config": config})
+        except OSError:
+            process.kill()
+            return None
+        return _VM(next(self._numbers), phase, process, channel)
+
+    def _on_spare(self) -> None:
+        if self._spare is not None or self._closing:
+            return
+        parent, child = self._context.Pipe(duplex=True)
+        process = self._context.Process(target=vmprocess.spare,
+                                        args=(self.port_name, self.options.board, child),
+                                        name="protoboard-vm-spare", daemon=True)
+        try:
+            process.start()
+        except OSError as exc:
+            self.log(f"could not prepare a spare VM ({exc}); reloads will be slower")
+            return
+        child.close()
+        self._spare = (process, parent)
 
     def _read_vm(self, vm: _VM) -> None:
         while True:
@@ -289,7 +343,7 @@ class Supervisor:
         handlers = {
             "vm": self._on_vm_message, "exit": self._on_vm_exit, "change": self._on_change,
             "settled": self._on_settled, "kill": self._on_kill_check, "tick": self._on_tick,
-            "control": self._on_control,
+            "control": self._on_control, "spare": self._on_spare,
         }
         debug = bool(os.environ.get("PROTOBOARD_DEBUG"))
         while True:
@@ -464,10 +518,14 @@ class Supervisor:
     # -- shutdown -----------------------------------------------------------------------------
 
     def _shutdown(self) -> None:
-        vm = self.vm
-        if vm is not None and vm.process.is_alive():
-            vm.process.kill()
-            vm.process.join(2)
+        self._closing = True
+        processes = [self.vm.process] if self.vm is not None else []
+        if self._spare is not None:
+            processes.append(self._spare[0])
+        for process in processes:
+            if process.is_alive():
+                process.kill()
+            process.join(2)
         with contextlib.suppress(Exception):
             self.watcher.stop()
         with contextlib.suppress(Exception):

@@ -109,7 +109,23 @@ def _limit_memory(limit: int | None) -> None:
 
 
 def main(config: VMConfig, channel: Any) -> None:
-    """Entry point in the VM process."""
+    """Entry point of a VM started for one run."""
+    _run(config, channel, None)
+
+
+def spare(port: str | None, board: str | None, channel: Any) -> None:
+    """Entry point of a spare VM: build the machine now, then wait for the run's config, so a
+    reload costs neither a fork nor a machine build."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        prepared = _new_machine(port, board)
+        message = channel.recv()
+    except (EOFError, OSError, KeyboardInterrupt):
+        os._exit(0)
+    _run(message["config"], channel, prepared)
+
+
+def _run(config: VMConfig, channel: Any, prepared: Any) -> None:
     _attach_terminal(config.pty_path)
     # No __pycache__ folders on the user's drive (a board never makes them either).
     sys.dont_write_bytecode = True
@@ -133,7 +149,8 @@ def main(config: VMConfig, channel: Any) -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
     try:
-        machine = _build_machine(config)
+        machine = prepared or _new_machine(config.port, config.board)
+        _apply_world(machine, config.world)
         _listen(channel, machine, notify)
         _install_runtime_rules(config.drive)
         os.chdir(config.drive)
@@ -160,17 +177,19 @@ class _Reset(BaseException):
     pass
 
 
-def _build_machine(config: VMConfig) -> Any:
+def _new_machine(port: str | None, board: str | None) -> Any:
     from protoboard import importer, machine
 
-    target = machine.create(config.port, config.board)
+    target = machine.create(port, board)
     machine.activate(target)
     importer.install()
-    sim = target.backend
-    for part, attribute, value in config.world:
-        with contextlib.suppress(Exception):  # a world entry for a part this board lacks
-            setattr(sim.part(part), attribute, value)
     return target
+
+
+def _apply_world(target: Any, world: list[tuple[str, str, Any]]) -> None:
+    for part, attribute, value in world:
+        with contextlib.suppress(Exception):  # a world entry for a part this board lacks
+            setattr(target.backend.part(part), attribute, value)
 
 
 def _listen(channel: Any, target: Any, notify: Any) -> None:
@@ -210,7 +229,7 @@ def _boot(config: VMConfig, console: _Console) -> None:
         captured = io.StringIO()
         state.current.in_boot = True
         with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
-            result = _run(boot_file)
+            result = _run_program(boot_file)
             if result.traceback:
                 captured.write(result.traceback)
         state.current.in_boot = False
@@ -232,13 +251,13 @@ def _safemode(config: VMConfig, console: _Console) -> None:
     drive = Drive(config.drive)
     program = drive.first_of(("safemode.py", "safemode.txt"))
     if program is not None and state.current.safe_mode_reason != "USER":
-        result = _run(program)
+        result = _run_program(program)
         if result.traceback:
             console.write(result.traceback)
     _wait_then_repl(config, console, autoreload_line=False)
 
 
-def _run(path: Path) -> Any:
+def _run_program(path: Path) -> Any:
     from protoboard import vm
 
     result = vm.run_file(path)
