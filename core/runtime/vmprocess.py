@@ -118,6 +118,9 @@ def spare(port: str | None, board: str | None, channel: Any) -> None:
     reload costs neither a fork nor a machine build."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
+        from protoboard.runtime import preload
+
+        preload.warm_spare()
         prepared = _new_machine(port, board)
         message = channel.recv()
     except (EOFError, OSError, KeyboardInterrupt):
