@@ -240,6 +240,17 @@ def _boot(config: VMConfig, console: _Console) -> None:
     state.current.notify({"type": "boot_out", "text": text})
 
 
+def _report_settings(drive: Path, console: _Console) -> None:
+    """Malformed CIRCUITPY_* keys in settings.toml, reported as the board reports them when it
+    reads them at start-up."""
+    from protoboard.runtime import settings
+
+    with contextlib.suppress(Exception):  # a settings file must never stop a run
+        lines = settings.check_supervisor_keys(drive)
+        if lines:
+            console.write("\n".join(lines) + "\n")
+
+
 def _boot_header(config: VMConfig) -> str:
     """boot_out.txt's first lines: the banner, the board id and the chip's UID."""
     import microcontroller
@@ -277,6 +288,7 @@ def _code(config: VMConfig, console: _Console) -> None:
     if config.boot_out:
         context.notify({"type": "boot_out", "text": _boot_header(config)})
     console.mode(line_editing=True)
+    _report_settings(config.drive, console)
     requested = context.next_code.filename
     choice = drive.choose_code(requested)
     if requested and choice is None:

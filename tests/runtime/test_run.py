@@ -261,3 +261,97 @@ def test_drive_that_disappears_and_comes_back(start_board):
     shutil.move(saved, board.drive)
     board.save("code.py", "print('back again')\n")
     board.wait_for("back again")
+
+
+def test_malformed_settings_are_reported_and_code_still_runs(start_board):
+    board = start_board({"settings.toml": 'CIRCUITPY_WEB_API_PORT = "not a number\nOTHER = 1\n',
+                         "code.py": "print('still runs')\n"})
+    board.wait_for(r"An error occurred while retrieving 'CIRCUITPY_WEB_API_PORT':\nInvalid "
+                   r"format\n")
+    board.wait_for("still runs")
+
+
+def test_binary_junk_output_does_not_hurt_the_console(start_board):
+    junk = "import sys\nsys.stdout.buffer.write(bytes(range(256)) * 4)\nprint()\nprint('after')\n"
+    board = start_board({"code.py": junk})
+    board.wait_for(r"after\n")
+    board.save("code.py", "print('next run')\n")
+    board.wait_for("next run")
+
+
+def test_blocking_read_is_replaced_by_a_save(start_board):
+    board = start_board({"code.py": "print('waiting for you')\nname = input('name? ')\n"})
+    board.wait_for(r"name\? ")
+    board.save("code.py", "print('no longer waiting')\n")
+    board.wait_for("no longer waiting")
+
+
+def test_code_that_deletes_itself(start_board):
+    board = start_board({
+        "boot.py": "import storage\nstorage.remount('/', readonly=False)\n",
+        "code.py": "import os\nos.remove('code.py')\nprint('gone')\n",
+    })
+    board.wait_for(r"gone\n\nCode done running\.")
+    assert not (board.drive / "code.py").exists()
+    board.type(b"\x04")  # reload: no code file now, straight to the wait loop
+    board.wait_for(r"soft reboot\n")
+    board.wait_for("Press any key")
+
+
+def test_safemode_py_and_programmatic_safe_mode(start_board):
+    board = start_board({
+        "code.py": "import microcontroller\nmicrocontroller.on_next_reset("
+                   "microcontroller.RunMode.SAFE_MODE)\nmicrocontroller.reset()\n",
+        "safemode.py": "import supervisor\nprint('safemode.py ran:', "
+                       "supervisor.runtime.safe_mode_reason)\n",
+    })
+    board.wait_for(r"You are in safe mode because:\nThe `microcontroller` module was used to "
+                   r"boot into safe mode\.")
+    board.wait_for(r"safemode\.py ran: supervisor\.SafeModeReason\.PROGRAMMATIC")
+    board.wait_for("Press any key")
+
+
+def test_repl_over_a_pty_with_pyserial(start_board):
+    import re
+
+    import serial
+
+    board = start_board({"code.py": "print('ready')\n"}, args=("--console", "pty"))
+    path = re.search(r"serial console: (/dev/pts/\d+)",
+                     board.wait_for(r"serial console: /dev/pts/\d+", stream="err")).group(1)
+    board.wait_for("Press any key")
+    with serial.Serial(path, timeout=0.2) as port:
+        port.write(b"\r")
+        seen = b""
+        deadline = time.monotonic() + 15
+        while b">>> " not in seen and time.monotonic() < deadline:
+            seen += port.read(256)
+        assert b">>> " in seen
+        port.write(b"print(6 * 7)\r")
+        seen = b""
+        while b"42\r\n>>> " not in seen and time.monotonic() < deadline:
+            seen += port.read(256)
+        assert b"42\r\n>>> " in seen
+    board.wait_for(r"42\n>>> ")  # the terminal mirrors what the pty did
+
+
+def test_tcp_console_with_pyserial_socket_url(start_board):
+    import re
+
+    import serial
+
+    board = start_board({"code.py": "import time\nwhile True:\n    print('tick')\n"
+                                    "    time.sleep(0.1)\n"}, args=("--console", "tcp:0"))
+    port = re.search(r"socket://127\.0\.0\.1:(\d+)",
+                     board.wait_for(r"socket://127\.0\.0\.1:\d+", stream="err")).group(1)
+    link = serial.serial_for_url(f"socket://127.0.0.1:{port}", timeout=0.2)
+    try:
+        seen = b""
+        deadline = time.monotonic() + 15
+        while b"tick" not in seen and time.monotonic() < deadline:
+            seen += link.read(256)
+        assert b"tick" in seen
+        link.write(b"\x03")  # Ctrl-C from the TCP client stops the program
+        board.wait_for(r"KeyboardInterrupt")
+    finally:
+        link.close()
