@@ -85,6 +85,8 @@ class _VM:
         self.killed = False
         self.outcome: str | None = None
         self.erase = False
+        #: this run called supervisor.set_next_code_file()
+        self.set_next_code = False
 
 
 class Supervisor:
@@ -361,6 +363,8 @@ class Supervisor:
             for key, value in message.items():
                 if key != "type" and hasattr(self.persistent, key):
                     setattr(self.persistent, key, value)
+            if "next_code" in message:
+                vm.set_next_code = True
         elif kind == "own_write":
             self.watcher.ignore_own_write(Path(message["path"]))
         elif kind == "mode":
@@ -392,6 +396,8 @@ class Supervisor:
             return
         self.vm = None
         final = vm.final or ()
+        if vm.phase == "code":
+            self._expire_next_code(vm, final)
         if final[:1] == ("booted",):
             self._boot_crashes = 0
             self._start("code", "STARTUP")
@@ -416,6 +422,21 @@ class Supervisor:
             self.log(f"the VM crashed ({name}); entering safe mode")
             self.safe_mode_reason = "HARD_FAULT"
             self._enter_safe_mode()
+
+    def _expire_next_code(self, vm: _VM, final: tuple[str, ...]) -> None:
+        """supervisor.set_next_code_file() applies to the next run; after that run it stays
+        only if its sticky flag matches how the run ended (as CircuitPython's main.c)."""
+        chosen = self.persistent.next_code
+        if not chosen.filename or vm.set_next_code:
+            return  # nothing chosen, or chosen by this very run: it is for the next one
+        if final[:1] == ("reload",) or vm.stopping:
+            keep = chosen.sticky_on_reload
+        elif vm.outcome in ("exception", "interrupted"):
+            keep = chosen.sticky_on_error
+        else:
+            keep = chosen.sticky_on_success
+        if not keep:
+            self.persistent.next_code = NextCodeFile()
 
     def _on_change(self, path: Path) -> None:
         self.settled = False

@@ -355,3 +355,30 @@ def test_tcp_console_with_pyserial_socket_url(start_board):
         board.wait_for(r"KeyboardInterrupt")
     finally:
         link.close()
+
+
+def test_next_code_file_applies_once_unless_sticky(start_board):
+    board = start_board({
+        "code.py": "import supervisor\nprint('main')\nsupervisor.set_next_code_file('other.py')\n",
+        "other.py": "print('other')\n",
+    })
+    board.wait_for(r"code\.py output:\nmain\n")
+    board.type(b"\x04")
+    board.wait_for(r"other\.py output:\nother\n")
+    board.type(b"\x04")  # not sticky: back to code.py
+    board.wait_for(r"code\.py output:\nmain\n")
+
+
+def test_repl_paste_mode_and_completion(start_board):
+    board = start_board({"code.py": "pass\n"})
+    board.wait_for("Press any key")
+    board.type(b"\r")
+    board.wait_for(">>> ")
+    board.type(b"\x05")
+    board.wait_for(r"paste mode; Ctrl-C to cancel, Ctrl-D to finish\n=== ")
+    board.type(b"def twice(x):\r    return 2 * x\rprint(twice(21))\r\x04")
+    board.wait_for(r"42\n>>> ")
+    board.type(b"import board\r")
+    board.wait_for(">>> ")
+    board.type(b"board.NEOPI\t")
+    board.wait_for("board.NEOPIXEL")
