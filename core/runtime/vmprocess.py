@@ -217,8 +217,9 @@ def _listen(channel: Any, target: Any, notify: Any) -> None:
 
 
 def _install_runtime_rules(drive: Path) -> None:
-    from protoboard.runtime import settings, writerule
+    from protoboard.runtime import paths, settings, writerule
 
+    paths.install(drive)
     writerule.install(state.current)
     settings.install_os_getenv(drive)
 

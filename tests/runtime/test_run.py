@@ -382,3 +382,18 @@ def test_repl_paste_mode_and_completion(start_board):
     board.wait_for(">>> ")
     board.type(b"board.NEOPI\t")
     board.wait_for("board.NEOPIXEL")
+
+
+def test_absolute_paths_mean_the_drive(start_board):
+    board = start_board({
+        "boot.py": "import storage\nstorage.remount('/', readonly=False)\n",
+        "code.py": code("""
+            import os
+            with open('/data.txt', 'w') as f:
+                f.write('logged')
+            print(sorted(os.listdir('/')))
+            print(open('/data.txt').read())
+        """),
+    })
+    board.wait_for(r"\['boot.py', 'boot_out.txt', 'code.py', 'data.txt'\]\nlogged\n")
+    assert (board.drive / "data.txt").read_text() == "logged"
