@@ -165,6 +165,11 @@ def _start_trace(target: Any) -> None:
 @click.option("--drive", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
               help="The CIRCUITPY folder (default: one in your user data folder, printed at "
                    "start). Created with a first code.py if it does not exist.")
+@click.option("--image", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="Serve a FAT disk image labelled CIRCUITPY instead of a folder (created if "
+                   "missing), e.g. for a Linux board's USB gadget.")
+@click.option("--image-size", type=int, default=2, show_default=True, metavar="MIB",
+              help="Size of a new --image.")
 @click.option("--console", "consoles", multiple=True, metavar="KIND",
               help="More places for the serial console, besides this terminal: 'pty' (a "
                    "/dev/pts device for screen, tio or pyserial) or 'tcp:PORT' (pyserial's "
@@ -174,8 +179,8 @@ def _start_trace(target: Any) -> None:
               "during boot: boot.py and code.py do not run.")
 @click.option("--memory-limit", type=int, default=512, show_default=True, metavar="MIB",
               help="Memory each run may use before it gets a MemoryError (0: no limit).")
-def run(board: str | None, port: str | None, drive: Path | None, consoles: tuple[str, ...],
-        safe_mode: bool, memory_limit: int) -> None:
+def run(board: str | None, port: str | None, drive: Path | None, image: Path | None,
+        image_size: int, consoles: tuple[str, ...], safe_mode: bool, memory_limit: int) -> None:
     """Be a board: run code.py from the CIRCUITPY drive, and again whenever you save.
 
     \b
@@ -187,12 +192,17 @@ def run(board: str | None, port: str | None, drive: Path | None, consoles: tuple
     from protoboard.runtime import vmserver
 
     vmserver.start_early()  # the slowest thing to get ready: start it first
-    from protoboard.runtime.drive import default_location
+    from protoboard.runtime.drive import default_location, image_work_folder
     from protoboard.runtime.supervisor import RunOptions, Supervisor
 
     _check_board(port, board)
+    if image is not None and drive is not None:
+        fail("give --drive or --image, not both")
+    if image is not None:
+        drive = image_work_folder(image)
     options = RunOptions(
-        drive=drive or default_location(), port=port, board=board,
+        drive=drive or default_location(), port=port, board=board, image=image,
+        image_size=image_size << 20,
         consoles=_console_list(consoles), safe_mode=safe_mode,
         memory_limit=memory_limit << 20 if memory_limit > 0 else None,
     )

@@ -45,6 +45,16 @@ def default_location() -> Path:
     return user_data_path("protoboard", appauthor=False) / "CIRCUITPY"
 
 
+def image_work_folder(image: Path) -> Path:
+    """The private folder the VMs run from when the drive is a FAT image (one per image)."""
+    import hashlib
+
+    from platformdirs import user_cache_path
+
+    key = hashlib.sha256(str(Path(image).absolute()).encode()).hexdigest()[:16]
+    return user_cache_path("protoboard", appauthor=False) / "images" / key
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old or the new file, never a part."""
     handle, temporary = tempfile.mkstemp(

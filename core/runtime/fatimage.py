@@ -26,12 +26,16 @@ a trailing dot or space, two names in one folder that differ only in case). Time
 local time with 2-second resolution: a file extracted into ``work`` gets the image's (even)
 mtime.
 
-pyfatfs does the FAT work. Its write path has bugs this module works around (see
-``_Writer``): it can allocate clusters past the end of the volume, misses the last free cluster,
-leaves deleted entries alive in folders longer than one cluster, does not write the FAT after a
-deletion on FAT12, ignores the lower-case flags of 8.3 names (``code.py`` written by Windows,
-Linux or macOS reads back as ``CODE.PY``) and stores the volume label as a truncated 8.3 name.
-Every image written here is read back and compared before it replaces the original.
+pyfatfs does the FAT work, through its low-level ``PyFat`` only: its PyFatFS layer imports
+PyFilesystem2, which needs ``pkg_resources`` (gone from setuptools 81 on). Its write path has
+bugs worked around here (see ``_Writer``): it can allocate clusters past the end of the volume,
+misses the last free cluster, leaves deleted entries alive in folders longer than one cluster,
+does not write the FAT after a deletion on FAT12, refuses chains that run on past a file's size
+(which its own truncation leaves), ignores the lower-case flags of 8.3 names (``code.py``
+written by Windows, Linux or macOS reads back as ``CODE.PY``) and stores the volume label as a
+truncated 8.3 name. The reading is our own walk (bounded: a looping or cross-linked chain is
+reported as damage, never followed forever), and every image written here is read back and
+compared with what it should hold before it replaces the original.
 
 Threads: an :class:`ImageDrive` is not thread-safe. The supervisor makes every call from one
 thread (its event loop); nothing here starts a thread. Two processes must not sync the same
@@ -42,6 +46,7 @@ sees the first's rename as a change by another writer and raises :class:`ImageCo
 from __future__ import annotations
 
 import contextlib
+import datetime
 import errno
 import hashlib
 import io
@@ -121,16 +126,24 @@ class _ImageFile:
     fat_time: int  # DOS date << 16 | DOS time
     sha256: str
     extents: tuple[tuple[int, int], ...]  # (offset, length) in the raw image
-    clusters: int
+    chain: tuple[int, ...]  # its clusters: those its size needs, and any lost ones after
     own_slots: int  # 32-byte entries its name takes in its folder
+
+    @property
+    def clusters(self) -> int:
+        return len(self.chain)
 
 
 @dataclass(frozen=True)
 class _ImageDir:
     fat_path: str
-    clusters: int  # length of its cluster chain (0: the fixed FAT12/16 root folder)
+    chain: tuple[int, ...]  # its clusters (none for the fixed FAT12/16 root folder)
     slots: int  # 32-byte directory entries in use
     own_slots: int  # 32-byte entries its name takes in its parent
+
+    @property
+    def clusters(self) -> int:
+        return len(self.chain)
 
 
 @dataclass
@@ -232,10 +245,13 @@ def _read_tree(pf, raw: bytes) -> _Volume:
     eoc, bad = _EOC[fat_type], _BAD[fat_type]
     owner: dict[int, str] = {}
 
-    def chain(first: int, what: str) -> list[int]:
+    def chain(first: int, what: str, limit: int | None = None) -> list[int]:
+        """The clusters from ``first``: up to the end mark, or only ``limit`` of them (a file
+        reads what its size needs, and sloppy writers, pyfatfs among them, leave chains that
+        run on past that into freed clusters; fsck.fat truncates those)."""
         out: list[int] = []
         cluster = first
-        while True:
+        while limit is None or len(out) < limit:
             if not 2 <= cluster <= max_cluster:
                 raise _Damaged(f"{what}: cluster {cluster} is outside the volume")
             if cluster in owner:
@@ -244,12 +260,17 @@ def _read_tree(pf, raw: bytes) -> _Volume:
                                else f"{what} and {other} share cluster {cluster}")
             owner[cluster] = what
             out.append(cluster)
+            if limit is not None and len(out) == limit:
+                break
             following = fat[cluster]
             if following >= eoc:
-                return out
+                if limit is not None:
+                    raise _Damaged(f"{what}: its clusters end before its size")
+                break
             if following == bad or following in (0, 1):
                 raise _Damaged(f"{what}: broken cluster chain")
             cluster = following
+        return out
 
     def address(cluster: int) -> int:
         return pf.get_data_cluster_address(cluster)
@@ -282,10 +303,10 @@ def _read_tree(pf, raw: bytes) -> _Volume:
                 break
         return found, slots
 
-    def walk(rel: str, fat_path: str, ranges: list[tuple[int, int]], clusters: int,
+    def walk(rel: str, fat_path: str, ranges: list[tuple[int, int]], links: tuple[int, ...],
              own: int) -> None:
         found, slots = entries(ranges)
-        volume.dirs[rel] = _ImageDir(fat_path, clusters, slots, own)
+        volume.dirs[rel] = _ImageDir(fat_path, links, slots, own)
         seen: dict[str, str] = {}
         for entry in found:
             if entry.is_special():
@@ -313,16 +334,18 @@ def _read_tree(pf, raw: bytes) -> _Volume:
                     raise _Damaged(f"/{child}: a folder with no clusters")
                 links = chain(first, f"/{child}")
                 walk(child, child_fat, [(address(c), address(c) + cluster_size) for c in links],
-                     len(links), own)
+                     tuple(links), own)
                 continue
             size = entry.filesize
             need = math.ceil(size / cluster_size)
-            links = chain(first, f"/{child}") if first else []
-            if len(links) < need:
-                raise _Damaged(f"/{child}: {size} bytes, but only {len(links)} clusters")
+            if need and not first:
+                raise _Damaged(f"/{child}: {size} bytes, but no clusters")
+            links = chain(first, f"/{child}", need) if need else []
+            if first:
+                loose.append((child, first, links))
             extents: list[tuple[int, int]] = []
             left = size
-            for cluster in links[:need]:
+            for cluster in links:
                 offset, length = address(cluster), min(cluster_size, left)
                 left -= length
                 if extents and extents[-1][0] + extents[-1][1] == offset:
@@ -336,14 +359,27 @@ def _read_tree(pf, raw: bytes) -> _Volume:
             for offset, length in extents:
                 digest.update(view[offset:offset + length])
             volume.files[child] = _ImageFile(child_fat, size, entry.wrtdate << 16 | entry.wrttime,
-                                             digest.hexdigest(), tuple(extents), len(links), own)
+                                             digest.hexdigest(), tuple(extents), tuple(links),
+                                             own)
 
+    loose: list[tuple[str, int, list[int]]] = []
     if fat_type == 32:
         links = chain(bpb["BPB_RootClus"], "the root folder")
-        walk("", "/", [(address(c), address(c) + cluster_size) for c in links], len(links), 0)
+        walk("", "/", [(address(c), address(c) + cluster_size) for c in links], tuple(links), 0)
     else:
         start = pf.root_dir_sector * bps
-        walk("", "/", [(start, start + bpb["BPB_RootEntCnt"] * 32)], 0, 0)
+        walk("", "/", [(start, start + bpb["BPB_RootEntCnt"] * 32)], (), 0)
+    # clusters a file's chain holds past its size, allocated and nobody else's: freed with it
+    for rel, first, links in loose:
+        cluster = fat[links[-1]] if links else first
+        tail: list[int] = []
+        while 2 <= cluster <= max_cluster and cluster not in owner and fat[cluster] != 0:
+            owner[cluster] = rel
+            tail.append(cluster)
+            cluster = fat[cluster]
+        if tail:
+            entry = volume.files[rel]
+            volume.files[rel] = replace(entry, chain=(*entry.chain, *tail))
     if not volume.label:
         volume.label = bytes(bpb["BS_VolLab"]).decode("ibm437", "replace").rstrip(" ")
     return volume
@@ -372,17 +408,20 @@ def _from_fat_time(value: int) -> float:
 
 
 class _Writer:
-    """pyfatfs's PyFatFS on an image file, with its write bugs worked around."""
+    """Writes entries into an image file with pyfatfs's low-level ``PyFat`` (its PyFatFS layer
+    needs PyFilesystem2, which needs ``pkg_resources``, gone from current setuptools), working
+    around pyfatfs's write bugs."""
 
     def __init__(self, path: Path, volume: _Volume) -> None:
-        from pyfatfs.PyFatFS import PyFatFS
+        from pyfatfs.PyFat import PyFat
 
+        pf = PyFat(lazy_load=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self.fs = PyFatFS(str(path), lazy_load=True)
-        self.pf = self.fs.fs
+            pf.open(str(path))  # read-write: marks the volume dirty until close()
+        self.pf = pf
         self.volume = volume
-        pf = self.pf
+        self.tz = datetime.datetime.now().astimezone().tzinfo  # local time, as FAT
         # pyfatfs allocates from every entry the FAT's sectors can hold, beyond the last
         # cluster of the volume (writing past its end): keep only the real clusters.
         del pf.fat[volume.clusters + 2:]
@@ -391,31 +430,80 @@ class _Writer:
         self.sentinel = _sentinel_fits(volume)
         if self.sentinel:
             pf.fat.append(_EOC[volume.fat_type])
-        #: folders that lost entries: pyfatfs leaves stale entries in their later clusters
-        self.shrunk: set[str] = set()
+        #: folders that lost entries: pyfatfs would leave stale entries in their later clusters
+        self.shrunk: list = []
 
-    def remove(self, fat_path: str, is_dir: bool) -> None:
-        if is_dir:
-            self.fs.removetree(fat_path)
-        else:
-            self.fs.remove(fat_path)
-        self.shrunk.add(str(PurePosixPath(fat_path).parent))
+    def _entry(self, fat_path: str):
+        return self.pf.root_dir.get_entry(fat_path)
+
+    def remove(self, fat_path: str, clusters: list[int]) -> None:
+        """Delete an entry (a folder with everything in it) and free ``clusters``: the ones
+        the volume's reading attributed to it (pyfatfs would follow chains, and fail on
+        sloppy ones)."""
+        entry = self._entry(fat_path)
+        parent = entry.get_parent_dir()
+        parent._get_entries_raw().remove(entry)  # by identity, not by a name that may match two
+        self.pf.update_directory_entry(parent)
+        for cluster in clusters:
+            self.pf.fat[cluster] = 0
+            self.pf.first_free_cluster = min(self.pf.first_free_cluster, cluster)
+        self.shrunk.append(parent)
 
     def mkdir(self, fat_path: str) -> None:
-        self._space(lambda: self.fs.makedir(fat_path))
+        from pyfatfs.EightDotThree import EightDotThree
+        from pyfatfs.FATDirectoryEntry import FATDirectoryEntry
+
+        parent_path, _, name = fat_path.rpartition("/")
+        parent = self._entry(parent_path or "/")
+        folder = self._new_entry(parent, name, FATDirectoryEntry.ATTR_DIRECTORY)
+        pf = self.pf
+        folder.set_cluster(self._allocate(pf.bytes_per_cluster, erase=True)[0])
+        dot_name, dotdot_name = EightDotThree(), EightDotThree()
+        dot_name.set_byte_name(b".          ")
+        dotdot_name.set_byte_name(b"..         ")
+        for special, name_83, cluster in ((folder, dot_name, folder.get_cluster()),
+                                          (parent, dotdot_name, parent.get_cluster())):
+            link = FATDirectoryEntry.new(name=name_83, tz=self.tz, encoding=pf.encoding,
+                                         attr=FATDirectoryEntry.ATTR_DIRECTORY)
+            link.wrtdate, link.wrttime = folder.wrtdate, folder.wrttime
+            link.set_cluster(0 if special is pf.root_dir else cluster)
+            folder.add_subdirectory(link)
+        self._space(lambda: pf.update_directory_entry(folder))
+        parent.add_subdirectory(folder)
+        self._space(lambda: pf.update_directory_entry(parent))
 
     def write(self, fat_path: str, data: bytes, fat_time: int) -> None:
-        def create() -> None:
-            self.fs.create(fat_path)
-            entry = self.pf.root_dir.get_entry(fat_path)
-            entry.wrtdate, entry.wrttime = fat_time >> 16, fat_time & 0xFFFF
-            entry.lstaccessdate = entry.wrtdate
-            if data:
-                with self.fs.openbin(fat_path, "r+") as stream:
-                    stream.write(data)
-            self.pf.update_directory_entry(entry.get_parent_dir())
+        from pyfatfs.FATDirectoryEntry import FATDirectoryEntry
 
-        self._space(create)
+        parent_path, _, name = fat_path.rpartition("/")
+        parent = self._entry(parent_path or "/")
+        entry = self._new_entry(parent, name, FATDirectoryEntry.ATTR_ARCHIVE)
+        entry.wrtdate, entry.wrttime = fat_time >> 16, fat_time & 0xFFFF
+        entry.lstaccessdate = entry.wrtdate
+        if data:
+            first = self._allocate(len(data))[0]
+            entry.set_cluster(first)
+            self.pf.write_data_to_cluster(data, first, extend_cluster=False)
+            entry.filesize = len(data)
+        parent.add_subdirectory(entry)
+        self._space(lambda: self.pf.update_directory_entry(parent))
+
+    def _new_entry(self, parent, name: str, attr: int):
+        from pyfatfs.EightDotThree import EightDotThree
+        from pyfatfs.FATDirectoryEntry import FATDirectoryEntry
+
+        short = EightDotThree(encoding=self.pf.encoding)
+        short.set_str_name(EightDotThree.make_8dot3_name(name, parent))
+        entry = FATDirectoryEntry.new(name=short, tz=self.tz, encoding=self.pf.encoding,
+                                      attr=attr)
+        if short.get_unpadded_filename() != name:
+            entry.set_lfn_entry(_long_name(name, short))
+        return entry
+
+    def _allocate(self, size: int, erase: bool = False) -> list[int]:
+        result: list[int] = []
+        self._space(lambda: result.extend(self.pf.allocate_bytes(size, erase=erase)))
+        return result
 
     def _space(self, action) -> None:
         from pyfatfs import PyFATException
@@ -428,31 +516,56 @@ class _Writer:
             raise
 
     def finish(self) -> None:
-        from pyfatfs import PyFATException
-
         pf = self.pf
-        for fat_path in self.shrunk:
-            try:
-                entry = pf.root_dir.get_entry(fat_path)
-            except PyFATException:
-                continue  # removed since
-            if entry is pf.root_dir and self.volume.fat_type != 32:
+        for folder in self.shrunk:
+            if not self._alive(folder):
+                continue  # deleted since: its clusters may hold other data now
+            if folder is pf.root_dir and self.volume.fat_type != 32:
                 continue  # the fixed root folder is always written whole
-            dirs, files, specials = entry.get_entries()
-            used = sum(len(bytes(e)) for e in (*dirs, *files, *specials))
+            used = sum(len(bytes(e)) for e in folder._get_entries_raw())
             keep = max(1, math.ceil(used / pf.bytes_per_cluster))
-            for cluster in list(pf.get_cluster_chain(entry.get_cluster()))[keep:]:
+            for cluster in list(pf.get_cluster_chain(folder.get_cluster()))[keep:]:
                 pf.write_data_to_cluster(b"\0" * pf.bytes_per_cluster, cluster,
                                          extend_cluster=False)
         if self.sentinel:
             pf.fat[-1] = 0
-        pf.flush_fat()
-        self.fs.close()
+        pf.flush_fat()  # pyfatfs does not after freeing clusters
+        pf.close()  # marks the volume clean
+
+    def _alive(self, folder) -> bool:
+        node = folder
+        while node is not self.pf.root_dir:
+            parent = node._parent
+            if parent is None or not any(e is node for e in parent._get_entries_raw()):
+                return False
+            node = parent
+        return True
 
     def abort(self) -> None:
         with contextlib.suppress(Exception):
             self.pf.is_read_only = True  # close without writing anything more
-            self.fs.close()
+            self.pf.close()
+
+
+def _long_name(name: str, short):
+    """pyfatfs's make_lfn_entry, without its refusal of names that are valid 8.3 names (needed
+    when such a name's 8.3 form is taken and it gets a ~1 alias)."""
+    from pyfatfs.FATDirectoryEntry import FATDirectoryEntry, FATLongDirectoryEntry
+
+    encoded = name.encode("utf-16-le")
+    if len(encoded) % 26:
+        encoded += b"\0\0"
+    encoded += b"\xff" * (-len(encoded) % 26)
+    lfn = FATLongDirectoryEntry()
+    count = len(encoded) // 26
+    checksum = short.checksum()
+    for i in range(count):
+        part = encoded[i * 26:(i + 1) * 26]
+        lfn.add_lfn_entry(LDIR_Ord=(0x40 if i == count - 1 else 0) | (i + 1),
+                          LDIR_Name1=part[:10], LDIR_Attr=FATDirectoryEntry.ATTR_LONG_NAME,
+                          LDIR_Type=0, LDIR_Chksum=checksum, LDIR_Name2=part[10:22],
+                          LDIR_FstClusLO=0, LDIR_Name3=part[22:26])
+    return lfn
 
 
 def _mkfs(path: Path, size: int, label: str) -> None:
@@ -563,7 +676,7 @@ class ImageDrive:
         if not 1 <= len(label) <= 11 or not label.isascii() or any(
                 c in FAT_INVALID or c in '+,.;=[]' or ord(c) < 32 for c in label):
             raise ImageError(f"{label!r} cannot be a FAT volume label (1 to 11 letters, digits, "
-                             "spaces or _-!#$%&'()@^`{{}}~)")
+                             "spaces or _-!#$%&'()@^`{}~)")
         if os.path.lexists(self.image):
             return False
         try:
@@ -721,11 +834,11 @@ class ImageDrive:
         name cannot be stored, or the image was changed by someone else since the last sync
         (:class:`ImageConflict`: call :meth:`sync_from_image` first)."""
         self._check_work()
+        raw, _ = self._read_image()
         if self.changed_since_sync():
             raise ImageConflict(f"{self.image} was changed by another program since it was last "
                                 "read; call sync_from_image() first, then sync again")
         candidates = self._candidates(changed)
-        raw, _ = self._read_image()
         volume = self._parse_or_raise(raw, self.image)
         plan = self._plan(candidates, volume)
         new_known = plan.known
@@ -742,7 +855,7 @@ class ImageDrive:
             self._copy_image(raw, temporary, target)
             self._apply(temporary, volume, plan)
             written = temporary.read_bytes()
-            result = self._parse_or_raise(written, temporary)
+            result = _parse(written)
             problem = _compare(result, new_known)
             if problem:
                 raise ImageError(f"internal error writing {self.image} ({problem}); the image "
@@ -759,7 +872,7 @@ class ImageDrive:
             raise ImageError(f"the image is full: at least {volume.cluster_size} bytes more are "
                              f"needed ({exc}); "
                              + self._advice(volume, volume.cluster_size)) from None
-        except _Damaged as exc:
+        except (_NotFat, _Damaged) as exc:  # reading back what was written
             raise ImageError(f"internal error writing {self.image} ({exc}); the image was "
                              "left as it was: please report this") from None
         except OSError as exc:
@@ -880,8 +993,8 @@ class ImageDrive:
                         sub = (Path(top) / name).relative_to(self.work).as_posix()
                         if not name.startswith(TEMP_PREFIX) and self._work_differs(sub, None):
                             conflicts.append(sub)
-            elif self._work_differs(rel, None):
-                conflicts.append(rel)
+            elif os.path.lexists(target) and self._work_differs(rel, None):
+                conflicts.append(rel)  # (deleted on both sides is no conflict)
         for rel in written:
             if self._work_differs(rel, volume.files[rel].sha256):
                 conflicts.append(rel)
@@ -1010,18 +1123,21 @@ class ImageDrive:
             if problem:
                 raise ImageError(f"'{rel}' cannot be copied to the image: {problem}; rename it")
         parents = {rel.rsplit("/", 1)[0] if "/" in rel else "" for rel in added}
-        for parent in parents:
+        for parent in sorted(parents):
+            try:
+                names = sorted(os.listdir(self.work / parent))
+            except OSError:
+                continue
             seen: dict[str, str] = {}
-            with contextlib.suppress(OSError):
-                for name in sorted(os.listdir(self.work / parent)):
-                    if name.startswith(TEMP_PREFIX):
-                        continue
-                    if name.upper() in seen:
-                        where = f"{parent}/" if parent else ""
-                        raise ImageError(
-                            f"'{where}{seen[name.upper()]}' and '{where}{name}' differ only in "
-                            "case: a FAT drive cannot hold both; rename or delete one")
-                    seen[name.upper()] = name
+            for name in names:
+                if name.startswith(TEMP_PREFIX):
+                    continue
+                if name.upper() in seen:
+                    where = f"{parent}/" if parent else ""
+                    raise ImageError(
+                        f"'{where}{seen[name.upper()]}' and '{where}{name}' differ only in "
+                        "case: a FAT drive cannot hold both; rename or delete one")
+                seen[name.upper()] = name
         for rel in plan.mkdirs:
             known[rel] = _Known(True)
         for rel, (data, st) in plan.writes.items():
@@ -1113,9 +1229,17 @@ class ImageDrive:
                 if existing is None or existing in removed or any(
                         existing.startswith(r + "/") for r in removed):
                     return
-                is_dir = existing in volume.dirs
-                path = volume.dirs[existing].fat_path if is_dir else volume.files[existing].fat_path
-                self._remove_entry(writer, path, is_dir)
+                if existing in volume.dirs:
+                    path = volume.dirs[existing].fat_path
+                    below = existing + "/"
+                    clusters = [c for key, d in volume.dirs.items()
+                                if key == existing or key.startswith(below) for c in d.chain]
+                    clusters += [c for key, f in volume.files.items()
+                                 if key.startswith(below) for c in f.chain]
+                else:
+                    path = volume.files[existing].fat_path
+                    clusters = list(volume.files[existing].chain)
+                self._remove_entry(writer, path, clusters)
                 removed.add(existing)
 
             for rel in plan.removes:
@@ -1144,8 +1268,8 @@ class ImageDrive:
             stream.write(raw)
         os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
 
-    def _remove_entry(self, writer: _Writer, fat_path: str, is_dir: bool) -> None:
-        writer.remove(fat_path, is_dir)
+    def _remove_entry(self, writer: _Writer, fat_path: str, clusters: list[int]) -> None:
+        writer.remove(fat_path, clusters)
 
     def _write_entry(self, writer: _Writer, fat_path: str, data: bytes, fat_time: int) -> None:
         writer.write(fat_path, data, fat_time)

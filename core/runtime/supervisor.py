@@ -54,6 +54,10 @@ class RunOptions:
     #: quiet time after the last complete write; short, because the watcher also waits for
     #: every changed file to be closed
     settle: float = 0.01
+    #: a FAT image to serve instead of a folder (created if missing); ``drive`` is then the
+    #: private working folder the VMs run from, kept in step with the image
+    image: Path | None = None
+    image_size: int = 2 << 20
 
 
 @dataclass
@@ -139,13 +143,18 @@ class Supervisor:
         self.port_name = port.name  # VMs use it as is: no port discovery in the VM
         self.banner = (f"Protoboard {__version__} on {__release_date__}; "
                        f"{board.name} with {board.mcu}")
+        self.image = None
         try:
-            created = self.drive.first_boot()
-        except DriveError as exc:
+            if self.options.image is not None:
+                created = self._open_image()
+            else:
+                created = self.drive.first_boot()
+        except (DriveError, OSError) as exc:
             self.log(str(exc))
             return 2
         self.log(f"{board.name} ({board.board_id}) on port '{port.name}'")
-        self.log(f"CIRCUITPY drive: {self.drive.root}" + (" (new)" if created else ""))
+        where = self.options.image if self.image is not None else self.drive.root
+        self.log(f"CIRCUITPY drive: {where}" + (" (new)" if created else ""))
         self._pty_master, self._pty_slave = os.openpty()
         self._pty_path = os.ttyname(self._pty_slave)
         self.hub = ConsoleHub(self._to_vm, on_quit=lambda: self.events.put(("quit", "Ctrl-]")))
@@ -172,6 +181,63 @@ class Supervisor:
             return self._loop()
         finally:
             self._shutdown()
+
+    # -- a FAT image as the drive ------------------------------------------------------------
+
+    def _open_image(self) -> bool:
+        """Serve a FAT image: the VMs run from a working folder that mirrors it."""
+        from protoboard.runtime.fatimage import ImageDrive
+
+        self.image = ImageDrive(self.options.image, self.drive.root)
+        self.drive.root.mkdir(parents=True, exist_ok=True)
+        created = self.image.create(self.options.image_size)
+        self.image.open()  # ImageError (an OSError) says what is wrong with a bad image
+        for note in self.image.notes:
+            self.log(note)
+        self._image_quiet_since: float | None = None
+        self._image_pending: set[Path] = set()
+        return created
+
+    def _image_tick(self) -> None:
+        """The computer changed the image (a loop mount, a USB gadget host): once it has been
+        quiet for a moment, bring the changes into the working folder (the watcher then
+        reloads as for any save)."""
+        from protoboard.runtime.fatimage import ImageConflict, ImageError
+
+        if self._image_pending:
+            self._sync_to_image()
+        if not self.image.changed_since_sync():
+            self._image_quiet_since = None
+            return
+        now = time.monotonic()
+        if self._image_quiet_since is None:
+            self._image_quiet_since = now
+            return
+        if now - self._image_quiet_since < 0.75:
+            return
+        self._image_quiet_since = None
+        try:
+            changed = self.image.sync_from_image(force=False)
+        except ImageConflict:
+            changed = self.image.sync_from_image(force=True)  # the computer's copy wins
+            self.log("a file changed both in the image and on the board; kept the image's")
+        except ImageError as exc:
+            self.log(f"could not read the changed image yet: {exc}")
+            return
+        if changed:
+            self.log(f"{len(changed)} file(s) changed in the image")
+
+    def _sync_to_image(self) -> None:
+        from protoboard.runtime.fatimage import ImageConflict, ImageError
+
+        pending, self._image_pending = sorted(self._image_pending), set()
+        try:
+            self.image.sync_to_image(pending)
+        except ImageConflict:
+            self.image.sync_from_image(force=True)
+            self.log("the image changed meanwhile; the board's last writes were not copied")
+        except ImageError as exc:
+            self.log(str(exc))
 
     def _open_consoles(self) -> None:
         for spec in self.options.consoles:
@@ -367,6 +433,8 @@ class Supervisor:
                 vm.set_next_code = True
         elif kind == "own_write":
             self.watcher.ignore_own_write(Path(message["path"]))
+            if self.image is not None:
+                self._image_pending.add(Path(message["path"]))
         elif kind == "mode":
             vm.mode = message["mode"]
         elif kind == "done":
@@ -375,7 +443,9 @@ class Supervisor:
         elif kind == "boot_out":
             self.watcher.ignore_own_write(self.drive.root / "boot_out.txt")
             try:
-                self.drive.write_boot_out(message["text"])
+                if self.drive.write_boot_out(message["text"]) and self.image is not None:
+                    self._image_pending.add(self.drive.root / "boot_out.txt")
+                    self._sync_to_image()
             except OSError as exc:
                 self.log(f"could not write boot_out.txt: {exc.strerror}")
             if vm.phase == "boot":
@@ -477,6 +547,8 @@ class Supervisor:
             self._start("code", "AUTO_RELOAD")
 
     def _on_tick(self) -> None:
+        if self.image is not None:
+            self._image_tick()
         if self.waiting_for_drive and self.drive.root.is_dir():
             self.log("the drive is back")
             self._start(*self._pending_start)
@@ -540,6 +612,8 @@ class Supervisor:
 
     def _shutdown(self) -> None:
         self._closing = True
+        if getattr(self, "image", None) is not None and self._image_pending:
+            self._sync_to_image()
         processes = [self.vm.process] if self.vm is not None else []
         if self._spare is not None:
             processes.append(self._spare[0])

@@ -17,8 +17,9 @@ DEADLINE = 15.0
 class BoardProcess:
     def __init__(self, drive: Path, *args: str, env: dict[str, str] | None = None) -> None:
         self.drive = drive
+        where = [] if "--image" in args else ["--drive", str(drive)]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "protoboard.cli", "run", "--drive", str(drive), *args],
+            [sys.executable, "-m", "protoboard.cli", "run", *where, *args],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             start_new_session=True,
             env={**os.environ, "PROTOBOARD_DEBUG": "1", **(env or {})},

@@ -397,3 +397,40 @@ def test_absolute_paths_mean_the_drive(start_board):
     })
     board.wait_for(r"\['boot.py', 'boot_out.txt', 'code.py', 'data.txt'\]\nlogged\n")
     assert (board.drive / "data.txt").read_text() == "logged"
+
+
+def test_fat_image_drive(tmp_path, start_board):
+    """--image: a FAT image labelled CIRCUITPY, created on first use; the board's writes reach
+    the image; a corrupt image is refused with an explanation and left untouched."""
+    from protoboard.runtime.fatimage import ImageDrive
+
+    image = tmp_path / "circuitpy.img"
+    work = tmp_path / "work"
+    board = start_board(drive=tmp_path / "unused", args=("--image", str(image)))
+    board.wait_for(r"Hello World!\n\nCode done running\.")
+    board.wait_for(r"CIRCUITPY drive: .*circuitpy\.img \(new\)", stream="err")
+    board.stop()
+    check = ImageDrive(image, work)
+    check.open()
+    assert check.label == "CIRCUITPY"
+    assert (work / "boot_out.txt").read_text().startswith("Protoboard 0.1.0")
+    corrupt = tmp_path / "corrupt.img"
+    corrupt.write_bytes(b"\x00not a fat image" * 100)
+    before = corrupt.read_bytes()
+    bad = start_board(drive=tmp_path / "unused2", args=("--image", str(corrupt)))
+    assert bad.proc.wait(30) == 2
+    assert "is not a FAT image" in bad.errors
+    assert corrupt.read_bytes() == before
+
+
+def test_fat_image_changed_by_the_computer_reloads(tmp_path, start_board):
+    from protoboard.runtime.fatimage import ImageDrive
+
+    image = tmp_path / "circuitpy.img"
+    board = start_board(drive=tmp_path / "unused", args=("--image", str(image)))
+    board.wait_for(r"Hello World!\n\nCode done running\.")
+    pc = ImageDrive(image, tmp_path / "pc-view")  # another writer, as a PC with the image
+    pc.open()
+    (tmp_path / "pc-view" / "code.py").write_text("print('written by the PC')\n")
+    pc.sync_to_image([tmp_path / "pc-view" / "code.py"])
+    board.wait_for("written by the PC", timeout=20)
