@@ -429,8 +429,16 @@ def test_fat_image_changed_by_the_computer_reloads(tmp_path, start_board):
     image = tmp_path / "circuitpy.img"
     board = start_board(drive=tmp_path / "unused", args=("--image", str(image)))
     board.wait_for(r"Hello World!\n\nCode done running\.")
+    from protoboard.runtime.fatimage import ImageConflict
+
     pc = ImageDrive(image, tmp_path / "pc-view")  # another writer, as a PC with the image
     pc.open()
-    (tmp_path / "pc-view" / "code.py").write_text("print('written by the PC')\n")
-    pc.sync_to_image([tmp_path / "pc-view" / "code.py"])
+    for _attempt in range(20):  # the board may still be writing boot_out.txt into the image
+        (tmp_path / "pc-view" / "code.py").write_text("print('written by the PC')\n")
+        try:
+            pc.sync_to_image([tmp_path / "pc-view" / "code.py"])
+            break
+        except ImageConflict:
+            pc.sync_from_image(force=True)
+            time.sleep(0.2)
     board.wait_for("written by the PC", timeout=20)
