@@ -382,6 +382,12 @@ def test_repl_paste_mode_and_completion(start_board):
     board.wait_for(">>> ")
     board.type(b"board.NEOPI\t")
     board.wait_for("board.NEOPIXEL")
+    board.type(b"\r")
+    board.wait_for(r"board\.NEOPIXEL\n>>> ")
+    board.type(b"6 * 7\r")
+    board.wait_for(r"42\n>>> ")
+    board.type(b"\x1b[A\x1b[A\r")  # up twice: history brings back board.NEOPIXEL
+    board.wait_for(r"board\.NEOPIXEL\n>>> ")
 
 
 def test_absolute_paths_mean_the_drive(start_board):
