@@ -76,7 +76,7 @@ class _Console:
         interrupts (ISIG)."""
         with contextlib.suppress(termios.error):
             attrs = termios.tcgetattr(0)
-            lflag = attrs[3] | termios.ISIG
+            lflag = (attrs[3] | termios.ISIG) & ~termios.ECHOCTL  # a board does not echo "^C"
             if line_editing:
                 lflag |= termios.ICANON | termios.ECHO | termios.IEXTEN
             else:
