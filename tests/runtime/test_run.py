@@ -448,3 +448,32 @@ def test_fat_image_changed_by_the_computer_reloads(tmp_path, start_board):
             pc.sync_from_image(force=True)
             time.sleep(0.2)
     board.wait_for("written by the PC", timeout=20)
+
+
+def test_read_only_drive(tmp_path):
+    """A drive on a read-only mount still runs its code; what cannot be written (boot_out.txt)
+    is explained, and the supervisor keeps going. Needs user and mount namespaces (unshare)."""
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("unshare") is None:
+        import pytest
+
+        pytest.skip("unshare is not installed")
+    drive = tmp_path / "ro"
+    drive.mkdir()
+    (drive / "code.py").write_text("print('read-only but running')\n")
+    script = (f"mount --bind -o ro {drive} {drive} && exec timeout -s TERM 3 "
+              f"{sys.executable} -m protoboard.cli run --drive {drive} </dev/null")
+    probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True)
+    if probe.returncode != 0:
+        import pytest
+
+        pytest.skip(f"cannot create namespaces here: {probe.stderr.decode().strip()}")
+    result = subprocess.run(["unshare", "-rm", "sh", "-c", script], capture_output=True,
+                            text=True, timeout=60)
+    assert "read-only but running" in result.stdout
+    assert "could not write boot_out.txt: Read-only file system" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (drive / "boot_out.txt").exists()
