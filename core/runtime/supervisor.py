@@ -9,6 +9,8 @@ milliseconds), and stopping one is killing a process, whatever the program was d
 from __future__ import annotations
 
 import contextlib
+import copy
+import dataclasses
 import itertools
 import os
 import queue
@@ -16,7 +18,7 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +64,8 @@ class RunOptions:
 
 @dataclass
 class _Persistent:
-    """What a board keeps across soft reloads (and loses at a hard reset)."""
+    """What a board keeps across soft reloads (and loses at a hard reset). Every field is also
+    a RunContext field: each run starts with these values."""
 
     autoreload: bool = True
     next_code: NextCodeFile = field(default_factory=NextCodeFile)
@@ -339,15 +342,12 @@ class Supervisor:
             self._pending_start = (phase, reason)
             return
         self.waiting_for_drive = False
-        p = self.persistent
+        # Everything the board keeps across soft reloads, plus what this run is about.
+        kept = {f.name: copy.deepcopy(getattr(self.persistent, f.name))
+                for f in dataclasses.fields(self.persistent)}
         context = RunContext(
             drive=self.drive.root, run_reason=reason, safe_mode_reason=self.safe_mode_reason,
-            autoreload=p.autoreload, next_code=replace(p.next_code),
-            previous_traceback=p.previous_traceback, python_writable=p.python_writable,
-            usb_writable=p.usb_writable, usb_drive_enabled=p.usb_drive_enabled,
-            serial_connected=self.hub.connected, next_run_mode=p.next_run_mode,
-            ble_workflow=p.ble_workflow, rgb_status_brightness=p.rgb_status_brightness,
-            status_bar_console=p.status_bar_console, status_bar_display=p.status_bar_display,
+            serial_connected=self.hub.connected, **kept,
         )
         config = vmprocess.VMConfig(
             phase=phase, drive=self.drive.root, pty_path=self._pty_path, context=context,
