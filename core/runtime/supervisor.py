@@ -554,12 +554,17 @@ class Supervisor:
             self._start(*self._pending_start)
 
     def _erase_filesystem(self) -> None:
-        """storage.erase_filesystem(): keep the old contents beside the drive, start afresh."""
-        backup = self.drive.root.with_name(
-            f"{self.drive.root.name}-erased-{time.strftime('%Y%m%d-%H%M%S')}")
+        """storage.erase_filesystem(): keep the old contents beside the drive (or the image),
+        start afresh."""
+        old = self.options.image if self.image is not None else self.drive.root
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        backup = old.with_name(f"{old.stem}-erased-{stamp}{old.suffix}")
         try:
-            self.drive.root.rename(backup)
-            self.drive.first_boot()
+            old.rename(backup)
+            if self.image is not None:
+                self._open_image()
+            else:
+                self.drive.first_boot()
             self.log(f"drive erased; the old contents are kept in {backup}")
         except OSError as exc:
             self.log(f"could not erase the drive: {exc}")

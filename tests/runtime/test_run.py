@@ -477,3 +477,14 @@ def test_read_only_drive(tmp_path):
     assert "could not write boot_out.txt: Read-only file system" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (drive / "boot_out.txt").exists()
+
+
+def test_erase_filesystem_keeps_a_backup(start_board):
+    board = start_board({"code.py": "import storage\nprint('erasing')\n"
+                                    "storage.erase_filesystem()\n",
+                         "mine.txt": "precious\n"})
+    board.wait_for("erasing")
+    board.wait_for(r"Hello World!\n\nCode done running\.")  # a fresh drive's code.py
+    backups = list(board.drive.parent.glob("CIRCUITPY-erased-*"))
+    assert len(backups) == 1 and (backups[0] / "mine.txt").read_text() == "precious\n"
+    assert not (board.drive / "mine.txt").exists()
