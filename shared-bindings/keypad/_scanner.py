@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Self
 
 from protoboard.bindings import _errors, _peripheral, _validate
 from protoboard.bindings.keypad.eventqueue import EventQueue
@@ -157,21 +157,43 @@ class Scanner(_peripheral.Peripheral):
     def _registration(self) -> str:
         return f"keypad.{type(self).__name__}@{id(self):x}"
 
-    def _deinit(self) -> None:
+    # The public members every scanner shares, as CircuitPython's keypad_generic does.
+
+    def deinit(self) -> None:
+        """Stop scanning and release the pins."""
         machine = getattr(self, "_machine", None)
         super().deinit()
         if machine is not None:
             machine.singletons.pop(self._registration, None)
 
-    def _reset(self) -> None:
+    def __enter__(self) -> Self:
+        """No-op used by Context Managers."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Automatically deinitializes when exiting a context."""
+        self.deinit()
+
+    def reset(self) -> None:
+        """Reset the internal state of the scanner to assume that all keys are now released.
+        Any key that is already pressed at the time of this call will therefore immediately
+        cause a new key-pressed event to occur.
+        For instance, if you call `reset()` immediately after creating the scanner object
+        at the beginning of your program, the events it generates will let you determine which
+        keys were being held down at program start.
+        """
         engine = self._checked()
         with _errors.translate():
             engine.reset()
 
-    def _key_count(self) -> int:
+    @property
+    def key_count(self) -> int:
+        """The number of keys that are being scanned. (read-only)"""
         return self._checked().key_count
 
-    def _events(self) -> EventQueue:
+    @property
+    def events(self) -> EventQueue:
+        """The `EventQueue` associated with this scanner. (read-only)"""
         return self._checked().events
 
 

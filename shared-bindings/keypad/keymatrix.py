@@ -7,7 +7,6 @@ from typing import Any
 
 from protoboard.bindings import _validate
 from protoboard.bindings.keypad import _scanner
-from protoboard.bindings.keypad.eventqueue import EventQueue
 from protoboard.hal.digitalio import DriveMode, Pull
 
 
@@ -133,33 +132,6 @@ class KeyMatrix(_scanner.Scanner):
             threshold,
         )
 
-    def deinit(self) -> None:
-        """Stop scanning and release the pins."""
-        self._deinit()
-
-    def __enter__(self) -> KeyMatrix:
-        """No-op used by Context Managers."""
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        """Automatically deinitializes when exiting a context."""
-        self.deinit()
-
-    def reset(self) -> None:
-        """Reset the internal state of the scanner to assume that all keys are now released.
-        Any key that is already pressed at the time of this call will therefore immediately
-        cause a new key-pressed event to occur.
-        For instance, if you call `reset()` immediately after creating a `KeyMatrix` object
-        at the beginning of your program, the events it generates will let you determine which
-        keys were being held down at program start.
-        """
-        self._reset()
-
-    @property
-    def key_count(self) -> int:
-        """The number of keys that are being scanned. (read-only)"""
-        return self._key_count()
-
     def key_number_to_row_column(self, key_number: int) -> tuple[int, int]:
         """Return the row and column for the given key number.
         The row is ``key_number // len(column_pins)``.
@@ -182,8 +154,3 @@ class KeyMatrix(_scanner.Scanner):
         row = _validate.int_range(row, 0, engine.row_count, "row")
         column = _validate.int_range(column, 0, engine.column_count, "column")
         return row * engine.column_count + column
-
-    @property
-    def events(self) -> EventQueue:
-        """The `EventQueue` associated with this `Keys` object. (read-only)"""
-        return self._events()

@@ -7,7 +7,6 @@ from typing import Any
 
 from protoboard.bindings import _validate
 from protoboard.bindings.keypad import _scanner
-from protoboard.bindings.keypad.eventqueue import EventQueue
 from protoboard.bindings.microcontroller import Pin
 from protoboard.hal.digitalio import DriveMode
 
@@ -167,35 +166,3 @@ class ShiftRegisterKeys(_scanner.Scanner):
             queue_size,
             threshold,
         )
-
-    def deinit(self) -> None:
-        """Stop scanning and release the pins."""
-        self._deinit()
-
-    def __enter__(self) -> ShiftRegisterKeys:
-        """No-op used by Context Managers."""
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        """Automatically deinitializes when exiting a context."""
-        self.deinit()
-
-    def reset(self) -> None:
-        """Reset the internal state of the scanner to assume that all keys are now released.
-        Any key that is already pressed at the time of this call will therefore immediately
-        cause a new key-pressed event to occur.
-        For instance, if you call `reset()` immediately after creating a `ShiftRegisterKeys`
-        object at the beginning of your program, the events it generates will let you determine
-        which keys were being held down at program start.
-        """
-        self._reset()
-
-    @property
-    def key_count(self) -> int:
-        """The total number of keys that are being scanned. (read-only)"""
-        return self._key_count()
-
-    @property
-    def events(self) -> EventQueue:
-        """The `EventQueue` associated with this `Keys` object. (read-only)"""
-        return self._events()
