@@ -62,7 +62,24 @@ def _make_machine(port: str | None, board: str | None) -> Any:
         _board_hint(exc, port, board)
 
 
-@click.group(context_settings=CONTEXT)
+class _LazyGroup(click.Group):
+    """Loads heavy command groups (``protoboard ble``) only when they are used, so other
+    commands, ``protoboard run`` above all, start fast."""
+
+    lazy = {"ble": "protoboard.ble.commands:ble"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy:
+            from protoboard.registry import load_ref
+
+            return load_ref(self.lazy[name])
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_LazyGroup, context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="protoboard")
 def main() -> None:
     """Protoboard: CircuitPython's way of programming hardware, on a simulated board or a real
