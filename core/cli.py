@@ -192,12 +192,17 @@ def _start_trace(target: Any) -> None:
                    "/dev/pts device for screen, tio or pyserial) or 'tcp:PORT' (pyserial's "
                    "socket://). Repeatable; every endpoint mirrors the same console and can "
                    "type in it. 'none' leaves only those.")
+@click.option("--ble", is_flag=True, help="Offer the drive and the console over Bluetooth LE "
+              "(CircuitPython's BLE workflow, for Glider, PyLeap or 'protoboard ble'); needs "
+              "BlueZ and pip install 'protoboard[ble]'. Also on with CIRCUITPY_BLE_WORKFLOW = true "
+              "in settings.toml.")
 @click.option("--safe-mode", is_flag=True, help="Start in safe mode, as if reset was pressed "
               "during boot: boot.py and code.py do not run.")
 @click.option("--memory-limit", type=int, default=512, show_default=True, metavar="MIB",
               help="Memory each run may use before it gets a MemoryError (0: no limit).")
 def run(board: str | None, port: str | None, drive: Path | None, image: Path | None,
-        image_size: int, consoles: tuple[str, ...], safe_mode: bool, memory_limit: int) -> None:
+        image_size: int, consoles: tuple[str, ...], ble: bool, safe_mode: bool,
+        memory_limit: int) -> None:
     """Be a board: run code.py from the CIRCUITPY drive, and again whenever you save.
 
     \b
@@ -219,7 +224,7 @@ def run(board: str | None, port: str | None, drive: Path | None, image: Path | N
         drive = image_work_folder(image)
     options = RunOptions(
         drive=drive or default_location(), port=port, board=board, image=image,
-        image_size=image_size << 20,
+        image_size=image_size << 20, ble=ble,
         consoles=_console_list(consoles), safe_mode=safe_mode,
         memory_limit=memory_limit << 20 if memory_limit > 0 else None,
     )

@@ -60,6 +60,9 @@ class RunOptions:
     #: private working folder the VMs run from, kept in step with the image
     image: Path | None = None
     image_size: int = 2 << 20
+    #: serve CircuitPython's BLE workflow (file transfer and serial console) through BlueZ;
+    #: also turned on by CIRCUITPY_BLE_WORKFLOW = true in settings.toml
+    ble: bool = False
 
 
 @dataclass
@@ -129,7 +132,10 @@ class Supervisor:
 
     def say(self, text: str) -> None:
         """Write to the board's serial console, as the board's supervisor would."""
-        self.hub.write(text.replace("\n", "\r\n").encode())
+        data = text.replace("\n", "\r\n").encode()
+        self.hub.write(data)
+        if getattr(self, "ble", None) is not None:
+            self.ble.console_output(data)
 
     # -- setup ----------------------------------------------------------------------------
 
@@ -174,6 +180,7 @@ class Supervisor:
             self.log(str(exc))
             self.hub.close()
             return 2
+        self.ble = self._start_ble()
         threading.Thread(target=self._pump_output, name="vm-output", daemon=True).start()
         threading.Thread(target=self._feed_vm, name="vm-input", daemon=True).start()
         threading.Thread(target=self._tick, name="tick", daemon=True).start()
@@ -184,6 +191,57 @@ class Supervisor:
             return self._loop()
         finally:
             self._shutdown()
+
+    # -- the BLE workflow ---------------------------------------------------------------------
+
+    def _ble_wanted(self) -> bool:
+        from protoboard.runtime import settings
+
+        if self.options.ble:
+            return True
+        try:
+            return settings.get_setting(self.drive.root, "CIRCUITPY_BLE_WORKFLOW", False) is True
+        except (ValueError, OSError):
+            return False
+
+    def _start_ble(self) -> Any:
+        """Put the drive and the console on the air through BlueZ. A failure (no Bluetooth
+        here, no BlueZ, the extra not installed) only turns the BLE workflow off."""
+        if not self._ble_wanted():
+            return None
+        try:
+            from protoboard.ble.service import BleWorkflow
+
+            name = self._ble_name()
+            workflow = BleWorkflow(
+                self.drive.root, name=name, read_only=self._ble_read_only,
+                console_input=self._to_vm,
+            )
+            workflow.start()
+        except Exception as exc:  # explained, never fatal: the board works without Bluetooth
+            hint = getattr(exc, "hint", "")
+            self.log(f"the BLE workflow is off: {exc}" + (f" ({hint})" if hint else ""))
+            return None
+        self.log(f"BLE workflow on: advertising as {name}")
+        return workflow
+
+    def _ble_name(self) -> str:
+        from protoboard.runtime import settings
+
+        try:
+            name = settings.get_setting(self.drive.root, "CIRCUITPY_BLE_NAME", None)
+        except (ValueError, OSError):
+            name = None
+        if isinstance(name, str) and name:
+            return name
+        import hashlib
+
+        return "CIRCUITPY" + hashlib.sha256(self.banner.encode()).hexdigest()[:4]
+
+    def _ble_read_only(self) -> bool:
+        """BLE writes get the protocol's read-only status while the program owns the drive
+        (boot.py remounted it), as CircuitPython answers 05 when another side holds it."""
+        return self.persistent.python_writable and not self.persistent.usb_writable
 
     # -- a FAT image as the drive ------------------------------------------------------------
 
@@ -286,6 +344,8 @@ class Supervisor:
             if not data:
                 return
             self.hub.write(data)
+            if self.ble is not None:
+                self.ble.console_output(data)
 
     def _to_vm(self, data: bytes) -> None:
         """Typed input, from the hub's I/O thread: queued, never written here, so a program
@@ -628,6 +688,9 @@ class Supervisor:
             process.join(2)
         with contextlib.suppress(Exception):
             self.watcher.stop()
+        if getattr(self, "ble", None) is not None:
+            with contextlib.suppress(Exception):
+                self.ble.stop()
         with contextlib.suppress(Exception):
             self.control.close()
         with contextlib.suppress(Exception):
