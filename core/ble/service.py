@@ -21,8 +21,9 @@ START_TIMEOUT = 10.0
 class BleWorkflow:
     def __init__(self, drive: Path, *, name: str, read_only: Callable[[], bool],
                  console_input: Callable[[bytes], None] | None = None,
-                 adapter: str = "hci0") -> None:
+                 adapter: str = "hci0", write_window: int = 512) -> None:
         self.drive = Path(drive)
+        self.write_window = write_window
         self.name = name
         self.read_only = read_only
         self.console_input = console_input
@@ -34,7 +35,8 @@ class BleWorkflow:
     def _session(self) -> Any:
         from protoboard.ble.device import DeviceSession
 
-        return DeviceSession(self.drive, read_only=self.read_only, on_change=lambda path: None)
+        return DeviceSession(self.drive, read_only=self.read_only, on_change=lambda path: None,
+                             write_window=self.write_window)
 
     def start(self) -> None:
         """Register with BlueZ and start advertising; raises with a plain message on failure."""

@@ -215,7 +215,7 @@ class Supervisor:
             name = self._ble_name()
             workflow = BleWorkflow(
                 self.drive.root, name=name, read_only=self._ble_read_only,
-                console_input=self._to_vm,
+                console_input=self._to_vm, write_window=self._ble_write_window(),
             )
             workflow.start()
         except Exception as exc:  # explained, never fatal: the board works without Bluetooth
@@ -237,6 +237,18 @@ class Supervisor:
         import hashlib
 
         return "CIRCUITPY" + hashlib.sha256(self.banner.encode()).hexdigest()[:4]
+
+    def _ble_write_window(self) -> int:
+        """Bytes a BLE client may send between two acknowledgements: CircuitPython's 512 by
+        default (every app copes); PROTOBOARD_BLE_WRITE_WINDOW = 4096 in settings.toml lets
+        clients that accept it write at ~90% of the link's capacity instead of ~50%."""
+        from protoboard.runtime import settings
+
+        try:
+            window = settings.get_setting(self.drive.root, "PROTOBOARD_BLE_WRITE_WINDOW", 512)
+        except (ValueError, OSError):
+            return 512
+        return window if isinstance(window, int) and 512 <= window <= 65536 else 512
 
     def _ble_read_only(self) -> bool:
         """BLE writes get the protocol's read-only status while the program owns the drive
