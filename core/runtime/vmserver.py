@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
+import signal
 import threading
+import time
 from typing import Any
 
 PRELOAD = ["protoboard.runtime.preload"]
@@ -31,13 +34,41 @@ def start_early() -> None:
     threading.Thread(target=ensure, name="fork-server", daemon=True).start()
 
 
-def stop() -> None:
+def stop(grace: float = 2.0) -> None:
     """Stop multiprocessing's fork server and resource tracker now, and reap them, rather than
-    leave them to notice our exit (where PID 1 does not reap, they would linger as zombies).
-    These are private but long-standing methods (CPython's own tests use them)."""
+    leave them to notice our exit (where PID 1 does not reap, they would linger as zombies, and
+    they hold our stdout and stderr open). Each gets ``grace`` seconds to leave after its pipe is
+    closed, then is killed: shutting down never hangs. This reads private but long-standing
+    attributes of both helpers (CPython's own tests stop them the same way)."""
     import multiprocessing.forkserver as forkserver
     import multiprocessing.resource_tracker as resource_tracker
 
-    for helper in (forkserver._forkserver, resource_tracker._resource_tracker):
-        with contextlib.suppress(Exception):
-            helper._stop()
+    server, tracker = forkserver._forkserver, resource_tracker._resource_tracker
+    helpers = [
+        (server, "_forkserver_alive_fd", "_forkserver_pid"),
+        (tracker, "_fd", "_pid"),
+    ]
+    for helper, fd_name, pid_name in helpers:
+        fd, pid = getattr(helper, fd_name, None), getattr(helper, pid_name, None)
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+            setattr(helper, fd_name, None)
+        if pid is None:
+            continue
+        setattr(helper, pid_name, None)
+        deadline = time.monotonic() + grace
+        while True:
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if done:
+                break
+            if time.monotonic() > deadline:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
+                break
+            time.sleep(0.02)

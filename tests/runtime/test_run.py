@@ -464,7 +464,7 @@ def test_read_only_drive(tmp_path):
     drive = tmp_path / "ro"
     drive.mkdir()
     (drive / "code.py").write_text("print('read-only but running')\n")
-    script = (f"mount --bind -o ro {drive} {drive} && exec timeout -s TERM 3 "
+    script = (f"mount --bind -o ro {drive} {drive} && exec timeout -k 5 -s TERM 3 "
               f"{sys.executable} -m protoboard.cli run --drive {drive} </dev/null")
     probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True)
     if probe.returncode != 0:
