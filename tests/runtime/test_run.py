@@ -293,6 +293,7 @@ def test_code_that_deletes_itself(start_board):
     })
     board.wait_for(r"gone\n\nCode done running\.")
     assert not (board.drive / "code.py").exists()
+    board.wait_for("Press any key")
     board.type(b"\x04")  # reload: no code file now, straight to the wait loop
     board.wait_for(r"soft reboot\n")
     board.wait_for("Press any key")
@@ -363,8 +364,10 @@ def test_next_code_file_applies_once_unless_sticky(start_board):
         "other.py": "print('other')\n",
     })
     board.wait_for(r"code\.py output:\nmain\n")
+    board.wait_for("Press any key")  # keys typed while code runs are the program's input
     board.type(b"\x04")
     board.wait_for(r"other\.py output:\nother\n")
+    board.wait_for("Press any key")
     board.type(b"\x04")  # not sticky: back to code.py
     board.wait_for(r"code\.py output:\nmain\n")
 
