@@ -21,9 +21,12 @@ START_TIMEOUT = 10.0
 class BleWorkflow:
     def __init__(self, drive: Path, *, name: str, read_only: Callable[[], bool],
                  console_input: Callable[[bytes], None] | None = None,
-                 adapter: str = "hci0", write_window: int = 512) -> None:
+                 adapter: str = "hci0", write_window: int = 512,
+                 fat_times: bool = False) -> None:
         self.drive = Path(drive)
         self.write_window = write_window
+        #: round modification times down to FAT's 2 seconds (the drive is a FAT image)
+        self.fat_times = fat_times
         self.name = name
         self.read_only = read_only
         self.console_input = console_input
@@ -36,7 +39,7 @@ class BleWorkflow:
         from protoboard.ble.device import DeviceSession
 
         return DeviceSession(self.drive, read_only=self.read_only, on_change=lambda path: None,
-                             write_window=self.write_window)
+                             write_window=self.write_window, fat_times=self.fat_times)
 
     def start(self) -> None:
         """Register with BlueZ and start advertising; raises with a plain message on failure."""

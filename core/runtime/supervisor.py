@@ -216,6 +216,7 @@ class Supervisor:
             workflow = BleWorkflow(
                 self.drive.root, name=name, read_only=self._ble_read_only,
                 console_input=self._to_vm, write_window=self._ble_write_window(),
+                fat_times=self.image is not None,
             )
             workflow.start()
         except Exception as exc:  # explained, never fatal: the board works without Bluetooth
