@@ -305,15 +305,16 @@ class WriteData(Packet):
 
 
 @dataclass(frozen=True)
-class Delete(Packet):
+class _PathRequest(Packet):
+    """A request that is a command byte and a path (DELETE, LISTDIR)."""
+
     path: str
-    COMMAND = DELETE
     HEADER = struct.Struct("<BxH")
     DIRECTION = Direction.REQUEST
 
     def encode(self) -> bytes:
         p = _enc(self.path)
-        return self.HEADER.pack(DELETE, len(p)) + p
+        return self.HEADER.pack(self.COMMAND, len(p)) + p
 
     @classmethod
     def payload_length(cls, header: tuple) -> int:
@@ -324,8 +325,13 @@ class Delete(Packet):
         return COMMAND_SIZE - cls.HEADER.size - 1
 
     @classmethod
-    def from_parts(cls, header: tuple, payload: bytes) -> Delete:
+    def from_parts(cls, header: tuple, payload: bytes) -> _PathRequest:
         return cls(_dec(payload))
+
+
+@dataclass(frozen=True)
+class Delete(_PathRequest):
+    COMMAND = DELETE
 
 
 @dataclass(frozen=True)
@@ -385,27 +391,8 @@ class MkdirStatus(Packet):
 
 
 @dataclass(frozen=True)
-class Listdir(Packet):
-    path: str
+class Listdir(_PathRequest):
     COMMAND = LISTDIR
-    HEADER = struct.Struct("<BxH")
-    DIRECTION = Direction.REQUEST
-
-    def encode(self) -> bytes:
-        p = _enc(self.path)
-        return self.HEADER.pack(LISTDIR, len(p)) + p
-
-    @classmethod
-    def payload_length(cls, header: tuple) -> int:
-        return header[1]
-
-    @classmethod
-    def limit(cls) -> int:
-        return COMMAND_SIZE - cls.HEADER.size - 1
-
-    @classmethod
-    def from_parts(cls, header: tuple, payload: bytes) -> Listdir:
-        return cls(_dec(payload))
 
 
 @dataclass(frozen=True)
