@@ -1,0 +1,1 @@
+"""Libraries on a CIRCUITPY drive: bundles, versions, installing and updating (pip-like)."""

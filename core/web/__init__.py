@@ -1,0 +1,1 @@
+"""CircuitPython's web workflow: its HTTP file API, served over a CIRCUITPY drive."""
