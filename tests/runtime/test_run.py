@@ -440,8 +440,17 @@ def test_fat_image_changed_by_the_computer_reloads(tmp_path, start_board):
     board.wait_for(r"Hello World!\n\nCode done running\.")
     from protoboard.runtime.fatimage import ImageConflict
 
-    pc = ImageDrive(image, tmp_path / "pc-view")  # another writer, as a PC with the image
-    pc.open()
+    # Another writer, as a PC with the image; it starts once the board has booted (boot_out.txt
+    # is in the image): two writers replacing one image file at the same instant can lose one
+    # of the writes, which is why a real USB gadget gives the PC a read-only LUN meanwhile.
+    pc = ImageDrive(image, tmp_path / "pc-view")
+    deadline = time.monotonic() + 15
+    while True:
+        pc.open()
+        if (tmp_path / "pc-view" / "boot_out.txt").exists():
+            break
+        assert time.monotonic() < deadline, "the board never wrote boot_out.txt into the image"
+        time.sleep(0.1)
     for _attempt in range(20):  # the board may still be writing boot_out.txt into the image
         (tmp_path / "pc-view" / "code.py").write_text("print('written by the PC')\n")
         try:
