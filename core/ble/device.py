@@ -55,15 +55,9 @@ from typing import BinaryIO
 
 from protoboard.ble import protocol as p
 from protoboard.runtime.drive import TEMP_PREFIX
+from protoboard.runtime.volume import PathRefused, WorkflowVolume, fat_truncate
 
 #: longest name (one path component) in bytes, as FAT long file names
-MAX_NAME = 255
-_NS = 1_000_000_000
-
-
-def fat_truncate(mtime_ns: int) -> int:
-    """FAT stores times to 2 s: round down to an even second (CircuitPython's ``truncate_time``)."""
-    return (mtime_ns // _NS // 2) * 2 * _NS
 
 
 @dataclass
@@ -99,7 +93,8 @@ class DeviceSession:
                  fat_times: bool = False, write_window: int = p.SECTOR_SIZE) -> None:
         if write_window < 1:
             raise ValueError("write_window must be at least 1 byte")
-        self.root = os.path.realpath(os.fspath(volume))
+        self._volume = WorkflowVolume(volume)
+        self.root = self._volume.root
         if not os.path.isdir(self.root):
             raise NotADirectoryError(f"the BLE volume {self.root} is not a folder")
         self.read_only = read_only
@@ -189,32 +184,18 @@ class DeviceSession:
     # --- paths --------------------------------------------------------------------------
 
     def _inside(self, real: str) -> bool:
-        return real == self.root or real.startswith(self.root.rstrip(os.sep) + os.sep)
+        return self._volume.inside(real)
 
     def _resolve(self, raw: str) -> tuple[str, Path] | None:
-        """(normalised path, host path) or None if refused. The host path's parent is real
-        (symlinks resolved, inside the volume); its last component may be a symlink that leads
-        inside the volume."""
-        if "\x00" in raw or "\\" in raw or not raw.startswith("/"):
+        """(normalised path, host path) or None if refused (the protocol has one error status
+        for all refusals; see :class:`~protoboard.runtime.volume.WorkflowVolume`). Protocol
+        paths are absolute."""
+        if not raw.startswith("/"):
             return None
         try:
-            raw.encode("utf-8")
-        except UnicodeEncodeError:
+            return self._volume.resolve(raw)
+        except PathRefused:
             return None
-        parts = [part for part in raw.split("/") if part]
-        for part in parts:
-            if part in (".", "..") or part.startswith(TEMP_PREFIX) or len(
-                    part.encode()) > MAX_NAME:
-                return None
-        if not parts:
-            return "/", Path(self.root)
-        parent = os.path.realpath(os.path.join(self.root, *parts[:-1]))
-        if not self._inside(parent):
-            return None
-        target = os.path.join(parent, parts[-1])
-        if os.path.islink(target) and not self._inside(os.path.realpath(target)):
-            return None
-        return "/" + "/".join(parts), Path(target)
 
     def _time(self, mtime_ns: int) -> int:
         if mtime_ns == 0:
@@ -366,24 +347,12 @@ class DeviceSession:
         if resolved is None or not resolved[1].is_dir():
             return [p.ListdirEntry(p.STATUS_ERROR_NO_FILE).encode()]
         folder = resolved[1]
-        entries = []
         try:
-            names = sorted(os.listdir(folder))
+            entries = [(name, is_dir, 0 if is_dir else st.st_size & 0xFFFFFFFF,
+                        self._stored_time(st))
+                       for name, is_dir, st in self._volume.entries(folder)]
         except OSError:
             return [p.ListdirEntry(p.STATUS_ERROR_NO_FILE).encode()]
-        for name in names:
-            if name.startswith(TEMP_PREFIX):
-                continue
-            full = folder / name
-            try:
-                if full.is_symlink() and not self._inside(os.path.realpath(full)):
-                    continue
-                st = full.stat()
-            except OSError:
-                continue  # dangling symlink, vanished file
-            is_dir = full.is_dir()
-            entries.append((name, is_dir, 0 if is_dir else st.st_size & 0xFFFFFFFF,
-                            self._stored_time(st)))
         count = len(entries)
         out = [
             p.ListdirEntry(p.STATUS_OK, i, count, p.FLAG_DIRECTORY if is_dir else 0,

@@ -65,14 +65,13 @@ from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
 from protoboard.runtime.drive import TEMP_PREFIX
+from protoboard.runtime.volume import PathRefused, WorkflowVolume, fat_truncate
 
 WEB_API_VERSION = 4
 ALLOW_METHODS = "GET, OPTIONS, PUT, DELETE, MOVE"
 ALLOW_HEADERS = "X-Timestamp, X-Destination, Content-Type, Authorization"
 REALM = 'Basic realm="CircuitPython"'
 USB_ACTIVE = b"USB storage active."
-MAX_NAME = 255
-_NS = 1_000_000_000
 _CHUNK = 64 * 1024
 
 #: defaults for /cp/version.json; ``board`` overrides any of them
@@ -87,11 +86,6 @@ DEFAULT_BOARD = {
     "hostname": "cpy-protoboard",
     "uid": "",
 }
-
-
-def fat_truncate(mtime_ns: int) -> int:
-    """FAT stores times to 2 s: round down to an even second (CircuitPython's ``truncate_time``)."""
-    return (mtime_ns // _NS // 2) * 2 * _NS
 
 
 def content_type(name: str) -> str:
@@ -132,7 +126,8 @@ class FsApiServer:
                  on_change: Callable[[str], None] = lambda p: None,
                  board: dict | None = None, size_limit: int | None = None,
                  timeout: float = 30.0) -> None:
-        self.root = os.path.realpath(os.fspath(drive))
+        self._volume = WorkflowVolume(drive)
+        self.root = self._volume.root
         if not os.path.isdir(self.root):
             raise NotADirectoryError(f"the web workflow drive {self.root} is not a folder")
         self.password = password or None
@@ -210,49 +205,26 @@ class FsApiServer:
         return info["free"] * info["block_size"]
 
     def _inside(self, real: str) -> bool:
-        return real == self.root or real.startswith(self.root.rstrip(os.sep) + os.sep)
+        return self._volume.inside(real)
 
     def resolve(self, raw: str) -> tuple[str, Path]:
         """(drive path, host path) for a request path below ``/fs`` (raw, percent-encoded, as
-        latin-1 text the way http.server decodes it). Raises :class:`_Reply` 400/404."""
+        latin-1 text the way http.server decodes it). Raises :class:`_Reply` 400 for a malformed
+        path, 404 for one that is hidden or leads outside the drive."""
         try:
             text = unquote_to_bytes(raw.encode("latin-1")).decode("utf-8")
         except (UnicodeError, ValueError):
             raise _Reply(400) from None
-        parts = [part for part in text.split("/") if part]
-        for part in parts:
-            if (part in (".", "..") or "\x00" in part or "\\" in part
-                    or len(part.encode()) > MAX_NAME):
-                raise _Reply(400)
-            if part.startswith(TEMP_PREFIX):
-                raise _Reply(404)
-        if not parts:
-            return "/", Path(self.root)
-        parent = os.path.realpath(os.path.join(self.root, *parts[:-1]))
-        if not self._inside(parent):
-            raise _Reply(404)
-        target = os.path.join(parent, parts[-1])
-        if os.path.islink(target) and not self._inside(os.path.realpath(target)):
-            raise _Reply(404)
-        return "/" + "/".join(parts), Path(target)
+        try:
+            return self._volume.resolve(text)
+        except PathRefused as refused:
+            raise _Reply(400 if refused.kind == "invalid" else 404) from None
 
     def listing(self, folder: Path) -> list[dict]:
-        entries = []
-        for name in sorted(os.listdir(folder)):
-            if name.startswith(TEMP_PREFIX):
-                continue
-            full = folder / name
-            try:
-                if full.is_symlink() and not self._inside(os.path.realpath(full)):
-                    continue
-                st = full.stat()
-            except OSError:
-                continue  # dangling symlink, vanished file
-            is_dir = full.is_dir()
-            entries.append({"name": name, "directory": is_dir,
-                            "modified_ns": fat_truncate(st.st_mtime_ns),
-                            "file_size": 0 if is_dir else st.st_size})
-        return entries
+        return [{"name": name, "directory": is_dir,
+                 "modified_ns": fat_truncate(st.st_mtime_ns),
+                 "file_size": 0 if is_dir else st.st_size}
+                for name, is_dir, st in self._volume.entries(folder)]
 
     def version(self) -> dict:
         b = self.board
