@@ -335,18 +335,24 @@ class Delete(_PathRequest):
 
 
 @dataclass(frozen=True)
-class DeleteStatus(Packet):
+class _StatusReply(Packet):
+    """A response that is a command byte and a status (DELETE_STATUS, MOVE_STATUS)."""
+
     status: int
-    COMMAND = DELETE_STATUS
     HEADER = struct.Struct("<BB")
     DIRECTION = Direction.RESPONSE
 
     def encode(self) -> bytes:
-        return self.HEADER.pack(DELETE_STATUS, self.status)
+        return self.HEADER.pack(self.COMMAND, self.status)
 
     @classmethod
-    def from_parts(cls, header: tuple, payload: bytes) -> DeleteStatus:
+    def from_parts(cls, header: tuple, payload: bytes) -> _StatusReply:
         return cls(header[1])
+
+
+@dataclass(frozen=True)
+class DeleteStatus(_StatusReply):
+    COMMAND = DELETE_STATUS
 
 
 @dataclass(frozen=True)
@@ -465,18 +471,8 @@ class Move(Packet):
 
 
 @dataclass(frozen=True)
-class MoveStatus(Packet):
-    status: int
+class MoveStatus(_StatusReply):
     COMMAND = MOVE_STATUS
-    HEADER = struct.Struct("<BB")
-    DIRECTION = Direction.RESPONSE
-
-    def encode(self) -> bytes:
-        return self.HEADER.pack(MOVE_STATUS, self.status)
-
-    @classmethod
-    def from_parts(cls, header: tuple, payload: bytes) -> MoveStatus:
-        return cls(header[1])
 
 
 @dataclass(frozen=True)
