@@ -165,8 +165,21 @@ class Packet:
         raise NotImplementedError
 
 
+class _WithPath(Packet):
+    """A request carrying a path whose length is header field 1 (READ, WRITE, MKDIR, MOVE,
+    DELETE, LISTDIR), bounded by CircuitPython's command buffer."""
+
+    @classmethod
+    def payload_length(cls, header: tuple) -> int:
+        return header[1]
+
+    @classmethod
+    def limit(cls) -> int:
+        return COMMAND_SIZE - cls.HEADER.size - 1
+
+
 @dataclass(frozen=True)
-class Read(Packet):
+class Read(_WithPath):
     path: str
     chunk_offset: int = 0
     chunk_size: int = CLIENT_READ_CHUNK
@@ -177,10 +190,6 @@ class Read(Packet):
     def encode(self) -> bytes:
         p = _enc(self.path)
         return self.HEADER.pack(READ, len(p), self.chunk_offset, self.chunk_size) + p
-
-    @classmethod
-    def payload_length(cls, header: tuple) -> int:
-        return header[1]
 
     @classmethod
     def limit(cls) -> int:
@@ -233,7 +242,7 @@ class ReadPacing(Packet):
 
 
 @dataclass(frozen=True)
-class Write(Packet):
+class Write(_WithPath):
     path: str
     total_length: int
     offset: int = 0
@@ -245,14 +254,6 @@ class Write(Packet):
     def encode(self) -> bytes:
         p = _enc(self.path)
         return self.HEADER.pack(WRITE, len(p), self.offset, self.mtime_ns, self.total_length) + p
-
-    @classmethod
-    def payload_length(cls, header: tuple) -> int:
-        return header[1]
-
-    @classmethod
-    def limit(cls) -> int:
-        return COMMAND_SIZE - cls.HEADER.size - 1
 
     @classmethod
     def from_parts(cls, header: tuple, payload: bytes) -> Write:
@@ -305,7 +306,7 @@ class WriteData(Packet):
 
 
 @dataclass(frozen=True)
-class _PathRequest(Packet):
+class _PathRequest(_WithPath):
     """A request that is a command byte and a path (DELETE, LISTDIR)."""
 
     path: str
@@ -315,14 +316,6 @@ class _PathRequest(Packet):
     def encode(self) -> bytes:
         p = _enc(self.path)
         return self.HEADER.pack(self.COMMAND, len(p)) + p
-
-    @classmethod
-    def payload_length(cls, header: tuple) -> int:
-        return header[1]
-
-    @classmethod
-    def limit(cls) -> int:
-        return COMMAND_SIZE - cls.HEADER.size - 1
 
     @classmethod
     def from_parts(cls, header: tuple, payload: bytes) -> _PathRequest:
@@ -356,7 +349,7 @@ class DeleteStatus(_StatusReply):
 
 
 @dataclass(frozen=True)
-class Mkdir(Packet):
+class Mkdir(_WithPath):
     path: str
     mtime_ns: int = 0
     COMMAND = MKDIR
@@ -366,14 +359,6 @@ class Mkdir(Packet):
     def encode(self) -> bytes:
         p = _enc(self.path)
         return self.HEADER.pack(MKDIR, len(p), self.mtime_ns) + p
-
-    @classmethod
-    def payload_length(cls, header: tuple) -> int:
-        return header[1]
-
-    @classmethod
-    def limit(cls) -> int:
-        return COMMAND_SIZE - cls.HEADER.size - 1
 
     @classmethod
     def from_parts(cls, header: tuple, payload: bytes) -> Mkdir:
@@ -441,7 +426,7 @@ class ListdirEntry(Packet):
 
 
 @dataclass(frozen=True)
-class Move(Packet):
+class Move(_WithPath):
     """MOVE (v4). Between the two paths is one separator byte of any value: the Adafruit client
     sends a space (``0x20``, the default here); CircuitPython overwrites it with NUL."""
 
@@ -459,10 +444,6 @@ class Move(Packet):
     @classmethod
     def payload_length(cls, header: tuple) -> int:
         return header[1] + 1 + header[2]
-
-    @classmethod
-    def limit(cls) -> int:
-        return COMMAND_SIZE - cls.HEADER.size - 1
 
     @classmethod
     def from_parts(cls, header: tuple, payload: bytes) -> Move:
