@@ -18,7 +18,9 @@ class Constant:
     _hal: Any
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Constant:
-        raise TypeError(f"cannot create '{cls.__module__}.{cls.__qualname__}' instances")
+        from protoboard.bindings import _validate
+
+        raise _validate.cannot_create(f"{cls.__module__}.{cls.__qualname__}")
 
     def __repr__(self) -> str:
         cls = type(self)

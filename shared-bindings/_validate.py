@@ -96,6 +96,11 @@ def float_range(value: Any, low: float, high: float, name: str) -> float:
     return number
 
 
+def cannot_create(qualified_name: str) -> TypeError:
+    """``cannot create 'digitalio.Direction' instances``: a class Python code may not construct."""
+    return TypeError(f"cannot create '{qualified_name}' instances")
+
+
 def invalid(name: str) -> ValueError:
     """``Invalid <name>``, e.g. ``Invalid pin``, ``Invalid frequency``."""
     return ValueError(f"Invalid {name}")

@@ -87,9 +87,7 @@ _DRIVE_NOT_USED = "Drive mode not used when direction is input."
 
 
 def _pull(value: Any) -> Pull | None:
-    if value is not None and not isinstance(value, Pull):
-        raise TypeError(f"pull must be of type Pull or None, not {_validate.type_name(value)}")
-    return value
+    return _validate.of_type_or_none(value, Pull, "pull")
 
 
 def _drive_mode(value: Any) -> DriveMode:

@@ -28,7 +28,7 @@ class ByteArray:
     __slots__ = ("_impl",)
 
     def __new__(cls, *args: Any, **kwargs: Any) -> ByteArray:
-        raise TypeError("cannot create 'nvm.ByteArray' instances")
+        raise _validate.cannot_create("nvm.ByteArray")
 
     @classmethod
     def _create(cls, impl: Any) -> ByteArray:

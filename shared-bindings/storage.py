@@ -446,8 +446,7 @@ def mount(filesystem: VfsFat, mount_path: str, *, readonly: bool = False) -> Non
     missing``) where nothing else is mounted (``OSError: [Errno 1] Operation not permitted``).
     """
     path = _abspath(mount_path)
-    if not isinstance(filesystem, VfsFat):
-        raise TypeError(f"filesystem must be of type VfsFat, not {_validate.type_name(filesystem)}")
+    _validate.of_type(filesystem, VfsFat, "filesystem")
     if path != "/":
         found = _lookup(path)
         exists = False

@@ -153,7 +153,7 @@ class Runtime:
     def __new__(cls, *args: Any, **kwargs: Any) -> Runtime:
         """You cannot create an instance of `supervisor.Runtime`.
         Use `supervisor.runtime` to access the sole instance available."""
-        raise TypeError("cannot create 'supervisor.Runtime' instances")
+        raise _validate.cannot_create("supervisor.Runtime")
 
     @classmethod
     def _create(cls) -> Runtime:
@@ -281,7 +281,7 @@ class StatusBar:
     def __new__(cls, *args: Any, **kwargs: Any) -> StatusBar:
         """You cannot create an instance of `supervisor.StatusBar`.
         Use `supervisor.status_bar` to access the sole instance available."""
-        raise TypeError("cannot create 'supervisor.StatusBar' instances")
+        raise _validate.cannot_create("supervisor.StatusBar")
 
     @classmethod
     def _create(cls) -> StatusBar:
@@ -341,7 +341,7 @@ def _str_or_none(value: Any, name: str) -> str | None:
         return value.decode("utf-8", "surrogateescape")
     if isinstance(value, str):
         return value
-    raise TypeError(f"{name} must be of type str or None, not {_validate.type_name(value)}")
+    return _validate.of_type_or_none(value, str, name)  # neither str, bytes nor None: raises
 
 
 def _drive_path(path: str) -> Path:

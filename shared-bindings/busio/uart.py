@@ -179,8 +179,7 @@ class UART(_peripheral.Peripheral):
         :return: the number of bytes written
         :rtype: int or None"""
         impl = self._checked()
-        if isinstance(buf, str):
-            raise TypeError("object with buffer protocol required, not str")
+        # buffer_slice refuses a str too: "object with buffer protocol required, not str".
         data = _validate.buffer_slice(buf, 0, _validate.MAXSIZE, "buf").tobytes()
         try:
             return impl.write(data)

@@ -6,6 +6,7 @@ import collections
 import threading
 from typing import Any
 
+from protoboard.bindings import _validate
 from protoboard.bindings.keypad.event import Event, _check_event
 
 #: CircuitPython packs the key number into the low 15 bits of each queued event.
@@ -22,7 +23,7 @@ class EventQueue:
     __slots__ = ("_events", "_lock", "_max_events", "_overflowed")
 
     def __new__(cls, *args: Any, **kwargs: Any) -> EventQueue:
-        raise TypeError("cannot create 'keypad.EventQueue' instances")
+        raise _validate.cannot_create("keypad.EventQueue")
 
     @classmethod
     def _create(cls, max_events: int) -> EventQueue:

@@ -25,7 +25,7 @@ class Pin:
     _board_name: str | None
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Pin:
-        raise TypeError("cannot create 'microcontroller.Pin' instances")
+        raise _validate.cannot_create("microcontroller.Pin")
 
     @classmethod
     def _create(cls, pin_id: str, board_name: str | None) -> Pin:
@@ -106,7 +106,7 @@ class Processor:
     __slots__ = ("_impl", "_reset_reason")
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Processor:
-        raise TypeError("cannot create 'microcontroller.Processor' instances")
+        raise _validate.cannot_create("microcontroller.Processor")
 
     @classmethod
     def _create(cls, impl: Any, reset_reason: ResetReason) -> Processor:
