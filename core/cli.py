@@ -66,7 +66,16 @@ class _LazyGroup(click.Group):
     """Loads heavy command groups (``protoboard ble``) only when they are used, so other
     commands, ``protoboard run`` above all, start fast."""
 
-    lazy = {"ble": "protoboard.ble.commands:ble"}
+    lazy = {
+        "ble": "protoboard.ble.commands:ble",
+        "bundle": "protoboard.libraries.commands:bundle",
+        "freeze": "protoboard.libraries.commands:freeze",
+        "install": "protoboard.libraries.commands:install",
+        "list": "protoboard.libraries.commands:list_command",
+        "show": "protoboard.libraries.commands:show",
+        "uninstall": "protoboard.libraries.commands:uninstall",
+        "update": "protoboard.libraries.commands:update",
+    }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy])

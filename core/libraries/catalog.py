@@ -128,12 +128,15 @@ class Catalog:
                 "release that has it: protoboard bundle add PATH-OR-URL")
         raise CatalogError(self.unknown_message(wanted.name))
 
-    def unknown_message(self, name: str) -> str:
+    def unknown_message(self, name: str, lead: str | None = None) -> str:
+        """"no library called 'x' in adafruit, community. Did you mean ...?" (``lead``
+        replaces the part before the hint)."""
         close = difflib.get_close_matches(name, sorted(self.names()), n=3, cutoff=0.8)
         hint = f" Did you mean {', '.join(close)}?" if close else (
             " 'protoboard show WORD' searches the bundles.")
         sources = ", ".join(dict.fromkeys(s.source for s in self.sets)) or "no bundle"
-        return f"no library called {name!r} in {sources}.{hint}"
+        lead = lead or f"no library called {name!r} in {sources}."
+        return f"{lead}{hint}"
 
     def _pick(self, s: BundleSet, info: LibraryInfo) -> Pick:
         files_from, flavour = s.files, s.flavour

@@ -92,9 +92,11 @@ class Device:
 
 
 def open_device(backend: Backend, info: DeviceInfo | None = None, *, prefer_py: bool = False,
-                deep: bool | set[str] = False, read_versions: bool = True) -> Device:
+                deep: bool | set[str] = False, read_versions: bool = True,
+                need_firmware: bool = True) -> Device:
     """The drive's firmware, manifest and libraries, after recovering from an interrupted run.
-    ``info`` overrides what the drive says (``--cpy-version``)."""
+    ``info`` overrides what the drive says (``--cpy-version``). Without ``need_firmware``
+    (uninstall, freeze) an unknown firmware is no error."""
     notes: list[str] = []
     if info is None:
         info = backend.device_info()
@@ -103,7 +105,12 @@ def open_device(backend: Backend, info: DeviceInfo | None = None, *, prefer_py: 
     elif info.kind == "circuitpython" and (info.major or 0) > NEWEST_KNOWN_MAJOR:
         notes.append(f"CircuitPython {info.major} is newer than this Protoboard knows; it "
                      f"installs the {info.major}.x-mpy bundle if the bundles have one")
-    flavour = flavour_for(info, prefer_py=prefer_py)
+    try:
+        flavour = flavour_for(info, prefer_py=prefer_py)
+    except UpdaterError:
+        if need_firmware:
+            raise
+        flavour = "unknown"
     top = backend.list_dir(LIB)
     if top is None:
         manifest = Manifest()
@@ -269,6 +276,7 @@ def _was_requested(device: Device, name: str, default: bool = False) -> bool:
 def _decide(device: Device, pick: Pick, *, requested: bool, upgrade: bool, pinned: bool,
             force: bool, notes: list[str]) -> Change:
     lib = device.libraries.get(pick.name)
+    pick = _keeping_format(device, lib, pick)
     new = pick.version
     if lib is None:
         return _with_files(Change(pick.name, "install", "new", None, new, pick), None,
@@ -305,24 +313,34 @@ def _decide(device: Device, pick: Pick, *, requested: bool, upgrade: bool, pinne
 
 
 def _wrong_build(device: Device, lib: InstalledLibrary, pick: Pick) -> str | None:
-    """Why the installed build cannot (or may not) run on this device, or None."""
+    """Why the installed build cannot run on this device, or None. ``.py`` runs everywhere;
+    an ``.mpy`` only on the CircuitPython major it was built for (never on Protoboard)."""
     info = device.info
     if lib.bad_mpy:
         return f"unreadable .mpy ({lib.bad_mpy})"
+    if info.kind == "protoboard" and lib.kind in ("mpy", "mixed"):
+        return ".mpy files: Protoboard runs .py libraries"
     if lib.managed is not None:
         flavour = lib.managed.flavour
-        if flavour != device.flavour and flavour != pick.flavour:
-            return f"built for {_flavour_name(flavour)}, the drive runs {info.describe()}"
+        if flavour != "py" and device.flavour.endswith("-mpy") and flavour != device.flavour:
+            return (f"built for CircuitPython {flavour.split('.')[0]}, the board runs "
+                    f"{info.version_text or info.version}")
         return None
-    if lib.kind in ("mpy", "mixed"):
-        if info.kind == "protoboard":
-            return "an .mpy file: Protoboard runs .py libraries"
-        if lib.mpy is not None and info.major is not None:
-            ok = is_compatible(lib.mpy, info.major)
-            if ok is False:
-                return (f"{lib.mpy.format_name} .mpy cannot load on CircuitPython "
-                        f"{info.major} ({lib.mpy})")
+    if lib.kind in ("mpy", "mixed") and lib.mpy is not None and info.major is not None:
+        if is_compatible(lib.mpy, info.major) is False:
+            return f"{lib.mpy.format_name} .mpy cannot load on CircuitPython {info.major}"
     return None
+
+
+def _keeping_format(device: Device, lib: InstalledLibrary | None, pick: Pick) -> Pick:
+    """A library installed as .py stays .py on a real board (as circup does): the user chose
+    source, or copied it by hand."""
+    if (lib is None or pick.flavour == "py" or lib.kind != "py"
+            or device.info.kind == "protoboard"):
+        return pick
+    if lib.managed is not None and lib.managed.flavour != "py":
+        return pick
+    return Pick(pick.info, pick.set, pick.set.py, pick.info.files, "py")
 
 
 def _flavour_name(flavour: str) -> str:
