@@ -469,7 +469,9 @@ def apply(plan: Plan, *, installer: str, progress: Progress | None = None,
 
 
 def _next_manifest(plan: Plan) -> Manifest:
-    entries = dict(plan.device.manifest.entries)
+    # entries of libraries deleted by hand since are dropped
+    entries = {n: e for n, e in plan.device.manifest.entries.items()
+               if n in plan.device.libraries}
     for change in plan.active:
         if change.action == "remove":
             entries.pop(change.name, None)

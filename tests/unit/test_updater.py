@@ -362,3 +362,14 @@ def test_missing_or_unknown_boot_out(tmp_path, bundles):
     with pytest.raises(BackendError, match="not a version"):
         device_info_from_override("nine")
     assert open_device(DiskBackend(root), device_info_from_override("protoboard")).flavour == "py"
+
+
+def test_libraries_deleted_by_hand_leave_the_manifest(tmp_path, bundles):
+    import shutil
+
+    root = drive(tmp_path / "CIRCUITPY")
+    install(root, catalog(bundles), "adafruit_register")
+    shutil.rmtree(root / "lib/adafruit_register")
+    install(root, catalog(bundles), "adafruit_ticks")
+    manifest = Manifest.parse((root / MANIFEST_PATH).read_bytes())
+    assert set(manifest.entries) == {"adafruit_bus_device", "adafruit_ticks"}
