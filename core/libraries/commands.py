@@ -567,7 +567,21 @@ def freeze(output, path, host, web_port, password, cpy_version):
 # -- bundle sources ------------------------------------------------------------------------
 
 
-@click.group(context_settings=CONTEXT)
+class _BundleGroup(click.Group):
+    """``build`` is loaded only when used: the bundler's imports are not small."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), "build"])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name == "build":
+            from protoboard.libraries.bundler_cli import build
+
+            return build
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_BundleGroup, context_settings=CONTEXT)
 def bundle() -> None:
     """Where libraries come from (bundle sources), and building bundles.
 
@@ -653,16 +667,6 @@ def bundle_refresh(flavours):
                        f"{len(sb.py.libraries)} libraries)")
             sb.close()
 
-
-def _attach_build() -> None:
-    try:
-        from protoboard.libraries.bundler_cli import build
-    except ImportError:  # pragma: no cover - the bundler ships with the package
-        return
-    bundle.add_command(build)
-
-
-_attach_build()
 
 COMMANDS = {"install": install, "update": update, "list": list_command, "show": show,
             "uninstall": uninstall, "freeze": freeze, "bundle": bundle}
