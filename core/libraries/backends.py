@@ -43,6 +43,11 @@ class BackendError(Exception):
     """A drive operation failed; the message says what and what to do."""
 
 
+class SourceMissing(BackendError):
+    """:meth:`Backend.replace` found no ``source``: nothing was touched (a journal replay
+    skips such a step: it was done before the interruption)."""
+
+
 @dataclass(frozen=True)
 class DeviceInfo:
     """Which firmware a drive belongs to."""
@@ -163,7 +168,11 @@ class Backend(ABC):
 
     @abstractmethod
     def replace(self, source: str, target: str) -> None:
-        """Rename ``source`` to ``target``, replacing a file or folder there."""
+        """Rename ``source`` to ``target``, replacing a file or folder there. If ``source``
+        does not exist, raise :class:`SourceMissing` and leave ``target`` alone."""
+
+    def sync(self) -> None:  # noqa: B027 - remote drives flush each request themselves
+        """Make what was written so far durable (called before and after the journal)."""
 
     @abstractmethod
     def remove(self, path: str) -> None:
@@ -196,6 +205,8 @@ class DiskBackend(Backend):
         self.root = Path(root)
         self.label = str(self.root)
         self.cheap_reads = True
+        self._unsynced: list[Path] = []      # files written since the last sync()
+        self._dirty: set[Path] = set()       # folders whose entries changed
         # our runtime's watcher ignores these names: no reload until the final renames
         self.stage_prefix = f"{TEMP_PREFIX}stage-"
         if not self.root.is_dir():
@@ -268,8 +279,8 @@ class DiskBackend(Backend):
         try:
             with open(full, "wb") as f:
                 f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
+            self._unsynced.append(full)
+            self._dirty.add(full.parent)
         except OSError as exc:
             try:
                 full.unlink()
@@ -288,13 +299,15 @@ class DiskBackend(Backend):
     def replace(self, source: str, target: str) -> None:
         self.stats.count("move")
         src, dst = self._full(source), self._full(target)
+        if not os.path.lexists(src):
+            raise SourceMissing(f"{source} is not on {self.label}")
         try:
             if dst.is_dir() and not dst.is_symlink():
                 shutil.rmtree(dst)
             elif src.is_dir() and (dst.exists() or dst.is_symlink()):
                 dst.unlink()
             os.replace(src, dst)
-            _fsync_dir(dst.parent)
+            self._dirty.add(dst.parent)
         except OSError as exc:
             raise self._error(exc, f"moving {source} to {target}") from None
 
@@ -311,6 +324,14 @@ class DiskBackend(Backend):
         except OSError as exc:
             raise self._error(exc, f"deleting {path}") from None
 
+    def sync(self) -> None:
+        for path in self._unsynced:
+            _fsync(path, os.O_RDONLY)
+        for folder in self._dirty:
+            _fsync(folder, os.O_RDONLY)
+        self._unsynced.clear()
+        self._dirty.clear()
+
     def free_space(self) -> tuple[int, int] | None:
         try:
             st = os.statvfs(self.root)
@@ -322,9 +343,10 @@ class DiskBackend(Backend):
         return st.f_bavail * st.f_frsize, st.f_frsize or 512
 
 
-def _fsync_dir(folder: Path) -> None:
+def _fsync(path: Path, flags: int) -> None:
+    """fsync a file or folder; one that vanished meanwhile needs none."""
     try:
-        fd = os.open(folder, os.O_RDONLY)
+        fd = os.open(path, flags)
     except OSError:
         return
     try:

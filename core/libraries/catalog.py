@@ -10,9 +10,9 @@ source before older cached ones), so ``name==version`` pins can be met from an o
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
@@ -86,9 +86,18 @@ def parse_version_loose(text: str | None) -> Version | None:
         return None
 
 
+_PLAIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:==([A-Za-z0-9.+!_-]+))?$")
+
+
 def parse_requirement(text: str) -> Wanted:
     """A requirements line (comments stripped by the caller) as a :class:`Wanted`."""
     raw = text.strip()
+    plain = _PLAIN.match(raw)
+    if plain:       # the common case, without packaging's (slow to import) grammar
+        spec = SpecifierSet(f"=={plain[2]}") if plain[2] else SpecifierSet()
+        return Wanted(canonical_name(plain[1]), spec, raw)
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         req = Requirement(raw)
     except InvalidRequirement:
@@ -100,6 +109,7 @@ def parse_requirement(text: str) -> Wanted:
 class Catalog:
     def __init__(self, sets: list[BundleSet]) -> None:
         self.sets = sets
+        self._pypi: dict[str, str] | None = None
 
     def names(self) -> set[str]:
         return {name for s in self.sets for name in s.py.libraries}
@@ -112,7 +122,22 @@ class Catalog:
                 return self._pick(s, info)
         return None
 
+    def module_name(self, name: str) -> str:
+        """A name as the bundles' JSON spells the PyPI name (``adafruit-circuitpython-
+        connectionmanager``) to its module (``adafruit_connection_manager``)."""
+        if self._pypi is None:
+            self._pypi = {}
+            for s in self.sets:
+                for module, info in s.py.libraries.items():
+                    if info.pypi_name:
+                        self._pypi.setdefault(canonical_name(info.pypi_name), module)
+        if any(name in s.py.libraries for s in self.sets):
+            return name
+        return self._pypi.get(name, name)
+
     def find(self, wanted: Wanted) -> Pick:
+        if not any(wanted.name in s.py.libraries for s in self.sets):
+            wanted = Wanted(self.module_name(wanted.name), wanted.spec, wanted.text)
         available: list[str] = []
         for s in self.sets:
             info = s.py.libraries.get(wanted.name)

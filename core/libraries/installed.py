@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from protoboard.libraries.backends import Backend, BackendError, Entry
-from protoboard.libraries.mpy import MpyError, MpyInfo, read_mpy_header
+from protoboard.libraries.mpy import MpyError, MpyInfo, mpy_strings, read_mpy_header
 
 __all__ = [
     "JOURNAL_PATH",
@@ -40,15 +40,19 @@ LIB = "lib"
 MANIFEST_PATH = f"{LIB}/.protoboard.json"
 JOURNAL_PATH = f"{LIB}/.protoboard.journal.json"
 FORMAT = 1
+NOTE = ("Written by 'protoboard install': which libraries it put in lib/. Safe to delete (the "
+        "libraries keep working).")
 
 _VERSION_PY = re.compile(rb"""^__version__\s*(?::\s*str\s*)?=\s*['"]([^'"]+)['"]""", re.M)
-# an .mpy stores the string constant near the __version__ qstr; both orders occur
+_VERSION_TEXT = re.compile(r"^\d+\.\d+\.\d+(?:[-+.][0-9A-Za-z.+-]*)?$")
+# an older .mpy stores the string constant near the __version__ qstr; both orders occur
 _VERSION_MPY = (re.compile(rb"__version__[\x00-\x20]{1,8}?(\d+\.\d+\.\d+[0-9A-Za-z.+-]*)"),
                 re.compile(rb"(\d+\.\d+\.\d+[0-9A-Za-z.+-]*)[\x00-\x20]{1,8}?__version__"))
 
 
 def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    """A file's fingerprint: the first 128 bits of SHA-256 are plenty to notice a change."""
+    return hashlib.sha256(data).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -125,14 +129,12 @@ class Manifest:
                                "installed by hand until they are reinstalled")
 
     def dumps(self, installer: str) -> bytes:
-        doc = {
-            "format": FORMAT,
-            "installer": installer,
-            "note": "Written by 'protoboard install': which libraries it put in lib/. "
-                    "Safe to delete (the libraries keep working).",
-            "libraries": {n: e.to_json() for n, e in sorted(self.entries.items())},
-        }
-        return (json.dumps(doc, indent=1) + "\n").encode()
+        """Compact (it is read on every ``list`` over Wi-Fi), one library per line."""
+        head = json.dumps({"format": FORMAT, "installer": installer, "note": NOTE},
+                          separators=(",", ":"))[:-1]
+        libs = ",\n".join(f"{json.dumps(n)}:{json.dumps(e.to_json(), separators=(',', ':'))}"
+                          for n, e in sorted(self.entries.items()))
+        return f'{head},"libraries":{{\n{libs}}}}}\n'.encode()
 
 
 @dataclass
@@ -174,11 +176,13 @@ def module_name(entry_name: str) -> str | None:
 
 
 def scan(backend: Backend, manifest: Manifest, *, deep: bool | set[str] = True,
-         read_versions: bool = True) -> dict[str, InstalledLibrary]:
+         read_versions: bool = True, top: list[Entry] | None = None
+         ) -> dict[str, InstalledLibrary]:
     """The libraries in ``lib/``. ``deep``: list package folders (all, or those named); without
     it a managed package's files come from the manifest. ``read_versions``: open unmanaged
     libraries' files to find ``__version__`` (managed ones take the manifest's)."""
-    top = backend.list_dir(LIB) or []
+    if top is None:
+        top = backend.list_dir(LIB) or []
     libs: dict[str, InstalledLibrary] = {}
     for entry in top:
         name = module_name(entry.name)
@@ -191,7 +195,9 @@ def scan(backend: Backend, manifest: Manifest, *, deep: bool | set[str] = True,
         for entry in lib.top_level:
             if not entry.is_dir:
                 lib.files.append(entry)
-            elif deep is True or (isinstance(deep, set) and name in deep):
+            elif (deep is True or (isinstance(deep, set) and name in deep)
+                  or (lib.managed is None and read_versions)):
+                # (a package the updater did not install: its files hold the version)
                 lib.files.extend(backend.walk(entry.path))
             elif lib.managed is not None:
                 lib.files.extend(Entry(p, False, r.size, r.mtime_ns)
@@ -273,10 +279,19 @@ def _read_version(backend: Backend, lib: InstalledLibrary) -> None:
 
 
 def version_from_bytes(data: bytes, is_mpy: bool) -> str | None:
-    """``__version__`` of a .py file, or as found in an .mpy's constants (heuristic)."""
+    """``__version__`` of a .py file, or of an .mpy: from its string tables (version 6), else
+    a version-like string right beside the name (older formats, as circup reads them)."""
     if not is_mpy:
         m = _VERSION_PY.search(data)
         return m[1].decode("utf-8", "replace") if m else None
+    strings = mpy_strings(data)
+    if strings is not None:
+        if "__version__" not in strings:
+            return None
+        for text in strings:
+            if _VERSION_TEXT.match(text):
+                return text
+        return None
     for pattern in _VERSION_MPY:
         m = pattern.search(data)
         if m:

@@ -43,6 +43,7 @@ __all__ = [
     "compatible_major_versions",
     "is_compatible",
     "mpy_header",
+    "mpy_strings",
     "read_mpy_header",
 ]
 
@@ -211,3 +212,41 @@ def mpy_header(cp_major: int, *, arch: int = 0, small_int_bits: int = 31) -> byt
         return bytes([ord("M"), 3, 2, small_int_bits])
     raise ValueError(f"no known .mpy header for CircuitPython {cp_major}")
 
+
+
+def mpy_strings(data: bytes) -> list[str] | None:
+    """The strings a version-6 ``.mpy`` (CircuitPython 9 and 10, MicroPython 1.19+) lists
+    before its code: the qstr table, then the string constants, in file order. None for other
+    versions or a table that does not parse (the caller then falls back to a byte search).
+
+    Layout (``save_qstr``/``save_obj`` in ``py/persistentcode.c``): after the 4-byte header,
+    vuint qstr count and object count; each qstr is a vuint ``len << 1`` then the bytes and a
+    NUL, or an odd vuint (an index into the firmware's static qstrs, no text); each object is
+    a type byte, and for a str (5) or bytes (6) a vuint length, the bytes and a NUL."""
+    if len(data) < 4 or data[0] not in (ord("C"), ord("M")) or data[1] != 6:
+        return None
+    try:
+        n_qstr, pos = _read_vuint(data, 4)
+        n_obj, pos = _read_vuint(data, pos)
+        strings: list[str] = []
+        for _ in range(n_qstr):
+            value, pos = _read_vuint(data, pos)
+            if value & 1:
+                continue                         # a static qstr: no text in the file
+            size = value >> 1
+            strings.append(data[pos:pos + size].decode("utf-8"))
+            pos += size + 1
+        for _ in range(n_obj):
+            kind = data[pos]
+            pos += 1
+            if kind not in (5, 6):
+                break                            # ints, floats, tuples: no more strings needed
+            size, pos = _read_vuint(data, pos)
+            if kind == 5:
+                strings.append(data[pos:pos + size].decode("utf-8"))
+            pos += size + 1
+        if pos > len(data):
+            return None
+        return strings
+    except (MpyError, IndexError, UnicodeDecodeError):
+        return None

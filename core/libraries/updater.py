@@ -25,7 +25,7 @@ from typing import Any
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from protoboard.libraries.backends import Backend, BackendError, DeviceInfo
+from protoboard.libraries.backends import Backend, BackendError, DeviceInfo, SourceMissing
 from protoboard.libraries.catalog import (
     Catalog,
     CatalogError,
@@ -118,13 +118,15 @@ def open_device(backend: Backend, info: DeviceInfo | None = None, *, prefer_py: 
         names = {e.name for e in top}
         if JOURNAL_PATH.rsplit("/", 1)[1] in names:
             notes.append(_recover(backend))
+            top = backend.list_dir(LIB) or []
+            names = {e.name for e in top}
         else:
             _clean_stale_staging(backend, [e.name for e in top])
         manifest = Manifest.load(backend) if MANIFEST_PATH.rsplit("/", 1)[1] in names \
             else Manifest()
     if manifest.problem:
         notes.append(manifest.problem)
-    libraries = scan(backend, manifest, deep=deep, read_versions=read_versions) \
+    libraries = scan(backend, manifest, deep=deep, read_versions=read_versions, top=top) \
         if top is not None else {}
     return Device(backend, info, flavour, manifest, libraries, notes)
 
@@ -431,6 +433,11 @@ def apply(plan: Plan, *, installer: str, progress: Progress | None = None,
     try:
         if backend.list_dir(LIB) is None:
             backend.mkdir(LIB)
+        stage.made.add(LIB)
+        # first the list of what is about to be staged: an interruption while staging is then
+        # cleaned up by the next run, even inside package folders
+        finals = [p for c in active for p, _ in c.writes] + [MANIFEST_PATH]
+        backend.write(JOURNAL_PATH, _journal("stage", stage.candidates(finals)))
         for change in active:
             for path, _rel in change.writes:
                 stage.put(path, change.data[path])
@@ -454,9 +461,10 @@ def apply(plan: Plan, *, installer: str, progress: Progress | None = None,
         ops.extend(["delete", path] for path in change.deletes)
     # the manifest moves last: until then the old one stays true enough to retry
     ops.sort(key=lambda op: op[0] == "move" and op[2] == MANIFEST_PATH)
-    journal = json.dumps({"format": 1, "ops": ops}).encode()
     try:
-        backend.write(JOURNAL_PATH, journal)
+        backend.sync()
+        backend.write(JOURNAL_PATH, _journal("commit", ops))
+        backend.sync()
     except BaseException:
         stage.discard()
         progress.done()
@@ -486,34 +494,40 @@ def _run_journal(backend: Backend, ops: list[list[str]],
         if op[0] == "move":
             try:
                 backend.replace(op[1], op[2])
-            except BackendError:
-                if _exists(backend, op[1]):
-                    raise
-                # already moved by an earlier, interrupted run
+            except SourceMissing:
+                pass            # moved already, by the run that was interrupted
         elif op[0] == "delete":
             backend.remove(op[1])
         if fail_after:
             fail_after("commit")
+    backend.sync()
 
 
-def _exists(backend: Backend, path: str) -> bool:
-    parent, _, name = path.rpartition("/")
-    listing = backend.list_dir(parent) or []
-    return any(e.name == name for e in listing)
+def _journal(phase: str, ops: list[list[str]]) -> bytes:
+    return json.dumps({"format": 1, "phase": phase, "ops": ops}).encode()
 
 
 def _recover(backend: Backend) -> str:
-    """Finish an update that was interrupted after its journal was written."""
+    """After an interruption: staging cut short → delete the staged files (the drive is as
+    before); renaming cut short → finish the renames."""
     data = backend.read(JOURNAL_PATH)
     try:
-        ops = json.loads((data or b"").decode())["ops"]
-        valid = all(isinstance(op, list) and op and op[0] in ("move", "delete") for op in ops)
-    except (ValueError, KeyError, TypeError):
+        doc = json.loads((data or b"").decode())
+        phase, ops = doc["phase"], doc["ops"]
+        valid = phase in ("stage", "commit") and all(
+            isinstance(op, list) and len(op) >= 2 and op[0] in ("move", "delete", "staged")
+            for op in ops)
+    except (ValueError, KeyError, TypeError, AttributeError):
         valid = False
     if not valid:
         backend.remove(JOURNAL_PATH)
         return (f"{JOURNAL_PATH} was unreadable and has been removed; run 'protoboard update' "
                 "to check every library")
+    if phase == "stage":
+        for _, path in ops:
+            backend.remove(path)
+        backend.remove(JOURNAL_PATH)
+        return "cleaned up after an update that was interrupted last time (nothing had changed)"
     _run_journal(backend, ops)
     backend.remove(JOURNAL_PATH)
     return "finished an update that was interrupted last time"
@@ -593,12 +607,24 @@ class _Stager:
         self.backend.write(staged, data)
         self.files.append((staged, path))
 
+    def candidates(self, finals: list[str]) -> list[list[str]]:
+        """``["staged", path]`` for every name :meth:`put` may use for ``finals``."""
+        names: set[str] = set()
+        for path in finals:
+            folder, _, name = path.rpartition("/")
+            names.add(f"{folder}/{self.prefix}{name}")
+            parts = path.split("/")
+            if len(parts) > 2 and parts[0] == LIB:
+                names.add(f"{LIB}/{self.prefix}{parts[1]}")
+        return [["staged", n] for n in sorted(names)]
+
     def operations(self) -> list[list[str]]:
         ops = [["move", staged, final] for staged, final in self.files]
         ops += [["move", staged, final] for final, staged in sorted(self.folders.items())]
         return ops
 
     def discard(self) -> None:
+        """Delete what was staged, then the journal: the drive is as before."""
         for staged, _ in self.files:
             try:
                 self.backend.remove(staged)
@@ -609,6 +635,10 @@ class _Stager:
                 self.backend.remove(staged)
             except BackendError:
                 pass
+        try:
+            self.backend.remove(JOURNAL_PATH)
+        except BackendError:
+            pass              # the next run cleans up from the journal
 
 
 # -- reporting -------------------------------------------------------------------------------

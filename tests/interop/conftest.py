@@ -12,6 +12,9 @@ Fixtures:
 * ``drivers``: that folder on ``sys.path`` for one test, on top of the ``sim`` board; import the
   drivers inside the test, after the board is active. Every module loaded from the folder is
   dropped from ``sys.modules`` afterwards, so each test imports them afresh.
+* ``tool_venv``: ``tool_venv(name, requirements)`` gives a :class:`ToolVenv`, a venv of its own
+  under ``tests/.cache`` with pinned tools (circup, circuitpython-build-tools...), built once
+  and atomically (staging folder, then rename) like the libraries.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -131,3 +135,81 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.resolve().is_relative_to(HERE):
             item.add_marker(pytest.mark.network)
+
+
+# -- tools in venvs of their own ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ToolVenv:
+    """A venv holding pinned tools (circup, circuitpython-build-tools...), never Protoboard.
+
+    Console scripts are run as ``[python, bin/<script>]``: their ``#!`` line names the staging
+    folder the venv was built in, before it was renamed into place."""
+
+    path: Path
+
+    @property
+    def python(self) -> Path:
+        return self.path / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+    def script(self, name: str) -> list[str]:
+        folder = "Scripts" if os.name == "nt" else "bin"
+        return [str(self.python), str(self.path / folder / name)]
+
+    def run(self, name: str, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        kwargs.setdefault("capture_output", True)
+        kwargs.setdefault("text", True)
+        kwargs.setdefault("timeout", 300)
+        return subprocess.run([*self.script(name), *args], check=False, **kwargs)
+
+
+def _tool_venv_dir(name: str, requirements: Sequence[str]) -> Path:
+    key = "\n".join([sys.version, *sorted(requirements)])
+    return CACHE / f"venv-{name}-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
+
+
+def _build_tool_venv(target: Path, requirements: Sequence[str]) -> None:
+    """Create the venv in a staging folder and rename it into place when complete, so an
+    interrupted build is never picked up (as the library install above)."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    staging = CACHE / f".installing-{target.name}-{uuid.uuid4().hex[:8]}"
+    base = getattr(sys, "_base_executable", None) or sys.executable
+    python = ToolVenv(staging).python
+    steps = [
+        [base, "-m", "venv", str(staging)],
+        [str(python), "-m", "pip", "install", "--no-input", "--disable-pip-version-check",
+         *requirements],
+    ]
+    for command in steps:
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=PIP_TIMEOUT,
+                                  check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            _unavailable(f"could not create the {target.name} venv: {exc}")
+            return
+        if done.returncode != 0:
+            shutil.rmtree(staging, ignore_errors=True)
+            tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-5:])
+            _unavailable(f"could not install {' '.join(requirements)} (no network?):\n{tail}")
+            return
+    try:
+        staging.rename(target)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)     # another session finished first
+        if not target.is_dir():
+            raise
+
+
+@pytest.fixture(scope="session")
+def tool_venv() -> Callable[[str, Sequence[str]], ToolVenv]:
+    """``tool_venv(name, ["circup==3.1.0"])``: a venv under tests/.cache with exactly these
+    pinned packages, built once (keyed by the requirements and Python) and reused."""
+
+    def get(name: str, requirements: Sequence[str]) -> ToolVenv:
+        target = _tool_venv_dir(name, requirements)
+        if not ToolVenv(target).python.exists():
+            _build_tool_venv(target, requirements)
+        return ToolVenv(target)
+
+    return get

@@ -125,3 +125,29 @@ def test_prefix_fuzz(prefix, rest):
     except MpyError:
         return
     assert is_compatible(info, 9) in (True, False)
+
+
+# mpy-cross 1.29 (MicroPython, mpy v6 = CircuitPython 9/10's layout) output for:
+#   __version__ = "1.2.3" / __repo__ = "https://..." / from adafruit_ticks import ticks_add /
+#   VER2 = "2.0.0-beta.1" / class A: def f(self): return "9.9.9 long string with spaces"
+V6_MPY = bytes.fromhex(
+    "4d06001f0e03142f746d702f76742e7079000f0a312e322e3300127469636b735f616464001c616461667275"
+    "69745f7469636b7300024100026600165f5f76657273696f6e5f5f00105f5f7265706f5f5f00085645523200"
+    "2f2d358213051a68747470733a2f2f6769746875622e636f6d2f782f792e67697400050c322e302e302d6265"
+    "74612e3100051d392e392e39206c6f6e6720737472696e67207769746820737061636573008254100a012424"
+    "2c2410021607230016088010032a011b041c0316035923011609543200100534021605516301811c00060568"
+    "40110a160b1005160c32001606516301480908060d6060230263"
+)
+
+
+def test_strings_and_version_of_a_version_6_mpy():
+    from protoboard.libraries.installed import version_from_bytes
+    from protoboard.libraries.mpy import mpy_strings
+
+    data = b"C" + V6_MPY[1:]
+    strings = mpy_strings(data)
+    assert strings[:3] == ["/tmp/vt.py", "1.2.3", "ticks_add"]
+    assert "__version__" in strings and "2.0.0-beta.1" in strings
+    assert version_from_bytes(data, True) == "1.2.3"
+    assert mpy_strings(data[:40]) is None                   # cut short: no guess
+    assert version_from_bytes(data.replace(b"__version__", b"__verzion__"), True) is None

@@ -373,3 +373,36 @@ def test_libraries_deleted_by_hand_leave_the_manifest(tmp_path, bundles):
     install(root, catalog(bundles), "adafruit_ticks")
     manifest = Manifest.parse((root / MANIFEST_PATH).read_bytes())
     assert set(manifest.entries) == {"adafruit_bus_device", "adafruit_ticks"}
+
+
+def test_killed_while_staging_is_cleaned_up_next_time(tmp_path, bundles, monkeypatch):
+    from protoboard.libraries import updater
+
+    root = drive(tmp_path / "CIRCUITPY")
+    install(root, catalog(bundles), "adafruit_bme280")
+    before = {f: (root / f).read_bytes() for f in files_under(root)}
+    new = write_bundle(tmp_path / "new", bump(LIBS, "adafruit_bme280", "2.7.0"), tag="20261121")
+    plan = plan_update(open_device(DiskBackend(root)), catalog(new))
+    monkeypatch.setattr(updater._Stager, "discard", lambda self: None)   # as if killed -9
+
+    def crash(step):
+        if step == "stage":
+            raise Interrupt
+
+    with pytest.raises(Interrupt):
+        apply(plan, installer="t", fail_after=crash)
+    assert any("stage-" in f for f in files_under(root))        # left inside the package
+    device = open_device(DiskBackend(root))
+    assert "cleaned up after an update that was interrupted" in device.notes[0]
+    assert {f: (root / f).read_bytes() for f in files_under(root)} == before
+
+
+def test_pypi_names_map_through_the_bundle_json(tmp_path):
+    libs = {"adafruit_connection_manager": lib("3.1.0")}
+    paths = write_bundle(tmp_path / "b", libs)
+    meta = json.loads(paths["json"].read_text())
+    meta["adafruit_connection_manager"]["pypi_name"] = "adafruit-circuitpython-connectionmanager"
+    paths["json"].write_text(json.dumps(meta))
+    root = drive(tmp_path / "CIRCUITPY")
+    install(root, catalog(paths), "adafruit-circuitpython-connectionmanager")
+    assert (root / "lib/adafruit_connection_manager.py").exists()
