@@ -33,11 +33,13 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-__all__ = ["REQUIRED_KEYS", "Bundle", "BundleError", "LibraryInfo", "canonical_name"]
+from protoboard.runtime.drive import TEMP_PREFIX  # the drive watcher ignores these
+
+__all__ = ["BLINKA_ONLY_REQUIREMENTS", "HOST_ONLY_REQUIREMENTS", "REQUIRED_KEYS", "Bundle",
+           "BundleError", "LibraryInfo", "canonical_name", "is_blinka_only", "is_host_only"]
 
 REQUIRED_KEYS = ("package", "version", "path", "dependencies", "external_dependencies")
 OPTIONAL_KEYS = ("repo", "pypi_name", "pypi_description")
-TEMP_PREFIX = ".protoboard-"          # as core/runtime/drive.py: the drive watcher ignores these
 _KIND = re.compile(r"^(?P<prefix>.+?)-(?P<kind>py|\d+\.x-mpy)(?:-(?P<tag>\d{8}))?$")
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError,
                KeyError, OSError)
@@ -78,6 +80,37 @@ _ALIASES = {
     "adafruit_simpleio": "simpleio",
     "adafruit_asyncio": "asyncio",
 }
+
+#: requirement names that only matter on Linux/Blinka, never on a board: the list
+#: circuitpython-build-tools (1.21) leaves out of a bundle's ``external_dependencies``
+BLINKA_ONLY_REQUIREMENTS = frozenset(canonical_name(name) for name in (
+    "adafruit-blinka", "adafruit-blinka-bleio", "adafruit-blinka-displayio",
+    "adafruit-blinka-pyportal", "adafruit-python-extended-bus", "numpy", "pillow", "pyasn1",
+    "pyserial", "scipy", "spidev",
+))
+#: requirement names that are never CircuitPython libraries (host-side or typing only): the
+#: Blinka ones and more; the updater never installs them. Module-name form (:func:`canonical_name`).
+HOST_ONLY_REQUIREMENTS = BLINKA_ONLY_REQUIREMENTS | frozenset(canonical_name(name) for name in (
+    "adafruit-circuitpython-typing", "circuitpython-typing", "typing-extensions", "rpi-gpio",
+    "smbus2", "pyftdi", "pyusb", "binho-host-adapter",
+))
+
+
+def _requirement_key(name: str) -> str:
+    # PyPI treats ".", "-" and "_" alike in project names
+    return canonical_name(name).replace(".", "_")
+
+
+def is_host_only(requirement_name: str) -> bool:
+    """Whether a requirement (a PyPI or module name, version specifiers allowed) is never a
+    CircuitPython library, so nothing is installed on a board for it."""
+    return _requirement_key(requirement_name) in HOST_ONLY_REQUIREMENTS
+
+
+def is_blinka_only(requirement_name: str) -> bool:
+    """Whether a requirement is one of build-tools' Blinka-only names, which a bundle's JSON leaves
+    out of ``external_dependencies`` (a subset of :func:`is_host_only`)."""
+    return _requirement_key(requirement_name) in BLINKA_ONLY_REQUIREMENTS
 
 
 def _check_member(name: str, info: zipfile.ZipInfo | None, where: str) -> None:

@@ -16,18 +16,16 @@ from dataclasses import dataclass
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from protoboard.libraries.bundle import Bundle, BundleError, LibraryInfo, canonical_name
+from protoboard.libraries.bundle import (
+    Bundle,
+    BundleError,
+    LibraryInfo,
+    canonical_name,
+    is_host_only,
+)
 
 __all__ = ["BundleSet", "Catalog", "CatalogError", "Pick", "Wanted", "parse_requirement",
            "parse_version_loose"]
-
-#: requirement names that are never CircuitPython libraries (host-side or typing only)
-NOT_MCU_LIBRARIES = {
-    "adafruit_blinka", "adafruit_blinka_bleio", "adafruit_blinka_displayio",
-    "adafruit_blinka_pyportal", "adafruit_python_extended_bus", "adafruit_circuitpython_typing",
-    "adafruit_typing", "circuitpython_typing", "pyserial", "typing_extensions", "pyasn1",
-    "numpy", "pillow", "rpi_gpio", "spidev", "smbus2", "pyftdi", "pyusb", "binho_host_adapter",
-}
 
 
 class CatalogError(Exception):
@@ -197,7 +195,7 @@ class Catalog:
             stack.append(pick.name)
             for dep in (*pick.info.dependencies, *pick.info.external_dependencies):
                 name = canonical_name(dep)
-                if name in NOT_MCU_LIBRARIES or name in done:
+                if is_host_only(dep) or name in done:
                     continue
                 dependency = self._dependency(pick, name, dep, pinned, notes)
                 if dependency is not None:

@@ -397,12 +397,11 @@ def _deletions(lib: InstalledLibrary | None, old: set[str], new: set[str]) -> se
 
 
 def _dependency_names(pick: Pick) -> set[str]:
-    from protoboard.libraries.bundle import canonical_name
-    from protoboard.libraries.catalog import NOT_MCU_LIBRARIES
+    from protoboard.libraries.bundle import canonical_name, is_host_only
 
-    names = {canonical_name(d) for d in (*pick.info.dependencies,
-                                         *pick.info.external_dependencies)}
-    return names - NOT_MCU_LIBRARIES
+    return {canonical_name(d) for d in (*pick.info.dependencies,
+                                        *pick.info.external_dependencies)
+            if not is_host_only(d)}
 
 
 # -- applying --------------------------------------------------------------------------------

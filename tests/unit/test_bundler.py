@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 from test_mpycross import fake_output, write_fake_mpy_cross
 
-from protoboard.libraries import bundler
+from protoboard.libraries import bundler, zipwriter
 from protoboard.libraries.bundle import REQUIRED_KEYS, Bundle
 from protoboard.libraries.bundler import (
     BundlerError,
@@ -653,4 +653,4 @@ def test_cli_help_teaches():
 
 def test_zip_helper_refuses_two_files_with_one_name(tmp_path: Path):
     with pytest.raises(BundlerError, match="two files would both be"):
-        bundler._write_zip(tmp_path / "x.zip", "top", {"a-b.py": b"", "a_b.py": b""}, TAG)
+        zipwriter.write_zip(tmp_path / "x.zip", "top", {"a-b.py": b"", "a_b.py": b""}, TAG)
