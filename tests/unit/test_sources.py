@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -73,16 +72,6 @@ def release(tag: str, *, prefix: str = BID, mpy: tuple[str, ...] = ("10.x-mpy",)
 
 
 # -- fixtures --------------------------------------------------------------------------------
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[LocalServer]:
-    with LocalServer(tmp_path / "www") as s:
-        yield s
-
-
-@pytest.fixture
-def cache(tmp_path: Path) -> Path:
-    return tmp_path / "cache"
 
 
 @pytest.fixture
