@@ -101,7 +101,7 @@ class Entry:
 
 @dataclass
 class Stats:
-    """What a backend cost: for benchmarks and ``--verbose``."""
+    """What a backend cost (requests, bytes, files written): for tests and benchmarks."""
 
     requests: int = 0
     bytes_read: int = 0

@@ -134,8 +134,7 @@ class Catalog:
         return self._pypi.get(name, name)
 
     def find(self, wanted: Wanted) -> Pick:
-        if not any(wanted.name in s.py.libraries for s in self.sets):
-            wanted = Wanted(self.module_name(wanted.name), wanted.spec, wanted.text)
+        wanted = Wanted(self.module_name(wanted.name), wanted.spec, wanted.text)
         available: list[str] = []
         for s in self.sets:
             info = s.py.libraries.get(wanted.name)

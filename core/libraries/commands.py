@@ -289,7 +289,7 @@ def _plan_json(plan, dry_run: bool) -> dict[str, Any]:
         "dry_run": dry_run,
         "changes": [{"name": c.name, "action": c.action, "reason": c.reason,
                      "old_version": c.old_version, "new_version": c.new_version,
-                     "write": [p for p, _ in c.writes], "delete": c.deletes}
+                     "write": c.writes, "delete": c.deletes}
                     for c in plan.changes],
         "bytes_to_write": plan.bytes_to_write,
         "notes": plan.notes,

@@ -150,11 +150,10 @@ class Change:
     old_version: str | None
     new_version: str | None
     pick: Pick | None = None
-    writes: list[tuple[str, str]] = field(default_factory=list)   # (drive path, bundle path)
-    deletes: list[str] = field(default_factory=list)              # drive paths
-    entry: ManifestEntry | None = None                            # the new manifest entry
-    sizes: dict[str, int] = field(default_factory=dict)           # drive path -> new size
-    data: dict[str, bytes] = field(default_factory=dict, repr=False)  # drive path -> bytes
+    writes: list[str] = field(default_factory=list)      # drive paths whose bytes change
+    deletes: list[str] = field(default_factory=list)     # drive paths
+    entry: ManifestEntry | None = None                   # the new manifest entry
+    data: dict[str, bytes] = field(default_factory=dict, repr=False)  # every new file's bytes
 
     @property
     def acts(self) -> bool:
@@ -173,7 +172,7 @@ class Plan:
 
     @property
     def bytes_to_write(self) -> int:
-        return sum(c.sizes[p] for c in self.active for p, _ in c.writes)
+        return sum(len(c.data[p]) for c in self.active for p in c.writes)
 
 
 def plan_install(device: Device, catalog: Catalog, wanted: list[Wanted], *,
@@ -354,11 +353,9 @@ def _with_files(change: Change, lib: InstalledLibrary | None,
     """Fill in the files to write and to delete, comparing hashes with the manifest."""
     pick = change.pick
     assert pick is not None
-    new_files: dict[str, tuple[str, bytes]] = {}
-    for rel in pick.file_paths:
-        data = pick.files_from.read_bytes(rel)
-        new_files[rel] = (rel, data)           # bundle paths are drive paths: lib/...
-    records = {p: FileRecord(len(d), sha256(d)) for p, (_, d) in new_files.items()}
+    # bundle paths are drive paths: lib/...
+    change.data = {rel: pick.files_from.read_bytes(rel) for rel in pick.file_paths}
+    records = {p: FileRecord(len(d), sha256(d)) for p, d in change.data.items()}
     old_records: dict[str, FileRecord] = {}
     old_paths: set[str] = set()
     if lib is not None:
@@ -367,16 +364,13 @@ def _with_files(change: Change, lib: InstalledLibrary | None,
             old_paths |= set(lib.managed.files)
             old_records = {p: r for p, r in lib.managed.files.items()
                            if p not in lib.changed_files and p not in lib.missing_files}
-    for path, (rel, data) in sorted(new_files.items()):
-        old = old_records.get(path)
-        if old is None or old.sha256 != records[path].sha256 or path not in old_paths:
-            change.writes.append((path, rel))
-            change.sizes[path] = len(data)
-    change.deletes = sorted(_deletions(lib, old_paths, set(new_files)))
+    change.writes = sorted(p for p, record in records.items()
+                           if p not in old_paths or p not in old_records
+                           or old_records[p].sha256 != record.sha256)
+    change.deletes = sorted(_deletions(lib, old_paths, set(change.data)))
     change.entry = ManifestEntry(
         pick.name, pick.version, pick.flavour, pick.set.source, pick.set.tag, requested,
         sorted(_dependency_names(pick)), records)
-    change.data = {p: d for p, (_, d) in new_files.items()}
     return change
 
 
@@ -421,58 +415,53 @@ def apply(plan: Plan, *, installer: str, progress: Progress | None = None,
           fail_after: Callable[[str], None] | None = None) -> None:
     """Carry out a plan transactionally (see the module docs). ``fail_after`` is a test hook
     called after each step with its name, to interrupt the run there."""
-    progress = progress or Progress()
     backend = plan.device.backend
-    active = plan.active
-    if not active:
+    if not plan.active:
         return
     _check_space(plan)
     stage = _Stager(backend)
+    progress = progress or Progress()
     progress.start(plan.bytes_to_write)
     try:
-        if backend.list_dir(LIB) is None:
-            backend.mkdir(LIB)
-        stage.made.add(LIB)
-        # first the list of what is about to be staged: an interruption while staging is then
-        # cleaned up by the next run, even inside package folders
-        finals = [p for c in active for p, _ in c.writes] + [MANIFEST_PATH]
-        backend.write(JOURNAL_PATH, _journal("stage", stage.candidates(finals)))
-        for change in active:
-            for path, _rel in change.writes:
-                stage.put(path, change.data[path])
-                progress.advance(path, len(change.data[path]))
-                if fail_after:
-                    fail_after("stage")
-    except BaseException:
-        stage.discard()
-        progress.done()
-        raise
-    manifest = _next_manifest(plan)
-    manifest_bytes = manifest.dumps(installer)
-    try:
-        stage.put(MANIFEST_PATH, manifest_bytes)
-    except BaseException:
-        stage.discard()
-        progress.done()
-        raise
-    ops = stage.operations()
-    for change in active:
-        ops.extend(["delete", path] for path in change.deletes)
-    # the manifest moves last: until then the old one stays true enough to retry
-    ops.sort(key=lambda op: op[0] == "move" and op[2] == MANIFEST_PATH)
-    try:
+        ops = _stage(plan, stage, installer, progress, fail_after)
         backend.sync()
         backend.write(JOURNAL_PATH, _journal("commit", ops))
         backend.sync()
     except BaseException:
         stage.discard()
-        progress.done()
         raise
+    finally:
+        progress.done()
     if fail_after:
         fail_after("journal")
     _run_journal(backend, ops, fail_after)
     backend.remove(JOURNAL_PATH)
-    progress.done()
+
+
+def _stage(plan: Plan, stage: _Stager, installer: str, progress: Progress,
+           fail_after: Callable[[str], None] | None) -> list[list[str]]:
+    """Write every new file and the new manifest under staging names; the journal's operations
+    to put them in place."""
+    backend = plan.device.backend
+    if backend.list_dir(LIB) is None:
+        backend.mkdir(LIB)
+    stage.made.add(LIB)
+    # first the list of what is about to be staged: an interruption while staging is then
+    # cleaned up by the next run, even inside package folders
+    finals = [p for c in plan.active for p in c.writes] + [MANIFEST_PATH]
+    backend.write(JOURNAL_PATH, _journal("stage", stage.candidates(finals)))
+    for change in plan.active:
+        for path in change.writes:
+            stage.put(path, change.data[path])
+            progress.advance(path, len(change.data[path]))
+            if fail_after:
+                fail_after("stage")
+    stage.put(MANIFEST_PATH, _next_manifest(plan).dumps(installer))
+    ops = stage.operations()
+    ops += [["delete", path] for change in plan.active for path in change.deletes]
+    # the manifest moves last: until then the old one stays true enough to retry
+    ops.sort(key=lambda op: op[0] == "move" and op[2] == MANIFEST_PATH)
+    return ops
 
 
 def _next_manifest(plan: Plan) -> Manifest:
@@ -543,7 +532,7 @@ def _check_space(plan: Plan) -> None:
     def on_disk(size: int) -> int:
         return max(1, math.ceil(size / block)) * block
 
-    needed = sum(on_disk(c.sizes[p]) for c in plan.active for p, _ in c.writes)
+    needed = sum(on_disk(len(c.data[p])) for c in plan.active for p in c.writes)
     needed += 4 * block + on_disk(len(plan.device.manifest.dumps("x")))
     if needed > free:
         raise UpdaterError(

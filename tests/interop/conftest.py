@@ -49,29 +49,29 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-def _install(target: Path) -> None:
+def _staging(target: Path) -> Path:
     CACHE.mkdir(parents=True, exist_ok=True)
-    staging = CACHE / f".installing-{target.name}-{uuid.uuid4().hex[:8]}"
-    command = [
-        sys.executable, "-m", "pip", "install", "--no-deps", "--no-input",
-        "--disable-pip-version-check", "--target", str(staging), "-r", str(REQUIREMENTS),
-    ]
-    try:
-        done = subprocess.run(
-            command, capture_output=True, text=True, timeout=PIP_TIMEOUT, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        _unavailable(f"could not install the Adafruit libraries with pip: {exc}")
-        return
-    if done.returncode != 0:
-        shutil.rmtree(staging, ignore_errors=True)
-        tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-5:])
-        _unavailable(
-            "could not install the Adafruit libraries from PyPI (no network?); "
-            f"pip said:\n{tail}"
-        )
-        return
+    return CACHE / f".installing-{target.name}-{uuid.uuid4().hex[:8]}"
+
+
+def _build_atomically(target: Path, staging: Path, commands: Sequence[list[str]],
+                      what: str) -> None:
+    """Run ``commands`` to fill ``staging``, then rename it to ``target``: an interrupted
+    build is never picked up. A failing command skips the test (fails it under CI)."""
+    for command in commands:
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=PIP_TIMEOUT,
+                                  check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            _unavailable(f"could not install {what}: {exc}")
+            return
+        if done.returncode != 0:
+            shutil.rmtree(staging, ignore_errors=True)
+            tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-5:])
+            _unavailable(f"could not install {what} from PyPI (no network?); "
+                         f"pip said:\n{tail}")
+            return
     try:
         staging.rename(target)
     except OSError:
@@ -79,6 +79,15 @@ def _install(target: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
         if not target.is_dir():
             raise
+
+
+def _install(target: Path) -> None:
+    staging = _staging(target)
+    command = [
+        sys.executable, "-m", "pip", "install", "--no-deps", "--no-input",
+        "--disable-pip-version-check", "--target", str(staging), "-r", str(REQUIREMENTS),
+    ]
+    _build_atomically(target, staging, [command], "the Adafruit libraries")
 
 
 @pytest.fixture(scope="session")
@@ -169,10 +178,8 @@ def _tool_venv_dir(name: str, requirements: Sequence[str]) -> Path:
 
 
 def _build_tool_venv(target: Path, requirements: Sequence[str]) -> None:
-    """Create the venv in a staging folder and rename it into place when complete, so an
-    interrupted build is never picked up (as the library install above)."""
-    CACHE.mkdir(parents=True, exist_ok=True)
-    staging = CACHE / f".installing-{target.name}-{uuid.uuid4().hex[:8]}"
+    """Create the venv in a staging folder and rename it into place when complete."""
+    staging = _staging(target)
     base = getattr(sys, "_base_executable", None) or sys.executable
     python = ToolVenv(staging).python
     steps = [
@@ -180,25 +187,7 @@ def _build_tool_venv(target: Path, requirements: Sequence[str]) -> None:
         [str(python), "-m", "pip", "install", "--no-input", "--disable-pip-version-check",
          *requirements],
     ]
-    for command in steps:
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=PIP_TIMEOUT,
-                                  check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            shutil.rmtree(staging, ignore_errors=True)
-            _unavailable(f"could not create the {target.name} venv: {exc}")
-            return
-        if done.returncode != 0:
-            shutil.rmtree(staging, ignore_errors=True)
-            tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-5:])
-            _unavailable(f"could not install {' '.join(requirements)} (no network?):\n{tail}")
-            return
-    try:
-        staging.rename(target)
-    except OSError:
-        shutil.rmtree(staging, ignore_errors=True)     # another session finished first
-        if not target.is_dir():
-            raise
+    _build_atomically(target, staging, steps, " ".join(requirements))
 
 
 @pytest.fixture(scope="session")
