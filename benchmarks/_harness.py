@@ -43,8 +43,12 @@ def calls_per_op(operation: Callable[[int], None], count: int = 1000) -> float:
 
 def medians(samples: dict[str, list[float]]) -> dict[str, dict[str, Any]]:
     return {
-        name: {"median": statistics.median(values), "min": min(values), "max": max(values),
-               "samples": values}
+        name: {
+            "median": statistics.median(values),
+            "min": min(values),
+            "max": max(values),
+            "samples": values,
+        }
         for name, values in samples.items()
     }
 
@@ -55,13 +59,17 @@ def emit(data: dict[str, Any]) -> None:
     print(json.dumps(data))
 
 
-def run_worker(python: str | os.PathLike[str], script: Path, args: list[str],
-               env: dict[str, str] | None = None) -> dict[str, Any]:
+def run_worker(
+    python: str | os.PathLike[str], script: Path, args: list[str], env: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Run ``python script args`` and return the JSON its last stdout line holds."""
     full_env = dict(os.environ)
     full_env.update(env or {})
     result = subprocess.run(
-        [str(python), str(script), *args], capture_output=True, text=True, env=full_env,
+        [str(python), str(script), *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
         check=False,
     )
     if result.returncode != 0:
@@ -86,15 +94,15 @@ def ensure_blinka_venv(venv: Path = BLINKA_VENV) -> Path:
     """
     python = venv_python(venv)
     if python.exists():
-        probe = subprocess.run([str(python), "-c", "import adafruit_blinka"],
-                               capture_output=True, check=False)
+        probe = subprocess.run(
+            [str(python), "-c", "import adafruit_blinka"], capture_output=True, check=False
+        )
         if probe.returncode == 0:
             return python
     print(f"creating {venv} with adafruit-blinka (once)...", file=sys.stderr)
     base = getattr(sys, "_base_executable", None) or sys.executable
     subprocess.run([base, "-m", "venv", str(venv)], check=True)
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "adafruit-blinka"],
-                   check=True)
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "adafruit-blinka"], check=True)
     return python
 
 
@@ -113,8 +121,17 @@ def ensure_busdevice(target: Path = CACHE_LIBS) -> Path:
     if missing:
         print(f"installing {', '.join(missing)} into {target} (once)...", file=sys.stderr)
         subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target",
-             str(target), *missing],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-deps",
+                "--target",
+                str(target),
+                *missing,
+            ],
             check=True,
         )
     return target
@@ -122,8 +139,9 @@ def ensure_busdevice(target: Path = CACHE_LIBS) -> Path:
 
 def package_version(python: str | os.PathLike[str], distribution: str) -> str:
     result = subprocess.run(
-        [str(python), "-c",
-         f"import importlib.metadata as m; print(m.version({distribution!r}))"],
-        capture_output=True, text=True, check=False,
+        [str(python), "-c", f"import importlib.metadata as m; print(m.version({distribution!r}))"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     return result.stdout.strip() or "?"

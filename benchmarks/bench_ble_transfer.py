@@ -33,8 +33,12 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 INTEROP = ROOT / "tests" / "interop"
 LIBS = HERE / ".cache" / "ble-libs"
-PACKAGES = ("adafruit-circuitpython-ble-file-transfer", "adafruit-circuitpython-ble",
-            "adafruit-circuitpython-typing", "typing-extensions")
+PACKAGES = (
+    "adafruit-circuitpython-ble-file-transfer",
+    "adafruit-circuitpython-ble",
+    "adafruit-circuitpython-typing",
+    "typing-extensions",
+)
 SIZES = (1024, 64 * 1024)
 GOAL = 0.80
 T = 1700000001500000000
@@ -55,20 +59,41 @@ def ensure_libs() -> Path:
     pins = _pins()
     if not marker.exists() or marker.read_text() != "\n".join(pins):
         print(f"installing {', '.join(pins)} into {LIBS} (once)...", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                        "--disable-pip-version-check", "--upgrade", "--target", str(LIBS),
-                        *pins], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-deps",
+                "--disable-pip-version-check",
+                "--upgrade",
+                "--target",
+                str(LIBS),
+                *pins,
+            ],
+            check=True,
+        )
         marker.write_text("\n".join(pins))
     return LIBS
 
 
-def _row(client: str, window: int, op: str, size: int, elapsed: float, link: Any,
-         data_ok: bool) -> dict[str, Any]:
+def _row(
+    client: str, window: int, op: str, size: int, elapsed: float, link: Any, data_ok: bool
+) -> dict[str, Any]:
     rate = size / elapsed
-    return {"client": client, "write_window": window, "op": op, "size": size,
-            "elapsed_ms": round(elapsed * 1000, 3),
-            "intervals": round(elapsed / link.interval), "bytes_per_s": round(rate),
-            "fraction": rate / link.capacity, "ok": data_ok}
+    return {
+        "client": client,
+        "write_window": window,
+        "op": op,
+        "size": size,
+        "elapsed_ms": round(elapsed * 1000, 3),
+        "intervals": round(elapsed / link.interval),
+        "bytes_per_s": round(rate),
+        "fraction": rate / link.capacity,
+        "ok": data_ok,
+    }
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -93,10 +118,15 @@ def _measure(args: argparse.Namespace, sides: list[str]) -> dict[str, Any]:
     for window in args.windows:
         for side in sides:
             with tempfile.TemporaryDirectory() as folder:
-                device = DeviceSession(folder, read_only=lambda: False,
-                                       on_change=lambda _: None, write_window=window)
-                link = Link(device, mtu=args.mtu, interval=args.interval_ms / 1000,
-                            packets_per_event=args.packets_per_event)
+                device = DeviceSession(
+                    folder, read_only=lambda: False, on_change=lambda _: None, write_window=window
+                )
+                link = Link(
+                    device,
+                    mtu=args.mtu,
+                    interval=args.interval_ms / 1000,
+                    packets_per_event=args.packets_per_event,
+                )
                 capacity = link.capacity
                 if side == "ours":
                     client = FileTransferClient(now_ns=lambda: T)
@@ -116,6 +146,7 @@ def _measure(args: argparse.Namespace, sides: list[str]) -> dict[str, Any]:
 
                     def read(path: str, session=session) -> bytes:
                         return bytes(session.call("read", path))
+
                 for size in SIZES:
                     data = os.urandom(size)
                     name = f"/f{size}.bin"
@@ -126,31 +157,44 @@ def _measure(args: argparse.Namespace, sides: list[str]) -> dict[str, Any]:
                     start = link.clock
                     ok = read(name) == data
                     rows.append(_row(side, window, "read", size, link.clock - start, link, ok))
-    return {"mtu": args.mtu, "interval_ms": args.interval_ms,
-            "packets_per_event": args.packets_per_event, "capacity_bytes_per_s": capacity,
-            "goal_fraction_64k_write": GOAL, "rows": rows}
+    return {
+        "mtu": args.mtu,
+        "interval_ms": args.interval_ms,
+        "packets_per_event": args.packets_per_event,
+        "capacity_bytes_per_s": capacity,
+        "goal_fraction_64k_write": GOAL,
+        "rows": rows,
+    }
 
 
 def report(result: dict[str, Any]) -> None:
-    print(f"BLE file transfer, in-memory link: MTU {result['mtu']} "
-          f"({result['mtu'] - 3}-byte payload), interval {result['interval_ms']} ms, "
-          f"{result['packets_per_event']} packet(s)/event; capacity "
-          f"{result['capacity_bytes_per_s']:.0f} B/s one way (virtual clock)\n")
-    print(f"{'client':<9} {'window':>6} {'op':<5} {'size':>6} {'ms':>9} {'intervals':>9} "
-          f"{'B/s':>7} {'of cap.':>7}")
+    print(
+        f"BLE file transfer, in-memory link: MTU {result['mtu']} "
+        f"({result['mtu'] - 3}-byte payload), interval {result['interval_ms']} ms, "
+        f"{result['packets_per_event']} packet(s)/event; capacity "
+        f"{result['capacity_bytes_per_s']:.0f} B/s one way (virtual clock)\n"
+    )
+    print(
+        f"{'client':<9} {'window':>6} {'op':<5} {'size':>6} {'ms':>9} {'intervals':>9} "
+        f"{'B/s':>7} {'of cap.':>7}"
+    )
     for r in result["rows"]:
         flag = "" if r["ok"] else "  DATA MISMATCH"
-        print(f"{r['client']:<9} {r['write_window']:>6} {r['op']:<5} {r['size']:>6} "
-              f"{r['elapsed_ms']:>9.1f} {r['intervals']:>9} {r['bytes_per_s']:>7} "
-              f"{r['fraction']:>7.1%}{flag}")
+        print(
+            f"{r['client']:<9} {r['write_window']:>6} {r['op']:<5} {r['size']:>6} "
+            f"{r['elapsed_ms']:>9.1f} {r['intervals']:>9} {r['bytes_per_s']:>7} "
+            f"{r['fraction']:>7.1%}{flag}"
+        )
     index = {(r["client"], r["write_window"], r["op"], r["size"]): r for r in result["rows"]}
     if any(key[0] == "adafruit" for key in index):
         print("\nratio ours / adafruit (throughput):")
         for (client, window, op, size), r in index.items():
             other = index.get(("adafruit", window, op, size))
             if client == "ours" and other:
-                print(f"  window {window:>5} {op:<5} {size:>6}: "
-                      f"{r['bytes_per_s'] / other['bytes_per_s']:.2f}")
+                print(
+                    f"  window {window:>5} {op:<5} {size:>6}: "
+                    f"{r['bytes_per_s'] / other['bytes_per_s']:.2f}"
+                )
     print(f"\ngoal: 64 KiB writes at >= {GOAL:.0%} of capacity")
     for (client, window, op, size), r in index.items():
         if op == "write" and size == 64 * 1024:
@@ -163,10 +207,12 @@ def main() -> None:
     parser.add_argument("--mtu", type=int, default=247)
     parser.add_argument("--interval-ms", type=float, default=15.0)
     parser.add_argument("--packets-per-event", type=int, default=1)
-    parser.add_argument("--windows", default="512,4096",
-                        help="device write windows to compare (default: 512,4096)")
-    parser.add_argument("--skip-adafruit", action="store_true",
-                        help="measure our client only (no PyPI install)")
+    parser.add_argument(
+        "--windows", default="512,4096", help="device write windows to compare (default: 512,4096)"
+    )
+    parser.add_argument(
+        "--skip-adafruit", action="store_true", help="measure our client only (no PyPI install)"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     args.windows = [int(w) for w in args.windows.split(",")]

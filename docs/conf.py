@@ -18,7 +18,8 @@ DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS / "_ext"))
 
 try:
-    from protoboard import __version__, importer, machine
+    from protoboard import importer, machine
+    from protoboard.version import __version__
 except ImportError as exc:  # pragma: no cover - a setup problem, explained plainly
     raise SystemExit(
         "The docs are built from Protoboard's own docstrings, so Protoboard must be importable.\n"

@@ -6,8 +6,11 @@ import pytest
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--hardware", action="store_true",
-                     help="also run tests marked 'hardware' (a real device must be attached)")
+    parser.addoption(
+        "--hardware",
+        action="store_true",
+        help="also run tests marked 'hardware' (a real device must be attached)",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -24,11 +24,26 @@ PARTS_FILE = "parts.rst"
 PART_BASES = ("Part", "I2CPart", "RegisterI2CPart", "SPIPart", "UARTPart")
 #: callbacks the simulator calls on a part and its wiring data: details of each catalog part
 PART_HOOKS = (
-    "on_attach", "on_detach", "i2c_start", "i2c_write", "i2c_read", "i2c_stop",
-    "i2c_write_block", "i2c_read_block", "select", "read_register", "write_register",
-    "spi_select", "spi_deselect", "spi_transfer", "uart_receive",
+    "on_attach",
+    "on_detach",
+    "i2c_start",
+    "i2c_write",
+    "i2c_read",
+    "i2c_stop",
+    "i2c_write_block",
+    "i2c_read_block",
+    "select",
+    "read_register",
+    "write_register",
+    "spi_select",
+    "spi_deselect",
+    "spi_transfer",
+    "uart_receive",
     # class-level wiring data
-    "kind", "roles", "optional_roles", "default_bus",
+    "kind",
+    "roles",
+    "optional_roles",
+    "default_bus",
 )
 
 
@@ -49,7 +64,12 @@ def _not_constructible(obj: Any) -> bool:
 
 
 def hide_guard_signature(
-    app: Any, what: str, name: str, obj: Any, options: Any, signature: str | None,
+    app: Any,
+    what: str,
+    name: str,
+    obj: Any,
+    options: Any,
+    signature: str | None,
     return_annotation: str | None,
 ) -> tuple[str, str | None] | None:
     if what == "class" and _not_constructible(obj):
@@ -89,8 +109,11 @@ def render_parts() -> str:
         module = importlib.import_module(module_name)
         for attr, value in vars(module).items():
             if (
-                not attr.startswith("_") and inspect.isclass(value) and issubclass(value, Part)
-                and value.__module__ == module_name and attr not in names
+                not attr.startswith("_")
+                and inspect.isclass(value)
+                and issubclass(value, Part)
+                and value.__module__ == module_name
+                and attr not in names
                 and f"{module_name}:{attr}" not in CATALOG.values()
             ):
                 names.append(attr)

@@ -40,7 +40,11 @@ def _heading(text: str, char: str) -> list[str]:
 
 
 def _list_table(
-    title: str, header: list[str], rows: Iterable[list[str]], *, widths: str | None = None,
+    title: str,
+    header: list[str],
+    rows: Iterable[list[str]],
+    *,
+    widths: str | None = None,
     stub: bool = True,
 ) -> list[str]:
     lines = [f".. list-table:: {title}", "   :header-rows: 1"]
@@ -94,14 +98,19 @@ def _board_section(board: Any, port: Any, modules: dict[str, Any], docs_dir: Pat
     rows = []
     for pin_id, names in board.pins.items():
         abilities = sorted(c for c, ids in board.capabilities.items() if pin_id in ids)
-        rows.append([
-            ", ".join(f"``board.{name}``" for name in names) or "(none)",
-            f"``microcontroller.pin.{pin_id}``",
-            ", ".join(CAPABILITIES.get(a, a.replace("_", " ")) for a in abilities),
-        ])
+        rows.append(
+            [
+                ", ".join(f"``board.{name}``" for name in names) or "(none)",
+                f"``microcontroller.pin.{pin_id}``",
+                ", ".join(CAPABILITIES.get(a, a.replace("_", " ")) for a in abilities),
+            ]
+        )
     lines += _list_table(
-        "Pins", ["Board names", "Microcontroller pin", "Also usable as"], rows,
-        widths="40 35 25", stub=False,
+        "Pins",
+        ["Board names", "Microcontroller pin", "Also usable as"],
+        rows,
+        widths="40 35 25",
+        stub=False,
     )
     if board.buses:
         rows = []
@@ -110,8 +119,9 @@ def _board_section(board: Any, port: Any, modules: dict[str, Any], docs_dir: Pat
                 f"{role} = ``board.{name}``" for role, name in pins.pins.items() if name
             )
             rows.append([f"``board.{bus.upper()}()``", wiring])
-        lines += _list_table("Default buses", ["Function", "Pins"], rows, widths="30 70",
-                             stub=False)
+        lines += _list_table(
+            "Default buses", ["Function", "Pins"], rows, widths="30 70", stub=False
+        )
     if board.parts:
         rows = []
         for spec in board.parts:
@@ -121,8 +131,11 @@ def _board_section(board: Any, port: Any, modules: dict[str, Any], docs_dir: Pat
             name = spec.get("name", spec["type"])
             rows.append([f"``{name}``", f"``{spec['type']}``", wiring])
         lines += _list_table(
-            "On-board parts (see :doc:`/simulator`)", ["Name", "Part", "Wiring and options"],
-            rows, widths="25 25 50", stub=False,
+            "On-board parts (see :doc:`/simulator`)",
+            ["Name", "Part", "Wiring and options"],
+            rows,
+            widths="25 25 50",
+            stub=False,
         )
     return lines
 

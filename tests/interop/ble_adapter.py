@@ -72,8 +72,7 @@ class UUID:
 
     @property
     def uuid16(self) -> int:
-        return self._int if self._int is not None else int.from_bytes(self._bytes[12:14],
-                                                                      "little")
+        return self._int if self._int is not None else int.from_bytes(self._bytes[12:14], "little")
 
     @property
     def uuid128(self) -> bytes:
@@ -81,11 +80,10 @@ class UUID:
 
     def pack_into(self, buffer: bytearray, offset: int = 0) -> None:
         data = struct.pack("<H", self._int) if self.size == 16 else self._bytes
-        buffer[offset:offset + len(data)] = data
+        buffer[offset : offset + len(data)] = data
 
     def __eq__(self, other: object) -> bool:
-        return (isinstance(other, UUID) and other.size == self.size
-                and other._bytes == self._bytes)
+        return isinstance(other, UUID) and other.size == self.size and other._bytes == self._bytes
 
     def __hash__(self) -> int:
         return hash((self.size, self._bytes))
@@ -144,8 +142,10 @@ class AirLink:
         """One ATT write without response from the client."""
         self._check()
         if len(packet) > self.payload_size:
-            raise ValueError(f"a {len(packet)}-byte write does not fit the "
-                             f"{self.payload_size}-byte payload of MTU {self.link.mtu}")
+            raise ValueError(
+                f"a {len(packet)}-byte write does not fit the "
+                f"{self.payload_size}-byte payload of MTU {self.link.mtu}"
+            )
         if self._reading:
             self.settle()
         stats = self.link.stats
@@ -219,8 +219,13 @@ class PacketBuffer:
     """``_bleio.PacketBuffer`` on a remote characteristic: writes without response out,
     notifications in (subscribing is implied: our device notifies as soon as it answers)."""
 
-    def __init__(self, characteristic: Characteristic, *, buffer_size: int,
-                 max_packet_size: int | None = None) -> None:
+    def __init__(
+        self,
+        characteristic: Characteristic,
+        *,
+        buffer_size: int,
+        max_packet_size: int | None = None,
+    ) -> None:
         self._characteristic = characteristic
         self._air = characteristic._air
         self._max = max_packet_size or p.TRANSFER_MAX_LENGTH
@@ -243,7 +248,7 @@ class PacketBuffer:
         if len(packet) > len(buf):
             # CircuitPython drops the packet and raises
             raise ValueError(f"Buffer too short by {len(packet) - len(buf)} bytes")
-        buf[:len(packet)] = packet
+        buf[: len(packet)] = packet
         return len(packet)
 
     def deinit(self) -> None:
@@ -255,11 +260,14 @@ class Connection:
 
     def __init__(self, air: AirLink) -> None:
         self.air = air
-        version = Characteristic(air, UUID(p.VERSION_UUID), Characteristic.READ,
-                                 struct.pack("<I", p.PROTOCOL_VERSION))
+        version = Characteristic(
+            air, UUID(p.VERSION_UUID), Characteristic.READ, struct.pack("<I", p.PROTOCOL_VERSION)
+        )
         transfer = Characteristic(
-            air, UUID(p.TRANSFER_UUID),
-            Characteristic.READ | Characteristic.WRITE_NO_RESPONSE | Characteristic.NOTIFY)
+            air,
+            UUID(p.TRANSFER_UUID),
+            Characteristic.READ | Characteristic.WRITE_NO_RESPONSE | Characteristic.NOTIFY,
+        )
         self.services = (Service(UUID(p.SERVICE_UUID16), (version, transfer)),)
         self.paired = True
 

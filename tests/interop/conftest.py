@@ -54,14 +54,16 @@ def _staging(target: Path) -> Path:
     return CACHE / f".installing-{target.name}-{uuid.uuid4().hex[:8]}"
 
 
-def _build_atomically(target: Path, staging: Path, commands: Sequence[list[str]],
-                      what: str) -> None:
+def _build_atomically(
+    target: Path, staging: Path, commands: Sequence[list[str]], what: str
+) -> None:
     """Run ``commands`` to fill ``staging``, then rename it to ``target``: an interrupted
     build is never picked up. A failing command skips the test (fails it under CI)."""
     for command in commands:
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=PIP_TIMEOUT,
-                                  check=False)
+            done = subprocess.run(
+                command, capture_output=True, text=True, timeout=PIP_TIMEOUT, check=False
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             shutil.rmtree(staging, ignore_errors=True)
             _unavailable(f"could not install {what}: {exc}")
@@ -69,8 +71,7 @@ def _build_atomically(target: Path, staging: Path, commands: Sequence[list[str]]
         if done.returncode != 0:
             shutil.rmtree(staging, ignore_errors=True)
             tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-5:])
-            _unavailable(f"could not install {what} from PyPI (no network?); "
-                         f"pip said:\n{tail}")
+            _unavailable(f"could not install {what} from PyPI (no network?); pip said:\n{tail}")
             return
     try:
         staging.rename(target)
@@ -84,8 +85,17 @@ def _build_atomically(target: Path, staging: Path, commands: Sequence[list[str]]
 def _install(target: Path) -> None:
     staging = _staging(target)
     command = [
-        sys.executable, "-m", "pip", "install", "--no-deps", "--no-input",
-        "--disable-pip-version-check", "--target", str(staging), "-r", str(REQUIREMENTS),
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--no-deps",
+        "--no-input",
+        "--disable-pip-version-check",
+        "--target",
+        str(staging),
+        "-r",
+        str(REQUIREMENTS),
     ]
     _build_atomically(target, staging, [command], "the Adafruit libraries")
 
@@ -148,6 +158,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 # -- tools in venvs of their own ---------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ToolVenv:
     """A venv holding pinned tools (circup, circuitpython-build-tools...), never Protoboard.
@@ -184,8 +195,15 @@ def _build_tool_venv(target: Path, requirements: Sequence[str]) -> None:
     python = ToolVenv(staging).python
     steps = [
         [base, "-m", "venv", str(staging)],
-        [str(python), "-m", "pip", "install", "--no-input", "--disable-pip-version-check",
-         *requirements],
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--no-input",
+            "--disable-pip-version-check",
+            *requirements,
+        ],
     ]
     _build_atomically(target, staging, steps, " ".join(requirements))
 

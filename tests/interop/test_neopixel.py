@@ -43,7 +43,13 @@ def test_external_strip_on_d5(sim, drivers) -> None:
     pixels[-1] = 0xFFFFFF
     pixels.show()
     assert strip.pixels == [
-        (1, 2, 3), (1, 2, 3), (1, 2, 3), (255, 0, 0), (1, 2, 3), (0, 255, 0), (0, 0, 255),
+        (1, 2, 3),
+        (1, 2, 3),
+        (1, 2, 3),
+        (255, 0, 0),
+        (1, 2, 3),
+        (0, 255, 0),
+        (0, 0, 255),
         (255, 255, 255),
     ]
     pixels.brightness = 0.25

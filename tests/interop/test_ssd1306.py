@@ -16,9 +16,9 @@ def open_display(sim, width: int, height: int, **options):
     import adafruit_ssd1306
     import board
 
-    display = adafruit_ssd1306.SSD1306_I2C(width, height, board.I2C(), **(
-        {"addr": options["address"]} if "address" in options else {}
-    ))
+    display = adafruit_ssd1306.SSD1306_I2C(
+        width, height, board.I2C(), **({"addr": options["address"]} if "address" in options else {})
+    )
     return part, display
 
 
@@ -132,8 +132,12 @@ def test_spi_display_with_reset_pin(sim, drivers) -> None:
     import digitalio
 
     display = adafruit_ssd1306.SSD1306_SPI(
-        128, 64, board.SPI(), digitalio.DigitalInOut(board.D6),
-        digitalio.DigitalInOut(board.D9), digitalio.DigitalInOut(board.D5),
+        128,
+        64,
+        board.SPI(),
+        digitalio.DigitalInOut(board.D6),
+        digitalio.DigitalInOut(board.D9),
+        digitalio.DigitalInOut(board.D5),
     )
     assert part.display_on and part.lit_pixels() == set()
     display.line(0, 0, 3, 3, 1)

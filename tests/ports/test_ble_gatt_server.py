@@ -12,8 +12,9 @@ import threading
 import pytest
 
 if shutil.which("dbus-daemon") is None:
-    pytest.skip("dbus-daemon is not installed (needed for a private D-Bus)",
-                allow_module_level=True)
+    pytest.skip(
+        "dbus-daemon is not installed (needed for a private D-Bus)", allow_module_level=True
+    )
 pytest.importorskip("dbus_fast", reason="dbus-fast is not installed (pip install dbus-fast)")
 
 from dbus_fast import Message, MessageType, Variant
@@ -50,37 +51,53 @@ class Phone:
         self.notified: dict[str, list[bytes]] = {}
 
     async def subscribe(self) -> None:
-        await self.bus.call(Message(
-            destination="org.freedesktop.DBus", path="/org/freedesktop/DBus",
-            interface="org.freedesktop.DBus", member="AddMatch", signature="s",
-            body=[f"type='signal',sender='{self.owner}',member='PropertiesChanged'"]))
+        await self.bus.call(
+            Message(
+                destination="org.freedesktop.DBus",
+                path="/org/freedesktop/DBus",
+                interface="org.freedesktop.DBus",
+                member="AddMatch",
+                signature="s",
+                body=[f"type='signal',sender='{self.owner}',member='PropertiesChanged'"],
+            )
+        )
 
         def on_signal(msg: Message) -> bool:
-            if (msg.message_type is MessageType.SIGNAL and msg.member == "PropertiesChanged"
-                    and msg.body[0] == "org.bluez.GattCharacteristic1"
-                    and "Value" in msg.body[1]):
+            if (
+                msg.message_type is MessageType.SIGNAL
+                and msg.member == "PropertiesChanged"
+                and msg.body[0] == "org.bluez.GattCharacteristic1"
+                and "Value" in msg.body[1]
+            ):
                 self.notified.setdefault(msg.path, []).append(bytes(msg.body[1]["Value"].value))
             return False
 
         self.bus.add_message_handler(on_signal)
 
     async def call(self, uuid: str, member: str, signature: str = "", body=()) -> list:
-        reply = await self.bus.call(Message(
-            destination=self.owner, path=self.chars[uuid],
-            interface="org.bluez.GattCharacteristic1", member=member, signature=signature,
-            body=list(body)))
+        reply = await self.bus.call(
+            Message(
+                destination=self.owner,
+                path=self.chars[uuid],
+                interface="org.bluez.GattCharacteristic1",
+                member=member,
+                signature=signature,
+                body=list(body),
+            )
+        )
         assert reply.message_type is MessageType.METHOD_RETURN, (reply.error_name, reply.body)
         return reply.body
 
-    async def write(self, uuid: str, data: bytes, *, mtu: int = 247,
-                    device: str = DEVICE) -> None:
-        options = {"device": Variant("o", device), "mtu": Variant("q", mtu),
-                   "type": Variant("s", "command")}
+    async def write(self, uuid: str, data: bytes, *, mtu: int = 247, device: str = DEVICE) -> None:
+        options = {
+            "device": Variant("o", device),
+            "mtu": Variant("q", mtu),
+            "type": Variant("s", "command"),
+        }
         await self.call(uuid, "WriteValue", "aya{sv}", [data, options])
 
     async def read(self, uuid: str) -> bytes:
-        (value,) = await self.call(uuid, "ReadValue", "a{sv}",
-                                   [{"device": Variant("o", DEVICE)}])
+        (value,) = await self.call(uuid, "ReadValue", "a{sv}", [{"device": Variant("o", DEVICE)}])
         return bytes(value)
 
     def take(self, uuid: str) -> list[bytes]:
@@ -92,8 +109,9 @@ async def _started(bus_address, volume, **kwargs):
     sessions: list[DeviceSession] = []
 
     def factory() -> DeviceSession:
-        sessions.append(DeviceSession(volume, read_only=lambda: False,
-                                      on_change=lambda _: None, fat_times=True))
+        sessions.append(
+            DeviceSession(volume, read_only=lambda: False, on_change=lambda _: None, fat_times=True)
+        )
         return sessions[-1]
 
     server = gs.GattServer(factory, name=NAME, **kwargs)
@@ -116,18 +134,27 @@ def test_registers_services_characteristics_and_advertisement(bus_address, tmp_p
             assert version["Flags"] == ["read"]
             assert version["Service"] == objs[p.SERVICE_UUID][0]
             _, transfer = objs[p.TRANSFER_UUID]
-            assert set(transfer["Flags"]) == {"encrypt-read", "encrypt-write",
-                                              "write-without-response", "notify"}
+            assert set(transfer["Flags"]) == {
+                "encrypt-read",
+                "encrypt-write",
+                "write-without-response",
+                "notify",
+            }
             assert objs[gs.REPL_RX_UUID][1]["Flags"] == gs.REPL_RX_FLAGS
             assert "notify" in objs[gs.REPL_TX_UUID][1]["Flags"]
             assert objs[gs.REPL_VERSION_UUID][1]["Flags"] == ["read"]
-            assert all(props["Service"] == objs[gs.REPL_SERVICE_UUID][0]
-                       for uuid, (_, props) in objs.items()
-                       if uuid in (gs.REPL_RX_UUID, gs.REPL_TX_UUID, gs.REPL_VERSION_UUID))
+            assert all(
+                props["Service"] == objs[gs.REPL_SERVICE_UUID][0]
+                for uuid, (_, props) in objs.items()
+                if uuid in (gs.REPL_RX_UUID, gs.REPL_TX_UUID, gs.REPL_VERSION_UUID)
+            )
 
             assert await phone.read(p.VERSION_UUID) == struct.pack("<I", 4)
-            assert (await phone.read(gs.REPL_VERSION_UUID)).decode().startswith(
-                "CircuitPython-compatible Protoboard ")
+            assert (
+                (await phone.read(gs.REPL_VERSION_UUID))
+                .decode()
+                .startswith("CircuitPython-compatible Protoboard ")
+            )
 
             ad = mock.advertisements[gs.DEFAULT_ADVERTISEMENT_PATH]
             assert ad["Type"] == "peripheral"
@@ -154,14 +181,17 @@ def test_worked_write_example_and_listdir(bus_address, tmp_path):
             request = p.Write("/code.py", 1000, 0, MTIME).encode()
             assert request.hex().startswith("2000080000000000002f928ffe9c9717e8030000")
             await phone.write(p.TRANSFER_UUID, request)
-            assert phone.take(p.TRANSFER_UUID) == [bytes.fromhex(
-                "2101000000000000" "00002a36fe9c9717" "00020000")]
+            assert phone.take(p.TRANSFER_UUID) == [
+                bytes.fromhex("210100000000000000002a36fe9c971700020000")
+            ]
             await phone.write(p.TRANSFER_UUID, p.WriteData(0, data[:512]).encode())
             assert p.decode_responses(b"".join(phone.take(p.TRANSFER_UUID))) == [
-                p.WritePacing(p.STATUS_OK, 512, 1_700_000_000_000_000_000, 488)]
+                p.WritePacing(p.STATUS_OK, 512, 1_700_000_000_000_000_000, 488)
+            ]
             await phone.write(p.TRANSFER_UUID, p.WriteData(512, data[512:]).encode())
             assert p.decode_responses(b"".join(phone.take(p.TRANSFER_UUID))) == [
-                p.WritePacing(p.STATUS_OK, 1000, 1_700_000_000_000_000_000, 0)]
+                p.WritePacing(p.STATUS_OK, 1000, 1_700_000_000_000_000_000, 0)
+            ]
             assert (tmp_path / "code.py").read_bytes() == data
 
             (tmp_path / "lib").mkdir()
@@ -171,7 +201,10 @@ def test_worked_write_example_and_listdir(bus_address, tmp_path):
             entries = p.decode_responses(b"".join(packets))
             assert len(packets) == 3
             assert [(e.name, e.is_dir, e.file_size) for e in entries] == [
-                ("code.py", False, 1000), ("lib", True, 0), ("", False, 0)]
+                ("code.py", False, 1000),
+                ("lib", True, 0),
+                ("", False, 0),
+            ]
             assert entries[-1].is_last and entries[0].entry_count == 2
 
             # LISTDIR at MTU 23: 20-byte payloads, each header split 16 + 12
@@ -188,8 +221,7 @@ def test_worked_write_example_and_listdir(bus_address, tmp_path):
     run(scenario())
 
 
-def test_disconnect_abandons_the_write_and_a_new_device_gets_a_new_session(bus_address,
-                                                                            tmp_path):
+def test_disconnect_abandons_the_write_and_a_new_device_gets_a_new_session(bus_address, tmp_path):
     (tmp_path / "code.py").write_bytes(b"old")
 
     async def scenario():
@@ -204,11 +236,11 @@ def test_disconnect_abandons_the_write_and_a_new_device_gets_a_new_session(bus_a
             assert (tmp_path / "code.py").read_bytes() == b"old"
             # the next write (or another device) starts a fresh session
             other = "/org/bluez/hci0/dev_AA_BB_CC_DD_EE_FF"
-            await phone.write(p.TRANSFER_UUID, p.WriteData(0, b"x" * 10).encode(),
-                              device=other)
+            await phone.write(p.TRANSFER_UUID, p.WriteData(0, b"x" * 10).encode(), device=other)
             assert len(sessions) == 2
             assert p.decode_responses(phone.take(p.TRANSFER_UUID)[0]) == [
-                p.WritePacing(p.STATUS_ERROR)]
+                p.WritePacing(p.STATUS_ERROR)
+            ]
         finally:
             await server.stop()
             await mock.stop()
@@ -220,8 +252,9 @@ def test_console_in_and_out(bus_address, tmp_path):
     received: list[bytes] = []
 
     async def scenario():
-        mock, server, phone, _ = await _started(bus_address, tmp_path,
-                                                console_input=received.append)
+        mock, server, phone, _ = await _started(
+            bus_address, tmp_path, console_input=received.append
+        )
         try:
             await phone.write(gs.REPL_RX_UUID, b"print(1)\r\n")
             assert received == [b"print(1)\r\n"]
@@ -238,8 +271,7 @@ def test_console_in_and_out(bus_address, tmp_path):
             thread.join()
             for _ in range(50):
                 await asyncio.sleep(0.01)
-                if sum(map(len, phone.notified.get(phone.chars[gs.REPL_TX_UUID], []))) \
-                        >= len(text):
+                if sum(map(len, phone.notified.get(phone.chars[gs.REPL_TX_UUID], []))) >= len(text):
                     break
             chunks = phone.take(gs.REPL_TX_UUID)
             assert b"".join(chunks) == text and max(map(len, chunks)) == 20
@@ -293,10 +325,16 @@ def test_clear_errors_instead_of_tracebacks(bus_address, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("mtu", [23, 24, 30, 185, 247, 515, 600])
 def test_split_matches_link(mtu, tmp_path):
-    link = Link(DeviceSession(tmp_path, read_only=lambda: False, on_change=lambda _: None),
-                mtu=min(mtu, 515))
-    for message in (p.ListdirEntry(1, 0, 1, 0, 0, 5, "a" * 30).encode(),
-                    p.ListdirEntry(1, 1, 1).encode(), bytes(1000), b"\x31\x01"):
+    link = Link(
+        DeviceSession(tmp_path, read_only=lambda: False, on_change=lambda _: None),
+        mtu=min(mtu, 515),
+    )
+    for message in (
+        p.ListdirEntry(1, 0, 1, 0, 0, 5, "a" * 30).encode(),
+        p.ListdirEntry(1, 1, 1).encode(),
+        bytes(1000),
+        b"\x31\x01",
+    ):
         assert gs.split_notification(message, mtu) == link.split(message)
 
 

@@ -20,7 +20,9 @@ class BoardProcess:
         where = [] if "--image" in args else ["--drive", str(drive)]
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "protoboard.cli", "run", *where, *args],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             start_new_session=True,
             env={**os.environ, "PROTOBOARD_DEBUG": "1", **(env or {})},
         )

@@ -16,8 +16,9 @@ def start_board(tmp_path):
     drive folder; stopped (and checked for leftover processes) after the test."""
     boards: list[BoardProcess] = []
 
-    def start(files: dict[str, str] | None = None, args: tuple[str, ...] = (),
-              drive: Path | None = None) -> BoardProcess:
+    def start(
+        files: dict[str, str] | None = None, args: tuple[str, ...] = (), drive: Path | None = None
+    ) -> BoardProcess:
         folder = drive or tmp_path / "CIRCUITPY"
         folder.mkdir(parents=True, exist_ok=True)
         for name, text in (files or {}).items():

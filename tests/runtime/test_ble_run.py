@@ -17,8 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ports"))
 
 
 def test_ble_without_bluetooth_only_turns_itself_off(start_board):
-    board = start_board({"code.py": "print('runs anyway')\n"},
-                        args=("--ble",))
+    board = start_board({"code.py": "print('runs anyway')\n"}, args=("--ble",))
     board.wait_for("runs anyway")
     board.wait_for(r"the BLE workflow is off: ", stream="err")
     assert "Traceback" not in board.errors
@@ -56,23 +55,33 @@ def test_phone_writes_code_py_over_ble_and_the_board_reloads(tmp_path):
                 while gatt_server.DEFAULT_APP_PATH not in mock.applications:
                     assert time.monotonic() < deadline, "the board never registered with BlueZ"
                     time.sleep(0.05)
-                chars = {uuid: path for uuid, (path, _) in
-                         mock.by_uuid(gatt_server.DEFAULT_APP_PATH).items()}
+                chars = {
+                    uuid: path
+                    for uuid, (path, _) in mock.by_uuid(gatt_server.DEFAULT_APP_PATH).items()
+                }
                 owner = mock.owners[gatt_server.DEFAULT_APP_PATH]
                 transfer = chars[protocol.TRANSFER_UUID.lower()]
                 program = b"print('sent over bluetooth')\n"
 
                 async def write(data: bytes) -> None:
-                    reply = await mock.bus.call(Message(
-                        destination=owner, path=transfer,
-                        interface="org.bluez.GattCharacteristic1", member="WriteValue",
-                        signature="aya{sv}",
-                        body=[data, {"device": Variant("o", DEVICE), "mtu": Variant("q", 247)}]))
+                    reply = await mock.bus.call(
+                        Message(
+                            destination=owner,
+                            path=transfer,
+                            interface="org.bluez.GattCharacteristic1",
+                            member="WriteValue",
+                            signature="aya{sv}",
+                            body=[data, {"device": Variant("o", DEVICE), "mtu": Variant("q", 247)}],
+                        )
+                    )
                     assert reply.message_type is MessageType.METHOD_RETURN, reply.body
 
-                header = protocol.Write(path="/code.py", offset=0,
-                                        mtime_ns=1_700_000_001_500_000_000,
-                                        total_length=len(program)).encode()
+                header = protocol.Write(
+                    path="/code.py",
+                    offset=0,
+                    mtime_ns=1_700_000_001_500_000_000,
+                    total_length=len(program),
+                ).encode()
                 call(write(header))
                 call(write(protocol.WriteData(offset=0, data=program).encode()))
                 board.wait_for("sent over bluetooth")
@@ -83,10 +92,16 @@ def test_phone_writes_code_py_over_ble_and_the_board_reloads(tmp_path):
                 tx, rx = chars[gatt_server.REPL_TX_UUID], chars[gatt_server.REPL_RX_UUID]
 
                 async def subscribe() -> None:
-                    await mock.bus.call(Message(
-                        destination="org.freedesktop.DBus", path="/org/freedesktop/DBus",
-                        interface="org.freedesktop.DBus", member="AddMatch", signature="s",
-                        body=[f"type='signal',sender='{owner}',path='{tx}'"]))
+                    await mock.bus.call(
+                        Message(
+                            destination="org.freedesktop.DBus",
+                            path="/org/freedesktop/DBus",
+                            interface="org.freedesktop.DBus",
+                            member="AddMatch",
+                            signature="s",
+                            body=[f"type='signal',sender='{owner}',path='{tx}'"],
+                        )
+                    )
 
                     def on_signal(msg: Message) -> bool:
                         if msg.member == "PropertiesChanged" and "Value" in msg.body[1]:
@@ -94,16 +109,27 @@ def test_phone_writes_code_py_over_ble_and_the_board_reloads(tmp_path):
                         return False
 
                     mock.bus.add_message_handler(on_signal)
-                    reply = await mock.bus.call(Message(
-                        destination=owner, path=tx, interface="org.bluez.GattCharacteristic1",
-                        member="StartNotify"))
+                    reply = await mock.bus.call(
+                        Message(
+                            destination=owner,
+                            path=tx,
+                            interface="org.bluez.GattCharacteristic1",
+                            member="StartNotify",
+                        )
+                    )
                     assert reply.message_type is MessageType.METHOD_RETURN, reply.body
 
                 async def type_key() -> None:
-                    reply = await mock.bus.call(Message(
-                        destination=owner, path=rx, interface="org.bluez.GattCharacteristic1",
-                        member="WriteValue", signature="aya{sv}",
-                        body=[b"\r", {"device": Variant("o", DEVICE)}]))
+                    reply = await mock.bus.call(
+                        Message(
+                            destination=owner,
+                            path=rx,
+                            interface="org.bluez.GattCharacteristic1",
+                            member="WriteValue",
+                            signature="aya{sv}",
+                            body=[b"\r", {"device": Variant("o", DEVICE)}],
+                        )
+                    )
                     assert reply.message_type is MessageType.METHOD_RETURN, reply.body
 
                 board.wait_for("Press any key")

@@ -9,8 +9,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def protoboard(*args, cwd=ROOT, timeout=60):
     return subprocess.run(
-        [sys.executable, "-m", "protoboard.cli", *args], cwd=cwd, capture_output=True,
-        text=True, timeout=timeout,
+        [sys.executable, "-m", "protoboard.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 

@@ -141,8 +141,16 @@ def test_open_replaces_what_work_held(tmp_path):
     drive = ImageDrive(tmp_path / "CIRCUITPY.img", work)
     drive.create(SMALL)
     drive.open()
-    assert set(tree(work)) == {".Trash-1000", ".Trashes", ".fseventsd", ".fseventsd/no_log",
-                               ".metadata_never_index", "code.py", "lib", "settings.toml"}
+    assert set(tree(work)) == {
+        ".Trash-1000",
+        ".Trashes",
+        ".fseventsd",
+        ".fseventsd/no_log",
+        ".metadata_never_index",
+        "code.py",
+        "lib",
+        "settings.toml",
+    }
     assert (work / "code.py").read_bytes() == b'print("Hello World!")\n'
 
 
@@ -263,8 +271,11 @@ def test_damaged_fat_image(tmp_path):
     pf.close()
     before = image.read_bytes()
     drive = ImageDrive(image, tmp_path / "work")
-    with pytest.raises(ImageError, match=r"damaged FAT image \(/lib: its clusters loop\)"
-                                         r".*move it away and run again"):
+    with pytest.raises(
+        ImageError,
+        match=r"damaged FAT image \(/lib: its clusters loop\)"
+        r".*move it away and run again",
+    ):
         drive.open()
     assert image.read_bytes() == before
     assert not (tmp_path / "work").exists()
@@ -295,8 +306,15 @@ def test_sync_to_image_round_trip(tmp_path):
 
     synced = drive.sync_to_image()
     assert sorted(p.relative_to(work).as_posix() for p in synced) == [
-        ".fseventsd", "code.py", "empty.txt", "lib/thing", "lib/thing/__init__.py",
-        "lib/thing/data", "lib/thing/data/table.bin", "settings.toml"]
+        ".fseventsd",
+        "code.py",
+        "empty.txt",
+        "lib/thing",
+        "lib/thing/__init__.py",
+        "lib/thing/data",
+        "lib/thing/data/table.bin",
+        "settings.toml",
+    ]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(TEMP_PREFIX)]
 
     other, seen = reopen(drive, tmp_path)
@@ -318,7 +336,10 @@ def test_sync_only_the_paths_named(tmp_path):
     (work / "lib" / "pkg" / "mod.py").write_text("x = 1\n")
     synced = drive.sync_to_image([work / "code.py", Path("lib/pkg/mod.py")])
     assert sorted(p.relative_to(work).as_posix() for p in synced) == [
-        "code.py", "lib/pkg", "lib/pkg/mod.py"]
+        "code.py",
+        "lib/pkg",
+        "lib/pkg/mod.py",
+    ]
     _, seen = reopen(drive, tmp_path)
     assert seen["code.py"] == b"print('new')\n"
     assert seen["lib/pkg/mod.py"] == b"x = 1\n"
@@ -359,8 +380,16 @@ def test_many_files_in_a_folder_then_half_deleted(tmp_path):
 def test_names(tmp_path):
     drive = fresh(tmp_path)
     work = drive.work
-    names = ["Long File Name.txt", "UPPER.TXT", "MiXeD.Py", "ünïcode ✓.py", "a.b.c.d",
-             "x" * 100 + ".py", "with space", "README"]
+    names = [
+        "Long File Name.txt",
+        "UPPER.TXT",
+        "MiXeD.Py",
+        "ünïcode ✓.py",
+        "a.b.c.d",
+        "x" * 100 + ".py",
+        "with space",
+        "README",
+    ]
     for name in names:
         (work / "lib" / name).write_text(name)
     drive.sync_to_image()
@@ -370,8 +399,11 @@ def test_names(tmp_path):
     # names FAT cannot hold: refused, image unchanged
     before = drive.image.read_bytes()
     (work / "a:b.py").write_text("")
-    with pytest.raises(ImageError, match=r"'a:b.py' cannot be copied to the image: FAT names "
-                                         r"cannot contain :"):
+    with pytest.raises(
+        ImageError,
+        match=r"'a:b.py' cannot be copied to the image: FAT names "
+        r"cannot contain :",
+    ):
         drive.sync_to_image()
     (work / "a:b.py").unlink()
     (work / "Code.py").write_text("print('other case')\n")
@@ -459,7 +491,12 @@ def test_sync_from_image_picks_up_another_writer(tmp_path, writer):
     assert drive.changed_since_sync()
     changed = drive.sync_from_image()
     assert sorted(p.relative_to(work).as_posix() for p in changed) == [
-        ".fseventsd", "code.py", "lib/neopixel", "lib/neopixel/__init__.py", "settings.toml"]
+        ".fseventsd",
+        "code.py",
+        "lib/neopixel",
+        "lib/neopixel/__init__.py",
+        "settings.toml",
+    ]
     assert (work / "code.py").read_bytes() == b"print('from the PC')\n"
     assert not (work / "settings.toml").exists() and not (work / ".fseventsd").exists()
     assert (work / "lib" / "neopixel" / "__init__.py").read_bytes() == b"# driver\n"
@@ -602,8 +639,11 @@ def test_what_was_written_is_checked_before_it_replaces_the_image(tmp_path, monk
         return original(self, writer, fat_path, data[::-1], fat_time)
 
     monkeypatch.setattr(ImageDrive, "_write_entry", garbled)
-    with pytest.raises(ImageError, match=r"internal error writing .*/code.py does not hold "
-                                         r"what was written.*left as it was"):
+    with pytest.raises(
+        ImageError,
+        match=r"internal error writing .*/code.py does not hold "
+        r"what was written.*left as it was",
+    ):
         drive.sync_to_image()
     assert drive.image.read_bytes() == before
 

@@ -15,10 +15,16 @@ def test_first_boot_runs_hello_world_and_writes_boot_out(tmp_path, start_board):
     board = start_board(drive=drive)
     board.wait_for(r"code\.py output:\n")
     board.wait_for(r"Hello World!\n\nCode done running\.\n")
-    board.wait_for(r"Auto-reload is on\. Simply save files over USB to run them or enter REPL "
-                   r"to disable\.\n\nPress any key to enter the REPL\. Use CTRL-D to reload\.")
+    board.wait_for(
+        r"Auto-reload is on\. Simply save files over USB to run them or enter REPL "
+        r"to disable\.\n\nPress any key to enter the REPL\. Use CTRL-D to reload\."
+    )
     assert sorted(p.name for p in drive.iterdir()) == [
-        "boot_out.txt", "code.py", "lib", "settings.toml"]
+        "boot_out.txt",
+        "code.py",
+        "lib",
+        "settings.toml",
+    ]
     boot_out = (drive / "boot_out.txt").read_text().splitlines()
     assert boot_out[0].startswith("Protoboard 0.1.0 on ")
     assert boot_out[0].endswith("; Protoboard Simulated Feather with SIM32")
@@ -66,9 +72,11 @@ def test_code_that_ignores_interrupts_is_still_replaced(start_board):
 
 def test_traceback_and_sys_exit(start_board):
     board = start_board({"code.py": "import board\nprint(board.NOPE)\n"})
-    board.wait_for(r'Traceback \(most recent call last\):\n  File "code\.py", line 2, in '
-                   r"<module>\nAttributeError: module 'board' has no attribute 'NOPE'\n\n"
-                   r"Code done running\.")
+    board.wait_for(
+        r'Traceback \(most recent call last\):\n  File "code\.py", line 2, in '
+        r"<module>\nAttributeError: module 'board' has no attribute 'NOPE'\n\n"
+        r"Code done running\."
+    )
     board.save("code.py", "import sys\nprint('bye')\nsys.exit()\nprint('never')\n")
     board.wait_for(r"bye\n\nCode done running\.")
     assert "never" not in board.output
@@ -113,23 +121,28 @@ def test_save_during_repl_does_not_reload(start_board):
 
 def test_crash_enters_safe_mode(start_board):
     board = start_board({"code.py": "import os\nos.abort()\n"})
-    board.wait_for(r"Running in safe mode! Not running saved code\.\n\nYou are in safe mode "
-                   r"because:\nCircuitPython core code crashed hard\. Whoops!")
+    board.wait_for(
+        r"Running in safe mode! Not running saved code\.\n\nYou are in safe mode "
+        r"because:\nCircuitPython core code crashed hard\. Whoops!"
+    )
     board.wait_for(r"Press reset to exit safe mode\.")
     board.wait_for("crashed", stream="err")
 
 
 def test_safe_mode_flag_skips_code_and_boot(start_board):
-    board = start_board({"code.py": "print('should not run')\n",
-                         "boot.py": "print('nor this')\n"}, args=("--safe-mode",))
+    board = start_board(
+        {"code.py": "print('should not run')\n", "boot.py": "print('nor this')\n"},
+        args=("--safe-mode",),
+    )
     board.wait_for(r"You are in safe mode because:\nYou pressed the reset button during boot\.")
     board.wait_for("Press any key")
     assert "should not run" not in board.output
 
 
 def test_memory_limit_gives_memory_error(start_board):
-    board = start_board({"code.py": "hog = bytearray(400 * 1024 * 1024)\n"},
-                        args=("--memory-limit", "200"))
+    board = start_board(
+        {"code.py": "hog = bytearray(400 * 1024 * 1024)\n"}, args=("--memory-limit", "200")
+    )
     board.wait_for(r"MemoryError")
     board.wait_for(r"200 MiB")
     board.wait_for("Code done running")
@@ -150,9 +163,12 @@ def test_writes_need_a_remount_in_boot_py(start_board):
     board = start_board({"code.py": writer})
     board.wait_for(r"OSError: \[Errno 30\] Read-only filesystem")
     board.stop()
-    board = start_board({"code.py": writer,
-                         "boot.py": "import storage\nstorage.remount('/', readonly=False)\n"
-                                    "print('remounted')\n"})
+    board = start_board(
+        {
+            "code.py": writer,
+            "boot.py": "import storage\nstorage.remount('/', readonly=False)\nprint('remounted')\n",
+        }
+    )
     board.wait_for("wrote it")
     time.sleep(0.5)
     assert board.output.count("wrote it") == 1  # the program's own write is not a reload
@@ -161,11 +177,13 @@ def test_writes_need_a_remount_in_boot_py(start_board):
 
 
 def test_settings_and_getenv(start_board):
-    board = start_board({
-        "settings.toml": 'GREETING = "hello"\nCOUNT = 3\n',
-        "code.py": "import os, supervisor\nprint(repr(os.getenv('GREETING')), "
-                   "repr(os.getenv('COUNT')), repr(supervisor.get_setting('COUNT')))\n",
-    })
+    board = start_board(
+        {
+            "settings.toml": 'GREETING = "hello"\nCOUNT = 3\n',
+            "code.py": "import os, supervisor\nprint(repr(os.getenv('GREETING')), "
+            "repr(os.getenv('COUNT')), repr(supervisor.get_setting('COUNT')))\n",
+        }
+    )
     board.wait_for(r"'hello' '3' 3\n")
 
 
@@ -183,8 +201,9 @@ def test_supervisor_reload_and_run_reason(start_board):
 
 
 def test_autoreload_off_persists(start_board):
-    board = start_board({"code.py": "import supervisor\nsupervisor.runtime.autoreload = False\n"
-                                    "print('off')\n"})
+    board = start_board(
+        {"code.py": "import supervisor\nsupervisor.runtime.autoreload = False\nprint('off')\n"}
+    )
     board.wait_for(r"Auto-reload is off\.")
     board.save("code.py", "print('ignored')\n")
     time.sleep(1.0)
@@ -195,14 +214,16 @@ def test_autoreload_off_persists(start_board):
 
 
 def test_next_code_file_and_previous_traceback(start_board):
-    board = start_board({
-        "code.py": code("""
+    board = start_board(
+        {
+            "code.py": code("""
             import supervisor
             print('main, last error:', supervisor.get_previous_traceback())
             supervisor.set_next_code_file('other.py', reload_on_success=True)
         """),
-        "other.py": "print('other ran')\nraise ValueError('boom')\n",
-    })
+            "other.py": "print('other ran')\nraise ValueError('boom')\n",
+        }
+    )
     board.wait_for("main, last error: None")
     board.wait_for(r"other\.py output:\nother ran")
     board.wait_for("ValueError: boom")
@@ -218,19 +239,49 @@ def test_world_settings_survive_reloads(start_board):
     import subprocess
     import sys
 
-    board = start_board({"code.py": "import board, digitalio\nb = digitalio.DigitalInOut("
-                                    "board.BUTTON)\nb.pull = digitalio.Pull.UP\n"
-                                    "print('button', b.value)\n"})
+    board = start_board(
+        {
+            "code.py": "import board, digitalio\nb = digitalio.DigitalInOut("
+            "board.BUTTON)\nb.pull = digitalio.Pull.UP\n"
+            "print('button', b.value)\n"
+        }
+    )
     board.wait_for("button True")
     result = subprocess.run(
-        [sys.executable, "-m", "protoboard.cli", "sim", "set", "BUTTON.pressed", "true",
-         "--drive", str(board.drive)], capture_output=True, text=True, timeout=30)
+        [
+            sys.executable,
+            "-m",
+            "protoboard.cli",
+            "sim",
+            "set",
+            "BUTTON.pressed",
+            "true",
+            "--drive",
+            str(board.drive),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 0, result.stderr
     board.save("code.py", board.drive.joinpath("code.py").read_text() + "\n")
     board.wait_for("button False")
     bad = subprocess.run(
-        [sys.executable, "-m", "protoboard.cli", "sim", "set", "NOPE.x", "1",
-         "--drive", str(board.drive)], capture_output=True, text=True, timeout=30)
+        [
+            sys.executable,
+            "-m",
+            "protoboard.cli",
+            "sim",
+            "set",
+            "NOPE.x",
+            "1",
+            "--drive",
+            str(board.drive),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert bad.returncode == 2 and "no part named 'NOPE'" in bad.stderr
 
 
@@ -264,10 +315,16 @@ def test_drive_that_disappears_and_comes_back(start_board):
 
 
 def test_malformed_settings_are_reported_and_code_still_runs(start_board):
-    board = start_board({"settings.toml": 'CIRCUITPY_WEB_API_PORT = "not a number\nOTHER = 1\n',
-                         "code.py": "print('still runs')\n"})
-    board.wait_for(r"An error occurred while retrieving 'CIRCUITPY_WEB_API_PORT':\nInvalid "
-                   r"format\n")
+    board = start_board(
+        {
+            "settings.toml": 'CIRCUITPY_WEB_API_PORT = "not a number\nOTHER = 1\n',
+            "code.py": "print('still runs')\n",
+        }
+    )
+    board.wait_for(
+        r"An error occurred while retrieving 'CIRCUITPY_WEB_API_PORT':\nInvalid "
+        r"format\n"
+    )
     board.wait_for("still runs")
 
 
@@ -287,10 +344,12 @@ def test_blocking_read_is_replaced_by_a_save(start_board):
 
 
 def test_code_that_deletes_itself(start_board):
-    board = start_board({
-        "boot.py": "import storage\nstorage.remount('/', readonly=False)\n",
-        "code.py": "import os\nos.remove('code.py')\nprint('gone')\n",
-    })
+    board = start_board(
+        {
+            "boot.py": "import storage\nstorage.remount('/', readonly=False)\n",
+            "code.py": "import os\nos.remove('code.py')\nprint('gone')\n",
+        }
+    )
     board.wait_for(r"gone\n\nCode done running\.")
     assert not (board.drive / "code.py").exists()
     board.wait_for("Press any key")
@@ -300,14 +359,18 @@ def test_code_that_deletes_itself(start_board):
 
 
 def test_safemode_py_and_programmatic_safe_mode(start_board):
-    board = start_board({
-        "code.py": "import microcontroller\nmicrocontroller.on_next_reset("
-                   "microcontroller.RunMode.SAFE_MODE)\nmicrocontroller.reset()\n",
-        "safemode.py": "import supervisor\nprint('safemode.py ran:', "
-                       "supervisor.runtime.safe_mode_reason)\n",
-    })
-    board.wait_for(r"You are in safe mode because:\nThe `microcontroller` module was used to "
-                   r"boot into safe mode\.")
+    board = start_board(
+        {
+            "code.py": "import microcontroller\nmicrocontroller.on_next_reset("
+            "microcontroller.RunMode.SAFE_MODE)\nmicrocontroller.reset()\n",
+            "safemode.py": "import supervisor\nprint('safemode.py ran:', "
+            "supervisor.runtime.safe_mode_reason)\n",
+        }
+    )
+    board.wait_for(
+        r"You are in safe mode because:\nThe `microcontroller` module was used to "
+        r"boot into safe mode\."
+    )
     board.wait_for(r"safemode\.py ran: supervisor\.SafeModeReason\.PROGRAMMATIC")
     board.wait_for("Press any key")
 
@@ -318,8 +381,10 @@ def test_repl_over_a_pty_with_pyserial(start_board):
     import serial
 
     board = start_board({"code.py": "print('ready')\n"}, args=("--console", "pty"))
-    path = re.search(r"serial console: (/dev/pts/\d+)",
-                     board.wait_for(r"serial console: /dev/pts/\d+", stream="err")).group(1)
+    path = re.search(
+        r"serial console: (/dev/pts/\d+)",
+        board.wait_for(r"serial console: /dev/pts/\d+", stream="err"),
+    ).group(1)
     board.wait_for("Press any key")
     with serial.Serial(path, timeout=0.2) as port:
         port.write(b"\r")
@@ -341,10 +406,13 @@ def test_tcp_console_with_pyserial_socket_url(start_board):
 
     import serial
 
-    board = start_board({"code.py": "import time\nwhile True:\n    print('tick')\n"
-                                    "    time.sleep(0.1)\n"}, args=("--console", "tcp:0"))
-    port = re.search(r"socket://127\.0\.0\.1:(\d+)",
-                     board.wait_for(r"socket://127\.0\.0\.1:\d+", stream="err")).group(1)
+    board = start_board(
+        {"code.py": "import time\nwhile True:\n    print('tick')\n    time.sleep(0.1)\n"},
+        args=("--console", "tcp:0"),
+    )
+    port = re.search(
+        r"socket://127\.0\.0\.1:(\d+)", board.wait_for(r"socket://127\.0\.0\.1:\d+", stream="err")
+    ).group(1)
     link = serial.serial_for_url(f"socket://127.0.0.1:{port}", timeout=0.2)
     try:
         seen = b""
@@ -359,10 +427,14 @@ def test_tcp_console_with_pyserial_socket_url(start_board):
 
 
 def test_next_code_file_applies_once_unless_sticky(start_board):
-    board = start_board({
-        "code.py": "import supervisor\nprint('main')\nsupervisor.set_next_code_file('other.py')\n",
-        "other.py": "print('other')\n",
-    })
+    board = start_board(
+        {
+            "code.py": (
+                "import supervisor\nprint('main')\nsupervisor.set_next_code_file('other.py')\n"
+            ),
+            "other.py": "print('other')\n",
+        }
+    )
     board.wait_for(r"code\.py output:\nmain\n")
     board.wait_for("Press any key")  # keys typed while code runs are the program's input
     board.type(b"\x04")
@@ -394,16 +466,18 @@ def test_repl_paste_mode_and_completion(start_board):
 
 
 def test_absolute_paths_mean_the_drive(start_board):
-    board = start_board({
-        "boot.py": "import storage\nstorage.remount('/', readonly=False)\n",
-        "code.py": code("""
+    board = start_board(
+        {
+            "boot.py": "import storage\nstorage.remount('/', readonly=False)\n",
+            "code.py": code("""
             import os
             with open('/data.txt', 'w') as f:
                 f.write('logged')
             print(sorted(os.listdir('/')))
             print(open('/data.txt').read())
         """),
-    })
+        }
+    )
     board.wait_for(r"\['boot.py', 'boot_out.txt', 'code.py', 'data.txt'\]\nlogged\n")
     assert (board.drive / "data.txt").read_text() == "logged"
 
@@ -476,15 +550,18 @@ def test_read_only_drive(tmp_path):
     drive = tmp_path / "ro"
     drive.mkdir()
     (drive / "code.py").write_text("print('read-only but running')\n")
-    script = (f"mount --bind -o ro {drive} {drive} && exec timeout -k 5 -s TERM 3 "
-              f"{sys.executable} -m protoboard.cli run --drive {drive} </dev/null")
+    script = (
+        f"mount --bind -o ro {drive} {drive} && exec timeout -k 5 -s TERM 3 "
+        f"{sys.executable} -m protoboard.cli run --drive {drive} </dev/null"
+    )
     probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True)
     if probe.returncode != 0:
         import pytest
 
         pytest.skip(f"cannot create namespaces here: {probe.stderr.decode().strip()}")
-    result = subprocess.run(["unshare", "-rm", "sh", "-c", script], capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        ["unshare", "-rm", "sh", "-c", script], capture_output=True, text=True, timeout=60
+    )
     assert "read-only but running" in result.stdout
     assert "could not write boot_out.txt: Read-only file system" in result.stderr
     assert "Traceback" not in result.stderr
@@ -492,9 +569,12 @@ def test_read_only_drive(tmp_path):
 
 
 def test_erase_filesystem_keeps_a_backup(start_board):
-    board = start_board({"code.py": "import storage\nprint('erasing')\n"
-                                    "storage.erase_filesystem()\n",
-                         "mine.txt": "precious\n"})
+    board = start_board(
+        {
+            "code.py": "import storage\nprint('erasing')\nstorage.erase_filesystem()\n",
+            "mine.txt": "precious\n",
+        }
+    )
     board.wait_for("erasing")
     board.wait_for(r"Hello World!\n\nCode done running\.")  # a fresh drive's code.py
     backups = list(board.drive.parent.glob("CIRCUITPY-erased-*"))

@@ -96,8 +96,9 @@ def make_watcher():
     watchers: list[DriveWatcher] = []
 
     def make(root: Path, recorder: Recorder, **options) -> DriveWatcher:
-        watcher = DriveWatcher(root, on_change=recorder.on_change,
-                               on_settled=recorder.on_settled, **options)
+        watcher = DriveWatcher(
+            root, on_change=recorder.on_change, on_settled=recorder.on_settled, **options
+        )
         watchers.append(watcher)
         watcher.start()
         return watcher
@@ -159,8 +160,7 @@ def test_readers_do_not_count(drive, make_watcher):
         save(drive / "marker.txt", "x")
         recorder.wait_settled()
         reader.read()
-    assert recorder.calls == [("change", drive / "marker.txt"),
-                              ("settled", [drive / "marker.txt"])]
+    assert recorder.calls == [("change", drive / "marker.txt"), ("settled", [drive / "marker.txt"])]
 
 
 @pytest.mark.parametrize("temp_inside", [True, False], ids=["temp-in-drive", "temp-outside"])
@@ -200,8 +200,9 @@ def test_many_quick_saves_end_with_a_settled_after_the_last(drive, make_watcher)
         save(drive / "code.py", last)
         time.sleep(0.01)
     # the final state is reported (a missed one would time out here)
-    recorder.wait(lambda: recorder.calls[-1][0] == "settled"
-                  and recorder.contents[-1] == last.encode())
+    recorder.wait(
+        lambda: recorder.calls[-1][0] == "settled" and recorder.contents[-1] == last.encode()
+    )
     calls = len(recorder.calls)
     time.sleep(0.5)  # a late extra burst would show up now
     assert len(recorder.calls) == calls
@@ -214,31 +215,65 @@ def test_many_quick_saves_end_with_a_settled_after_the_last(drive, make_watcher)
 def test_ignored_names_do_not_count(drive, make_watcher):
     recorder = Recorder()
     make_watcher(drive, recorder, max_wait=LONG)
-    for name in [".code.py.swp", ".code.py.swx", "4913", "code.py~", "#code.py#", ".DS_Store",
-                 "._code.py", "Thumbs.db", ".metadata_never_index", "lib/.mod.py.swp"]:
+    for name in [
+        ".code.py.swp",
+        ".code.py.swx",
+        "4913",
+        "code.py~",
+        "#code.py#",
+        ".DS_Store",
+        "._code.py",
+        "Thumbs.db",
+        ".metadata_never_index",
+        "lib/.mod.py.swp",
+    ]:
         save(drive / name, "noise")
         (drive / name).unlink()
     os.symlink("user@host.1234", drive / ".#code.py")  # emacs lock file
-    for folder in [".Trashes/501", ".fseventsd", ".Spotlight-V100/Store-V2",
-                   "System Volume Information", "__pycache__"]:
+    for folder in [
+        ".Trashes/501",
+        ".fseventsd",
+        ".Spotlight-V100/Store-V2",
+        "System Volume Information",
+        "__pycache__",
+    ]:
         (drive / folder).mkdir(parents=True)
         save(drive / folder / "data", "noise")
     shutil.rmtree(drive / ".Trashes")
     save(drive / "marker.txt", "real")
     recorder.wait_settled()
-    assert recorder.calls == [("change", drive / "marker.txt"),
-                              ("settled", [drive / "marker.txt"])]
+    assert recorder.calls == [("change", drive / "marker.txt"), ("settled", [drive / "marker.txt"])]
 
 
 def test_the_default_ignores_are_documented_names():
     watcher = DriveWatcher(Path("/nonexistent-drive"), on_change=print, on_settled=print)
-    for name in ["code.py", "lib/adafruit_bus_device/i2c_device.mpy", "boot_out.txt",
-                 "settings.toml", "song.swf", "data.tmp"]:
+    for name in [
+        "code.py",
+        "lib/adafruit_bus_device/i2c_device.mpy",
+        "boot_out.txt",
+        "settings.toml",
+        "song.swf",
+        "data.tmp",
+    ]:
         assert not watcher.is_ignored(name), name
-    for name in [".code.py.swp", ".code.py.swo", "lib/.x.py.swp", "4913", "code.py~",
-                 "#code.py#", ".#code.py", ".DS_Store", "._code.py", ".Trashes/501/x",
-                 ".fseventsd/0001", ".Spotlight-V100", ".metadata_never_index", "Thumbs.db",
-                 "System Volume Information/IndexerVolumeGuid", "lib/__pycache__/x.pyc"]:
+    for name in [
+        ".code.py.swp",
+        ".code.py.swo",
+        "lib/.x.py.swp",
+        "4913",
+        "code.py~",
+        "#code.py#",
+        ".#code.py",
+        ".DS_Store",
+        "._code.py",
+        ".Trashes/501/x",
+        ".fseventsd/0001",
+        ".Spotlight-V100",
+        ".metadata_never_index",
+        "Thumbs.db",
+        "System Volume Information/IndexerVolumeGuid",
+        "lib/__pycache__/x.pyc",
+    ]:
         assert watcher.is_ignored(name), name
     assert "Thumbs.db" in DEFAULT_IGNORES
 
@@ -264,8 +299,7 @@ def test_ignore_own_write_hides_the_write_then_expires(drive, make_watcher):
     save(drive / "data.csv", "1,2\n")
     save(drive / "marker.txt", "real")
     recorder.wait_settled()
-    assert recorder.calls == [("change", drive / "marker.txt"),
-                              ("settled", [drive / "marker.txt"])]
+    assert recorder.calls == [("change", drive / "marker.txt"), ("settled", [drive / "marker.txt"])]
     time.sleep(0.6)  # past the 0.3 s window
     save(drive / "boot_out.txt", "written by the host\n")
     recorder.wait_settled(2)
@@ -284,8 +318,7 @@ def test_unbounded_own_writes_last_until_expired(drive, make_watcher):
         watcher.expire_own_writes(after=0.2)
     save(drive / "marker.txt", "real")
     recorder.wait_settled()
-    assert recorder.calls == [("change", drive / "marker.txt"),
-                              ("settled", [drive / "marker.txt"])]
+    assert recorder.calls == [("change", drive / "marker.txt"), ("settled", [drive / "marker.txt"])]
     time.sleep(0.5)  # past the shortened window
     save(drive / "log.txt", "written by the host\n")
     recorder.wait_settled(2)
@@ -357,8 +390,9 @@ def test_a_failing_callback_is_logged_and_the_watcher_goes_on(drive, caplog):
     def bad_change(path: Path) -> None:
         raise RuntimeError("supervisor bug")
 
-    watcher = DriveWatcher(drive, on_change=bad_change, on_settled=recorder.on_settled,
-                           max_wait=LONG)
+    watcher = DriveWatcher(
+        drive, on_change=bad_change, on_settled=recorder.on_settled, max_wait=LONG
+    )
     watcher.start()
     try:
         save(drive / "code.py", "one")
@@ -422,8 +456,9 @@ def test_the_drive_folder_deleted_and_recreated(drive, make_watcher):
     # the new folder is watched: an ordinary save works again
     count = len(recorder.settled)
     save(drive / "code.py", "print('again')\n")
-    recorder.wait(lambda: len(recorder.settled) > count
-                  and recorder.contents[-1] == b"print('again')\n")
+    recorder.wait(
+        lambda: len(recorder.settled) > count and recorder.contents[-1] == b"print('again')\n"
+    )
     kinds = [kind for kind, _ in recorder.calls]
     assert kinds == ["change", "settled"] * (len(kinds) // 2)
 
@@ -440,8 +475,9 @@ def test_the_drive_folder_replaced_by_a_rename(drive, make_watcher):
     assert drive in recorder.settled[-1]
     count = len(recorder.settled)
     save(drive / "code.py", "print('again')\n")
-    recorder.wait(lambda: len(recorder.settled) > count
-                  and recorder.contents[-1] == b"print('again')\n")
+    recorder.wait(
+        lambda: len(recorder.settled) > count and recorder.contents[-1] == b"print('again')\n"
+    )
 
 
 def test_a_missing_drive_folder_is_waited_for(tmp_path, make_watcher):
@@ -491,8 +527,10 @@ READ_ONLY_MOUNT = textwrap.dedent("""
 """)
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux") or shutil.which("unshare") is None,
-                    reason="needs Linux user namespaces (unshare)")
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or shutil.which("unshare") is None,
+    reason="needs Linux user namespaces (unshare)",
+)
 def test_a_read_only_mount(tmp_path):
     """The drive folder on a read-only bind mount (made in a user namespace): watched, no
     crash, and changes made through another, writable path are seen."""
@@ -504,7 +542,10 @@ def test_a_read_only_mount(tmp_path):
         pytest.skip(f"user namespaces unavailable: {probe.stderr.decode().strip()}")
     result = subprocess.run(
         ["unshare", "-rm", sys.executable, "-c", READ_ONLY_MOUNT, str(source), str(mount)],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "SETTLED True ['code.py']" in result.stdout, result.stdout + result.stderr

@@ -12,14 +12,15 @@ import json
 import zipfile
 from pathlib import Path
 
-from protoboard.libraries.mpy import mpy_header
+from protoboard.updater.mpy import mpy_header
 
 TAG = "20261120"
 PREFIX = "test-bundle"
 
 
-def lib(version: str, files: dict[str, str] | None = None, deps=(), external=(),
-        name: str | None = None) -> dict:
+def lib(
+    version: str, files: dict[str, str] | None = None, deps=(), external=(), name: str | None = None
+) -> dict:
     return {"version": version, "files": files, "deps": list(deps), "external": list(external)}
 
 
@@ -30,8 +31,9 @@ def _files(name: str, spec: dict) -> dict[str, str]:
     return files
 
 
-def write_bundle(folder: Path, libs: dict[str, dict], *, majors=(10,), tag: str = TAG,
-                 prefix: str = PREFIX) -> dict[str, Path]:
+def write_bundle(
+    folder: Path, libs: dict[str, dict], *, majors=(10,), tag: str = TAG, prefix: str = PREFIX
+) -> dict[str, Path]:
     """Write ``<prefix>-py-<tag>.zip``, one mpy zip per major and ``<prefix>-<tag>.json``;
     returns {"py": path, "10.x-mpy": path, "json": path}."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -39,10 +41,14 @@ def write_bundle(folder: Path, libs: dict[str, dict], *, majors=(10,), tag: str 
     for name, spec in libs.items():
         files = _files(name, spec)
         meta[name] = {
-            "package": any("/" in f for f in files), "version": spec["version"],
-            "path": f"lib/{name}", "dependencies": spec["deps"],
-            "external_dependencies": spec["external"], "pypi_name": name.replace("_", "-"),
-            "repo": f"https://example.org/{name}", "pypi_description": name,
+            "package": any("/" in f for f in files),
+            "version": spec["version"],
+            "path": f"lib/{name}",
+            "dependencies": spec["deps"],
+            "external_dependencies": spec["external"],
+            "pypi_name": name.replace("_", "-"),
+            "repo": f"https://example.org/{name}",
+            "pypi_description": name,
         }
     out = {}
     for kind in ("py", *(f"{m}.x-mpy" for m in majors)):
@@ -66,8 +72,11 @@ def write_bundle(folder: Path, libs: dict[str, dict], *, majors=(10,), tag: str 
     return out
 
 
-def drive(folder: Path, first_line: str = "Protoboard 0.1.0 on 2026-11-21; Protoboard "
-          "Simulated Board with cpython", board_id: str = "protoboard_sim") -> Path:
+def drive(
+    folder: Path,
+    first_line: str = "Protoboard 0.1.0 on 2026-11-21; Protoboard Simulated Board with cpython",
+    board_id: str = "protoboard_sim",
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "boot_out.txt").write_text(f"{first_line}\nBoard ID:{board_id}\n")
     (folder / "lib").mkdir(exist_ok=True)
@@ -78,11 +87,12 @@ CP10 = "Adafruit CircuitPython 10.0.3 on 2025-10-17; Adafruit Feather RP2040 wit
 CP9 = "Adafruit CircuitPython 9.2.1 on 2024-11-20; Adafruit Feather RP2040 with rp2040"
 
 
-def catalog(paths: dict[str, Path], flavour: str = "py", source: str = "test",
-            tag: str = TAG, more=()):
+def catalog(
+    paths: dict[str, Path], flavour: str = "py", source: str = "test", tag: str = TAG, more=()
+):
     """A Catalog over one written bundle (plus ``more`` BundleSets after it)."""
-    from protoboard.libraries.bundle import Bundle
-    from protoboard.libraries.catalog import BundleSet, Catalog
+    from protoboard.updater.bundle import Bundle
+    from protoboard.updater.catalog import BundleSet, Catalog
 
     py = Bundle.open(paths["py"], paths["json"])
     files = Bundle.open(paths[flavour], paths["json"]) if flavour != "py" else py

@@ -59,7 +59,7 @@ class Fault:
 
     pattern: str
     kind: str
-    times: int = 1                  # how many requests it affects; -1 = all
+    times: int = 1  # how many requests it affects; -1 = all
     method: str = "GET"
     at: int = 0
     code: int = 500
@@ -79,8 +79,9 @@ def dead_url(path: str = "/") -> str:
 class LocalServer:
     """Serves ``root`` on 127.0.0.1 in a background thread."""
 
-    def __init__(self, root: Path, *, ranges: bool = True, etags: bool = True,
-                 last_modified: bool = True) -> None:
+    def __init__(
+        self, root: Path, *, ranges: bool = True, etags: bool = True, last_modified: bool = True
+    ) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.ranges = ranges
@@ -100,8 +101,9 @@ class LocalServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
         self._httpd.block_on_close = False
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True,
-                                        kwargs={"poll_interval": 0.05})
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, daemon=True, kwargs={"poll_interval": 0.05}
+        )
         self._thread.start()
         return self
 
@@ -149,14 +151,18 @@ class LocalServer:
             self.faults.append(f)
         return f
 
-    def count(self, pattern: str = "*", *, method: str | None = None,
-              status: int | None = None) -> int:
+    def count(
+        self, pattern: str = "*", *, method: str | None = None, status: int | None = None
+    ) -> int:
         """Requests so far whose path matches ``pattern`` (fnmatch) and method/status."""
         with self._lock:
-            return sum(1 for r in self.log
-                       if fnmatch.fnmatchcase(r.path, pattern)
-                       and (method is None or r.method == method)
-                       and (status is None or r.status == status))
+            return sum(
+                1
+                for r in self.log
+                if fnmatch.fnmatchcase(r.path, pattern)
+                and (method is None or r.method == method)
+                and (status is None or r.status == status)
+            )
 
     def requests(self, pattern: str = "*") -> list[Request]:
         with self._lock:
@@ -169,8 +175,11 @@ class LocalServer:
     def _take_fault(self, method: str, path: str) -> Fault | None:
         with self._lock:
             for f in self.faults:
-                if f.times != 0 and f.method in (method, "*") and fnmatch.fnmatchcase(
-                        path, f.pattern):
+                if (
+                    f.times != 0
+                    and f.method in (method, "*")
+                    and fnmatch.fnmatchcase(path, f.pattern)
+                ):
                     f.times -= 1 if f.times > 0 else 0
                     f.hits += 1
                     return f
@@ -228,8 +237,9 @@ class _Handler(BaseHTTPRequestHandler):
             tag = self.owner._latest_tag(m.group(1))
             if tag is None:
                 return self._simple(path, 404, b"no release\n", body)
-            return self._simple(path, 302, b"", body,
-                                {"Location": f"/{m.group(1)}/releases/tag/{tag}"})
+            return self._simple(
+                path, 302, b"", body, {"Location": f"/{m.group(1)}/releases/tag/{tag}"}
+            )
         m = _TAG_PAGE.match(path)
         if m:
             return self._simple(path, 200, f"release {m.group(2)}\n".encode(), body)
@@ -254,8 +264,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._simple(path, 304, b"", False, headers)
         status, start, end = self._range(len(data), etag, lastmod)
         if status == 416:
-            return self._simple(path, 416, b"", body,
-                                {"Content-Range": f"bytes */{len(data)}"})
+            return self._simple(path, 416, b"", body, {"Content-Range": f"bytes */{len(data)}"})
         if status == 206:
             headers["Content-Range"] = f"bytes {start}-{end - 1}/{len(data)}"
         chunk = data[start:end]
@@ -268,13 +277,13 @@ class _Handler(BaseHTTPRequestHandler):
         if not body:
             return
         if fault is not None and fault.kind == "cut":
-            self.wfile.write(chunk[:fault.at])
+            self.wfile.write(chunk[: fault.at])
             self.wfile.flush()
             self.close_connection = True
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
-        with contextlib.suppress(OSError):          # the client gave up (timeout test)
+        with contextlib.suppress(OSError):  # the client gave up (timeout test)
             self.wfile.write(chunk)
 
     # -- HTTP details -----------------------------------------------------------------------
@@ -306,8 +315,14 @@ class _Handler(BaseHTTPRequestHandler):
             return 416, 0, 0
         return 206, start, end
 
-    def _simple(self, path: str, status: int, payload: bytes, body: bool,
-                headers: dict[str, str] | None = None) -> None:
+    def _simple(
+        self,
+        path: str,
+        status: int,
+        payload: bytes,
+        body: bool,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self._log(path, status)
         self.send_response(status)
         for k, v in (headers or {}).items():

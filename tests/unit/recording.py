@@ -101,8 +101,9 @@ class I2C(Recording, busio.I2C):
 class SPI(Recording, busio.SPI):
     contract = "busio.SPI"
 
-    def __init__(self, backend: Backend, clock: str, mosi: str | None, miso: str | None,
-                 half_duplex: bool) -> None:
+    def __init__(
+        self, backend: Backend, clock: str, mosi: str | None, miso: str | None, half_duplex: bool
+    ) -> None:
         super().__init__(backend, clock, mosi, miso, half_duplex)
         self._record("__init__", clock, mosi, miso, half_duplex)
 
@@ -178,8 +179,9 @@ class AnalogOut(Recording, analogio.AnalogOut):
 class PWMOut(Recording, pwmio.PWMOut):
     contract = "pwmio.PWMOut"
 
-    def __init__(self, backend: Backend, pin: str, duty_cycle: int, frequency: int,
-                 variable_frequency: bool) -> None:
+    def __init__(
+        self, backend: Backend, pin: str, duty_cycle: int, frequency: int, variable_frequency: bool
+    ) -> None:
         super().__init__(backend, pin, duty_cycle, frequency, variable_frequency)
         self._duty, self._frequency = duty_cycle, frequency
         self._record("__init__", pin, duty_cycle, frequency, variable_frequency)
@@ -251,10 +253,21 @@ BOARD = BoardDef(
     board_id="recording_board",
     name="Recording board",
     mcu="REC",
-    pins={f"P{i}": (f"D{i}",) for i in range(10)} | {"P20": ("A0", "DAC"), "P21": ("SCL",),
-                                                     "P22": ("SDA",)},
-    modules=frozenset({"board", "microcontroller", "nvm", "digitalio", "busio", "analogio",
-                       "pwmio", "neopixel_write", "micropython"}),
+    pins={f"P{i}": (f"D{i}",) for i in range(10)}
+    | {"P20": ("A0", "DAC"), "P21": ("SCL",), "P22": ("SDA",)},
+    modules=frozenset(
+        {
+            "board",
+            "microcontroller",
+            "nvm",
+            "digitalio",
+            "busio",
+            "analogio",
+            "pwmio",
+            "neopixel_write",
+            "micropython",
+        }
+    ),
     buses={"i2c": BusPins({"scl": "SCL", "sda": "SDA"})},
     nvm_size=16,
 )
@@ -265,8 +278,20 @@ PORT = Port(
     priority=-1,
     implementations={
         cls.contract: cls
-        for cls in (DigitalInOut, I2C, SPI, UART, AnalogIn, AnalogOut, PWMOut, NeoPixelWriter,
-                    Processor, NVM, Counter, IncrementalEncoder)
+        for cls in (
+            DigitalInOut,
+            I2C,
+            SPI,
+            UART,
+            AnalogIn,
+            AnalogOut,
+            PWMOut,
+            NeoPixelWriter,
+            Processor,
+            NVM,
+            Counter,
+            IncrementalEncoder,
+        )
     },
     backend=Backend,
     boards_package="protoboard.ports.sim",

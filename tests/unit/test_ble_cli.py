@@ -72,7 +72,8 @@ def test_put_ls_get_round_trip(device, project, tmp_path):
     result = cli(device, "put", str(project / "lib"))
     assert result.exit_code == 0 and "2 file(s)" in result.output
     assert (device / "lib" / "sensors" / "big.bin").read_bytes() == (
-        project / "lib" / "sensors" / "big.bin").read_bytes()
+        project / "lib" / "sensors" / "big.bin"
+    ).read_bytes()
     # the board keeps the local modification time (to FAT's 2 s)
     local = (project / "lib" / "util.py").stat().st_mtime_ns
     assert abs((device / "lib" / "util.py").stat().st_mtime_ns - local) < 2_000_000_000
@@ -126,8 +127,12 @@ def test_mkdir_mv_rm(device):
 
 
 def test_missing_paths_name_the_path(device, tmp_path):
-    for args in (["get", "/nope.py", str(tmp_path / "x")], ["ls", "/nope"], ["rm", "/nope"],
-                 ["mv", "/nope", "/x"]):
+    for args in (
+        ["get", "/nope.py", str(tmp_path / "x")],
+        ["ls", "/nope"],
+        ["rm", "/nope"],
+        ["mv", "/nope", "/x"],
+    ):
         result = cli(device, *args)
         assert result.exit_code == 2, args
         assert "/nope" in result.output and "does not exist" in result.output
@@ -137,8 +142,12 @@ def test_missing_paths_name_the_path(device, tmp_path):
 
 def test_read_only_drive_says_what_to_do(device, project):
     (device / "old.py").write_text("x")
-    for args in (["put", str(project / "code.py")], ["mv", "/old.py", "/new.py"],
-                 ["rm", "/old.py"], ["mkdir", "/d"]):
+    for args in (
+        ["put", str(project / "code.py")],
+        ["mv", "/old.py", "/new.py"],
+        ["rm", "/old.py"],
+        ["mkdir", "/d"],
+    ):
         result = cli(device, *args, read_only=True)
         assert result.exit_code == 2, args
         assert "read-only" in result.output and "eject" in result.output, result.output
@@ -235,8 +244,9 @@ def test_link_transport_splits_to_the_mtu_and_reports_progress(device):
     async def go():
         async with LinkTransport.serve(device, mtu=23) as t:
             assert t.max_write == 20
-            data = await run_operation(t, FileTransferClient().read_file("/f.bin"),
-                                       progress=lambda s, r: seen.append(r))
+            data = await run_operation(
+                t, FileTransferClient().read_file("/f.bin"), progress=lambda s, r: seen.append(r)
+            )
             names = await run_operation(t, FileTransferClient().listdir("/"))
             return data, names
 
@@ -253,8 +263,7 @@ def test_without_bleak_every_radio_command_says_how_to_install(monkeypatch):
     for args in (["scan"], ["ls", "--device", "CIRCUITPY1234"], ["put", __file__]):
         result = CliRunner().invoke(ble, args)
         assert result.exit_code == 2, args
-        assert "not installed" in result.output and "pip install 'protoboard[ble]'" in \
-            result.output
+        assert "not installed" in result.output and "pip install 'protoboard[ble]'" in result.output
         assert "Traceback" not in result.output
 
 
@@ -283,13 +292,16 @@ def _fake_bleak(monkeypatch, discover=None, client=None):
     return exc
 
 
-@pytest.mark.parametrize("error, words", [
-    (FileNotFoundError(2, "No such file or directory"), "D-Bus is not running"),
-    ("BleakError:No Bluetooth adapters found.", "no Bluetooth adapter"),
-    ("DBus:org.bluez.Error.NotReady", "turned off"),
-    ("DBus:org.freedesktop.DBus.Error.ServiceUnknown", "bluetoothd"),
-    (PermissionError(13, "Permission denied"), "Bluetooth error while scanning"),
-])
+@pytest.mark.parametrize(
+    "error, words",
+    [
+        (FileNotFoundError(2, "No such file or directory"), "D-Bus is not running"),
+        ("BleakError:No Bluetooth adapters found.", "no Bluetooth adapter"),
+        ("DBus:org.bluez.Error.NotReady", "turned off"),
+        ("DBus:org.freedesktop.DBus.Error.ServiceUnknown", "bluetoothd"),
+        (PermissionError(13, "Permission denied"), "Bluetooth error while scanning"),
+    ],
+)
 def test_bluetooth_errors_are_explained(monkeypatch, error, words):
     holder = {}
 
@@ -329,7 +341,10 @@ def test_bleak_scan_and_choose(monkeypatch):
     assert [f.address[:2] for f in found] == ["BB", "AA"]  # strongest first, boards only
     everything = asyncio.run(bt.scan(0.1, everything=True))
     assert [(f.address[:2], f.file_transfer) for f in everything] == [
-        ("BB", True), ("CC", False), ("AA", True)]
+        ("BB", True),
+        ("CC", False),
+        ("AA", True),
+    ]
     with pytest.raises(DeviceNotFound, match="found 2 boards"):
         bt.choose(found, None)
     assert bt.choose(found, "circuitpya1b2").address.startswith("AA")
@@ -340,8 +355,7 @@ def test_bleak_scan_and_choose(monkeypatch):
     with pytest.raises(DeviceNotFound, match="no CircuitPython board"):
         bt.choose([], None)
     result = CliRunner().invoke(ble, ["scan", "--timeout", "0"])
-    assert result.exit_code == 0 and "CIRCUITPYa1b2" in result.output and "-40 dBm" in \
-        result.output
+    assert result.exit_code == 0 and "CIRCUITPYa1b2" in result.output and "-40 dBm" in result.output
 
 
 class FakeClient:

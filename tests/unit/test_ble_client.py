@@ -26,8 +26,9 @@ def setup(tmp_path):
     volume = tmp_path / "CIRCUITPY"
     volume.mkdir()
     state = {"ro": False, "changes": []}
-    device = DeviceSession(volume, read_only=lambda: state["ro"],
-                           on_change=state["changes"].append, fat_times=True)
+    device = DeviceSession(
+        volume, read_only=lambda: state["ro"], on_change=state["changes"].append, fat_times=True
+    )
     return volume, device, state, FileTransferClient(now_ns=lambda: T)
 
 
@@ -38,8 +39,9 @@ def test_round_trips(setup, mtu):
     data = os.urandom(5000)
     progress = []
     assert link.run(client.mkdir("/lib/sub", parents=True)) == 1700000000000000000
-    assert link.run(client.write_file("/lib/sub/big.bin", data,
-                                      progress=lambda a, b: progress.append((a, b))))
+    assert link.run(
+        client.write_file("/lib/sub/big.bin", data, progress=lambda a, b: progress.append((a, b)))
+    )
     assert progress[-1] == (5000, 5000) and progress[0] == (512, 5000)
     assert (volume / "lib" / "sub" / "big.bin").read_bytes() == data
     assert link.run(client.read_file("/lib/sub/big.bin")) == data
@@ -92,7 +94,10 @@ def test_listdir_on_tiny_mtu_and_stream_splits(setup):
     link = Link(device, mtu=23)
     assert link.split(p.ListdirEntry(1, 0, 1, 0, 0, 0, "b.py").encode()) != []
     assert [len(x) for x in link.split(p.ListdirEntry(1, 0, 1, 0, 0, 0, "b.py").encode())] == [
-        16, 12, 4]
+        16,
+        12,
+        4,
+    ]
     assert [e.name for e in link.run(client.listdir("/"))] == ["a" * 40, "b.py", "c"]
 
 
@@ -116,8 +121,9 @@ def test_larger_write_window_means_fewer_round_trips(tmp_path):
     data = os.urandom(64 * 1024)
     times = []
     for window in (512, 8192):
-        device = DeviceSession(vol, read_only=lambda: False, on_change=lambda _: None,
-                               write_window=window)
+        device = DeviceSession(
+            vol, read_only=lambda: False, on_change=lambda _: None, write_window=window
+        )
         link = Link(device, mtu=247, packets_per_event=6)
         times.append(link.measure(client.write_file("/f", data), len(data)).elapsed)
         assert (vol / "f").read_bytes() == data

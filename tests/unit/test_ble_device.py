@@ -26,8 +26,13 @@ class Board:
         (self.outside / "secret.txt").write_bytes(b"secret")
         self.ro = False
         self.changes: list[str] = []
-        self.session = DeviceSession(self.volume, read_only=lambda: self.ro,
-                                     on_change=self.changes.append, now_ns=lambda: T_IN, **kw)
+        self.session = DeviceSession(
+            self.volume,
+            read_only=lambda: self.ro,
+            on_change=self.changes.append,
+            now_ns=lambda: T_IN,
+            **kw,
+        )
 
     def send(self, *packets) -> list:
         out = []
@@ -46,9 +51,10 @@ def board(tmp_path):
 
 
 def snapshot(folder: Path) -> dict:
-    return {str(x.relative_to(folder)): (x.read_bytes() if x.is_file() else None,
-                                         x.stat().st_mtime_ns)
-            for x in folder.rglob("*")}
+    return {
+        str(x.relative_to(folder)): (x.read_bytes() if x.is_file() else None, x.stat().st_mtime_ns)
+        for x in folder.rglob("*")
+    }
 
 
 def write(board, path, data, *, offset=0, t=T_IN):
@@ -56,7 +62,7 @@ def write(board, path, data, *, offset=0, t=T_IN):
     while replies[-1].status == p.STATUS_OK and replies[-1].free_space:
         r = replies[-1]
         start = r.offset - offset
-        replies += board.send(p.WriteData(r.offset, data[start:start + r.free_space]))
+        replies += board.send(p.WriteData(r.offset, data[start : start + r.free_space]))
     return replies
 
 
@@ -65,16 +71,19 @@ def test_worked_example_byte_for_byte(board):
     step1 = bytes.fromhex("20 00 08 00 00 00 00 00 00 2f 92 8f fe 9c 97 17 e8 03 00 00")
     data = os.urandom(1000)
     assert s.receive(step1 + b"/code.py") == [
-        bytes.fromhex("21 01 00 00 00 00 00 00 00 00 2a 36 fe 9c 97 17 00 02 00 00")]
+        bytes.fromhex("21 01 00 00 00 00 00 00 00 00 2a 36 fe 9c 97 17 00 02 00 00")
+    ]
     t = T_STORED.to_bytes(8, "little")
     assert s.receive(bytes.fromhex("22 01 00 00 00 00 00 00 00 02 00 00") + data[:512]) == [
-        bytes.fromhex("21 01 00 00 00 02 00 00") + t + bytes.fromhex("e8 01 00 00")]
+        bytes.fromhex("21 01 00 00 00 02 00 00") + t + bytes.fromhex("e8 01 00 00")
+    ]
     assert board.changes == []
     # the data may also arrive in MTU-sized pieces after its header
     step5 = bytes.fromhex("22 01 00 00 00 02 00 00 e8 01 00 00") + data[512:]
     assert s.receive(step5[:20]) == []
     assert s.receive(step5[20:]) == [
-        bytes.fromhex("21 01 00 00 e8 03 00 00") + t + bytes.fromhex("00 00 00 00")]
+        bytes.fromhex("21 01 00 00 e8 03 00 00") + t + bytes.fromhex("00 00 00 00")
+    ]
     assert (board.volume / "code.py").read_bytes() == data
     assert (board.volume / "code.py").stat().st_mtime_ns == T_STORED
     assert board.changes == ["/code.py"]
@@ -188,7 +197,10 @@ def test_listdir(board):
     os.utime(board.volume / "code.py", ns=(T_IN, T_IN))
     entries = board.send(p.Listdir("/"))
     assert [(e.entry_number, e.entry_count, e.name, e.is_dir, e.file_size) for e in entries] == [
-        (0, 2, "code.py", False, 5), (1, 2, "lib", True, 0), (2, 2, "", False, 0)]
+        (0, 2, "code.py", False, 5),
+        (1, 2, "lib", True, 0),
+        (2, 2, "", False, 0),
+    ]
     assert entries[0].mtime_ns == T_STORED and entries[-1].flags == 0
     (e,) = board.send(p.Listdir("/nope"))
     assert e.status == p.STATUS_ERROR_NO_FILE
@@ -230,17 +242,36 @@ def test_partial_header_and_oversize(board):
 
 
 def test_several_commands_in_one_write(board):
-    out = board.send(p.Mkdir("/a", T_IN).encode() + p.Mkdir("/a/b", T_IN).encode()
-                     + p.Listdir("/a").encode())
-    assert [type(x).__name__ for x in out] == ["MkdirStatus", "MkdirStatus", "ListdirEntry",
-                                               "ListdirEntry"]
+    out = board.send(
+        p.Mkdir("/a", T_IN).encode() + p.Mkdir("/a/b", T_IN).encode() + p.Listdir("/a").encode()
+    )
+    assert [type(x).__name__ for x in out] == [
+        "MkdirStatus",
+        "MkdirStatus",
+        "ListdirEntry",
+        "ListdirEntry",
+    ]
     assert (board.volume / "a" / "b").is_dir()
 
 
-HOSTILE = ["/../outside/secret.txt", "/../outside/new", "../outside/secret.txt",
-           "/link/secret.txt", "/link/new", "/filelink", "/a\0b", "//../outside/x",
-           "/" + "x" * 256, "relative", "", "/a\\..\\..\\outside", "/.", "/lib/..",
-           f"/{TEMP_PREFIX}evil", "/\udcff"]
+HOSTILE = [
+    "/../outside/secret.txt",
+    "/../outside/new",
+    "../outside/secret.txt",
+    "/link/secret.txt",
+    "/link/new",
+    "/filelink",
+    "/a\0b",
+    "//../outside/x",
+    "/" + "x" * 256,
+    "relative",
+    "",
+    "/a\\..\\..\\outside",
+    "/.",
+    "/lib/..",
+    f"/{TEMP_PREFIX}evil",
+    "/\udcff",
+]
 
 
 @pytest.mark.parametrize("path", HOSTILE)
@@ -249,9 +280,16 @@ def test_hostile_paths_never_touch_outside(board, path):
     os.symlink(board.outside / "secret.txt", board.volume / "filelink")
     (board.volume / "lib").mkdir()
     before = snapshot(board.outside)
-    replies = board.send(p.Read(path, 0, 100), p.Write(path, 3, 0, T_IN), p.WriteData(0, b"pwn"),
-                         p.Delete(path), p.Mkdir(path, T_IN), p.Listdir(path),
-                         p.Move(path, "/moved"), p.Move("/lib", path))
+    replies = board.send(
+        p.Read(path, 0, 100),
+        p.Write(path, 3, 0, T_IN),
+        p.WriteData(0, b"pwn"),
+        p.Delete(path),
+        p.Mkdir(path, T_IN),
+        p.Listdir(path),
+        p.Move(path, "/moved"),
+        p.Move("/lib", path),
+    )
     statuses = [r.status for r in replies]
     assert statuses == [2, 2, 2, 2, 2, 3, 2, 2], statuses
     assert snapshot(board.outside) == before
@@ -275,16 +313,31 @@ def test_listdir_hides_links_out_of_the_volume(board):
 
 # --- fuzz ---------------------------------------------------------------------------------
 
-paths = st.sampled_from(["/", "/code.py", "/lib", "/lib/a.py", "/link/secret.txt", "/../x",
-                         "/lib/", "/new", "/link", "/outside"]) | st.text(max_size=12)
+paths = st.sampled_from(
+    [
+        "/",
+        "/code.py",
+        "/lib",
+        "/lib/a.py",
+        "/link/secret.txt",
+        "/../x",
+        "/lib/",
+        "/new",
+        "/link",
+        "/outside",
+    ]
+) | st.text(max_size=12)
 requests = st.one_of(
     st.builds(p.Read, paths, st.integers(0, 2000), st.integers(0, 600)),
     st.builds(p.ReadPacing, st.integers(0, 2000), st.integers(0, 600)),
-    st.builds(p.Write, paths, st.integers(0, 1500), st.integers(0, 1500),
-              st.integers(0, 2**64 - 1)),
+    st.builds(
+        p.Write, paths, st.integers(0, 1500), st.integers(0, 1500), st.integers(0, 2**64 - 1)
+    ),
     st.builds(p.WriteData, st.integers(0, 1500), st.binary(max_size=600)),
-    st.builds(p.Delete, paths), st.builds(p.Mkdir, paths, st.integers(0, 2**64 - 1)),
-    st.builds(p.Listdir, paths), st.builds(p.Move, paths, paths, st.integers(0, 255)),
+    st.builds(p.Delete, paths),
+    st.builds(p.Mkdir, paths, st.integers(0, 2**64 - 1)),
+    st.builds(p.Listdir, paths),
+    st.builds(p.Move, paths, paths, st.integers(0, 255)),
 )
 
 
@@ -293,14 +346,17 @@ def writes(draw):
     raw = draw(requests).encode() if draw(st.booleans()) else draw(st.binary(max_size=40))
     if raw and draw(st.booleans()):  # mutate
         i = draw(st.integers(0, len(raw) - 1))
-        raw = raw[:i] + bytes([draw(st.integers(0, 255))]) + raw[i + 1:]
+        raw = raw[:i] + bytes([draw(st.integers(0, 255))]) + raw[i + 1 :]
     if draw(st.booleans()):
         raw = raw[: draw(st.integers(0, len(raw)))]
     return raw
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(st.lists(writes(), max_size=12))
 def test_fuzz(tmp_path, stream):
     b = Board(tmp_path)

@@ -50,7 +50,7 @@ def test_response_stream_reassembles_any_split(packet, size):
     stream = p.ResponseStream()
     out = []
     for i in range(0, len(encoded), size):
-        out += stream.feed(encoded[i:i + size])
+        out += stream.feed(encoded[i : i + size])
     assert out == [packet, packet]
     assert stream.pending == 0
 

@@ -1,4 +1,4 @@
-"""Adafruit-format bundles (protoboard.libraries.bundle), built locally in tmp_path."""
+"""Adafruit-format bundles (protoboard.updater.bundle), built locally in tmp_path."""
 
 import json
 import stat
@@ -6,25 +6,34 @@ import zipfile
 
 import pytest
 
-from protoboard.libraries.bundle import Bundle, BundleError, canonical_name
-from protoboard.libraries.mpy import mpy_header, read_mpy_header
+from protoboard.updater.bundle import Bundle, BundleError, canonical_name
+from protoboard.updater.mpy import mpy_header, read_mpy_header
 
 TAG = "20261120"
 META = {
     "adafruit_bus_device": {
-        "package": True, "pypi_name": "adafruit-circuitpython-busdevice", "version": "5.2.10",
+        "package": True,
+        "pypi_name": "adafruit-circuitpython-busdevice",
+        "version": "5.2.10",
         "repo": "https://github.com/adafruit/adafruit_circuitpython_busdevice",
-        "path": "lib/adafruit_bus_device", "dependencies": [], "external_dependencies": [],
+        "path": "lib/adafruit_bus_device",
+        "dependencies": [],
+        "external_dependencies": [],
         "pypi_description": "CircuitPython bus device classes",
     },
     "adafruit_register": {
-        "package": True, "pypi_name": "adafruit-circuitpython-register", "version": "1.10.1",
+        "package": True,
+        "pypi_name": "adafruit-circuitpython-register",
+        "version": "1.10.1",
         "repo": "https://github.com/adafruit/adafruit_circuitpython_register",
-        "path": "lib/adafruit_register", "dependencies": ["adafruit_bus_device"],
+        "path": "lib/adafruit_register",
+        "dependencies": ["adafruit_bus_device"],
         "external_dependencies": [],
     },
     "adafruit_mcp9808": {
-        "package": False, "pypi_name": "adafruit-circuitpython-mcp9808", "version": "3.3.32",
+        "package": False,
+        "pypi_name": "adafruit-circuitpython-mcp9808",
+        "version": "3.3.32",
         "repo": "https://github.com/adafruit/adafruit_circuitpython_mcp9808",
         "path": "lib/adafruit_mcp9808",
         "dependencies": ["adafruit_bus_device", "adafruit_register"],
@@ -38,24 +47,24 @@ def lib_files(ext):
 
     def content(text):
         return text.encode() if body is None else body(10)
+
     return {
-        "lib/adafruit_bus_device/__init__.py": b"",          # empty files stay .py
+        "lib/adafruit_bus_device/__init__.py": b"",  # empty files stay .py
         f"lib/adafruit_bus_device/i2c_device{ext}": content("__version__ = '5.2.10'\n"),
         f"lib/adafruit_bus_device/spi_device{ext}": content("__version__ = '5.2.10'\n"),
         "lib/adafruit_register/__init__.py": b"",
         f"lib/adafruit_register/i2c_bit{ext}": content("x = 1\n"),
         f"lib/adafruit_mcp9808{ext}": content("__version__ = '3.3.32'\n"),
         "examples/mcp9808/mcp9808_simpletest.py": b"import adafruit_mcp9808\n",
-        "requirements/adafruit_mcp9808/requirements.txt":
-            b"Adafruit-Blinka\nadafruit-circuitpython-busdevice\n"
-            b"adafruit-circuitpython-register>=1.0\ntyping-extensions~=4.0\n",
+        "requirements/adafruit_mcp9808/requirements.txt": b"Adafruit-Blinka\n"
+        b"adafruit-circuitpython-busdevice\n"
+        b"adafruit-circuitpython-register>=1.0\ntyping-extensions~=4.0\n",
         "requirements/adafruit_register/requirements.txt": b"adafruit-circuitpython-busdevice\n",
         "README.txt": b"bundle\n",
     }
 
 
-def make_bundle(tmp_path, kind="py", meta=META, json_inside=False, json_beside=True,
-                extra=None):
+def make_bundle(tmp_path, kind="py", meta=META, json_inside=False, json_beside=True, extra=None):
     top = f"adafruit-circuitpython-bundle-{kind}-{TAG}"
     ext = ".py" if kind == "py" else ".mpy"
     files = lib_files(ext)
@@ -63,7 +72,8 @@ def make_bundle(tmp_path, kind="py", meta=META, json_inside=False, json_beside=T
         files[f"adafruit-circuitpython-bundle-{TAG}.json"] = json.dumps(meta).encode()
     if meta is not None and json_beside:
         (tmp_path / f"adafruit-circuitpython-bundle-{TAG}.json").write_text(
-            json.dumps(meta, sort_keys=True))
+            json.dumps(meta, sort_keys=True)
+        )
     path = tmp_path / f"{top}.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in {**files, **(extra or {})}.items():
@@ -90,15 +100,22 @@ def test_mpy_bundle_and_extract(tmp_path):
     with Bundle.open(make_bundle(tmp_path, "10.x-mpy")) as b:
         assert (b.kind, b.major) == ("10.x-mpy", 10)
         target = tmp_path / "CIRCUITPY" / "lib"
-        installed = [p for lib in b.resolve(["adafruit_mcp9808"]) for p in
-                     b.extract(lib.name, target)]
-    assert [p.name for p in installed] == ["adafruit_bus_device", "adafruit_register",
-                                           "adafruit_mcp9808.mpy"]
+        installed = [
+            p for lib in b.resolve(["adafruit_mcp9808"]) for p in b.extract(lib.name, target)
+        ]
+    assert [p.name for p in installed] == [
+        "adafruit_bus_device",
+        "adafruit_register",
+        "adafruit_mcp9808.mpy",
+    ]
     info = read_mpy_header(target / "adafruit_bus_device" / "i2c_device.mpy")
     assert info.format_name == "C6"
     assert (target / "adafruit_bus_device" / "__init__.py").read_bytes() == b""
     assert sorted(p.name for p in target.iterdir()) == [
-        "adafruit_bus_device", "adafruit_mcp9808.mpy", "adafruit_register"]   # no temp left
+        "adafruit_bus_device",
+        "adafruit_mcp9808.mpy",
+        "adafruit_register",
+    ]  # no temp left
 
 
 def test_extract_replaces_package_whole(tmp_path):
@@ -110,7 +127,9 @@ def test_extract_replaces_package_whole(tmp_path):
         b.extract("adafruit_register", target)
         b.extract("adafruit_mcp9808", target)
     assert sorted(p.name for p in (target / "adafruit_register").iterdir()) == [
-        "__init__.py", "i2c_bit.py"]
+        "__init__.py",
+        "i2c_bit.py",
+    ]
     assert "3.3.32" in (target / "adafruit_mcp9808.py").read_text()
 
 
@@ -155,7 +174,10 @@ def test_without_json_uses_requirements(tmp_path):
         assert mcp.external_dependencies == ("Adafruit-Blinka", "typing-extensions")
         assert b.libraries["adafruit_bus_device"].package
         assert [lib.name for lib in b.resolve(["adafruit_mcp9808"])] == [
-            "adafruit_bus_device", "adafruit_register", "adafruit_mcp9808"]
+            "adafruit_bus_device",
+            "adafruit_register",
+            "adafruit_mcp9808",
+        ]
 
 
 def test_resolve_order_and_names(tmp_path):
@@ -163,8 +185,11 @@ def test_resolve_order_and_names(tmp_path):
         wanted = ["adafruit_register", "adafruit-circuitpython-mcp9808"]
         names = [lib.name for lib in b.resolve(wanted)]
         assert names == ["adafruit_bus_device", "adafruit_register", "adafruit_mcp9808"]
-        with pytest.raises(BundleError, match=r"unknown library 'adafruit_mcp9809'.*did you mean "
-                                              r"adafruit_mcp9808"):
+        with pytest.raises(
+            BundleError,
+            match=r"unknown library 'adafruit_mcp9809'.*did you mean "
+            r"adafruit_mcp9808",
+        ):
             b.resolve(["adafruit_mcp9809"])
         with pytest.raises(BundleError, match="unknown library 'zzz'") as e:
             b.find("zzz")
@@ -180,23 +205,32 @@ def test_canonical_name():
 def test_cycle(tmp_path):
     meta = json.loads(json.dumps(META))
     meta["adafruit_bus_device"]["dependencies"] = ["adafruit_mcp9808"]
-    with Bundle.open(make_bundle(tmp_path, meta=meta)) as b, \
-            pytest.raises(BundleError, match="dependency cycle: adafruit_mcp9808 -> "
-                          "adafruit_bus_device -> adafruit_mcp9808"):
+    with (
+        Bundle.open(make_bundle(tmp_path, meta=meta)) as b,
+        pytest.raises(
+            BundleError,
+            match="dependency cycle: adafruit_mcp9808 -> adafruit_bus_device -> adafruit_mcp9808",
+        ),
+    ):
         b.resolve(["adafruit_mcp9808"])
 
 
 def test_dependency_missing_from_bundle(tmp_path):
     meta = json.loads(json.dumps(META))
     meta["adafruit_register"]["dependencies"] = ["adafruit_bus_devic"]
-    with Bundle.open(make_bundle(tmp_path, meta=meta)) as b, \
-            pytest.raises(BundleError, match="adafruit_register needs 'adafruit_bus_devic'.*did "
-                          "you mean adafruit_bus_device"):
+    with (
+        Bundle.open(make_bundle(tmp_path, meta=meta)) as b,
+        pytest.raises(
+            BundleError,
+            match="adafruit_register needs 'adafruit_bus_devic'.*did you mean adafruit_bus_device",
+        ),
+    ):
         b.resolve(["adafruit_mcp9808"])
 
 
-@pytest.mark.parametrize("key", ["version", "package", "path", "dependencies",
-                                 "external_dependencies"])
+@pytest.mark.parametrize(
+    "key", ["version", "package", "path", "dependencies", "external_dependencies"]
+)
 def test_missing_key(tmp_path, key):
     meta = json.loads(json.dumps(META))
     del meta["adafruit_register"][key]
@@ -204,11 +238,14 @@ def test_missing_key(tmp_path, key):
         Bundle.open(make_bundle(tmp_path, meta=meta))
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"dependencies": "adafruit_bus_device"}, "'dependencies' must be a list"),
-    ({"package": "yes"}, "'package' must be true or false"),
-    ({"version": 1.0}, "'version' must be a string"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"dependencies": "adafruit_bus_device"}, "'dependencies' must be a list"),
+        ({"package": "yes"}, "'package' must be true or false"),
+        ({"version": 1.0}, "'version' must be a string"),
+    ],
+)
 def test_bad_values(tmp_path, change, message):
     meta = json.loads(json.dumps(META))
     meta["adafruit_register"].update(change)
@@ -237,15 +274,20 @@ def test_invalid_json(tmp_path):
 def test_json_library_without_files(tmp_path):
     meta = json.loads(json.dumps(META))
     meta["adafruit_ghost"] = {**META["adafruit_register"], "path": "lib/adafruit_ghost"}
-    with Bundle.open(make_bundle(tmp_path, meta=meta)) as b, \
-            pytest.raises(BundleError, match="adafruit_ghost: listed in the JSON but no files"):
+    with (
+        Bundle.open(make_bundle(tmp_path, meta=meta)) as b,
+        pytest.raises(BundleError, match="adafruit_ghost: listed in the JSON but no files"),
+    ):
         b.extract("adafruit_ghost", tmp_path / "lib")
 
 
-@pytest.mark.parametrize(("entry", "message"), [
-    ("../../evil.py", "'..' escapes"),
-    ("lib/adafruit_register/../../../evil.py", "'..' escapes"),
-])
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("../../evil.py", "'..' escapes"),
+        ("lib/adafruit_register/../../../evil.py", "'..' escapes"),
+    ],
+)
 def test_hostile_dotdot(tmp_path, entry, message):
     z = tmp_path / f"adafruit-circuitpython-bundle-py-{TAG}.zip"
     with zipfile.ZipFile(z, "w") as zf:
@@ -292,7 +334,7 @@ def test_corrupt_central_directory(tmp_path):
     z = make_bundle(tmp_path)
     data = bytearray(z.read_bytes())
     cd = data.rfind(b"PK\x01\x02")
-    data[cd:cd + 4] = b"XXXX"
+    data[cd : cd + 4] = b"XXXX"
     z.write_bytes(bytes(data))
     with pytest.raises(BundleError, match="not a readable zip"):
         Bundle.open(z)
@@ -302,8 +344,8 @@ def test_corrupt_member_data_leaves_nothing(tmp_path):
     z = make_bundle(tmp_path)
     data = bytearray(z.read_bytes())
     name = b"lib/adafruit_bus_device/spi_device.py"
-    pos = data.find(name) + len(name)            # local header name, then the deflated data
-    data[pos:pos + 8] = b"\xff" * 8
+    pos = data.find(name) + len(name)  # local header name, then the deflated data
+    data[pos : pos + 8] = b"\xff" * 8
     z.write_bytes(bytes(data))
     target = tmp_path / "lib"
     with Bundle.open(z) as b, pytest.raises(BundleError, match="spi_device.py"):

@@ -36,16 +36,21 @@ def test_i2c_keyword_only_options(rec):
         busio.I2C(board.SCL, board.SDA, 400_000)
 
 
-@pytest.mark.parametrize("method", ["scan", "probe", "writeto", "readfrom_into",
-                                    "writeto_then_readfrom"])
+@pytest.mark.parametrize(
+    "method", ["scan", "probe", "writeto", "readfrom_into", "writeto_then_readfrom"]
+)
 def test_i2c_transfers_require_the_lock(rec, method):
     import board
     import busio
 
     bus = busio.I2C(board.SCL, board.SDA)
-    args = {"scan": (), "probe": (0x10,), "writeto": (0x10, b"x"),
-            "readfrom_into": (0x10, bytearray(1)),
-            "writeto_then_readfrom": (0x10, b"x", bytearray(1))}[method]
+    args = {
+        "scan": (),
+        "probe": (0x10,),
+        "writeto": (0x10, b"x"),
+        "readfrom_into": (0x10, bytearray(1)),
+        "writeto_then_readfrom": (0x10, b"x", bytearray(1)),
+    }[method]
     with pytest.raises(RuntimeError, match="^Function requires lock$"):
         getattr(bus, method)(*args)
     assert rec.calls("busio.I2C", "write") == []

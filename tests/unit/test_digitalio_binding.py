@@ -61,18 +61,32 @@ def test_pull_is_passed_as_hal_value(rec):
 @pytest.mark.parametrize(
     ("action", "exc", "message"),
     [
-        (lambda p, d: setattr(p, "value", True), AttributeError,
-         "Cannot set value when direction is input."),
-        (lambda p, d: p.drive_mode, AttributeError,
-         "Drive mode not used when direction is input."),
-        (lambda p, d: setattr(p, "drive_mode", d.DriveMode.PUSH_PULL), AttributeError,
-         "Drive mode not used when direction is input."),
-        (lambda p, d: setattr(p, "pull", 1), TypeError,
-         "pull must be of type Pull or None, not int"),
-        (lambda p, d: p.switch_to_input(pull="up"), TypeError,
-         "pull must be of type Pull or None, not str"),
-        (lambda p, d: p.switch_to_output(drive_mode=None), TypeError,
-         "drive_mode must be of type DriveMode, not NoneType"),
+        (
+            lambda p, d: setattr(p, "value", True),
+            AttributeError,
+            "Cannot set value when direction is input.",
+        ),
+        (lambda p, d: p.drive_mode, AttributeError, "Drive mode not used when direction is input."),
+        (
+            lambda p, d: setattr(p, "drive_mode", d.DriveMode.PUSH_PULL),
+            AttributeError,
+            "Drive mode not used when direction is input.",
+        ),
+        (
+            lambda p, d: setattr(p, "pull", 1),
+            TypeError,
+            "pull must be of type Pull or None, not int",
+        ),
+        (
+            lambda p, d: p.switch_to_input(pull="up"),
+            TypeError,
+            "pull must be of type Pull or None, not str",
+        ),
+        (
+            lambda p, d: p.switch_to_output(drive_mode=None),
+            TypeError,
+            "drive_mode must be of type DriveMode, not NoneType",
+        ),
     ],
 )
 def test_rules_as_input(rec, action, exc, message):

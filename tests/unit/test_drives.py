@@ -3,8 +3,8 @@
 import pytest
 from bundle_factory import CP10, drive
 
-from protoboard.libraries import drives
-from protoboard.libraries.drives import DriveNotFound, find_drive
+from protoboard.updater import drives
+from protoboard.updater.drives import DriveNotFound, find_drive
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def test_one_mounted_board_then_several(tmp_path, mounts):
     points += [tmp_path / "proc", drive(tmp_path / "media" / "CIRCUITPY", CP10)]
     (tmp_path / "proc").mkdir()
     assert find_drive(tmp_path) == points[1]
-    renamed = drive(tmp_path / "media" / "MYBOARD", CP10)       # found by its boot_out.txt
+    renamed = drive(tmp_path / "media" / "MYBOARD", CP10)  # found by its boot_out.txt
     points.append(renamed)
     with pytest.raises(DriveNotFound, match="2 CircuitPython drives") as info:
         find_drive(tmp_path)

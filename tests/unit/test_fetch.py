@@ -1,4 +1,4 @@
-"""The download cache (protoboard.libraries.fetch) against a real local HTTP server."""
+"""The download cache (protoboard.updater.fetch) against a real local HTTP server."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from http_fixture import LocalServer, dead_url
 
-from protoboard.libraries.fetch import (
+from protoboard.updater.fetch import (
     Fetcher,
     FetchError,
     NotFoundError,
@@ -19,8 +19,7 @@ from protoboard.libraries.fetch import (
     default_cache_dir,
 )
 
-DATA = bytes(range(256)) * 1000          # 256 kB: several chunks
-
+DATA = bytes(range(256)) * 1000  # 256 kB: several chunks
 
 
 def make(cache: Path, **kw) -> Fetcher:
@@ -49,6 +48,7 @@ class Recorder:
 
 
 # -- downloading and revalidating ------------------------------------------------------------
+
 
 def test_first_download_then_one_conditional_request(server: LocalServer, cache: Path) -> None:
     server.add("files/a.zip", DATA)
@@ -155,12 +155,14 @@ def test_resolve_redirect(server: LocalServer, cache: Path) -> None:
     loc = f.resolve_redirect(server.url("owner/repo/releases/latest"))
     assert loc == server.url("owner/repo/releases/tag/20240102")
     assert server.count("/owner/repo/releases/latest", method="HEAD") == 1
-    assert server.count("/owner/repo/releases/tag/*") == 0        # not followed
-    assert f.resolve_redirect(server.url("owner/repo/releases/download/20240102/x.zip")) \
-        == server.url("owner/repo/releases/download/20240102/x.zip")
+    assert server.count("/owner/repo/releases/tag/*") == 0  # not followed
+    assert f.resolve_redirect(
+        server.url("owner/repo/releases/download/20240102/x.zip")
+    ) == server.url("owner/repo/releases/download/20240102/x.zip")
 
 
 # -- checksums and corruption ----------------------------------------------------------------
+
 
 def test_sha256_verified(server: LocalServer, cache: Path) -> None:
     server.add("a.bin", DATA)
@@ -184,11 +186,10 @@ def test_corrupt_download_recovers_on_refetch(server: LocalServer, cache: Path) 
     assert path.read_bytes() == DATA and server.count("/a.bin") == 2
 
 
-def test_corrupt_cache_file_is_discarded_and_refetched(server: LocalServer,
-                                                       cache: Path) -> None:
+def test_corrupt_cache_file_is_discarded_and_refetched(server: LocalServer, cache: Path) -> None:
     server.add("a.bin", DATA)
     path = make(cache).get(server.url("a.bin"))
-    path.write_bytes(DATA[:1000])                        # truncated on disk
+    path.write_bytes(DATA[:1000])  # truncated on disk
     f = make(cache)
     result = f.fetch(server.url("a.bin"), refresh=False)
     assert result.status == "downloaded" and result.path.read_bytes() == DATA
@@ -198,7 +199,7 @@ def test_corrupt_cache_file_is_discarded_and_refetched(server: LocalServer,
 def test_bitflip_in_cache_detected(server: LocalServer, cache: Path) -> None:
     server.add("a.bin", DATA)
     path = make(cache).get(server.url("a.bin"))
-    path.write_bytes(b"\xff" + DATA[1:])                  # same size, other content
+    path.write_bytes(b"\xff" + DATA[1:])  # same size, other content
     assert not make(cache).is_cached(server.url("a.bin"))
 
 
@@ -206,12 +207,14 @@ def test_cached_copy_with_other_sha_is_refetched(server: LocalServer, cache: Pat
     server.add("a.bin", b"one")
     make(cache).get(server.url("a.bin"))
     server.add("a.bin", b"two!", mtime=os.path.getmtime(server.root / "a.bin") + 10)
-    path = make(cache).get(server.url("a.bin"), sha256=hashlib.sha256(b"two!").hexdigest(),
-                           refresh=False)
+    path = make(cache).get(
+        server.url("a.bin"), sha256=hashlib.sha256(b"two!").hexdigest(), refresh=False
+    )
     assert path.read_bytes() == b"two!"
 
 
 # -- cut connections, retries, resumption ----------------------------------------------------
+
 
 def test_cut_download_is_resumed_with_range(server: LocalServer, cache: Path) -> None:
     server.add("a.bin", DATA)
@@ -234,17 +237,18 @@ def test_cut_download_restarts_without_range_support(tmp_path: Path, cache: Path
         f = make(cache)
         assert f.get(s.url("a.bin")).read_bytes() == DATA
         assert [r.status for r in s.requests("/a.bin")] == [200, 200]
-        assert f.stats.bytes_downloaded > len(DATA)              # the start came twice
+        assert f.stats.bytes_downloaded > len(DATA)  # the start came twice
 
 
-def test_file_changed_between_cut_and_resume(server: LocalServer, cache: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_file_changed_between_cut_and_resume(
+    server: LocalServer, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     server.add("a.bin", DATA)
     server.fault("/a.bin", "cut", at=150_000)
     new = DATA[::-1]
     f = make(cache)
 
-    def pause(attempt: int) -> None:                      # between the cut and the retry
+    def pause(attempt: int) -> None:  # between the cut and the retry
         server.add("a.bin", new, mtime=os.path.getmtime(server.root / "a.bin") + 10)
 
     monkeypatch.setattr(f, "_pause", pause)
@@ -295,12 +299,13 @@ def test_slow_server_times_out_then_retries(server: LocalServer, cache: Path) ->
 
 # -- offline and unreachable -----------------------------------------------------------------
 
+
 def test_offline_uses_cache_without_requests(server: LocalServer, cache: Path) -> None:
     server.add("a.bin", DATA)
     make(cache).get(server.url("a.bin"))
     server.clear_log()
     f = make(cache, offline=True)
-    assert f.get(server.url("a.bin")).read_bytes() == DATA    # refresh=True is ignored
+    assert f.get(server.url("a.bin")).read_bytes() == DATA  # refresh=True is ignored
     assert server.count() == 0 and f.stats.requests == 0
 
 
@@ -327,7 +332,7 @@ def test_unreachable_with_cache_uses_it_with_warning(tmp_path: Path, cache: Path
         make(cache).get(url)
     warnings: list[str] = []
     f = make(cache, retries=1, on_warning=warnings.append)
-    result = f.fetch(url)                                 # the server is gone now
+    result = f.fetch(url)  # the server is gone now
     assert result.stale and result.path.read_bytes() == DATA
     assert warnings == [result.warning] and "using the copy downloaded" in warnings[0]
 
@@ -366,7 +371,7 @@ def test_abandoned_part_files_are_cleaned(server: LocalServer, cache: Path) -> N
     recent = path.with_name("a.bin.99998.part")
     recent.write_bytes(b"another process, still running")
     make(cache).get(server.url("a.bin"), refresh=True)
-    assert not old.exists() and recent.exists()          # 304: no download, but cleaned
+    assert not old.exists() and recent.exists()  # 304: no download, but cleaned
 
 
 def test_unreachable_redirect(cache: Path) -> None:

@@ -17,7 +17,7 @@ from protoboard.cli import main
 def env(tmp_path, monkeypatch):
     monkeypatch.setenv("PROTOBOARD_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("PROTOBOARD_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("PROTOBOARD_GITHUB_URL", "http://127.0.0.1:9")   # nothing listens
+    monkeypatch.setenv("PROTOBOARD_GITHUB_URL", "http://127.0.0.1:9")  # nothing listens
     monkeypatch.chdir(tmp_path)
     paths = write_bundle(tmp_path / "bundles", LIBS, majors=(9, 10))
     root = drive(tmp_path / "CIRCUITPY")
@@ -32,24 +32,36 @@ def run(*args):
 
 def test_install_auto_list_freeze_and_reinstall_from_the_freeze(env):
     tmp, root, bundle = env
-    (root / "code.py").write_text("import board, time\nimport adafruit_bme280.basic as b\n"
-                                  "from neopixl import NeoPixel\nimport helpers\n")
+    (root / "code.py").write_text(
+        "import board, time\nimport adafruit_bme280.basic as b\n"
+        "from neopixl import NeoPixel\nimport helpers\n"
+    )
     (root / "helpers.py").write_text("from adafruit_ticks import ticks_ms\n")
     result = run("install", "--auto", "--path", root, "--bundle", bundle)
     assert result.exit_code == 0, result.output
-    assert "neopixl is imported by the code but is in none of the bundles. Did you mean " \
-           "neopixel?" in result.output
+    assert (
+        "neopixl is imported by the code but is in none of the bundles. Did you mean "
+        "neopixel?" in result.output
+    )
     assert {p.name for p in (root / "lib").iterdir()} == {
-        ".protoboard.json", "adafruit_bme280", "adafruit_bus_device", "adafruit_ticks.py"}
+        ".protoboard.json",
+        "adafruit_bme280",
+        "adafruit_bus_device",
+        "adafruit_ticks.py",
+    }
 
     listed = json.loads(run("list", "--path", root, "--bundle", bundle, "--json").output)
     assert {r["name"]: r["installed"] for r in listed["libraries"]} == {
-        "adafruit_bme280": "2.6.4", "adafruit_bus_device": "5.2.10", "adafruit_ticks": "1.1.0"}
+        "adafruit_bme280": "2.6.4",
+        "adafruit_bus_device": "5.2.10",
+        "adafruit_ticks": "1.1.0",
+    }
     assert not any(r["outdated"] for r in listed["libraries"])
 
     assert run("freeze", "--path", root, "-o", tmp / "requirements.txt").exit_code == 0
     assert (tmp / "requirements.txt").read_text() == (
-        "adafruit_bme280==2.6.4\nadafruit_bus_device==5.2.10\nadafruit_ticks==1.1.0\n")
+        "adafruit_bme280==2.6.4\nadafruit_bus_device==5.2.10\nadafruit_ticks==1.1.0\n"
+    )
     other = drive(tmp / "OTHER", CP10)
     result = run("install", "-r", tmp / "requirements.txt", "--path", other, "--bundle", bundle)
     assert result.exit_code == 0, result.output
@@ -64,7 +76,8 @@ def test_update_dry_run_json_then_update(env, tmp_path):
     out = run("update", "--dry-run", "--json", "--path", root, "--bundle", new["py"])
     plan = json.loads(out.output)
     assert [(c["name"], c["action"]) for c in plan["changes"] if c["action"] != "keep"] == [
-        ("adafruit_ticks", "upgrade")]
+        ("adafruit_ticks", "upgrade")
+    ]
     assert "1.1.0" in (root / "lib/adafruit_ticks.py").read_text()
     assert run("update", "--path", root, "--bundle", new["py"]).exit_code == 0
     assert "1.2.0" in (root / "lib/adafruit_ticks.py").read_text()
@@ -78,8 +91,9 @@ def test_uninstall_and_show(env):
     result = run("uninstall", "adafruit_register", "--path", root)
     assert result.exit_code == 0 and "adafruit_bus_device" in result.output
     assert not (root / "lib/adafruit_register").exists()
-    shown = json.loads(run("show", "adafruit-circuitpython-register", "--bundle", bundle,
-                           "--json").output)
+    shown = json.loads(
+        run("show", "adafruit-circuitpython-register", "--bundle", bundle, "--json").output
+    )
     assert shown["version"] == "1.10.1" and shown["dependencies"] == ["adafruit_bus_device"]
     assert "adafruit_bme280" in run("show", "bme", "--bundle", bundle).output
 
@@ -99,8 +113,9 @@ def test_missing_boot_out_asks_for_the_version(env):
     (root / "boot_out.txt").unlink()
     result = run("install", "adafruit_ticks", "--path", root, "--bundle", bundle)
     assert result.exit_code == 2 and "--cpy-version" in result.output
-    result = run("install", "adafruit_ticks", "--path", root, "--bundle", bundle,
-                 "--cpy-version", "9.2.1")
+    result = run(
+        "install", "adafruit_ticks", "--path", root, "--bundle", bundle, "--cpy-version", "9.2.1"
+    )
     assert result.exit_code == 0
     assert (root / "lib/adafruit_ticks.mpy").read_bytes()[:2] == b"C\x06"
 
@@ -120,8 +135,11 @@ def test_bad_bundles_are_refused_and_nothing_is_installed(env):
     truncated.parent.mkdir()
     truncated.write_bytes(data[: len(data) // 2])
     top = "evil-bundle-py-20261120"
-    escaping = bad_zip(tmp, f"{top}.zip", {f"{top}/lib/x.py": "x = 1\n",
-                                           f"{top}/lib/../../../outside.py": "boom\n"})
+    escaping = bad_zip(
+        tmp,
+        f"{top}.zip",
+        {f"{top}/lib/x.py": "x = 1\n", f"{top}/lib/../../../outside.py": "boom\n"},
+    )
     for path, message in ((truncated, "not a readable zip"), (escaping, "escapes")):
         result = run("install", "adafruit_ticks", "--path", root, "--bundle", path)
         assert result.exit_code == 2, result.output
@@ -132,8 +150,9 @@ def test_bad_bundles_are_refused_and_nothing_is_installed(env):
 
 def test_bundle_json_with_missing_keys_or_cycles(env):
     tmp, root, _ = env
-    paths = write_bundle(tmp / "cyc", {"a": lib("1.0.0", deps=["b"]),
-                                       "b": lib("1.0.0", deps=["a"])})
+    paths = write_bundle(
+        tmp / "cyc", {"a": lib("1.0.0", deps=["b"]), "b": lib("1.0.0", deps=["a"])}
+    )
     result = run("install", "a", "--path", root, "--bundle", paths["py"])
     assert result.exit_code == 2 and "circle: a -> b -> a" in result.output
     meta = json.loads(paths["json"].read_text())

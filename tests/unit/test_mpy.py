@@ -1,10 +1,10 @@
-""".mpy headers (protoboard.libraries.mpy): every CircuitPython format, and junk."""
+""".mpy headers (protoboard.updater.mpy): every CircuitPython format, and junk."""
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from protoboard.libraries.mpy import (
+from protoboard.updater.mpy import (
     NEWEST_KNOWN_MAJOR,
     MpyError,
     compatible_major_versions,
@@ -13,20 +13,23 @@ from protoboard.libraries.mpy import (
     read_mpy_header,
 )
 
-BODY = b"\x02\x00\x10\x00"   # anything after the header is ignored
+BODY = b"\x02\x00\x10\x00"  # anything after the header is ignored
 
 
-@pytest.mark.parametrize(("header", "fmt", "majors"), [
-    (b"M\x03\x02\x1f", "M3", {3, 4, 5, 6}),                 # CircuitPython <= 6
-    (b"C\x05\x02\x1f\x20", "C5", {7, 8}),                   # 7.x / 8.x, qstr window 32
-    (b"C\x06\x00\x1f", "C6", {9, 10}),                      # 9.x and 10.x bytecode: identical
-    (b"C\x06\x19\x1f", "C6.1", {9}),                        # 9.0/9.1 native armv7em (6<<2|1)
-    (b"C\x06\x1b\x1f", "C6.3", {9, 10}),                    # 9.2+/10.x native
-    (b"M\x06\x03\x1f", "M6", set()),                        # MicroPython 1.2x
-    (b"M\x05\x00\x1f", "M5", set()),                        # MicroPython 1.12-1.19
-    (b"C\x05\x00\x1f\x20", "C5", set()),                    # CP7/8 loader needs the unicode flag
-    (b"C\x07\x00\x1f", "C7", set()),                        # a future version
-])
+@pytest.mark.parametrize(
+    ("header", "fmt", "majors"),
+    [
+        (b"M\x03\x02\x1f", "M3", {3, 4, 5, 6}),  # CircuitPython <= 6
+        (b"C\x05\x02\x1f\x20", "C5", {7, 8}),  # 7.x / 8.x, qstr window 32
+        (b"C\x06\x00\x1f", "C6", {9, 10}),  # 9.x and 10.x bytecode: identical
+        (b"C\x06\x19\x1f", "C6.1", {9}),  # 9.0/9.1 native armv7em (6<<2|1)
+        (b"C\x06\x1b\x1f", "C6.3", {9, 10}),  # 9.2+/10.x native
+        (b"M\x06\x03\x1f", "M6", set()),  # MicroPython 1.2x
+        (b"M\x05\x00\x1f", "M5", set()),  # MicroPython 1.12-1.19
+        (b"C\x05\x00\x1f\x20", "C5", set()),  # CP7/8 loader needs the unicode flag
+        (b"C\x07\x00\x1f", "C7", set()),  # a future version
+    ],
+)
 def test_known_headers(header, fmt, majors):
     info = read_mpy_header(header + BODY)
     assert info.format_name == fmt
@@ -37,8 +40,13 @@ def test_known_headers(header, fmt, majors):
 
 def test_fields():
     info = read_mpy_header(b"C\x05\x06\x1f\x20")
-    assert (info.magic, info.version, info.flags, info.arch, info.small_int_bits) == \
-        ("C", 5, 2, 1, 31)
+    assert (info.magic, info.version, info.flags, info.arch, info.small_int_bits) == (
+        "C",
+        5,
+        2,
+        1,
+        31,
+    )
     assert info.arch_name == "x86" and info.has_native and info.qstr_window == 32
     assert info.sub_version is None and info.dialect == "circuitpython"
     v6 = read_mpy_header(b"C\x06\x1b\x1f")
@@ -79,24 +87,27 @@ def test_path(tmp_path):
     with pytest.raises(MpyError, match="cannot read"):
         read_mpy_header(tmp_path / "missing.mpy")
     with pytest.raises(MpyError, match="cannot read"):
-        read_mpy_header(tmp_path)                          # a directory
+        read_mpy_header(tmp_path)  # a directory
     (tmp_path / "t.mpy").write_bytes(b"C\x06")
     with pytest.raises(MpyError, match=r"t\.mpy: truncated"):
         read_mpy_header(tmp_path / "t.mpy")
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b"", "empty"),
-    (b"C", "truncated"),
-    (b"C\x06\x00", "truncated"),
-    (b"C\x05\x02\x1f", "qstr window size missing"),
-    (b"C\x05\x02\x1f\x80\x80", "qstr window size missing"),
-    (b"C\x05\x02\x1f\x80\x80\x80\x80\x80\x80", "too long"),
-    (b"print('hi')\n", "not an .mpy file"),
-    (b"\x7fELF\x02\x01", "not an .mpy file"),
-    (b"M\x00\x00\x1f", "version byte 0"),
-    (b"C\xff\x00\x1f", "version byte 255"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b"C", "truncated"),
+        (b"C\x06\x00", "truncated"),
+        (b"C\x05\x02\x1f", "qstr window size missing"),
+        (b"C\x05\x02\x1f\x80\x80", "qstr window size missing"),
+        (b"C\x05\x02\x1f\x80\x80\x80\x80\x80\x80", "too long"),
+        (b"print('hi')\n", "not an .mpy file"),
+        (b"\x7fELF\x02\x01", "not an .mpy file"),
+        (b"M\x00\x00\x1f", "version byte 0"),
+        (b"C\xff\x00\x1f", "version byte 255"),
+    ],
+)
 def test_junk(data, message):
     with pytest.raises(MpyError, match=message):
         read_mpy_header(data)
@@ -141,13 +152,13 @@ V6_MPY = bytes.fromhex(
 
 
 def test_strings_and_version_of_a_version_6_mpy():
-    from protoboard.libraries.installed import version_from_bytes
-    from protoboard.libraries.mpy import mpy_strings
+    from protoboard.updater.installed import version_from_bytes
+    from protoboard.updater.mpy import mpy_strings
 
     data = b"C" + V6_MPY[1:]
     strings = mpy_strings(data)
     assert strings[:3] == ["/tmp/vt.py", "1.2.3", "ticks_add"]
     assert "__version__" in strings and "2.0.0-beta.1" in strings
     assert version_from_bytes(data, True) == "1.2.3"
-    assert mpy_strings(data[:40]) is None                   # cut short: no guess
+    assert mpy_strings(data[:40]) is None  # cut short: no guess
     assert version_from_bytes(data.replace(b"__version__", b"__verzion__"), True) is None

@@ -1,4 +1,4 @@
-"""The pluggable mpy-cross (protoboard.libraries.mpycross), with a fake compiler.
+"""The pluggable mpy-cross (protoboard.bundler.mpycross), with a fake compiler.
 
 The fake below is a tiny Python script with mpy-cross's command line (``-o OUT -s NAME IN``):
 it writes CircuitPython 10's bytecode header, the ``-s`` name and a hash of the source, and fails
@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from protoboard.libraries.mpy import mpy_header, read_mpy_header
-from protoboard.libraries.mpycross import (
+from protoboard.bundler.mpycross import (
     CompileJob,
     CompilerSpec,
     MpyCross,
@@ -26,8 +25,9 @@ from protoboard.libraries.mpycross import (
     parse_spec,
     resolve,
 )
+from protoboard.updater.mpy import mpy_header, read_mpy_header
 
-FAKE = r'''#!{python}
+FAKE = r"""#!{python}
 import hashlib, sys
 args = sys.argv[1:]
 out, name, src = args[args.index("-o") + 1], args[args.index("-s") + 1], args[-1]
@@ -44,15 +44,16 @@ except SyntaxError as e:
     sys.exit(1)
 with open(out, "wb") as f:
     f.write({header!r} + name.encode() + b"\0" + hashlib.sha256(data).digest())
-'''
+"""
 
 
 def write_fake_mpy_cross(folder: Path, major: int = 10, log: Path | None = None) -> Path:
     """A fake mpy-cross for ``major`` in ``folder`` (see the module docstring)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"mpy-cross-{major}.x"
-    path.write_text(FAKE.format(python=sys.executable, log=str(log) if log else "",
-                                header=mpy_header(major)))
+    path.write_text(
+        FAKE.format(python=sys.executable, log=str(log) if log else "", header=mpy_header(major))
+    )
     path.chmod(0o755)
     return path
 
@@ -71,28 +72,34 @@ def _job(tmp_path: Path, text: str, name: str = "pkg/mod.py") -> CompileJob:
 
 # -- specs -------------------------------------------------------------------------------------
 
+
 def test_parse_spec_path_relative_to_base_and_url(tmp_path):
     assert parse_spec("10", "bin/mpy-cross", tmp_path) == CompilerSpec(
-        10, path=tmp_path / "bin" / "mpy-cross")
+        10, path=tmp_path / "bin" / "mpy-cross"
+    )
     assert parse_spec(9, {"path": "/opt/mpy"}).path == Path("/opt/mpy")
     spec = parse_spec(10, {"url": "https://x/m", "sha256": "AB" * 32})
     assert (spec.url, spec.sha256, spec.path) == ("https://x/m", "ab" * 32, None)
 
 
-@pytest.mark.parametrize(("major", "value", "message"), [
-    ("ten", "x", "not a CircuitPython major"),
-    (10, 5, "expected a path or a table"),
-    (10, {"url": "https://x/m"}, "needs sha256"),
-    (10, {"url": "https://x/m", "sha256": "123"}, "needs sha256"),
-    (10, {"path": "a", "url": "b", "sha256": "0" * 64}, "either path or url"),
-    (10, {"pth": "a"}, "unknown key(s) pth"),
-])
+@pytest.mark.parametrize(
+    ("major", "value", "message"),
+    [
+        ("ten", "x", "not a CircuitPython major"),
+        (10, 5, "expected a path or a table"),
+        (10, {"url": "https://x/m"}, "needs sha256"),
+        (10, {"url": "https://x/m", "sha256": "123"}, "needs sha256"),
+        (10, {"path": "a", "url": "b", "sha256": "0" * 64}, "either path or url"),
+        (10, {"pth": "a"}, "unknown key(s) pth"),
+    ],
+)
 def test_parse_spec_errors_say_what_to_write(major, value, message):
     with pytest.raises(MpyCrossError, match=message.replace("(", r"\(").replace(")", r"\)")):
         parse_spec(major, value)
 
 
 # -- running -----------------------------------------------------------------------------------
+
 
 def test_compile_passes_the_source_name_and_writes_the_output(tmp_path):
     compiler = MpyCross(10, write_fake_mpy_cross(tmp_path / "bin"))
@@ -127,15 +134,16 @@ def test_check_explains_a_missing_or_non_executable_compiler(tmp_path):
         MpyCross(10, tmp_path / "nope").check()
     plain = tmp_path / "plain"
     plain.write_text("not a program")
-    plain.chmod(0o644)                    # no x bit: not runnable, even for root
+    plain.chmod(0o644)  # no x bit: not runnable, even for root
     with pytest.raises(MpyCrossError, match="chmod \\+x"):
         MpyCross(10, plain).check()
 
 
 def test_the_cache_answers_an_identical_compile_without_running_the_compiler(tmp_path):
     log = tmp_path / "calls.log"
-    compiler = MpyCross(10, write_fake_mpy_cross(tmp_path / "bin", log=log),
-                        cache_dir=tmp_path / "cache")
+    compiler = MpyCross(
+        10, write_fake_mpy_cross(tmp_path / "bin", log=log), cache_dir=tmp_path / "cache"
+    )
     first = _job(tmp_path, "x = 1\n", "a.py")
     compiler.compile(first)
     again = CompileJob(first.source, tmp_path / "again" / "a.mpy", "a.py")
@@ -143,7 +151,7 @@ def test_the_cache_answers_an_identical_compile_without_running_the_compiler(tmp
     assert again.output.read_bytes() == first.output.read_bytes()
     assert log.read_text().split() == ["a.py"]
     renamed = CompileJob(first.source, tmp_path / "renamed" / "b.mpy", "b.py")
-    compiler.compile(renamed)                    # the -s name is part of the key
+    compiler.compile(renamed)  # the -s name is part of the key
     assert log.read_text().split() == ["a.py", "b.py"]
 
 
@@ -153,8 +161,7 @@ def test_compile_all_runs_every_job_and_raises_the_first_failure(tmp_path):
     done = []
     compile_all([(compiler, j) for j in jobs], workers=4, on_done=lambda: done.append(1))
     assert len(done) == 8
-    assert all(j.output.read_bytes() == fake_output(j.name, j.source.read_bytes())
-               for j in jobs)
+    assert all(j.output.read_bytes() == fake_output(j.name, j.source.read_bytes()) for j in jobs)
     bad = [*jobs[:2], _job(tmp_path, "if:\n", "bad.py")]
     with pytest.raises(MpyCrossError, match="bad.py"):
         compile_all([(compiler, j) for j in bad], workers=2)
@@ -167,8 +174,9 @@ class _Fetcher:
         self.path = path
         self.calls: list[tuple[str, str | None]] = []
 
-    def get(self, url: str, *, sha256: str | None = None, name: str | None = None,
-            refresh: bool = True) -> Path:
+    def get(
+        self, url: str, *, sha256: str | None = None, name: str | None = None, refresh: bool = True
+    ) -> Path:
         self.calls.append((url, sha256))
         return self.path
 
@@ -188,7 +196,7 @@ def test_resolve_downloads_a_url_compiler_and_makes_it_executable(tmp_path):
 
 
 def test_resolve_reports_a_failed_download(tmp_path):
-    from protoboard.libraries.fetch import FetchError
+    from protoboard.updater.fetch import FetchError
 
     class Broken:
         def get(self, url, **kwargs):

@@ -1,4 +1,4 @@
-"""Bundle sources (protoboard.libraries.sources): config, GitHub/URL/local sources, the cache,
+"""Bundle sources (protoboard.updater.sources): config, GitHub/URL/local sources, the cache,
 offline use and failures, against a real local HTTP server."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from http_fixture import LocalServer, dead_url
 
-from protoboard.libraries.fetch import Fetcher, FetchError, OfflineError
-from protoboard.libraries.sources import (
+from protoboard.updater.fetch import Fetcher, FetchError, OfflineError
+from protoboard.updater.sources import (
     DEFAULT_SOURCES,
     Source,
     SourceError,
@@ -36,6 +36,7 @@ LIBS = {"adafruit_foo": ("1.2.3", ["adafruit_bus"]), "adafruit_bus": ("5.0.0", [
 
 # -- building bundles ------------------------------------------------------------------------
 
+
 def bundle_zip(prefix: str, kind: str, tag: str, libs: dict = LIBS) -> bytes:
     """A zip as circuitpython-build-tools makes it: top folder, lib/, requirements/."""
     top = f"{prefix}-{kind}-{tag}"
@@ -46,23 +47,40 @@ def bundle_zip(prefix: str, kind: str, tag: str, libs: dict = LIBS) -> bytes:
                 z.writestr(f"{top}/lib/{name}.py", f'__version__ = "{version}"\n')
             else:
                 z.writestr(f"{top}/lib/{name}.mpy", b"C\x06\x00\x1f" + name.encode())
-            z.writestr(f"{top}/requirements/{name}/requirements.txt",
-                       "".join(f"{d.replace('_', '-')}\n" for d in deps))
+            z.writestr(
+                f"{top}/requirements/{name}/requirements.txt",
+                "".join(f"{d.replace('_', '-')}\n" for d in deps),
+            )
         z.writestr(f"{top}/VERSIONS.txt", f"{tag}\n")
     return buf.getvalue()
 
 
 def bundle_json(libs: dict = LIBS) -> bytes:
-    return json.dumps({
-        name: {"package": False, "version": version, "path": f"lib/{name}",
-               "dependencies": deps, "external_dependencies": [], "repo": None,
-               "pypi_name": name.replace("_", "-")}
-        for name, (version, deps) in libs.items()
-    }, sort_keys=True).encode()
+    return json.dumps(
+        {
+            name: {
+                "package": False,
+                "version": version,
+                "path": f"lib/{name}",
+                "dependencies": deps,
+                "external_dependencies": [],
+                "repo": None,
+                "pypi_name": name.replace("_", "-"),
+            }
+            for name, (version, deps) in libs.items()
+        },
+        sort_keys=True,
+    ).encode()
 
 
-def release(tag: str, *, prefix: str = BID, mpy: tuple[str, ...] = ("10.x-mpy",),
-            libs: dict = LIBS, with_json: bool = True) -> dict[str, bytes]:
+def release(
+    tag: str,
+    *,
+    prefix: str = BID,
+    mpy: tuple[str, ...] = ("10.x-mpy",),
+    libs: dict = LIBS,
+    with_json: bool = True,
+) -> dict[str, bytes]:
     assets = {f"{prefix}-py-{tag}.zip": bundle_zip(prefix, "py", tag, libs)}
     for kind in mpy:
         assets[f"{prefix}-{kind}-{tag}.zip"] = bundle_zip(prefix, kind, tag, libs)
@@ -96,10 +114,13 @@ def leftovers(cache: Path) -> list[str]:
 
 # -- configuration ---------------------------------------------------------------------------
 
+
 def test_defaults_are_circups(cfg: Path) -> None:
     assert load_sources(cfg) == list(DEFAULT_SOURCES)
     assert [s.location for s in DEFAULT_SOURCES] == [
-        REPO, "adafruit/CircuitPython_Community_Bundle"]
+        REPO,
+        "adafruit/CircuitPython_Community_Bundle",
+    ]
     assert DEFAULT_SOURCES[1].bundle_id == "circuitpython-community-bundle"
     assert ADAFRUIT.bundle_id == BID
 
@@ -117,18 +138,20 @@ def test_add_sources_searched_first(cfg: Path, tmp_path: Path) -> None:
     assert saved["sources"][0] == {"name": "mine", "kind": "github", "location": "me/My_Bundle"}
 
 
-@pytest.mark.parametrize(("name", "location", "kind", "message"), [
-    ("adafruit", "me/x", None, "already a bundle source named 'adafruit'"),
-    ("bad name", "me/x", None, "not a usable source name"),
-    ("x", "not a repo at all", None, "not a GitHub 'owner/repo'"),
-    ("x", "me/x/y", "github", "owner/repo"),
-    ("x", "ftp://host/a-py-1.zip", "url", "not an http"),
-    ("x", "https://host/page.html", None, "does not name a zip"),
-    ("x", "/no/such/path", "local", "does not exist"),
-    ("x", "me/x", "svn", "unknown source kind"),
-])
-def test_add_refuses(cfg: Path, name: str, location: str, kind: str | None,
-                     message: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "location", "kind", "message"),
+    [
+        ("adafruit", "me/x", None, "already a bundle source named 'adafruit'"),
+        ("bad name", "me/x", None, "not a usable source name"),
+        ("x", "not a repo at all", None, "not a GitHub 'owner/repo'"),
+        ("x", "me/x/y", "github", "owner/repo"),
+        ("x", "ftp://host/a-py-1.zip", "url", "not an http"),
+        ("x", "https://host/page.html", None, "does not name a zip"),
+        ("x", "/no/such/path", "local", "does not exist"),
+        ("x", "me/x", "svn", "unknown source kind"),
+    ],
+)
+def test_add_refuses(cfg: Path, name: str, location: str, kind: str | None, message: str) -> None:
     with pytest.raises(SourceError, match=message):
         add_source(name, location, kind=kind, folder=cfg)
 
@@ -142,11 +165,11 @@ def test_add_refuses_folder_that_is_no_bundle(cfg: Path, tmp_path: Path) -> None
 def test_remove_and_reset(cfg: Path) -> None:
     add_source("mine", "me/My_Bundle", folder=cfg)
     assert remove_source("mine", folder=cfg).location == "me/My_Bundle"
-    remove_source("community", folder=cfg)                 # disables a built-in
+    remove_source("community", folder=cfg)  # disables a built-in
     assert [s.name for s in load_sources(cfg)] == ["adafruit"]
     with pytest.raises(SourceError, match=r"no bundle source named 'nope' \(sources: adafruit\)"):
         remove_source("nope", folder=cfg)
-    add_source("community", "me/Other", folder=cfg)        # the name is free again
+    add_source("community", "me/Other", folder=cfg)  # the name is free again
     reset_sources(folder=cfg)
     assert load_sources(cfg) == list(DEFAULT_SOURCES)
 
@@ -173,11 +196,12 @@ def test_flavour_for() -> None:
 
 # -- GitHub sources --------------------------------------------------------------------------
 
+
 def test_source_bundles_close(server: LocalServer, cache: Path) -> None:
     server.add_release(REPO, "20240101", release("20240101"))
     with open_gh(server, fetcher(cache)) as r:
         assert r.files is not r.py
-    assert r.py._zip.fp is None and r.files._zip.fp is None          # both zips closed
+    assert r.py._zip.fp is None and r.files._zip.fp is None  # both zips closed
 
 
 def test_github_downloads_py_mpy_and_json(server: LocalServer, cache: Path) -> None:
@@ -186,15 +210,17 @@ def test_github_downloads_py_mpy_and_json(server: LocalServer, cache: Path) -> N
     try:
         assert r.tag == "20240101" and not r.fallback and not r.stale
         assert r.py.kind == "py" and r.files.kind == "10.x-mpy"
-        assert r.py.libraries["adafruit_foo"].version == "1.2.3"       # from the JSON
-        assert [lib.name for lib in r.py.resolve(["adafruit_foo"])] == ["adafruit_bus",
-                                                                      "adafruit_foo"]
+        assert r.py.libraries["adafruit_foo"].version == "1.2.3"  # from the JSON
+        assert [lib.name for lib in r.py.resolve(["adafruit_foo"])] == [
+            "adafruit_bus",
+            "adafruit_foo",
+        ]
         assert r.files.find("adafruit_foo").files == ("lib/adafruit_foo.mpy",)
     finally:
         r.close()
     assert server.count(method="HEAD") == 1
     assert server.count(f"/{REPO}/releases/download/20240101/*", method="GET") == 3
-    assert server.count("*9.x-mpy*") == 0                             # only what is needed
+    assert server.count("*9.x-mpy*") == 0  # only what is needed
 
 
 def test_github_within_max_age_makes_no_request(server: LocalServer, cache: Path) -> None:
@@ -214,7 +240,7 @@ def test_github_after_max_age_one_head_only(server: LocalServer, cache: Path) ->
     open_gh(server, fetcher(cache), max_age=0).close()
     assert server.count() == 1 and server.count(method="HEAD") == 1
     server.clear_log()
-    open_gh(server, fetcher(cache), refresh=True).close()             # forced check
+    open_gh(server, fetcher(cache), refresh=True).close()  # forced check
     assert server.count() == 1
 
 
@@ -229,8 +255,9 @@ def test_new_release_downloaded_old_one_kept(server: LocalServer, cache: Path) -
     f = fetcher(cache, offline=True)
     assert cached_tags(ADAFRUIT, f, github=server.base) == ["20240301", "20240101"]
     server.clear_log()
-    pinned = open_bundles([ADAFRUIT], f, "10.x-mpy", tags={"adafruit": "20240101"},
-                          github=server.base)[0]
+    pinned = open_bundles(
+        [ADAFRUIT], f, "10.x-mpy", tags={"adafruit": "20240101"}, github=server.base
+    )[0]
     pinned.close()
     assert pinned.tag == "20240101" and pinned.py.libraries["adafruit_foo"].version == "1.0.0"
     assert server.count() == 0
@@ -305,8 +332,11 @@ def test_corrupt_zip_twice_is_a_clear_error(server: LocalServer, cache: Path) ->
     server.add_release(REPO, "20240101", release("20240101"))
     server.fault("*-py-20240101.zip", "garbage", body=b"garbage", times=-1)
     f = fetcher(cache)
-    with pytest.raises(FetchError, match=r"adafruit.*not a usable bundle even after "
-                                         r"downloading it again.*bundle add PATH"):
+    with pytest.raises(
+        FetchError,
+        match=r"adafruit.*not a usable bundle even after "
+        r"downloading it again.*bundle add PATH",
+    ):
         open_bundles([ADAFRUIT], f, "py", github=server.base)
     assert leftovers(cache) == []
     assert cached_tags(ADAFRUIT, f, github=server.base) == []
@@ -356,8 +386,13 @@ def test_github_unreachable_with_cache(tmp_path: Path, cache: Path) -> None:
         base = s.base
         open_source(ADAFRUIT, fetcher(cache), "10.x-mpy", github=base).close()
     warnings: list[str] = []
-    (r,) = open_bundles([ADAFRUIT], fetcher(cache, on_warning=warnings.append), "10.x-mpy",
-                        github=base, refresh=True)                   # the server is gone
+    (r,) = open_bundles(
+        [ADAFRUIT],
+        fetcher(cache, on_warning=warnings.append),
+        "10.x-mpy",
+        github=base,
+        refresh=True,
+    )  # the server is gone
     r.close()
     assert r.tag == "20240101" and r.stale and not r.fallback
     assert "could not check for a newer bundle" in warnings[0] and "20240101" in warnings[0]
@@ -386,7 +421,7 @@ def test_offline_from_cache_makes_no_request(server: LocalServer, cache: Path) -
 
 def test_offline_missing_mpy_falls_back(server: LocalServer, cache: Path) -> None:
     server.add_release(REPO, "20240101", release("20240101", mpy=("9.x-mpy", "10.x-mpy")))
-    open_gh(server, fetcher(cache)).close()                           # 10.x only
+    open_gh(server, fetcher(cache)).close()  # 10.x only
     r = open_gh(server, fetcher(cache, offline=True), "9.x-mpy")
     r.close()
     assert r.fallback and "9.x-mpy bundle is not available" in r.warnings[0]
@@ -406,8 +441,11 @@ def test_offline_skips_uncached_source(server: LocalServer, cache: Path) -> None
 
 
 def test_offline_nothing_cached(cache: Path) -> None:
-    with pytest.raises(OfflineError, match=r"(?s)no bundle source is usable.*connect to the "
-                                           r"internet once.*bundle add PATH"):
+    with pytest.raises(
+        OfflineError,
+        match=r"(?s)no bundle source is usable.*connect to the "
+        r"internet once.*bundle add PATH",
+    ):
         open_bundles(DEFAULT_SOURCES, fetcher(cache, offline=True), "py")
 
 
@@ -419,12 +457,15 @@ def test_search_order_is_kept(server: LocalServer, cache: Path, tmp_path: Path) 
     results = open_bundles([mine, ADAFRUIT], fetcher(cache), "py", github=server.base)
     for r in results:
         r.close()
-    assert [(r.source.name, r.tag) for r in results] == [("mine", "20240505"),
-                                                         ("adafruit", "20240101")]
+    assert [(r.source.name, r.tag) for r in results] == [
+        ("mine", "20240505"),
+        ("adafruit", "20240101"),
+    ]
 
 
-def test_github_url_from_environment(server: LocalServer, cache: Path,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_github_url_from_environment(
+    server: LocalServer, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     server.add_release(REPO, "20240101", release("20240101"))
     monkeypatch.setenv("PROTOBOARD_GITHUB_URL", server.base)
     r = open_source(ADAFRUIT, fetcher(cache), "py")
@@ -433,6 +474,7 @@ def test_github_url_from_environment(server: LocalServer, cache: Path,
 
 
 # -- URL sources -----------------------------------------------------------------------------
+
 
 def test_url_source_derives_mpy_and_json(server: LocalServer, cache: Path) -> None:
     for name, data in release("20240101", prefix="my-bundle").items():
@@ -463,7 +505,7 @@ def test_url_source_missing_derived_files(server: LocalServer, cache: Path) -> N
     r = open_source(src, fetcher(cache), "10.x-mpy")
     r.close()
     assert r.fallback and r.py.libraries["adafruit_foo"].version is None
-    assert server.count(status=404) == 2                              # json + mpy
+    assert server.count(status=404) == 2  # json + mpy
 
 
 def test_url_source_404(server: LocalServer, cache: Path) -> None:
@@ -473,6 +515,7 @@ def test_url_source_404(server: LocalServer, cache: Path) -> None:
 
 
 # -- local sources ---------------------------------------------------------------------------
+
 
 def write_release(folder: Path, tag: str, **kw) -> None:
     folder.mkdir(parents=True, exist_ok=True)
@@ -489,7 +532,7 @@ def test_local_folder_of_zips_newest_wins(tmp_path: Path, cache: Path) -> None:
     r = open_source(src, f, "10.x-mpy")
     r.close()
     assert r.tag == "20240301" and r.files.kind == "10.x-mpy" and not r.fallback
-    assert r.py.libraries["adafruit_foo"].version == "1.2.3"          # JSON beside
+    assert r.py.libraries["adafruit_foo"].version == "1.2.3"  # JSON beside
     assert cached_tags(src, f) == ["20240301", "20240101"]
     old = open_source(src, f, "py", tag="20240101")
     old.close()

@@ -72,6 +72,7 @@ def test_modules_are_served_on_the_sim_board(sim):
 
 # --- supervisor.runtime ---------------------------------------------------------------------------
 
+
 def test_run_and_safe_mode_reasons(run):
     assert supervisor.runtime.run_reason is supervisor.RunReason.STARTUP
     assert supervisor.runtime.safe_mode_reason is supervisor.SafeModeReason.NONE
@@ -91,8 +92,13 @@ def test_classes_cannot_be_instantiated(cls):
 
 
 def test_read_only_properties(run):
-    for name in ("usb_connected", "serial_connected", "serial_bytes_available", "run_reason",
-                 "safe_mode_reason"):
+    for name in (
+        "usb_connected",
+        "serial_connected",
+        "serial_bytes_available",
+        "run_reason",
+        "safe_mode_reason",
+    ):
         with pytest.raises(AttributeError):
             setattr(supervisor.runtime, name, 1)
     run.context.serial_connected = False
@@ -129,7 +135,7 @@ def test_ble_workflow_can_only_be_turned_off(run):
     supervisor.runtime.ble_workflow = False
     assert supervisor.runtime.ble_workflow is False
     assert run.messages == [{"type": "state", "ble_workflow": False}]
-    supervisor.runtime.ble_workflow = True       # only a reset turns it back on
+    supervisor.runtime.ble_workflow = True  # only a reset turns it back on
     assert supervisor.runtime.ble_workflow is False
 
 
@@ -148,8 +154,10 @@ def test_status_bar(run):
     supervisor.status_bar.console = False
     supervisor.status_bar.display = False
     assert (supervisor.status_bar.console, supervisor.status_bar.display) == (False, False)
-    assert run.states() == [{"type": "state", "status_bar_console": False},
-                            {"type": "state", "status_bar_display": False}]
+    assert run.states() == [
+        {"type": "state", "status_bar_console": False},
+        {"type": "state", "status_bar_display": False},
+    ]
 
 
 def test_serial_bytes_available_counts_stdin(run):
@@ -170,6 +178,7 @@ def test_serial_bytes_available_counts_stdin(run):
 
 
 # --- supervisor functions -------------------------------------------------------------------------
+
 
 def test_reload(run):
     with pytest.raises(ReloadRequested) as info:
@@ -206,8 +215,7 @@ def test_set_next_code_file_errors(run):
         supervisor.set_next_code_file("code.py", working_directory="/nowhere")
     with pytest.raises(TypeError, match="^filename must be of type str or None, not int$"):
         supervisor.set_next_code_file(1)
-    with pytest.raises(TypeError,
-                       match="^working_directory must be of type str or None, not int$"):
+    with pytest.raises(TypeError, match="^working_directory must be of type str or None, not int$"):
         supervisor.set_next_code_file("code.py", working_directory=1)
     with pytest.raises(TypeError):
         supervisor.set_next_code_file("code.py", True)  # options are keyword-only
@@ -245,8 +253,15 @@ def test_set_usb_identification(run):
     assert run.messages == []  # no effect outside boot.py, as on a board
     run.context.in_boot = True
     supervisor.set_usb_identification(product=b"Gadget")
-    assert run.messages == [{"type": "usb_identification", "manufacturer": None,
-                             "product": "Gadget", "vid": -1, "pid": -1}]
+    assert run.messages == [
+        {
+            "type": "usb_identification",
+            "manufacturer": None,
+            "product": "Gadget",
+            "vid": -1,
+            "pid": -1,
+        }
+    ]
     with pytest.raises(ValueError, match="^vid must be -1-65535$"):
         supervisor.set_usb_identification(vid=0x10000)
     with pytest.raises(ValueError, match="^pid must be -1-65535$"):
@@ -258,8 +273,9 @@ def test_set_usb_identification(run):
 
 
 def test_get_setting_reads_the_drive(run):
-    (run.drive / "settings.toml").write_text('WIDTH = 42\ncolor = "red"\nDEBUG = true\n'
-                                             "RATIO = 1.5\nBAD = nope\n")
+    (run.drive / "settings.toml").write_text(
+        'WIDTH = 42\ncolor = "red"\nDEBUG = true\nRATIO = 1.5\nBAD = nope\n'
+    )
     assert supervisor.get_setting("WIDTH") == 42
     assert supervisor.get_setting("color") == "red"
     assert supervisor.get_setting("DEBUG") is True
@@ -272,6 +288,7 @@ def test_get_setting_reads_the_drive(run):
 
 # --- storage: remount and the USB drive -----------------------------------------------------------
 
+
 def test_circuitpy_is_read_only_to_the_program_by_default(run):
     root = storage.getmount("/")
     assert isinstance(root, storage.VfsFat)
@@ -279,10 +296,16 @@ def test_circuitpy_is_read_only_to_the_program_by_default(run):
     assert root.readonly is True
     with root.open("/code.py", "r") as stream:
         assert stream.read() == 'print("Hello World!")\n'
-    for attempt in (lambda: root.open("new.txt", "w"), lambda: root.open("code.py", "a"),
-                    lambda: root.open("code.py", "r+"), lambda: root.mkdir("/new"),
-                    lambda: root.rmdir("/lib"), lambda: root.remove("code.py"),
-                    lambda: root.rename("code.py", "x.py"), lambda: root.utime("code.py", (0, 0))):
+    for attempt in (
+        lambda: root.open("new.txt", "w"),
+        lambda: root.open("code.py", "a"),
+        lambda: root.open("code.py", "r+"),
+        lambda: root.mkdir("/new"),
+        lambda: root.rmdir("/lib"),
+        lambda: root.remove("code.py"),
+        lambda: root.rename("code.py", "x.py"),
+        lambda: root.utime("code.py", (0, 0)),
+    ):
         with pytest.raises(OSError) as info:
             attempt()
         assert info.value.errno == errno.EROFS
@@ -307,8 +330,11 @@ def test_remount_outside_boot_py(run):
         storage.remount("/", readonly=False)
     assert run.messages == []
     storage.unsafe_disable_usb_drive()  # the host no longer holds the drive
-    assert (run.context.python_writable, run.context.usb_writable,
-            run.context.usb_drive_enabled) == (True, False, False)
+    assert (
+        run.context.python_writable,
+        run.context.usb_writable,
+        run.context.usb_drive_enabled,
+    ) == (True, False, False)
     storage.remount("/", readonly=True)
     assert run.context.python_writable is False
 
@@ -329,11 +355,17 @@ def test_disable_and_enable_usb_drive(run):
         storage.disable_usb_drive()
     run.context.in_boot = True
     storage.disable_usb_drive()
-    assert (run.context.usb_drive_enabled, run.context.usb_writable,
-            run.context.python_writable) == (False, False, True)
+    assert (
+        run.context.usb_drive_enabled,
+        run.context.usb_writable,
+        run.context.python_writable,
+    ) == (False, False, True)
     storage.enable_usb_drive()
-    assert (run.context.usb_drive_enabled, run.context.usb_writable,
-            run.context.python_writable) == (True, True, False)
+    assert (
+        run.context.usb_drive_enabled,
+        run.context.usb_writable,
+        run.context.python_writable,
+    ) == (True, True, False)
     assert [m["usb_drive_enabled"] for m in run.states()] == [False, True]
 
 
@@ -349,6 +381,7 @@ def test_erase_filesystem(run):
 
 
 # --- storage: VfsFat on a folder ------------------------------------------------------------------
+
 
 def test_vfsfat_operations_when_writable(boot):
     storage.remount("/", False)
@@ -367,8 +400,11 @@ def test_vfsfat_operations_when_writable(boot):
     assert root.stat("/dir")[7] % 2 == 0  # FAT's 2-second resolution
     assert root.stat("/") == (stat.S_IFDIR, 0, 0, 0, 0, 0, 0, 946684800, 946684800, 946684800)
     assert list(root.ilistdir("/")) == [
-        ("code.py", 0x8000, 0, 22), ("data.txt", 0x8000, 0, 4), ("dir", 0x4000, 0, 0),
-        ("lib", 0x4000, 0, 0), ("settings.toml", 0x8000, 0, 0),
+        ("code.py", 0x8000, 0, 22),
+        ("data.txt", 0x8000, 0, 4),
+        ("dir", 0x4000, 0, 0),
+        ("lib", 0x4000, 0, 0),
+        ("settings.toml", 0x8000, 0, 0),
     ]
     assert [entry[0] for entry in root.ilistdir(b"/dir")] == [b"sub"]
     statvfs = root.statvfs(0)
@@ -519,7 +555,7 @@ def test_no_drive_outside_the_runtime(run):
 
 # --- the write rule (child processes) ------------------------------------------------------------
 
-HELPER = textwrap.dedent('''
+HELPER = textwrap.dedent("""
     import json, os, pathlib, shutil, sys, tempfile
     from protoboard.runtime import state, writerule
 
@@ -546,7 +582,7 @@ HELPER = textwrap.dedent('''
             outcome = [exc.errno, str(exc)]
         results.append({"code": code, "outcome": outcome, "messages": messages[before:]})
     print(json.dumps(results))
-''')
+""")
 
 
 @pytest.fixture
@@ -565,15 +601,25 @@ def world(tmp_path: Path) -> dict[str, Path]:
     return {"drive": drive, "outside": outside}
 
 
-def run_ops(world: dict[str, Path], ops: list[str], *, writable: bool = False,
-            drive: bool = True) -> list[dict[str, Any]]:
-    config = {"drive": str(world["drive"]), "install_drive": drive,
-              "outside": str(world["outside"]), "writable": writable, "ops": ops}
+def run_ops(
+    world: dict[str, Path], ops: list[str], *, writable: bool = False, drive: bool = True
+) -> list[dict[str, Any]]:
+    config = {
+        "drive": str(world["drive"]),
+        "install_drive": drive,
+        "outside": str(world["outside"]),
+        "writable": writable,
+        "ops": ops,
+    }
     helper = world["drive"].parent / "helper.py"
     helper.write_text(HELPER)
-    completed = subprocess.run([sys.executable, str(helper), json.dumps(config)],
-                               capture_output=True, text=True, timeout=60,
-                               cwd=world["drive"].parent)
+    completed = subprocess.run(
+        [sys.executable, str(helper), json.dumps(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=world["drive"].parent,
+    )
     assert completed.returncode == 0, completed.stderr
     return json.loads(completed.stdout)
 
@@ -612,8 +658,8 @@ BLOCKED_WRITES = [
     "os.chdir(P(D, 'lib')); os.remove('../code.py')",
     "fd = os.open(D, os.O_RDONLY); os.unlink('code.py', dir_fd=fd)",
     "fd = os.open(P(D, 'code.py'), os.O_RDONLY); os.truncate(fd, 0)",
-    "open(P(O, 'into_drive.txt'), 'w')",     # a link from outside, written through
-    "os.remove(P(D, 'to_outside.txt'))",     # the link itself lives in the drive
+    "open(P(O, 'into_drive.txt'), 'w')",  # a link from outside, written through
+    "os.remove(P(D, 'to_outside.txt'))",  # the link itself lives in the drive
     "os.rename(P(D, 'lib', '..', 'code.py'), P(O, 'x'))",
     "import sqlite3; sqlite3.connect(P(D, 'data.db'))",
 ]
@@ -639,7 +685,7 @@ ALLOWED = [
     "open(P(O, 'new.txt'), 'w').write('x')",
     "os.mkdir(P(O, 'dir')); os.rmdir(P(O, 'dir'))",
     "open(P(D, 'to_outside.txt'), 'w').write('changed')",  # follows the link out of the drive
-    "os.remove(P(O, 'into_drive.txt'))",                   # removes the outside link only
+    "os.remove(P(O, 'into_drive.txt'))",  # removes the outside link only
     "tempfile.mkstemp(dir=O)",
     "import sqlite3; sqlite3.connect(':memory:').close()",
 ]
@@ -656,22 +702,28 @@ def test_write_rule_never_blocks_reads_or_the_outside(world):
 
 def test_write_rule_reports_own_writes_first(world):
     drive = str(world["drive"].resolve())
-    results = run_ops(world, [
-        "open(P(D, 'log.txt'), 'w').write('1')",
-        "os.rename(P(D, 'log.txt'), P(D, 'old.txt'))",
-        "os.mkdir(P(D, 'data'))",
-        "os.remove(P(D, 'old.txt'))",
-        "open(P(D, 'code.py')).read()",
-        "open(P(O, 'elsewhere.txt'), 'w')",
-        "from protoboard.bindings import storage; "
-        "storage.getmount('/').open('/v.txt', 'w').close()",
-    ], writable=True)
+    results = run_ops(
+        world,
+        [
+            "open(P(D, 'log.txt'), 'w').write('1')",
+            "os.rename(P(D, 'log.txt'), P(D, 'old.txt'))",
+            "os.mkdir(P(D, 'data'))",
+            "os.remove(P(D, 'old.txt'))",
+            "open(P(D, 'code.py')).read()",
+            "open(P(O, 'elsewhere.txt'), 'w')",
+            "from protoboard.bindings import storage; "
+            "storage.getmount('/').open('/v.txt', 'w').close()",
+        ],
+        writable=True,
+    )
     assert [r["outcome"] for r in results] == ["ok"] * 7
     messages = [[(m["type"], m["path"], m["existed"]) for m in r["messages"]] for r in results]
     assert messages == [
         [("own_write", os.path.join(drive, "log.txt"), False)],
-        [("own_write", os.path.join(drive, "log.txt"), True),
-         ("own_write", os.path.join(drive, "old.txt"), False)],
+        [
+            ("own_write", os.path.join(drive, "log.txt"), True),
+            ("own_write", os.path.join(drive, "old.txt"), False),
+        ],
         [("own_write", os.path.join(drive, "data"), False)],
         [("own_write", os.path.join(drive, "old.txt"), True)],
         [],
@@ -681,16 +733,19 @@ def test_write_rule_reports_own_writes_first(world):
 
 
 def test_write_rule_follows_the_context(world):
-    results = run_ops(world, [
-        "open(P(D, 'a.txt'), 'w')",
-        "state.current.python_writable = True",
-        "open(P(D, 'a.txt'), 'w')",
-        "state.current.python_writable = False",
-        "from protoboard.runtime import writerule\n"
-        "with writerule.internal_writes(): open(P(D, 'internal.txt'), 'w').close()",
-        "state.install(state.RunContext(drive=None))",
-        "open(P(D, 'b.txt'), 'w')",
-    ])
+    results = run_ops(
+        world,
+        [
+            "open(P(D, 'a.txt'), 'w')",
+            "state.current.python_writable = True",
+            "open(P(D, 'a.txt'), 'w')",
+            "state.current.python_writable = False",
+            "from protoboard.runtime import writerule\n"
+            "with writerule.internal_writes(): open(P(D, 'internal.txt'), 'w').close()",
+            "state.install(state.RunContext(drive=None))",
+            "open(P(D, 'b.txt'), 'w')",
+        ],
+    )
     assert [r["outcome"] for r in results] == [[errno.EROFS, ROFS]] + ["ok"] * 6
     assert all(r["messages"] == [] for r in results[3:])
     assert (world["drive"] / "internal.txt").exists()

@@ -1,4 +1,4 @@
-"""The install algorithm (protoboard.libraries.updater) on real folders, with small bundles."""
+"""The install algorithm (protoboard.updater.engine) on real folders, with small bundles."""
 
 from __future__ import annotations
 
@@ -8,11 +8,9 @@ import json
 import pytest
 from bundle_factory import CP9, CP10, catalog, drive, lib, write_bundle
 
-from protoboard.libraries.backends import BackendError, DiskBackend, device_info_from_override
-from protoboard.libraries.catalog import parse_requirement
-from protoboard.libraries.installed import JOURNAL_PATH, MANIFEST_PATH, Manifest
-from protoboard.libraries.mpy import mpy_header, read_mpy_header
-from protoboard.libraries.updater import (
+from protoboard.updater.backends import BackendError, DiskBackend, device_info_from_override
+from protoboard.updater.catalog import parse_requirement
+from protoboard.updater.engine import (
     UpdaterError,
     apply,
     open_device,
@@ -21,21 +19,36 @@ from protoboard.libraries.updater import (
     plan_update,
     status,
 )
+from protoboard.updater.installed import JOURNAL_PATH, MANIFEST_PATH, Manifest
+from protoboard.updater.mpy import mpy_header, read_mpy_header
 
 LIBS = {
-    "adafruit_bus_device": lib("5.2.10", {
-        "adafruit_bus_device/__init__.py": "",
-        "adafruit_bus_device/i2c_device.py": "__version__ = '5.2.10'\nI2C = 1\n",
-        "adafruit_bus_device/spi_device.py": "__version__ = '5.2.10'\nSPI = 1\n"}),
-    "adafruit_register": lib("1.10.1", {
-        "adafruit_register/__init__.py": "",
-        "adafruit_register/i2c_bit.py": "__version__ = '1.10.1'\n"},
-        deps=["adafruit_bus_device"]),
-    "adafruit_bme280": lib("2.6.4", {
-        "adafruit_bme280/__init__.py": "",
-        "adafruit_bme280/basic.py": "__version__ = '2.6.4'\nBASIC = 1\n",
-        "adafruit_bme280/advanced.py": "__version__ = '2.6.4'\nADVANCED = 1\n"},
-        deps=["adafruit_bus_device"], external=["typing-extensions", "adafruit-blinka"]),
+    "adafruit_bus_device": lib(
+        "5.2.10",
+        {
+            "adafruit_bus_device/__init__.py": "",
+            "adafruit_bus_device/i2c_device.py": "__version__ = '5.2.10'\nI2C = 1\n",
+            "adafruit_bus_device/spi_device.py": "__version__ = '5.2.10'\nSPI = 1\n",
+        },
+    ),
+    "adafruit_register": lib(
+        "1.10.1",
+        {
+            "adafruit_register/__init__.py": "",
+            "adafruit_register/i2c_bit.py": "__version__ = '1.10.1'\n",
+        },
+        deps=["adafruit_bus_device"],
+    ),
+    "adafruit_bme280": lib(
+        "2.6.4",
+        {
+            "adafruit_bme280/__init__.py": "",
+            "adafruit_bme280/basic.py": "__version__ = '2.6.4'\nBASIC = 1\n",
+            "adafruit_bme280/advanced.py": "__version__ = '2.6.4'\nADVANCED = 1\n",
+        },
+        deps=["adafruit_bus_device"],
+        external=["typing-extensions", "adafruit-blinka"],
+    ),
     "adafruit_ticks": lib("1.1.0"),
     "neopixel": lib("6.3.12", deps=["adafruit_pixelbuf"]),
     "adafruit_pixelbuf": lib("2.0.4"),
@@ -103,12 +116,19 @@ def test_second_install_writes_nothing(tmp_path, bundles):
 
 def bump(libs, name, version, files=None):
     new = dict(libs)
-    new[name] = {**libs[name], "version": version,
-                 "files": files if files is not None else {
-                     k: v.replace(libs[name]["version"], version)
-                     for k, v in (libs[name]["files"] or {
-                         f"{name}.py": f"__version__ = '{libs[name]['version']}'\nVALUE = 1\n"
-                     }).items()}}
+    new[name] = {
+        **libs[name],
+        "version": version,
+        "files": files
+        if files is not None
+        else {
+            k: v.replace(libs[name]["version"], version)
+            for k, v in (
+                libs[name]["files"]
+                or {f"{name}.py": f"__version__ = '{libs[name]['version']}'\nVALUE = 1\n"}
+            ).items()
+        },
+    }
     return new
 
 
@@ -120,9 +140,11 @@ def test_update_writes_only_the_changed_files(tmp_path, bundles):
     files = dict(LIBS["adafruit_bme280"]["files"])
     files["adafruit_bme280/basic.py"] = "__version__ = '2.6.5'\nBASIC = 2\n"
     files["adafruit_bme280/advanced.py"] = LIBS["adafruit_bme280"]["files"][
-        "adafruit_bme280/advanced.py"]
-    new = write_bundle(tmp_path / "new", bump(LIBS, "adafruit_bme280", "2.6.5", files),
-                       tag="20261121")
+        "adafruit_bme280/advanced.py"
+    ]
+    new = write_bundle(
+        tmp_path / "new", bump(LIBS, "adafruit_bme280", "2.6.5", files), tag="20261121"
+    )
     backend = DiskBackend(root)
     device = open_device(backend)
     plan = plan_update(device, catalog(new, tag="20261121"))
@@ -132,21 +154,32 @@ def test_update_writes_only_the_changed_files(tmp_path, bundles):
     after = {f: (root / f).stat().st_mtime_ns for f in files_under(root)}
     changed = sorted(f for f in after if before.get(f) != after[f])
     assert changed == ["lib/.protoboard.json", "lib/adafruit_bme280/basic.py"]
-    written = [(p, n) for p, n in backend.stats.writes if not p.startswith("lib/.protoboard")
-               and ".protoboard.json" not in p]
-    assert written == [("lib/adafruit_bme280/.protoboard-stage-basic.py",
-                        len(files["adafruit_bme280/basic.py"]))]
+    written = [
+        (p, n)
+        for p, n in backend.stats.writes
+        if not p.startswith("lib/.protoboard") and ".protoboard.json" not in p
+    ]
+    assert written == [
+        ("lib/adafruit_bme280/.protoboard-stage-basic.py", len(files["adafruit_bme280/basic.py"]))
+    ]
     rows = {r["name"]: r for r in status(open_device(backend), catalog(new))}
-    assert rows["adafruit_bme280"]["installed"] == "2.6.5" and not rows["adafruit_bme280"][
-        "outdated"]
+    assert (
+        rows["adafruit_bme280"]["installed"] == "2.6.5" and not rows["adafruit_bme280"]["outdated"]
+    )
 
 
 def test_file_to_package_and_back(tmp_path, bundles):
     root = drive(tmp_path / "CIRCUITPY")
     install(root, catalog(bundles), "adafruit_ticks")
-    as_package = bump(LIBS, "adafruit_ticks", "2.0.0", {
-        "adafruit_ticks/__init__.py": "__version__ = '2.0.0'\n",
-        "adafruit_ticks/core.py": "X = 1\n"})
+    as_package = bump(
+        LIBS,
+        "adafruit_ticks",
+        "2.0.0",
+        {
+            "adafruit_ticks/__init__.py": "__version__ = '2.0.0'\n",
+            "adafruit_ticks/core.py": "X = 1\n",
+        },
+    )
     new = write_bundle(tmp_path / "v2", as_package, tag="20261121")
     device = open_device(DiskBackend(root))
     apply(plan_update(device, catalog(new)), installer="t")
@@ -202,8 +235,11 @@ def test_files_it_did_not_install_are_left_alone(tmp_path, bundles):
     plan = plan_update(device, catalog(bundles))
     assert any("my_helpers: in no bundle" in n for n in plan.notes)
     apply(plan_uninstall(open_device(DiskBackend(root)), ["adafruit_bus_device"]), installer="t")
-    assert files_under(root / "lib") == [".protoboard.json", "adafruit_bus_device/mine.py",
-                                         "my_helpers.py"]
+    assert files_under(root / "lib") == [
+        ".protoboard.json",
+        "adafruit_bus_device/mine.py",
+        "my_helpers.py",
+    ]
 
 
 def test_uninstall_of_a_whole_package_and_orphans(tmp_path, bundles):
@@ -222,7 +258,7 @@ def test_edited_library_is_kept_unless_forced(tmp_path, bundles):
     root = drive(tmp_path / "CIRCUITPY")
     install(root, catalog(bundles), "adafruit_ticks")
     original = (root / "lib/adafruit_ticks.py").read_text()
-    edited = original.replace("VALUE = 1", "VALUE = 2")        # same size: found by hash
+    edited = original.replace("VALUE = 1", "VALUE = 2")  # same size: found by hash
     (root / "lib/adafruit_ticks.py").write_text(edited)
     new = write_bundle(tmp_path / "new", bump(LIBS, "adafruit_ticks", "1.2.0"), tag="20261121")
     device = open_device(DiskBackend(root), deep=True)
@@ -230,14 +266,16 @@ def test_edited_library_is_kept_unless_forced(tmp_path, bundles):
     plan = plan_update(device, catalog(new))
     assert plan.active == [] and any("your edits stay" in n for n in plan.notes)
     assert (root / "lib/adafruit_ticks.py").read_text() == edited
-    apply(plan_update(open_device(DiskBackend(root), deep=True), catalog(new), force=True),
-          installer="t")
+    apply(
+        plan_update(open_device(DiskBackend(root), deep=True), catalog(new), force=True),
+        installer="t",
+    )
     assert "my fix" not in (root / "lib/adafruit_ticks.py").read_text()
 
 
 def test_pins_take_an_older_release(tmp_path, bundles):
-    from protoboard.libraries.bundle import Bundle
-    from protoboard.libraries.catalog import BundleSet
+    from protoboard.updater.bundle import Bundle
+    from protoboard.updater.catalog import BundleSet
 
     root = drive(tmp_path / "CIRCUITPY")
     new = write_bundle(tmp_path / "new", bump(LIBS, "adafruit_ticks", "1.2.0"), tag="20261121")
@@ -249,8 +287,12 @@ def test_pins_take_an_older_release(tmp_path, bundles):
         install(root, cat, "adafruit_ticks==9.9.9")
     # update with the pin keeps it; without, it moves on
     device = open_device(DiskBackend(root))
-    assert plan_update(device, cat, pins={"adafruit_ticks": parse_requirement(
-        "adafruit_ticks==1.1.0")}).active == []
+    assert (
+        plan_update(
+            device, cat, pins={"adafruit_ticks": parse_requirement("adafruit_ticks==1.1.0")}
+        ).active
+        == []
+    )
     assert plan_update(device, cat).active[0].action == "upgrade"
 
 
@@ -376,14 +418,14 @@ def test_libraries_deleted_by_hand_leave_the_manifest(tmp_path, bundles):
 
 
 def test_killed_while_staging_is_cleaned_up_next_time(tmp_path, bundles, monkeypatch):
-    from protoboard.libraries import updater
+    from protoboard.updater import engine as updater
 
     root = drive(tmp_path / "CIRCUITPY")
     install(root, catalog(bundles), "adafruit_bme280")
     before = {f: (root / f).read_bytes() for f in files_under(root)}
     new = write_bundle(tmp_path / "new", bump(LIBS, "adafruit_bme280", "2.7.0"), tag="20261121")
     plan = plan_update(open_device(DiskBackend(root)), catalog(new))
-    monkeypatch.setattr(updater._Stager, "discard", lambda self: None)   # as if killed -9
+    monkeypatch.setattr(updater._Stager, "discard", lambda self: None)  # as if killed -9
 
     def crash(step):
         if step == "stage":
@@ -391,7 +433,7 @@ def test_killed_while_staging_is_cleaned_up_next_time(tmp_path, bundles, monkeyp
 
     with pytest.raises(Interrupt):
         apply(plan, installer="t", fail_after=crash)
-    assert any("stage-" in f for f in files_under(root))        # left inside the package
+    assert any("stage-" in f for f in files_under(root))  # left inside the package
     device = open_device(DiskBackend(root))
     assert "cleaned up after an update that was interrupted" in device.notes[0]
     assert {f: (root / f).read_bytes() for f in files_under(root)} == before

@@ -13,7 +13,8 @@ from bundle_factory import lib, write_bundle
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux") or shutil.which("unshare") is None,
-    reason="needs Linux user namespaces (unshare)")
+    reason="needs Linux user namespaces (unshare)",
+)
 
 SCRIPT = textwrap.dedent("""
     import os, subprocess, sys
@@ -47,18 +48,34 @@ def run_in_namespace(tmp_path, kind):
     probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True, check=False)
     if probe.returncode != 0:
         pytest.skip(f"user namespaces unavailable: {probe.stderr.decode().strip()}")
-    big = "\n".join(f"LINE_{i} = {'x' * 60!r}" for i in range(2000))   # ~150 KB
+    big = "\n".join(f"LINE_{i} = {'x' * 60!r}" for i in range(2000))  # ~150 KB
     paths = write_bundle(tmp_path / "b", {"big": lib("1.0.0", {"big.py": big})})
     mount, scratch = tmp_path / "mount", tmp_path / "scratch"
     mount.mkdir()
     scratch.mkdir()
     result = subprocess.run(
-        ["unshare", "-rm", sys.executable, "-c", SCRIPT, kind, str(mount), str(paths["py"]),
-         str(scratch)],
-        capture_output=True, text=True, timeout=120, check=False,
-        env={"PROTOBOARD_CACHE_DIR": str(tmp_path / "cache"),
-             "PROTOBOARD_CONFIG_DIR": str(tmp_path / "config"), "PATH": "/usr/bin:/bin",
-             "HOME": str(tmp_path)})
+        [
+            "unshare",
+            "-rm",
+            sys.executable,
+            "-c",
+            SCRIPT,
+            kind,
+            str(mount),
+            str(paths["py"]),
+            str(scratch),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={
+            "PROTOBOARD_CACHE_DIR": str(tmp_path / "cache"),
+            "PROTOBOARD_CONFIG_DIR": str(tmp_path / "config"),
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+        },
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 

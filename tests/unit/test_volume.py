@@ -20,10 +20,16 @@ def test_resolve_and_refusals(tmp_path):
     assert volume.resolve("/") == ("/", drive.resolve())
     assert volume.resolve("//lib//x.py/") == ("/lib/x.py", drive.resolve() / "lib" / "x.py")
     assert volume.resolve("/inner")[0] == "/inner"  # a symlink that stays inside is fine
-    for path, kind in [("/../etc", "invalid"), ("/a\x00b", "invalid"), ("/a\\b", "invalid"),
-                       ("/" + "x" * 256, "invalid"), ("/\udcff", "invalid"),
-                       (f"/{TEMP_PREFIX}code.py.tmp", "hidden"), ("/escape", "outside"),
-                       ("/escape/file", "outside")]:
+    for path, kind in [
+        ("/../etc", "invalid"),
+        ("/a\x00b", "invalid"),
+        ("/a\\b", "invalid"),
+        ("/" + "x" * 256, "invalid"),
+        ("/\udcff", "invalid"),
+        (f"/{TEMP_PREFIX}code.py.tmp", "hidden"),
+        ("/escape", "outside"),
+        ("/escape/file", "outside"),
+    ]:
         with pytest.raises(PathRefused) as refused:
             volume.resolve(path)
         assert refused.value.kind == kind, path

@@ -10,11 +10,9 @@ from pathlib import Path
 import pytest
 from bundle_factory import CP10, catalog, drive, lib, write_bundle
 
-from protoboard.libraries.backends import BackendError
-from protoboard.libraries.catalog import parse_requirement
-from protoboard.libraries.installed import JOURNAL_PATH, MANIFEST_PATH
-from protoboard.libraries.mpy import mpy_header
-from protoboard.libraries.updater import (
+from protoboard.updater.backends import BackendError
+from protoboard.updater.catalog import parse_requirement
+from protoboard.updater.engine import (
     apply,
     open_device,
     plan_install,
@@ -22,26 +20,39 @@ from protoboard.libraries.updater import (
     plan_update,
     status,
 )
-from protoboard.libraries.web_backend import PASSWORD_ENV, WebBackend
+from protoboard.updater.installed import JOURNAL_PATH, MANIFEST_PATH
+from protoboard.updater.mpy import mpy_header
+from protoboard.updater.web_backend import PASSWORD_ENV, WebBackend
 from protoboard.web.fsapi import FsApiServer
 
 PASSWORD = "hunter2-not-in-messages"
-FEATHER = {"version": "10.0.3", "board_id": "adafruit_feather_rp2040", "mcu_name": "RP2040",
-           "board_name": "Adafruit Feather RP2040"}
+FEATHER = {
+    "version": "10.0.3",
+    "board_id": "adafruit_feather_rp2040",
+    "mcu_name": "RP2040",
+    "board_name": "Adafruit Feather RP2040",
+}
 
 
 class Board:
     """A FsApiServer plus the knobs tests turn: USB owning the drive, a server-side request
     count (every request the handler saw, whatever the client thinks it sent)."""
 
-    def __init__(self, root: Path, board: dict | None = None, port: int = 0,
-                 size_limit: int | None = None) -> None:
+    def __init__(
+        self, root: Path, board: dict | None = None, port: int = 0, size_limit: int | None = None
+    ) -> None:
         self.root = root
         self.read_only = False
         self.requests: list[tuple[str, str]] = []
-        self.server = FsApiServer(root, password=PASSWORD, port=port, board=board,
-                                  read_only=lambda: self.read_only, size_limit=size_limit,
-                                  timeout=3)
+        self.server = FsApiServer(
+            root,
+            password=PASSWORD,
+            port=port,
+            board=board,
+            read_only=lambda: self.read_only,
+            size_limit=size_limit,
+            timeout=3,
+        )
         self.board = board
 
     def start(self) -> Board:
@@ -62,8 +73,14 @@ class Board:
 
     def restart(self) -> None:
         """The board comes back on the same address."""
-        self.server = FsApiServer(self.root, password=PASSWORD, port=self.server.port,
-                                  board=self.board, read_only=lambda: self.read_only, timeout=3)
+        self.server = FsApiServer(
+            self.root,
+            password=PASSWORD,
+            port=self.server.port,
+            board=self.board,
+            read_only=lambda: self.read_only,
+            timeout=3,
+        )
         self.start()
 
     def backend(self, password: str | None = PASSWORD, **kw) -> WebBackend:
@@ -83,8 +100,11 @@ def board(root: Path) -> Iterator[Board]:
 
 
 def files_under(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 # --- the Backend contract -----------------------------------------------------------------
@@ -95,9 +115,13 @@ def test_device_info_of_a_circuitpython_board_and_of_protoboard(board: Board, ro
     info = backend.device_info()
     assert info is not None
     assert (info.kind, str(info.version), info.board_id, info.found_in) == (
-        "circuitpython", "10.0.3", "adafruit_feather_rp2040", "/cp/version.json")
+        "circuitpython",
+        "10.0.3",
+        "adafruit_feather_rp2040",
+        "/cp/version.json",
+    )
     assert backend.web_api_version == 4 and backend.stats.requests == 1
-    with FsApiServer(root, password=PASSWORD) as ours:          # default board: Protoboard
+    with FsApiServer(root, password=PASSWORD) as ours:  # default board: Protoboard
         info = WebBackend(ours.host, ours.port, PASSWORD).device_info()
     assert info is not None and info.kind == "protoboard"
 
@@ -112,10 +136,13 @@ class NotABoard(FsApiServer):
         return {"hello": "world"}
 
 
-@pytest.mark.parametrize("server_class,message", [
-    (OldServer, "web API version 0; Protoboard needs 1 or newer"),
-    (NotABoard, "not what CircuitPython's web workflow sends"),
-])
+@pytest.mark.parametrize(
+    "server_class,message",
+    [
+        (OldServer, "web API version 0; Protoboard needs 1 or newer"),
+        (NotABoard, "not what CircuitPython's web workflow sends"),
+    ],
+)
 def test_device_info_refuses_what_is_not_a_web_workflow(root: Path, server_class, message):
     with server_class(root, password=PASSWORD) as server:
         with pytest.raises(BackendError, match=message):
@@ -130,9 +157,13 @@ def test_list_dir_entries_and_missing_folders(board: Board, root: Path):
     entries = backend.list_dir("lib")
     assert entries is not None
     assert [(e.path, e.is_dir, e.size) for e in entries] == [
-        ("lib/pkg", True, 0), ("lib/x.mpy", False, 100)]
-    assert entries[1].mtime_ns == (root / "lib/x.mpy").stat().st_mtime_ns // 2_000_000_000 \
-        * 2_000_000_000
+        ("lib/pkg", True, 0),
+        ("lib/x.mpy", False, 100),
+    ]
+    assert (
+        entries[1].mtime_ns
+        == (root / "lib/x.mpy").stat().st_mtime_ns // 2_000_000_000 * 2_000_000_000
+    )
     assert [e.path for e in backend.walk("lib")] == ["lib/pkg", "lib/pkg/a.py", "lib/x.mpy"]
     assert backend.list_dir("nothing/here") is None
     root_names = [e.name for e in backend.list_dir("") or []]
@@ -145,12 +176,12 @@ def test_listings_are_remembered_and_free_space_comes_with_them(board: Board):
     before = backend.stats.requests
     backend.list_dir("lib")
     space = backend.free_space()
-    assert backend.stats.requests == before            # neither cost a request
+    assert backend.stats.requests == before  # neither cost a request
     assert space is not None and space[0] > 0 and space[1] > 0
     assert backend.writable is True
 
     fresh = board.backend()
-    assert fresh.free_space() is not None              # nothing listed yet: /cp/diskinfo.json
+    assert fresh.free_space() is not None  # nothing listed yet: /cp/diskinfo.json
     assert fresh.stats.by_kind == {"space": 1}
 
 
@@ -158,7 +189,7 @@ def test_read_write_mkdir(board: Board, root: Path):
     backend = board.backend()
     assert backend.read("lib/none.py") is None
     backend.mkdir("lib/new pkg")
-    backend.mkdir("lib/new pkg")                       # exists: no error
+    backend.mkdir("lib/new pkg")  # exists: no error
     backend.write("lib/new pkg/ä b.py", b"x = 1\n")
     assert (root / "lib/new pkg/ä b.py").read_bytes() == b"x = 1\n"
     assert backend.read("lib/new pkg/ä b.py") == b"x = 1\n"
@@ -170,7 +201,8 @@ def test_read_write_mkdir(board: Board, root: Path):
     assert backend.stats.requests == requests
     # and a fresh backend sees the same on the board
     assert [(e.name, e.size) for e in board.backend().list_dir("lib/new pkg") or []] == [
-        ("ä b.py", 6)]
+        ("ä b.py", 6)
+    ]
     with pytest.raises(BackendError, match="its folder lib/missing does not exist"):
         backend.write("lib/missing/x.py", b"1")
     with pytest.raises(ValueError):
@@ -183,11 +215,11 @@ def test_replace_over_files_and_folders(board: Board, root: Path):
     (root / "lib/pkg/a.py").write_text("old a")
     backend = board.backend()
     backend.write("lib/.pbstage-old.py", b"new")
-    backend.replace("lib/.pbstage-old.py", "lib/old.py")          # target exists (unknown)
+    backend.replace("lib/.pbstage-old.py", "lib/old.py")  # target exists (unknown)
     backend.list_dir("lib")
     backend.write("lib/.pbstage-old.py", b"newer")
     n = len(board.requests)
-    backend.replace("lib/.pbstage-old.py", "lib/old.py")          # both known: DELETE, MOVE
+    backend.replace("lib/.pbstage-old.py", "lib/old.py")  # both known: DELETE, MOVE
     assert [m for m, _ in board.requests[n:]] == ["DELETE", "MOVE"]
     assert (root / "lib/old.py").read_text() == "newer"
     backend.mkdir("lib/.pbstage-pkg")
@@ -196,7 +228,7 @@ def test_replace_over_files_and_folders(board: Board, root: Path):
     assert sorted(p.name for p in (root / "lib/pkg").iterdir()) == ["b.py"]
     n = len(board.requests)
     backend.write("lib/.pbstage-new.py", b"n")
-    backend.replace("lib/.pbstage-new.py", "lib/fresh.py")        # no target: one MOVE
+    backend.replace("lib/.pbstage-new.py", "lib/fresh.py")  # no target: one MOVE
     assert [m for m, _ in board.requests[n:]] == ["PUT", "MOVE"]
     assert not [p for p in files_under(root) if ".pbstage" in p]
     assert {e.name for e in backend.list_dir("lib") or []} == {"fresh.py", "old.py", "pkg"}
@@ -221,17 +253,18 @@ def test_remove_files_folders_and_what_is_gone(board: Board, root: Path):
     backend.list_dir("lib/pkg/sub")
     backend.remove("lib/pkg")
     backend.remove("lib/x.py")
-    backend.remove("lib/x.py")                         # gone already: no error
+    backend.remove("lib/x.py")  # gone already: no error
     assert list((root / "lib").iterdir()) == []
-    assert backend.list_dir("lib/pkg/sub") is None     # the remembered listing went with it
+    assert backend.list_dir("lib/pkg/sub") is None  # the remembered listing went with it
     assert backend.list_dir("lib") == []
 
 
 # --- errors in plain words ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("password,what", [("wrong", "refused the password"),
-                                           (None, "needs a password")])
+@pytest.mark.parametrize(
+    "password,what", [("wrong", "refused the password"), (None, "needs a password")]
+)
 def test_wrong_or_missing_password(board: Board, password, what):
     backend = board.backend(password)
     with pytest.raises(BackendError) as err:
@@ -262,7 +295,7 @@ def test_full_drive(root: Path):
 
 
 def test_cannot_reach_and_no_answer(tmp_path: Path):
-    with socket.socket() as sock:                      # a port nothing listens on
+    with socket.socket() as sock:  # a port nothing listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     backend = WebBackend("127.0.0.1", port, PASSWORD, timeout=2)
@@ -271,7 +304,7 @@ def test_cannot_reach_and_no_answer(tmp_path: Path):
     assert f"cannot reach http://127.0.0.1:{port}" in str(err.value)
     assert "same network" in str(err.value) and PASSWORD not in str(err.value)
 
-    with socket.socket() as silent:                    # accepts (backlog), never answers
+    with socket.socket() as silent:  # accepts (backlog), never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen(1)
         port = silent.getsockname()[1]
@@ -283,15 +316,24 @@ def test_cannot_reach_and_no_answer(tmp_path: Path):
 # --- the updater over HTTP ------------------------------------------------------------------
 
 LIBS = {
-    "adafruit_bus_device": lib("5.2.10", {
-        "adafruit_bus_device/__init__.py": "",
-        "adafruit_bus_device/i2c_device.py": "__version__ = '5.2.10'\nI2C = 1\n",
-        "adafruit_bus_device/spi_device.py": "__version__ = '5.2.10'\nSPI = 1\n"}),
-    "adafruit_bme280": lib("2.6.4", {
-        "adafruit_bme280/__init__.py": "",
-        "adafruit_bme280/basic.py": "__version__ = '2.6.4'\nBASIC = 1\n",
-        "adafruit_bme280/advanced.py": "__version__ = '2.6.4'\nADVANCED = 1\n"},
-        deps=["adafruit_bus_device"], external=["adafruit-blinka"]),
+    "adafruit_bus_device": lib(
+        "5.2.10",
+        {
+            "adafruit_bus_device/__init__.py": "",
+            "adafruit_bus_device/i2c_device.py": "__version__ = '5.2.10'\nI2C = 1\n",
+            "adafruit_bus_device/spi_device.py": "__version__ = '5.2.10'\nSPI = 1\n",
+        },
+    ),
+    "adafruit_bme280": lib(
+        "2.6.4",
+        {
+            "adafruit_bme280/__init__.py": "",
+            "adafruit_bme280/basic.py": "__version__ = '2.6.4'\nBASIC = 1\n",
+            "adafruit_bme280/advanced.py": "__version__ = '2.6.4'\nADVANCED = 1\n",
+        },
+        deps=["adafruit_bus_device"],
+        external=["adafruit-blinka"],
+    ),
     "adafruit_ticks": lib("1.1.0"),
     "neopixel": lib("6.3.12", deps=["adafruit_pixelbuf"]),
     "adafruit_pixelbuf": lib("2.0.4"),
@@ -301,8 +343,14 @@ LIBS = {
 def bumped(libs: dict, name: str, version: str) -> dict:
     old = libs[name]["version"]
     files = libs[name]["files"] or {f"{name}.py": f"__version__ = '{old}'\nVALUE = 1\n"}
-    return {**libs, name: {**libs[name], "version": version,
-                           "files": {k: v.replace(old, version) for k, v in files.items()}}}
+    return {
+        **libs,
+        name: {
+            **libs[name],
+            "version": version,
+            "files": {k: v.replace(old, version) for k, v in files.items()},
+        },
+    }
 
 
 def install(backend: WebBackend, cat, *names: str) -> None:
@@ -316,16 +364,21 @@ def test_install_update_uninstall_over_http(board: Board, root: Path, tmp_path: 
     install(backend, catalog(bundles, "10.x-mpy"), "adafruit_bme280", "neopixel")
     on_drive = files_under(root / "lib")
     assert sorted(on_drive) == [
-        ".protoboard.json", "adafruit_bme280/__init__.py", "adafruit_bme280/advanced.mpy",
-        "adafruit_bme280/basic.mpy", "adafruit_bus_device/__init__.py",
-        "adafruit_bus_device/i2c_device.mpy", "adafruit_bus_device/spi_device.mpy",
-        "adafruit_pixelbuf.mpy", "neopixel.mpy"]
+        ".protoboard.json",
+        "adafruit_bme280/__init__.py",
+        "adafruit_bme280/advanced.mpy",
+        "adafruit_bme280/basic.mpy",
+        "adafruit_bus_device/__init__.py",
+        "adafruit_bus_device/i2c_device.mpy",
+        "adafruit_bus_device/spi_device.mpy",
+        "adafruit_pixelbuf.mpy",
+        "neopixel.mpy",
+    ]
     assert on_drive["neopixel.mpy"].startswith(mpy_header(10))
     assert not (root / JOURNAL_PATH).exists()
 
     # a new release changes one library: only its file is sent
-    new = write_bundle(tmp_path / "b2", bumped(LIBS, "adafruit_pixelbuf", "2.0.5"),
-                       tag="20261121")
+    new = write_bundle(tmp_path / "b2", bumped(LIBS, "adafruit_pixelbuf", "2.0.5"), tag="20261121")
     backend = board.backend()
     n = len(board.requests)
     device = open_device(backend)
@@ -334,28 +387,39 @@ def test_install_update_uninstall_over_http(board: Board, root: Path, tmp_path: 
     apply(plan, installer="protoboard test")
     puts = [p for m, p in board.requests[n:] if m == "PUT" and not p.endswith("/")]
     # the journal lists what will be staged, then what to rename
-    assert puts == ["/fs/lib/.protoboard.journal.json", "/fs/lib/.pbstage-adafruit_pixelbuf.mpy",
-                    "/fs/lib/.pbstage-.protoboard.json", "/fs/lib/.protoboard.journal.json"]
+    assert puts == [
+        "/fs/lib/.protoboard.journal.json",
+        "/fs/lib/.pbstage-adafruit_pixelbuf.mpy",
+        "/fs/lib/.pbstage-.protoboard.json",
+        "/fs/lib/.protoboard.journal.json",
+    ]
     library_writes = [w for w in backend.stats.writes if ".protoboard" not in w[0]]
-    assert library_writes == [("lib/.pbstage-adafruit_pixelbuf.mpy",
-                               len(on_drive["adafruit_pixelbuf.mpy"]))]
+    assert library_writes == [
+        ("lib/.pbstage-adafruit_pixelbuf.mpy", len(on_drive["adafruit_pixelbuf.mpy"]))
+    ]
     after = files_under(root / "lib")
     assert b"2.0.5" in after["adafruit_pixelbuf.mpy"]
-    assert {k: v for k, v in after.items() if k not in (
-        "adafruit_pixelbuf.mpy", ".protoboard.json")} == {
-        k: v for k, v in on_drive.items() if k not in ("adafruit_pixelbuf.mpy",
-                                                       ".protoboard.json")}
+    assert {
+        k: v for k, v in after.items() if k not in ("adafruit_pixelbuf.mpy", ".protoboard.json")
+    } == {
+        k: v for k, v in on_drive.items() if k not in ("adafruit_pixelbuf.mpy", ".protoboard.json")
+    }
 
-    rows = {r["name"]: r for r in status(open_device(board.backend()),
-                                         catalog(new, "10.x-mpy", tag="20261121"))}
+    rows = {
+        r["name"]: r
+        for r in status(open_device(board.backend()), catalog(new, "10.x-mpy", tag="20261121"))
+    }
     assert rows["adafruit_pixelbuf"]["installed"] == "2.0.5"
     assert not any(r["outdated"] for r in rows.values())
 
     apply(plan_uninstall(open_device(board.backend()), ["adafruit_bme280"]), installer="t")
     assert not (root / "lib/adafruit_bme280").exists()
-    assert (root / "lib/adafruit_bus_device").exists()       # reported as an orphan, kept
+    assert (root / "lib/adafruit_bus_device").exists()  # reported as an orphan, kept
     assert sorted(open_device(board.backend()).libraries) == [
-        "adafruit_bus_device", "adafruit_pixelbuf", "neopixel"]
+        "adafruit_bus_device",
+        "adafruit_pixelbuf",
+        "neopixel",
+    ]
 
 
 def twenty() -> dict:
@@ -373,8 +437,11 @@ def test_list_of_20_managed_libraries_costs_3_requests(board: Board, tmp_path: P
     libs = twenty()
     cat = catalog(write_bundle(tmp_path / "b", libs), "10.x-mpy")
     install(board.backend(), cat, *libs)
-    newer = catalog(write_bundle(tmp_path / "b2", bumped(libs, "lib_05", "1.0.1"),
-                                 tag="20261121"), "10.x-mpy", tag="20261121")
+    newer = catalog(
+        write_bundle(tmp_path / "b2", bumped(libs, "lib_05", "1.0.1"), tag="20261121"),
+        "10.x-mpy",
+        tag="20261121",
+    )
     backend = board.backend()
     n = len(board.requests)
     rows = status(open_device(backend, deep=False), newer)
@@ -382,7 +449,10 @@ def test_list_of_20_managed_libraries_costs_3_requests(board: Board, tmp_path: P
     assert [r["name"] for r in rows if r["outdated"]] == ["lib_05"]
     assert backend.stats.requests == 3 == len(board.requests) - n
     assert [p for _, p in board.requests[n:]] == [
-        "/cp/version.json", "/fs/lib/", "/fs/lib/.protoboard.json"]
+        "/cp/version.json",
+        "/fs/lib/",
+        "/fs/lib/.protoboard.json",
+    ]
 
 
 def test_usb_owns_the_drive_nothing_changes(board: Board, root: Path, tmp_path: Path):
@@ -390,8 +460,11 @@ def test_usb_owns_the_drive_nothing_changes(board: Board, root: Path, tmp_path: 
     install(board.backend(), catalog(bundles, "10.x-mpy"), "adafruit_ticks")
     before = files_under(root)
     board.read_only = True
-    plan = plan_install(open_device(board.backend()), catalog(bundles, "10.x-mpy"),
-                        [parse_requirement("adafruit_bme280")])
+    plan = plan_install(
+        open_device(board.backend()),
+        catalog(bundles, "10.x-mpy"),
+        [parse_requirement("adafruit_bme280")],
+    )
     with pytest.raises(BackendError) as err:
         apply(plan, installer="t")
     assert "in use by USB (a computer has it mounted)" in str(err.value)
@@ -404,13 +477,15 @@ class Interrupt(Exception):
 
 
 @pytest.mark.parametrize("step,at", [("stage", 2), ("commit", 1)])
-def test_board_gone_mid_update_then_back(board: Board, root: Path, tmp_path: Path,
-                                         step: str, at: int):
+def test_board_gone_mid_update_then_back(
+    board: Board, root: Path, tmp_path: Path, step: str, at: int
+):
     bundles = write_bundle(tmp_path / "b", LIBS)
     install(board.backend(), catalog(bundles, "10.x-mpy"), "adafruit_bme280")
     new_libs = bumped(LIBS, "adafruit_bme280", "2.7.0")
-    new = catalog(write_bundle(tmp_path / "b2", new_libs, tag="20261121"), "10.x-mpy",
-                  tag="20261121")
+    new = catalog(
+        write_bundle(tmp_path / "b2", new_libs, tag="20261121"), "10.x-mpy", tag="20261121"
+    )
     seen: list[str] = []
 
     def pull_the_plug(name: str) -> None:
@@ -433,14 +508,14 @@ def test_board_gone_mid_update_then_back(board: Board, root: Path, tmp_path: Pat
             found |= {v for v in (b"2.6.4", b"2.7.0") if v in data}
         return found
 
-    if step == "stage":         # nothing moved yet: the old version, and a journal saying
-        assert versions() == {b"2.6.4"}          # which staged files to clean up
+    if step == "stage":  # nothing moved yet: the old version, and a journal saying
+        assert versions() == {b"2.6.4"}  # which staged files to clean up
         assert b'"phase": "stage"' in (root / JOURNAL_PATH).read_bytes()
-    else:                                              # the journal says how to finish
+    else:  # the journal says how to finish
         assert (root / JOURNAL_PATH).exists()
 
     board.restart()
-    device = open_device(board.backend())              # finishes or cleans up first
+    device = open_device(board.backend())  # finishes or cleans up first
     assert versions() == ({b"2.7.0"} if step == "commit" else {b"2.6.4"})
     assert not (root / JOURNAL_PATH).exists()
     apply(plan_update(device, new), installer="t")
@@ -451,8 +526,9 @@ def test_board_gone_mid_update_then_back(board: Board, root: Path, tmp_path: Pat
     assert MANIFEST_PATH.split("/")[1] in {p.name for p in (root / "lib").iterdir()}
 
 
-def test_install_interrupted_between_folder_moves_is_finished(board: Board, root: Path,
-                                                              tmp_path: Path):
+def test_install_interrupted_between_folder_moves_is_finished(
+    board: Board, root: Path, tmp_path: Path
+):
     """New packages are staged as whole folders; replaying the journal must keep the folders
     already moved into place (the move of a source that is gone is skipped, not a delete)."""
     cat = catalog(write_bundle(tmp_path / "b", LIBS), "10.x-mpy")
@@ -472,6 +548,10 @@ def test_install_interrupted_between_folder_moves_is_finished(board: Board, root
     assert sorted(device.libraries) == ["adafruit_bme280", "adafruit_bus_device"]
     assert not any(lib.missing_files for lib in device.libraries.values())
     assert sorted(p for p in files_under(root / "lib") if not p.startswith(".")) == [
-        "adafruit_bme280/__init__.py", "adafruit_bme280/advanced.mpy",
-        "adafruit_bme280/basic.mpy", "adafruit_bus_device/__init__.py",
-        "adafruit_bus_device/i2c_device.mpy", "adafruit_bus_device/spi_device.mpy"]
+        "adafruit_bme280/__init__.py",
+        "adafruit_bme280/advanced.mpy",
+        "adafruit_bme280/basic.mpy",
+        "adafruit_bus_device/__init__.py",
+        "adafruit_bus_device/i2c_device.mpy",
+        "adafruit_bus_device/spi_device.mpy",
+    ]

@@ -47,9 +47,15 @@ def state() -> State:
 
 @pytest.fixture
 def server(drive: Path, state: State) -> Iterator[FsApiServer]:
-    api = FsApiServer(drive, password=PASSWORD, read_only=lambda: state.read_only,
-                      on_change=state.changes.append, board={"board_id": "test_board"},
-                      size_limit=10_000, timeout=3)
+    api = FsApiServer(
+        drive,
+        password=PASSWORD,
+        read_only=lambda: state.read_only,
+        on_change=state.changes.append,
+        board={"board_id": "test_board"},
+        size_limit=10_000,
+        timeout=3,
+    )
     api.start()
     yield api
     api.stop()
@@ -60,8 +66,10 @@ def fs(server: FsApiServer, path: str) -> str:
 
 
 def snapshot(folder: Path) -> dict[str, bytes | None]:
-    return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else None)
-            for p in sorted(folder.rglob("*"))}
+    return {
+        str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else None)
+        for p in sorted(folder.rglob("*"))
+    }
 
 
 def temp_files(folder: Path) -> list[Path]:
@@ -89,10 +97,13 @@ def test_auth_none_wrong_right(server: FsApiServer) -> None:
     missing = requests.get(fs(server, "/code.py"), timeout=TIMEOUT)
     assert missing.status_code == 401
     assert missing.headers["WWW-Authenticate"] == 'Basic realm="CircuitPython"'
-    assert requests.get(fs(server, "/code.py"), auth=("", "nope"),
-                        timeout=TIMEOUT).status_code == 401
-    assert requests.get(fs(server, "/code.py"), auth=("admin", PASSWORD),
-                        timeout=TIMEOUT).status_code == 401  # the user must be empty
+    assert (
+        requests.get(fs(server, "/code.py"), auth=("", "nope"), timeout=TIMEOUT).status_code == 401
+    )
+    assert (
+        requests.get(fs(server, "/code.py"), auth=("admin", PASSWORD), timeout=TIMEOUT).status_code
+        == 401
+    )  # the user must be empty
     right = requests.get(fs(server, "/code.py"), auth=AUTH, timeout=TIMEOUT)
     assert right.status_code == 200
     assert right.headers["Connection"] == "close"
@@ -113,8 +124,9 @@ def test_no_password_is_forbidden(drive: Path) -> None:
 def test_directory_listing_json(server: FsApiServer, drive: Path) -> None:
     (drive / "lib" / f"{TEMP_PREFIX}junk.tmp").write_bytes(b"x")
     os.utime(drive / "lib" / "neopixel.py", ns=(1_700_000_001_500_000_000,) * 2)
-    reply = requests.get(fs(server, "/lib/"), auth=AUTH, timeout=TIMEOUT,
-                         headers={"Accept": "application/json"})
+    reply = requests.get(
+        fs(server, "/lib/"), auth=AUTH, timeout=TIMEOUT, headers={"Accept": "application/json"}
+    )
     assert reply.status_code == 200
     assert reply.headers["Content-Type"] == "application/json"
     assert reply.headers["Transfer-Encoding"] == "chunked"
@@ -123,10 +135,18 @@ def test_directory_listing_json(server: FsApiServer, drive: Path) -> None:
     assert body["writable"] is True
     assert all(isinstance(body[k], int) and body[k] > 0 for k in ("free", "total", "block_size"))
     assert body["files"] == [
-        {"name": "adafruit_thing", "directory": True, "file_size": 0,
-         "modified_ns": fat_truncate((drive / "lib" / "adafruit_thing").stat().st_mtime_ns)},
-        {"name": "neopixel.py", "directory": False, "file_size": 100,
-         "modified_ns": 1_700_000_000_000_000_000},
+        {
+            "name": "adafruit_thing",
+            "directory": True,
+            "file_size": 0,
+            "modified_ns": fat_truncate((drive / "lib" / "adafruit_thing").stat().st_mtime_ns),
+        },
+        {
+            "name": "neopixel.py",
+            "directory": False,
+            "file_size": 100,
+            "modified_ns": 1_700_000_000_000_000_000,
+        },
     ]
 
 
@@ -134,16 +154,20 @@ def test_directory_listing_without_json(server: FsApiServer) -> None:
     assert requests.get(fs(server, "/lib/"), auth=AUTH, timeout=TIMEOUT).status_code == 404
     root = requests.get(fs(server, "/"), auth=AUTH, timeout=TIMEOUT)
     assert root.status_code == 200 and "code.py" in root.text
-    missing = requests.get(fs(server, "/nope/"), auth=AUTH, timeout=TIMEOUT,
-                           headers={"Accept": "application/json"})
+    missing = requests.get(
+        fs(server, "/nope/"), auth=AUTH, timeout=TIMEOUT, headers={"Accept": "application/json"}
+    )
     assert missing.status_code == 404
 
 
 def test_get_file(server: FsApiServer, drive: Path) -> None:
     (drive / "data.json").write_text("{}")
     (drive / "blob.bin").write_bytes(bytes(range(256)))
-    cases = {"/code.py": "text/plain;charset=UTF-8", "/data.json": "application/json",
-             "/blob.bin": "application/octet-stream"}
+    cases = {
+        "/code.py": "text/plain;charset=UTF-8",
+        "/data.json": "application/json",
+        "/blob.bin": "application/octet-stream",
+    }
     for path, kind in cases.items():
         reply = requests.get(fs(server, path), auth=AUTH, timeout=TIMEOUT)
         assert reply.status_code == 200
@@ -158,8 +182,13 @@ def test_get_file(server: FsApiServer, drive: Path) -> None:
 
 
 def test_put_new_and_replace(server: FsApiServer, drive: Path, state: State) -> None:
-    created = requests.put(fs(server, "/new.py"), data=b"one", auth=AUTH, timeout=TIMEOUT,
-                           headers={"X-Timestamp": "1700000001500"})
+    created = requests.put(
+        fs(server, "/new.py"),
+        data=b"one",
+        auth=AUTH,
+        timeout=TIMEOUT,
+        headers={"X-Timestamp": "1700000001500"},
+    )
     assert created.status_code == 201
     assert created.headers["Content-Length"] == "0"
     assert (drive / "new.py").read_bytes() == b"one"
@@ -169,32 +198,43 @@ def test_put_new_and_replace(server: FsApiServer, drive: Path, state: State) -> 
     assert (drive / "new.py").read_bytes() == b"two"
     assert state.changes == ["/new.py", "/new.py"]
     assert temp_files(drive) == []
-    assert requests.put(fs(server, "/nodir/x.py"), data=b"x", auth=AUTH,
-                        timeout=TIMEOUT).status_code == 404
-    assert requests.put(fs(server, "/code.py/x.py"), data=b"x", auth=AUTH,
-                        timeout=TIMEOUT).status_code == 404
-    assert requests.put(fs(server, "/lib"), data=b"x", auth=AUTH,
-                        timeout=TIMEOUT).status_code == 500  # a folder is there
+    assert (
+        requests.put(fs(server, "/nodir/x.py"), data=b"x", auth=AUTH, timeout=TIMEOUT).status_code
+        == 404
+    )
+    assert (
+        requests.put(fs(server, "/code.py/x.py"), data=b"x", auth=AUTH, timeout=TIMEOUT).status_code
+        == 404
+    )
+    assert (
+        requests.put(fs(server, "/lib"), data=b"x", auth=AUTH, timeout=TIMEOUT).status_code == 500
+    )  # a folder is there
 
 
 def test_put_directory_with_parents(server: FsApiServer, drive: Path, state: State) -> None:
-    reply = requests.put(fs(server, "/a/b/c/"), auth=AUTH, timeout=TIMEOUT,
-                         headers={"X-Timestamp": "1600000000000"})
+    reply = requests.put(
+        fs(server, "/a/b/c/"), auth=AUTH, timeout=TIMEOUT, headers={"X-Timestamp": "1600000000000"}
+    )
     assert reply.status_code == 201
     assert (drive / "a" / "b" / "c").is_dir()
     assert (drive / "a").stat().st_mtime_ns == 1_600_000_000_000_000_000
     assert requests.put(fs(server, "/a/b/"), auth=AUTH, timeout=TIMEOUT).status_code == 204
-    assert requests.put(fs(server, "/code.py/sub/"), auth=AUTH,
-                        timeout=TIMEOUT).status_code == 404
+    assert requests.put(fs(server, "/code.py/sub/"), auth=AUTH, timeout=TIMEOUT).status_code == 404
     assert state.changes == ["/a/b/c"]
 
 
 def test_size_limit_413_and_417(server: FsApiServer, drive: Path) -> None:
     big = b"x" * 10_001
-    assert requests.put(fs(server, "/big.bin"), data=big, auth=AUTH,
-                        timeout=TIMEOUT).status_code == 413
-    reply = raw(server, b"PUT /fs/big.bin HTTP/1.1\r\nHost: x\r\n" + auth_header()
-                + b"Content-Length: 10001\r\nExpect: 100-continue\r\n\r\n")
+    assert (
+        requests.put(fs(server, "/big.bin"), data=big, auth=AUTH, timeout=TIMEOUT).status_code
+        == 413
+    )
+    reply = raw(
+        server,
+        b"PUT /fs/big.bin HTTP/1.1\r\nHost: x\r\n"
+        + auth_header()
+        + b"Content-Length: 10001\r\nExpect: 100-continue\r\n\r\n",
+    )
     assert reply.startswith(b"HTTP/1.1 417 ")
     assert b"100 Continue" not in reply
     assert not (drive / "big.bin").exists()
@@ -202,8 +242,11 @@ def test_size_limit_413_and_417(server: FsApiServer, drive: Path) -> None:
 
 def test_expect_100_continue(server: FsApiServer, drive: Path) -> None:
     with socket.create_connection((server.host, server.port), timeout=TIMEOUT) as sock:
-        sock.sendall(b"PUT /fs/cont.txt HTTP/1.1\r\nHost: x\r\n" + auth_header()
-                     + b"Content-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+        sock.sendall(
+            b"PUT /fs/cont.txt HTTP/1.1\r\nHost: x\r\n"
+            + auth_header()
+            + b"Content-Length: 5\r\nExpect: 100-continue\r\n\r\n"
+        )
         interim = sock.recv(4096)
         assert interim.startswith(b"HTTP/1.1 100 Continue\r\n")
         assert not (drive / "cont.txt").exists()
@@ -221,12 +264,15 @@ def test_put_needs_content_length(server: FsApiServer, drive: Path) -> None:
     assert (drive / "code.py").read_text() == 'print("hi")\n'
 
 
-def test_interrupted_upload_keeps_old_file(server: FsApiServer, drive: Path,
-                                           state: State) -> None:
+def test_interrupted_upload_keeps_old_file(server: FsApiServer, drive: Path, state: State) -> None:
     old = (drive / "code.py").read_bytes()
     with socket.create_connection((server.host, server.port), timeout=TIMEOUT) as sock:
-        sock.sendall(b"PUT /fs/code.py HTTP/1.1\r\nHost: x\r\n" + auth_header()
-                     + b"Content-Length: 1000\r\n\r\n" + b"partial")
+        sock.sendall(
+            b"PUT /fs/code.py HTTP/1.1\r\nHost: x\r\n"
+            + auth_header()
+            + b"Content-Length: 1000\r\n\r\n"
+            + b"partial"
+        )
         deadline = time.monotonic() + TIMEOUT
         while not temp_files(drive) and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -255,8 +301,9 @@ def test_delete(server: FsApiServer, drive: Path, state: State) -> None:
 def test_move(server: FsApiServer, drive: Path, state: State) -> None:
     def move(src: str, dest: str | None) -> int:
         headers = {} if dest is None else {"X-Destination": dest}
-        return requests.request("MOVE", fs(server, src), auth=AUTH, headers=headers,
-                                timeout=TIMEOUT).status_code
+        return requests.request(
+            "MOVE", fs(server, src), auth=AUTH, headers=headers, timeout=TIMEOUT
+        ).status_code
 
     assert move("/code.py", "/fs/lib/main%20file.py") == 201
     assert (drive / "lib" / "main file.py").read_text() == 'print("hi")\n'
@@ -277,16 +324,22 @@ def test_read_only_gives_409(server: FsApiServer, drive: Path, state: State) -> 
         requests.put(fs(server, "/code.py"), data=b"x", auth=AUTH, timeout=TIMEOUT),
         requests.put(fs(server, "/newdir/"), auth=AUTH, timeout=TIMEOUT),
         requests.delete(fs(server, "/code.py"), auth=AUTH, timeout=TIMEOUT),
-        requests.request("MOVE", fs(server, "/code.py"), auth=AUTH, timeout=TIMEOUT,
-                         headers={"X-Destination": "/fs/x.py"}),
+        requests.request(
+            "MOVE",
+            fs(server, "/code.py"),
+            auth=AUTH,
+            timeout=TIMEOUT,
+            headers={"X-Destination": "/fs/x.py"},
+        ),
     ]
     for reply in replies:
         assert reply.status_code == 409
         assert reply.text == "USB storage active."
     assert snapshot(drive) == before and state.changes == []
     assert requests.get(fs(server, "/code.py"), auth=AUTH, timeout=TIMEOUT).status_code == 200
-    listing = requests.get(fs(server, "/"), auth=AUTH, timeout=TIMEOUT,
-                           headers={"Accept": "application/json"}).json()
+    listing = requests.get(
+        fs(server, "/"), auth=AUTH, timeout=TIMEOUT, headers={"Accept": "application/json"}
+    ).json()
     assert listing["writable"] is False
 
 
@@ -307,8 +360,10 @@ def test_cors(server: FsApiServer) -> None:
     assert https.status_code == 200 and https.headers["Access-Control-Allow-Origin"] == "*"
     own = f"http://{server.host}:{server.port}"  # requests sends Host: host:port
     assert get(own).headers["Access-Control-Allow-Origin"] == own
-    assert get("http://localhost:8080").headers["Access-Control-Allow-Origin"] == \
-        "http://localhost:8080"
+    assert (
+        get("http://localhost:8080").headers["Access-Control-Allow-Origin"]
+        == "http://localhost:8080"
+    )
     assert get("http://evil.example").status_code == 403
     assert get("http://localhost.evil.example").status_code == 403
 
@@ -318,8 +373,10 @@ def test_options(server: FsApiServer) -> None:
         reply = requests.options(server.url + path, timeout=TIMEOUT)  # no auth needed
         assert reply.status_code == 204
         assert reply.headers["Access-Control-Allow-Methods"] == "GET, OPTIONS, PUT, DELETE, MOVE"
-        assert reply.headers["Access-Control-Allow-Headers"] == \
-            "X-Timestamp, X-Destination, Content-Type, Authorization"
+        assert (
+            reply.headers["Access-Control-Allow-Headers"]
+            == "X-Timestamp, X-Destination, Content-Type, Authorization"
+        )
 
 
 # --- paths ------------------------------------------------------------------------------------
@@ -329,26 +386,41 @@ def test_hostile_paths_touch_nothing_outside(server: FsApiServer, drive: Path) -
     outside = drive.parent / "outside"
     (drive / "escape").symlink_to(outside, target_is_directory=True)
     before = snapshot(outside)
-    hostile = ["/%2e%2e/outside/secret.txt", "/lib/%2E%2E/%2e%2e/outside/secret.txt",
-               "/escape/secret.txt", "/escape", "/code.py%00.txt", "/..%5coutside%5csecret.txt",
-               "/%ff.py"]
+    hostile = [
+        "/%2e%2e/outside/secret.txt",
+        "/lib/%2E%2E/%2e%2e/outside/secret.txt",
+        "/escape/secret.txt",
+        "/escape",
+        "/code.py%00.txt",
+        "/..%5coutside%5csecret.txt",
+        "/%ff.py",
+    ]
     for path in hostile:
         for method in ("GET", "PUT", "DELETE"):
-            reply = requests.request(method, fs(server, path), data=b"pwned", auth=AUTH,
-                                     timeout=TIMEOUT)
+            reply = requests.request(
+                method, fs(server, path), data=b"pwned", auth=AUTH, timeout=TIMEOUT
+            )
             assert reply.status_code in (400, 404), (method, path, reply.status_code)
-        moved = requests.request("MOVE", fs(server, "/code.py"), auth=AUTH, timeout=TIMEOUT,
-                                 headers={"X-Destination": "/fs" + path})
+        moved = requests.request(
+            "MOVE",
+            fs(server, "/code.py"),
+            auth=AUTH,
+            timeout=TIMEOUT,
+            headers={"X-Destination": "/fs" + path},
+        )
         assert moved.status_code in (400, 404), (path, moved.status_code)
-    dotdot = raw(server, b"GET /fs/../outside/secret.txt HTTP/1.1\r\nHost: x\r\n"
-                 + auth_header() + b"\r\n")
+    dotdot = raw(
+        server, b"GET /fs/../outside/secret.txt HTTP/1.1\r\nHost: x\r\n" + auth_header() + b"\r\n"
+    )
     assert dotdot.startswith(b"HTTP/1.1 400 ")
-    assert requests.get(fs(server, f"/{TEMP_PREFIX}x"), auth=AUTH,
-                        timeout=TIMEOUT).status_code == 404
+    assert (
+        requests.get(fs(server, f"/{TEMP_PREFIX}x"), auth=AUTH, timeout=TIMEOUT).status_code == 404
+    )
     assert snapshot(outside) == before
     assert (drive / "code.py").exists()
-    listing = requests.get(fs(server, "/"), auth=AUTH, timeout=TIMEOUT,
-                           headers={"Accept": "application/json"}).json()
+    listing = requests.get(
+        fs(server, "/"), auth=AUTH, timeout=TIMEOUT, headers={"Accept": "application/json"}
+    ).json()
     assert "escape" not in [f["name"] for f in listing["files"]]
 
 
@@ -358,8 +430,9 @@ def test_percent_encoded_unicode_names(server: FsApiServer, drive: Path) -> None
     assert requests.put(url, data=b"ok", auth=AUTH, timeout=TIMEOUT).status_code == 201
     assert (drive / name).read_text() == "ok"
     assert requests.get(url, auth=AUTH, timeout=TIMEOUT).text == "ok"
-    listing = requests.get(fs(server, "/"), auth=AUTH, timeout=TIMEOUT,
-                           headers={"Accept": "application/json"}).json()
+    listing = requests.get(
+        fs(server, "/"), auth=AUTH, timeout=TIMEOUT, headers={"Accept": "application/json"}
+    ).json()
     assert name in [f["name"] for f in listing["files"]]
 
 
@@ -372,8 +445,16 @@ def test_cp_endpoints(server: FsApiServer) -> None:
     info = version.json()
     assert info["web_api_version"] == 4 and info["board_id"] == "test_board"
     assert info["port"] == server.port and info["ip"] == "127.0.0.1"
-    assert {"version", "build_date", "board_name", "mcu_name", "creator_id", "creation_id",
-            "hostname", "UID"} <= set(info)
+    assert {
+        "version",
+        "build_date",
+        "board_name",
+        "mcu_name",
+        "creator_id",
+        "creation_id",
+        "hostname",
+        "UID",
+    } <= set(info)
     devices = requests.get(f"{server.url}/cp/devices.json", timeout=TIMEOUT).json()
     assert devices == {"total": 0, "devices": []}
     disks = requests.get(f"{server.url}/cp/diskinfo.json", timeout=TIMEOUT).json()
@@ -385,11 +466,18 @@ def test_cp_endpoints(server: FsApiServer) -> None:
 
 def test_protocol_rules(server: FsApiServer) -> None:
     assert raw(server, b"GET /cp/version.json HTTP/1.0\r\n\r\n").startswith(b"HTTP/1.1 501 ")
-    redirect = requests.get(f"{server.url}/fs/code.py", allow_redirects=False, timeout=TIMEOUT,
-                            headers={"Host": "circuitpython.local:8080"})
+    redirect = requests.get(
+        f"{server.url}/fs/code.py",
+        allow_redirects=False,
+        timeout=TIMEOUT,
+        headers={"Host": "circuitpython.local:8080"},
+    )
     assert redirect.status_code == 307
     assert redirect.headers["Location"] == "http://cpy-protoboard.local:8080/fs/code.py"
     # one request per connection: the server closes after the response
-    reply = raw(server, b"GET /cp/devices.json HTTP/1.1\r\nHost: x\r\n\r\n"
-                b"GET /cp/devices.json HTTP/1.1\r\nHost: x\r\n\r\n")
+    reply = raw(
+        server,
+        b"GET /cp/devices.json HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"GET /cp/devices.json HTTP/1.1\r\nHost: x\r\n\r\n",
+    )
     assert reply.count(b"HTTP/1.1 200") == 1

@@ -11,4 +11,4 @@ led.blink(0.5)
 count = 0
 while True:
     led.update()
-    count += 1          # the loop keeps going: read buttons, sensors... here
+    count += 1  # the loop keeps going: read buttons, sensors... here

@@ -42,8 +42,13 @@ def test_blink_switches_the_board_led_on_schedule(sim, blink):
     assert not sim.part("LED").on
     led.blink(0.5, 0.25)
     assert sim.part("LED").on and led.playing
-    for now, lit in ((100.49, True), (100.5, False), (100.74, False), (100.75, True),
-                     (101.25, False)):
+    for now, lit in (
+        (100.49, True),
+        (100.5, False),
+        (100.74, False),
+        (100.75, True),
+        (101.25, False),
+    ):
         clock.now = now
         assert led.update() is lit
         assert sim.part("LED").on is lit
@@ -55,9 +60,9 @@ def test_a_slow_loop_catches_up_without_drift(sim, blink):
     clock = Clock()
     led = blink.Blinker(board.LED, clock=clock)
     led.play((1.0, 1.0))
-    clock.now = 103.2            # 3.2 s late: on [100,101) off [101,102) on [102,103) off
+    clock.now = 103.2  # 3.2 s late: on [100,101) off [101,102) on [102,103) off
     assert led.update() is False
-    clock.now = 104.0            # the next change is still at 104.0, not 104.2
+    clock.now = 104.0  # the next change is still at 104.0, not 104.2
     assert led.update() is True
 
 
@@ -66,7 +71,7 @@ def test_play_once_ends_off_and_inverted_wiring(sim, blink):
 
     clock = Clock()
     led = blink.Blinker(board.LED, clock=clock, invert=True)
-    assert sim.pin("LED").level is True          # off = high for an inverted LED
+    assert sim.pin("LED").level is True  # off = high for an inverted LED
     led.play((0.1, 0.1, 0.1), repeat=False)
     assert sim.pin("LED").level is False and led.lit
     clock.now = 101
@@ -84,7 +89,7 @@ def test_on_off_and_deinit_release_the_pin(sim, blink):
         assert not led.playing and sim.part("LED").on
         led.off()
         assert not sim.part("LED").on
-    digitalio.DigitalInOut(board.LED).deinit()   # free again after deinit
+    digitalio.DigitalInOut(board.LED).deinit()  # free again after deinit
 
 
 def test_any_object_with_value_works(blink):

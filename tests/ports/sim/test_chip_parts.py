@@ -58,9 +58,7 @@ def test_catalog_builds_the_chips_on_the_default_bus(sim, type_name, cls, addres
     assert part.connections == {"scl": sim.pin("SCL").id, "sda": sim.pin("SDA").id}
 
 
-@pytest.mark.parametrize(
-    ("cls", "bad"), [(BME280, 0x40), (LIS3DH, 0x1A), (SSD1306, 0x3E)]
-)
+@pytest.mark.parametrize(("cls", "bad"), [(BME280, 0x40), (LIS3DH, 0x1A), (SSD1306, 0x3E)])
 def test_addresses_are_checked(cls, bad) -> None:
     with pytest.raises(ValueError, match="I2C address"):
         cls(address=bad)
@@ -95,8 +93,12 @@ def bosch_integer_compensation(regs: bytes, cal: dict[str, int]) -> tuple[float,
 
     x = t_fine - 76800
     x = ((((adc_h << 14) - (cal["H4"] << 20) - (cal["H5"] * x)) + 16384) >> 15) * (
-        ((((((x * cal["H6"]) >> 10) * (((x * cal["H3"]) >> 11) + 32768)) >> 10) + 2097152)
-         * cal["H2"] + 8192) >> 14
+        (
+            (((((x * cal["H6"]) >> 10) * (((x * cal["H3"]) >> 11) + 32768)) >> 10) + 2097152)
+            * cal["H2"]
+            + 8192
+        )
+        >> 14
     )
     x -= ((((x >> 15) * (x >> 15)) >> 7) * cal["H1"]) >> 4
     x = max(0, min(x, 419430400))
@@ -274,8 +276,14 @@ def test_lis3dh_auto_increment_bit(sim) -> None:
 @pytest.mark.parametrize(
     ("ctrl1", "ctrl4", "bits", "mg_per_digit"),
     [
-        (0x57, 0x08, 12, 1), (0x57, 0x18, 12, 2), (0x57, 0x28, 12, 4), (0x57, 0x38, 12, 12),
-        (0x57, 0x00, 10, 4), (0x57, 0x30, 10, 48), (0x5F, 0x00, 8, 16), (0x5F, 0x20, 8, 64),
+        (0x57, 0x08, 12, 1),
+        (0x57, 0x18, 12, 2),
+        (0x57, 0x28, 12, 4),
+        (0x57, 0x38, 12, 12),
+        (0x57, 0x00, 10, 4),
+        (0x57, 0x30, 10, 48),
+        (0x5F, 0x00, 8, 16),
+        (0x5F, 0x20, 8, 64),
     ],
 )
 def test_lis3dh_scaling_per_range_and_mode(sim, ctrl1, ctrl4, bits, mg_per_digit) -> None:
@@ -393,7 +401,11 @@ def test_ssd1306_vertical_mode(sim) -> None:
     bus.write(0x40, 1, 2, 3, 4)
     assert part.addressing_mode == "vertical"
     assert (part.ram[256 + 4], part.ram[384 + 4], part.ram[256 + 5], part.ram[384 + 5]) == (
-        1, 2, 3, 4)
+        1,
+        2,
+        3,
+        4,
+    )
 
 
 def test_ssd1306_page_mode_pointer_and_wrap(sim) -> None:

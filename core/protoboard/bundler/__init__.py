@@ -1,0 +1,1 @@
+"""Building Adafruit-format bundles (zips + JSON metadata) from ``bundles/*.toml`` manifests."""

@@ -1,0 +1,477 @@
+"""The ``protoboard`` command."""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from protoboard.version import __version__
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def fail(message: str, hint: str | None = None) -> None:
+    """Stop with a plain-language message (and what to do about it), exit status 2."""
+    click.secho(f"protoboard: {message}", fg="red", err=True)
+    if hint:
+        click.echo(f"  {hint}", err=True)
+    sys.exit(2)
+
+
+def _check_board(port: str | None, board: str | None) -> Any:
+    """The port and board definition, or a friendly exit (no machine is built)."""
+    from protoboard.boards import BoardError
+    from protoboard.registry import PortError, select_port
+
+    try:
+        selected = select_port(port)
+        return selected.board(board)
+    except PortError as exc:
+        fail(str(exc))
+    except BoardError as exc:
+        _board_hint(exc, port, board)
+
+
+def _board_hint(exc: Exception, port: str | None, board: str | None) -> None:
+    from protoboard.registry import select_port
+
+    hint = None
+    if board:
+        ids = select_port(port).board_ids()
+        close = difflib.get_close_matches(board, ids, n=3, cutoff=0.6)
+        hint = (
+            f"did you mean: {', '.join(close)}?"
+            if close
+            else "run 'protoboard boards --search WORD' to find a board id"
+        )
+    fail(str(exc), hint)
+
+
+def _make_machine(port: str | None, board: str | None) -> Any:
+    from protoboard import machine
+    from protoboard.boards import BoardError
+    from protoboard.registry import PortError, select_port
+
+    try:
+        selected = select_port(port)
+        return machine.Machine(selected, selected.board(board))
+    except PortError as exc:
+        fail(str(exc))
+    except BoardError as exc:
+        _board_hint(exc, port, board)
+
+
+class _LazyGroup(click.Group):
+    """Loads heavy command groups (``protoboard ble``) only when they are used, so other
+    commands, ``protoboard run`` above all, start fast."""
+
+    lazy = {
+        "ble": "protoboard.ble.commands:ble",
+        "bundle": "protoboard.updater.commands:bundle",
+        "freeze": "protoboard.updater.commands:freeze",
+        "install": "protoboard.updater.commands:install",
+        "list": "protoboard.updater.commands:list_command",
+        "show": "protoboard.updater.commands:show",
+        "uninstall": "protoboard.updater.commands:uninstall",
+        "update": "protoboard.updater.commands:update",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy:
+            from protoboard.registry import load_ref
+
+            return load_ref(self.lazy[name])
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_LazyGroup, context_settings=CONTEXT)
+@click.version_option(__version__, prog_name="protoboard")
+def main() -> None:
+    """Protoboard: CircuitPython's way of programming hardware, on a simulated board or a real
+    one.
+
+    \b
+    Start here:
+      protoboard exec examples/blink/code.py     run a program on the simulated board
+      protoboard boards --search feather         find a real board to simulate
+      protoboard exec code.py --board adafruit_feather_rp2040 --trace
+
+    Every command has its own --help.
+    """
+
+
+@main.command("exec", context_settings=CONTEXT)
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--board",
+    "board",
+    metavar="ID",
+    help="Board to simulate (default: protoboard_sim). "
+    "Any board id from 'protoboard boards' works.",
+)
+@click.option(
+    "--port",
+    metavar="NAME",
+    help="Port to run on (default: the best one found; "
+    "'sim' is always there). Also read from PROTOBOARD_PORT.",
+)
+@click.option(
+    "--lib",
+    "libs",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
+    help="A library folder to import from, like CIRCUITPY/lib. "
+    "Default: the lib/ folder next to FILE, if there is one. Repeatable.",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    metavar="SECONDS",
+    help="Stop the program after this many seconds (it counts as a normal end).",
+)
+@click.option(
+    "--trace", is_flag=True, help="Print every change of the simulated pins and parts to stderr."
+)
+def exec_command(
+    file: Path,
+    board: str | None,
+    port: str | None,
+    libs: tuple[Path, ...],
+    timeout: float | None,
+    trace: bool,
+) -> None:
+    """Run FILE once, the way a board runs code.py.
+
+    `import board`, `digitalio`, `busio`... give Protoboard's uniform API for the chosen board
+    (ahead of anything installed, such as Blinka). Errors print as CircuitPython prints them.
+    Press Ctrl-C to stop a program that runs forever.
+    """
+    from protoboard import testing, vm
+
+    if not file.is_file():
+        where = Path.cwd()
+        fail(f"can't find the file '{file}'", f"check the name and folder (you are in {where})")
+    for lib in libs:
+        if not lib.is_dir():
+            fail(f"library folder '{lib}' does not exist")
+    target = _make_machine(port, board)
+    with testing.activated(target):
+        if trace:
+            _start_trace(target)
+        result = vm.run_file(file, lib_paths=libs, timeout=timeout)
+    sys.stdout.flush()
+    if result.traceback:
+        click.echo(result.traceback, err=True, nl=False)
+    if result.outcome is vm.Outcome.RESET:
+        click.echo("microcontroller.reset() was called: the board would restart here.", err=True)
+    if result.outcome is vm.Outcome.EXCEPTION:
+        sys.exit(1)
+    if result.outcome is vm.Outcome.INTERRUPTED:
+        sys.exit(130)
+
+
+def _start_trace(target: Any) -> None:
+    """Print pin level changes and NeoPixel frames of a simulated board to stderr."""
+    sim = target.backend
+    pins = getattr(sim, "pins", None)
+    if pins is None:
+        click.echo("protoboard: --trace only works on the simulated board", err=True)
+        return
+    start: list[int] = []
+
+    def stamp(when: int) -> str:
+        if not start:
+            start.append(when)
+        return f"{(when - start[0]) / 1e9:9.3f}s"
+
+    def on_level(pin: Any, level: bool, when: int) -> None:
+        if pin.mode in ("output", "input", "pwm"):
+            names = "/".join(pin.names) or pin.id
+            click.echo(f"[sim {stamp(when)}] {names} -> {'high' if level else 'low'}", err=True)
+
+    def on_data(pin: Any, data: bytes, kind: str) -> None:
+        import time
+
+        if kind == "neopixel":
+            for part in sim.parts_on(pin.id):
+                if hasattr(part, "pixels"):
+                    click.echo(
+                        f"[sim {stamp(time.monotonic_ns())}] {part.name} pixels {part.pixels}",
+                        err=True,
+                    )
+
+    for pin in pins.values():
+        pin.on_change(on_level)
+        pin.on_data(on_data)
+
+
+@main.command(context_settings=CONTEXT)
+@click.option(
+    "--board",
+    "board",
+    metavar="ID",
+    help="Board to simulate (default: protoboard_sim). Any id from 'protoboard boards'.",
+)
+@click.option("--port", metavar="NAME", help="Port to run on (default: the best one found).")
+@click.option(
+    "--drive",
+    type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
+    help="The CIRCUITPY folder (default: one in your user data folder, printed at "
+    "start). Created with a first code.py if it does not exist.",
+)
+@click.option(
+    "--image",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Serve a FAT disk image labelled CIRCUITPY instead of a folder (created if "
+    "missing), e.g. for a Linux board's USB gadget.",
+)
+@click.option(
+    "--image-size",
+    type=int,
+    default=2,
+    show_default=True,
+    metavar="MIB",
+    help="Size of a new --image.",
+)
+@click.option(
+    "--console",
+    "consoles",
+    multiple=True,
+    metavar="KIND",
+    help="More places for the serial console, besides this terminal: 'pty' (a "
+    "/dev/pts device for screen, tio or pyserial) or 'tcp:PORT' (pyserial's "
+    "socket://). Repeatable; every endpoint mirrors the same console and can "
+    "type in it. 'none' leaves only those.",
+)
+@click.option(
+    "--ble",
+    is_flag=True,
+    help="Offer the drive and the console over Bluetooth LE "
+    "(CircuitPython's BLE workflow, for Glider, PyLeap or 'protoboard ble'); needs "
+    "BlueZ and pip install 'protoboard[ble]'. Also on with CIRCUITPY_BLE_WORKFLOW = true "
+    "in settings.toml.",
+)
+@click.option(
+    "--safe-mode",
+    is_flag=True,
+    help="Start in safe mode, as if reset was pressed during boot: boot.py and code.py do not run.",
+)
+@click.option(
+    "--memory-limit",
+    type=int,
+    default=512,
+    show_default=True,
+    metavar="MIB",
+    help="Memory each run may use before it gets a MemoryError (0: no limit).",
+)
+def run(
+    board: str | None,
+    port: str | None,
+    drive: Path | None,
+    image: Path | None,
+    image_size: int,
+    consoles: tuple[str, ...],
+    ble: bool,
+    safe_mode: bool,
+    memory_limit: int,
+) -> None:
+    """Be a board: run code.py from the CIRCUITPY drive, and again whenever you save.
+
+    \b
+    Save code.py and it runs at once. When it ends, press any key for the REPL
+    (>>> prompt); Ctrl-D reloads. Ctrl-C stops the program. Ctrl-] quits.
+    Change the simulated world while it runs, from another terminal:
+      protoboard sim set BUTTON.pressed true
+    """
+    from protoboard.runtime import vmserver
+
+    vmserver.start_early()  # the slowest thing to get ready: start it first
+    from protoboard.runtime.drive import default_location, image_work_folder
+    from protoboard.runtime.supervisor import RunOptions, Supervisor
+
+    _check_board(port, board)
+    if image is not None and drive is not None:
+        fail("give --drive or --image, not both")
+    if image is not None:
+        drive = image_work_folder(image)
+    options = RunOptions(
+        drive=drive or default_location(),
+        port=port,
+        board=board,
+        image=image,
+        image_size=image_size << 20,
+        ble=ble,
+        consoles=_console_list(consoles),
+        safe_mode=safe_mode,
+        memory_limit=memory_limit << 20 if memory_limit > 0 else None,
+    )
+    sys.exit(Supervisor(options).run())
+
+
+def _console_list(extra: tuple[str, ...]) -> tuple[str, ...]:
+    """The terminal is always a console endpoint unless 'none' is given."""
+    if "none" in extra:
+        return tuple(c for c in extra if c != "none")
+    return ("terminal", *(c for c in extra if c != "terminal"))
+
+
+@main.group(context_settings=CONTEXT)
+def sim() -> None:
+    """Change the simulated world of a running board (protoboard run).
+
+    \b
+    protoboard sim set BME280.temperature 30
+    protoboard sim set BUTTON.pressed true
+    protoboard sim set knob.position 0.25
+    protoboard sim world
+    """
+
+
+@sim.command("set", context_settings=CONTEXT)
+@click.argument("target", metavar="PART.ATTRIBUTE")
+@click.argument("value")
+@click.option(
+    "--drive",
+    type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
+    help="The drive of the board to change (default: the default drive).",
+)
+def sim_set(target: str, value: str, drive: Path | None) -> None:
+    """Set a part's attribute; it survives reloads. VALUE is JSON (30, 0.5, true, "text")."""
+    import json
+
+    from protoboard.runtime import control
+    from protoboard.runtime.drive import default_location
+
+    part, dot, attribute = target.partition(".")
+    if not dot or not part or not attribute:
+        fail(f"'{target}' is not PART.ATTRIBUTE", "for example: BME280.temperature")
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        parsed = value  # a bare word is a string
+    try:
+        reply = control.request(
+            drive or default_location(),
+            {"op": "set", "part": part, "attribute": attribute, "value": parsed},
+        )
+    except ConnectionError as exc:
+        fail(str(exc))
+    if not reply.get("ok"):
+        fail(reply.get("error", "the board refused"))
+    click.echo(
+        f"{part}.{attribute} = {parsed!r}" + (f" ({reply['note']})" if reply.get("note") else "")
+    )
+
+
+@sim.command("world", context_settings=CONTEXT)
+@click.option("--drive", type=click.Path(path_type=Path, file_okay=False), metavar="DIR")
+def sim_world(drive: Path | None) -> None:
+    """Show the world settings that outlive reloads."""
+    from protoboard.runtime import control
+    from protoboard.runtime.drive import default_location
+
+    try:
+        reply = control.request(drive or default_location(), {"op": "world"})
+    except ConnectionError as exc:
+        fail(str(exc))
+    for part, attribute, value in reply.get("world", []):
+        click.echo(f"{part}.{attribute} = {value!r}")
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--port", metavar="NAME", help="Port whose boards to list (default: best found).")
+@click.option("--search", metavar="TEXT", help="Only boards whose id or name contains TEXT.")
+@click.option("--show", metavar="ID", help="Show one board: pins, buses, modules and parts.")
+def boards(port: str | None, search: str | None, show: str | None) -> None:
+    """List the boards you can run on.
+
+    The simulated port offers its own boards plus the pinout of every real CircuitPython board
+    described by the circuitpython-stubs package (~640).
+    """
+    from protoboard.registry import PortError, select_port
+
+    try:
+        selected = select_port(port)
+    except PortError as exc:
+        fail(str(exc))
+    if show:
+        target = _make_machine(selected.name, show)
+        _show_board(target.board)
+        return
+    own = selected.boards
+    ids = selected.board_ids()
+    if search:
+        needle = search.lower()
+        ids = [
+            b for b in ids if needle in b.lower() or (b in own and needle in own[b].name.lower())
+        ]
+    for board_id in ids:
+        label = f"  {own[board_id].name}" if board_id in own else ""
+        click.echo(f"{board_id}{label}")
+    click.echo(
+        f"\n{len(ids)} board(s) on port '{selected.name}'. Details: protoboard boards --show ID",
+        err=True,
+    )
+
+
+def _show_board(board: Any) -> None:
+    from protoboard.modules import MODULES
+
+    click.secho(f"{board.name} ({board.board_id}), MCU {board.mcu}", bold=True)
+    click.echo("pins:")
+    for pin_id, names in board.pins.items():
+        extra = [c for c, ids in board.capabilities.items() if pin_id in ids]
+        note = f"  [{', '.join(sorted(extra))}]" if extra else ""
+        click.echo(f"  {' / '.join(names):<22} {pin_id}{note}")
+    if board.buses:
+        click.echo("default buses:")
+        for name, bus in board.buses.items():
+            wiring = ", ".join(f"{role}={pin}" for role, pin in bus.pins.items() if pin)
+            click.echo(f"  board.{name.upper()}(): {wiring}")
+    provided = sorted(m for m in board.modules if m in MODULES)
+    click.echo(f"modules: {', '.join(provided)}")
+    for part in board.parts:
+        click.echo(f"on-board part: {part.get('name', part['type'])} ({part['type']})")
+
+
+@main.command(context_settings=CONTEXT)
+def parts() -> None:
+    """List the simulated parts you can attach (sim.attach(...) in tests and scripts)."""
+    from protoboard.ports.sim.parts import CATALOG, part_class
+
+    for name in sorted(CATALOG):
+        try:
+            doc = (part_class(name).__doc__ or "").strip().splitlines()[0]
+        except Exception as exc:  # a part module that fails to import must not hide the others
+            doc = f"(unavailable: {exc})"
+        click.echo(f"{name:<16} {doc}")
+
+
+@main.command(
+    "conformance",
+    context_settings={**CONTEXT, "ignore_unknown_options": True, "help_option_names": []},
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def conformance(args: tuple[str, ...]) -> None:
+    """Compare Protoboard's modules with CircuitPython's (from circuitpython-stubs).
+
+    Options are passed on: --json, --board ID (see `protoboard conformance --help`).
+    """
+    from protoboard.conformance import main as report
+
+    sys.exit(report(list(args)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,383 @@
+"""One VM: a fresh process per run, as CircuitPython gives every run a fresh VM.
+
+The supervisor starts it (forked from a pre-imported server) with a :class:`VMConfig`. It takes
+the console pty as its controlling terminal (so Ctrl-C is a real SIGINT), builds the machine,
+runs its phase (boot.py, safemode.py, or code.py then the wait loop and the REPL), reports to the
+supervisor over a pipe and exits. Killing it is the soft reset: the OS frees everything it held.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import resource
+import signal
+import sys
+import termios
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from protoboard.runtime import state
+from protoboard.runtime.drive import Drive
+
+AUTORELOAD_ON = (
+    "Auto-reload is on. Simply save files over USB to run them or enter REPL to disable."
+)
+AUTORELOAD_OFF = "Auto-reload is off."
+WAIT_PROMPT = "Press any key to enter the REPL. Use CTRL-D to reload."
+CODE_DONE = "Code done running."
+STOPPED_BY_RELOAD = "Code stopped by auto-reload. Reloading soon."
+LINE_CLEAR = "\x1b[2K\x1b[0G"
+
+
+@dataclass
+class VMConfig:
+    #: "boot", "safemode" or "code"
+    phase: str
+    drive: Path
+    pty_path: str
+    context: state.RunContext
+    port: str | None = None
+    board: str | None = None
+    #: (part, attribute, value) settings of the simulated world, applied before the run
+    world: list[tuple[str, str, Any]] = field(default_factory=list)
+    #: address-space limit for the run, in bytes (None: no limit)
+    memory_limit: int | None = None
+    #: first line of boot_out.txt, shown as the REPL banner
+    banner: str = ""
+    #: a code run that also writes boot_out.txt (when there is no boot.py to run first)
+    boot_out: bool = False
+
+
+class _Console:
+    """stdin/stdout on the pty, as text, unbuffered so output interleaves as on a board."""
+
+    def __init__(self) -> None:
+        self.out = io.TextIOWrapper(
+            io.FileIO(1, "w", closefd=False),
+            encoding="utf-8",
+            errors="replace",
+            line_buffering=True,
+            write_through=True,
+        )
+
+    def write(self, text: str) -> None:
+        self.out.write(text)
+        self.out.flush()
+
+    def read_byte(self) -> int:
+        while True:
+            data = os.read(0, 1)
+            if data:
+                return data[0]
+            raise EOFError
+
+    def mode(self, *, line_editing: bool) -> None:
+        """Line editing by the terminal driver while code runs (input() works as on a board);
+        raw keys, read by the board itself, in the wait loop and the REPL. Ctrl-C always
+        interrupts (ISIG)."""
+        with contextlib.suppress(termios.error):
+            attrs = termios.tcgetattr(0)
+            lflag = (attrs[3] | termios.ISIG) & ~termios.ECHOCTL  # a board does not echo "^C"
+            if line_editing:
+                lflag |= termios.ICANON | termios.ECHO | termios.IEXTEN
+            else:
+                lflag &= ~(termios.ICANON | termios.ECHO | termios.IEXTEN)
+            attrs[3] = lflag
+            attrs[0] &= ~(termios.IXON | termios.IXOFF)
+            attrs[6][termios.VMIN] = 1
+            attrs[6][termios.VTIME] = 0
+            termios.tcsetattr(0, termios.TCSANOW, attrs)
+
+
+def _attach_terminal(pty_path: str) -> None:
+    os.setsid()
+    fd = os.open(pty_path, os.O_RDWR)  # the first tty a session leader opens is its ctty
+    for target in (0, 1, 2):
+        os.dup2(fd, target)
+    if fd > 2:
+        os.close(fd)
+    sys.stdin = io.TextIOWrapper(
+        io.FileIO(0, "r", closefd=False), encoding="utf-8", errors="replace", line_buffering=True
+    )
+    out = io.TextIOWrapper(
+        io.FileIO(1, "w", closefd=False),
+        encoding="utf-8",
+        errors="replace",
+        line_buffering=True,
+        write_through=True,
+    )
+    sys.stdout = out
+    sys.stderr = out  # one console, as on a board
+
+
+def _limit_memory(limit: int | None) -> None:
+    if limit:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def main(config: VMConfig, channel: Any) -> None:
+    """Entry point of a VM started for one run."""
+    _run(config, channel, None)
+
+
+def spare(port: str | None, board: str | None, channel: Any) -> None:
+    """Entry point of a spare VM: build the machine now, then wait for the run's config, so a
+    reload costs neither a fork nor a machine build."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        from protoboard.runtime import preload
+
+        preload.warm_spare()
+        prepared = _new_machine(port, board)
+        message = channel.recv()
+    except (EOFError, OSError, KeyboardInterrupt):
+        os._exit(0)
+    _run(message["config"], channel, prepared)
+
+
+def _run(config: VMConfig, channel: Any, prepared: Any) -> None:
+    _attach_terminal(config.pty_path)
+    # No __pycache__ folders on the user's drive (a board never makes them either).
+    sys.dont_write_bytecode = True
+    console = _Console()
+    send_lock = threading.Lock()
+
+    def notify(message: dict[str, Any]) -> None:
+        with send_lock, contextlib.suppress(OSError, ValueError):
+            channel.send(message)
+
+    context = config.context
+    context.notify = notify
+    context.drive = config.drive
+    state.install(context)
+
+    def stop_for_reload(signum: int, frame: Any) -> None:
+        raise state.ReloadRequested("AUTO_RELOAD")
+
+    signal.signal(signal.SIGUSR1, stop_for_reload)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    try:
+        machine = prepared or _new_machine(config.port, config.board)
+        _apply_world(machine, config.world)
+        _listen(channel, machine, notify)
+        _install_runtime_rules(config.drive)
+        os.chdir(config.drive)
+        _limit_memory(config.memory_limit)
+        phase = {"boot": _boot, "safemode": _safemode, "code": _code}[config.phase]
+        phase(config, console)
+    except state.ReloadRequested as exc:
+        notify({"type": "reload", "reason": exc.reason})
+    except _Reset:
+        notify({"type": "reset"})
+    except BaseException as exc:  # a fault of Protoboard itself, not of the program
+        import traceback
+
+        console.write("".join(traceback.format_exception(exc)))
+        notify({"type": "internal_error", "error": f"{type(exc).__name__}: {exc}"})
+    finally:
+        sys.stdout.flush()
+        # Leave at once: threads (keypad scanners, listeners) die with the process, as a
+        # board's peripherals do at a soft reset.
+        os._exit(0)
+
+
+class _Reset(BaseException):
+    pass
+
+
+def _new_machine(port: str | None, board: str | None) -> Any:
+    from protoboard import importer, machine
+
+    target = machine.create(port, board)
+    machine.activate(target)
+    importer.install()
+    return target
+
+
+def _apply_world(target: Any, world: list[tuple[str, str, Any]]) -> None:
+    for part, attribute, value in world:
+        with contextlib.suppress(Exception):  # a world entry for a part this board lacks
+            setattr(target.backend.part(part), attribute, value)
+
+
+def _listen(channel: Any, target: Any, notify: Any) -> None:
+    """Apply the supervisor's live changes to the simulated world (``protoboard sim set``)."""
+
+    def serve() -> None:
+        while True:
+            try:
+                message = channel.recv()
+            except (EOFError, OSError):
+                return
+            if message.get("op") == "set":
+                try:
+                    part = target.backend.part(message["part"])
+                    setattr(part, message["attribute"], message["value"])
+                    notify({"type": "reply", "id": message["id"], "ok": True})
+                except Exception as exc:
+                    notify(
+                        {
+                            "type": "reply",
+                            "id": message["id"],
+                            "ok": False,
+                            "error": f"{type(exc).__name__}: {exc}",
+                        }
+                    )
+
+    threading.Thread(target=serve, name="world", daemon=True).start()
+
+
+def _install_runtime_rules(drive: Path) -> None:
+    from protoboard.runtime import paths, settings, writerule
+
+    paths.install(drive)
+    writerule.install(state.current)
+    settings.install_os_getenv(drive)
+
+
+def _boot(config: VMConfig, console: _Console) -> None:
+    """Run boot.py with its output captured for boot_out.txt, as CircuitPython does."""
+    drive = Drive(config.drive)
+    text = _boot_header(config)
+    boot_file = drive.first_of(("boot.py", "boot.txt"))
+    if boot_file is not None:
+        captured = io.StringIO()
+        state.current.in_boot = True
+        with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+            result = _run_program(boot_file)
+            if result.traceback:
+                captured.write(result.traceback)
+        state.current.in_boot = False
+        text += f"{boot_file.name} output:\n" + captured.getvalue()
+    state.current.notify({"type": "boot_out", "text": text})
+
+
+def _report_settings(drive: Path, console: _Console) -> None:
+    """Malformed CIRCUITPY_* keys in settings.toml, reported as the board reports them when it
+    reads them at start-up."""
+    from protoboard.runtime import settings
+
+    with contextlib.suppress(Exception):  # a settings file must never stop a run
+        lines = settings.check_supervisor_keys(drive)
+        if lines:
+            console.write("\n".join(lines) + "\n")
+
+
+def _boot_header(config: VMConfig) -> str:
+    """boot_out.txt's first lines: the banner, the board id and the chip's UID."""
+    import microcontroller
+
+    from protoboard.machine import current
+
+    uid = bytes(microcontroller.cpu.uid).hex().upper()
+    return f"{config.banner}\nBoard ID:{current().board.board_id}\nUID:{uid}\n"
+
+
+def _safemode(config: VMConfig, console: _Console) -> None:
+    drive = Drive(config.drive)
+    program = drive.first_of(("safemode.py", "safemode.txt"))
+    if program is not None and state.current.safe_mode_reason != "USER":
+        result = _run_program(program)
+        if result.traceback:
+            console.write(result.traceback)
+    _wait_then_repl(config, console, autoreload_line=False)
+
+
+def _run_program(path: Path) -> Any:
+    from protoboard import vm
+
+    result = vm.run_file(path)
+    if result.outcome is vm.Outcome.RESET:
+        raise _Reset()
+    return result
+
+
+def _code(config: VMConfig, console: _Console) -> None:
+    from protoboard import vm
+
+    context = state.current
+    drive = Drive(config.drive)
+    if config.boot_out:
+        context.notify({"type": "boot_out", "text": _boot_header(config)})
+    console.mode(line_editing=True)
+    _report_settings(config.drive, console)
+    requested = context.next_code.filename
+    choice = drive.choose_code(requested)
+    if requested and choice is None:
+        console.write(f"{requested} not found.\n")
+        choice = drive.choose_code()
+    outcome = None
+    if choice is not None:
+        if context.next_code.working_directory:
+            with contextlib.suppress(OSError):
+                os.chdir(drive.resolve(context.next_code.working_directory))
+        console.write(f"{LINE_CLEAR}{choice.path.name} output:\n")
+        if choice.warning:
+            console.write(choice.warning)
+        result = vm.run_file(choice.path)
+        outcome = result.outcome
+        if outcome is vm.Outcome.RELOAD:
+            if result.reason == "AUTO_RELOAD":
+                console.write(f"\n{STOPPED_BY_RELOAD}\n")
+            raise state.ReloadRequested(result.reason or "SUPERVISOR_RELOAD")
+        if outcome is vm.Outcome.RESET:
+            raise _Reset()
+        if result.traceback:
+            console.write(result.traceback)
+        if isinstance(result.exception, MemoryError) and config.memory_limit:
+            console.write(
+                f"(Protoboard limits each run to {config.memory_limit >> 20} MiB of "
+                "memory: protoboard run --memory-limit changes it.)\n"
+            )
+        context.notify({"type": "done", "outcome": outcome.value, "traceback": result.traceback})
+        console.write(f"\n{CODE_DONE}\n")
+        failed = outcome in (vm.Outcome.EXCEPTION, vm.Outcome.INTERRUPTED)
+        nxt = context.next_code
+        if (nxt.reload_on_error and failed) or (nxt.reload_on_success and not failed):
+            raise state.ReloadRequested("SUPERVISOR_RELOAD")
+    _wait_then_repl(config, console, autoreload_line=True)
+
+
+def _wait_then_repl(config: VMConfig, console: _Console, *, autoreload_line: bool) -> None:
+    context = state.current
+    console.mode(line_editing=False)
+    if autoreload_line:
+        console.write((AUTORELOAD_ON if context.autoreload else AUTORELOAD_OFF) + "\n")
+    console.write(f"\n{WAIT_PROMPT}\n")
+    context.notify({"type": "mode", "mode": "wait"})
+    try:
+        key = console.read_byte()
+    except KeyboardInterrupt:
+        key = 3
+    except EOFError:
+        signal.pause()  # the console went away: idle until the supervisor acts
+        return
+    if key == 4:
+        raise state.ReloadRequested("REPL_RELOAD")
+    _repl(config, console)
+
+
+def _repl(config: VMConfig, console: _Console) -> None:
+    from protoboard import vm
+    from protoboard.runtime import repl
+
+    state.current.notify({"type": "mode", "mode": "repl"})
+    namespace: dict[str, Any] = {"__name__": "__main__"}
+    drive = Drive(config.drive)
+    with vm.program_environment(drive.root, [drive.root / "lib"]):
+        startup = drive.first_of(("repl.py",))
+        if startup is not None:
+            result = vm.run_file(startup)
+            if result.traceback:
+                console.write(result.traceback)
+        try:
+            repl.run(console.read_byte, console.write, namespace, config.banner)
+        except repl.SoftReboot:
+            console.write("\n")
+            raise state.ReloadRequested("REPL_RELOAD") from None

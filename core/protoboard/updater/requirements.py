@@ -1,0 +1,118 @@
+"""What to install: requirements files, and the imports of the code on a drive (``--auto``).
+
+``--auto`` reads ``code.py`` (or whichever file CircuitPython would run) and every other ``.py``
+in the drive's root with :mod:`ast`, following ``import x``, ``from x import y`` and
+``from x.y import z``. Imports of the drive's own modules, of CircuitPython's built-in modules
+and of the Python standard library are not libraries; every other name is looked up in the
+bundles, and one that is in none of them gets a "did you mean".
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from dataclasses import dataclass, field
+from functools import cache
+
+from protoboard.updater.backends import Backend
+from protoboard.updater.catalog import CatalogError, Wanted, parse_requirement
+
+__all__ = ["AutoResult", "imports_of", "parse_requirements_text", "scan_imports"]
+
+CODE_FILES = ("code.txt", "code.py", "main.py", "main.txt")
+
+
+def parse_requirements_text(text: str, where: str) -> list[Wanted]:
+    """A requirements file: one name (optionally pinned) per line, ``#`` comments. Options
+    (``-r``, ``--index-url`` ...) are refused with the line number, not silently skipped."""
+    wanted = []
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if line.startswith("-"):
+            raise CatalogError(
+                f"{where}, line {number}: options such as {line.split()[0]!r} "
+                "are not supported; list one library per line"
+            )
+        try:
+            wanted.append(parse_requirement(line))
+        except CatalogError as exc:
+            raise CatalogError(f"{where}, line {number}: {exc}") from None
+    return wanted
+
+
+def imports_of(source: str | bytes, filename: str = "code.py") -> set[str]:
+    """Top-level module names a file imports (relative imports excluded). A file that does
+    not parse raises SyntaxError with its line, for the caller to report."""
+    tree = ast.parse(source, filename=filename)
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@cache
+def _builtin_modules() -> frozenset[str]:
+    """CircuitPython's built-in modules (any board: the ``<name>-stubs`` folders of
+    circuitpython-stubs, plus Protoboard's own) and CPython's standard library."""
+    from importlib import metadata
+
+    from protoboard.modules import MODULES
+
+    names = set(sys.stdlib_module_names) | set(MODULES)
+    try:
+        files = metadata.files("circuitpython-stubs") or []
+    except metadata.PackageNotFoundError:
+        files = []
+    names |= {f.parts[0][: -len("-stubs")] for f in files if f.parts[0].endswith("-stubs")}
+    return frozenset(names)
+
+
+@dataclass
+class AutoResult:
+    found: list[str] = field(default_factory=list)  # library names in the bundles
+    unknown: list[str] = field(default_factory=list)  # messages for the user
+    files: list[str] = field(default_factory=list)  # the files read
+
+
+def scan_imports(backend: Backend, library_names: set[str], suggest=None) -> AutoResult:
+    """The libraries the drive's code imports. ``suggest(name)`` gives the message for a
+    name that is in no bundle."""
+    result = AutoResult()
+    root = backend.list_dir("") or []
+    local = {e.name.rsplit(".", 1)[0] for e in root if e.name.endswith((".py", ".mpy"))}
+    local |= {e.name for e in root if e.is_dir and e.name not in ("lib",)}
+    files = [e.name for e in root if not e.is_dir and e.name.endswith(".py")]
+    files += [
+        e.name for e in root if not e.is_dir and e.name in CODE_FILES and not e.name.endswith(".py")
+    ]
+    imported: set[str] = set()
+    for name in sorted(set(files), key=lambda n: (n not in CODE_FILES, n)):
+        data = backend.read(name)
+        if data is None:
+            continue
+        result.files.append(name)
+        try:
+            imported |= imports_of(data, name)
+        except SyntaxError as exc:
+            result.unknown.append(
+                f"{name}, line {exc.lineno}: not valid Python "
+                f"({exc.msg}); its imports were not read"
+            )
+        except ValueError as exc:  # NUL bytes
+            result.unknown.append(f"{name}: cannot be read as Python ({exc})")
+    builtins = _builtin_modules()
+    for name in sorted(imported):
+        if name in library_names:
+            result.found.append(name)
+        elif name in local or name in builtins or name == "__future__":
+            continue
+        else:
+            result.unknown.append(
+                suggest(name) if suggest else f"{name} is imported but is in none of the bundles"
+            )
+    return result

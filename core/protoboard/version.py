@@ -1,0 +1,5 @@
+"""Protoboard's version, as ``boot_out.txt``, the REPL banner and ``--version`` print it."""
+
+__version__ = "0.1.0"
+#: the date printed in boot_out.txt and the REPL banner, as a board prints its build date
+__release_date__ = "2026-11-21"

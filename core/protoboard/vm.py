@@ -1,0 +1,193 @@
+"""Run one user program against the active machine, as a CircuitPython VM runs ``code.py``.
+
+Used in-process by ``protoboard exec`` and the pytest plugin; the supervisor (``protoboard run``)
+runs it inside a fresh VM process per run. It sets up the import path CircuitPython uses (the
+drive root, then ``/lib``), serves the built-in modules, and reports how the program ended with
+a CircuitPython-style traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import os
+import runpy
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from protoboard import importer
+
+
+class Outcome(enum.Enum):
+    SUCCESS = "success"  # ran to the end, or sys.exit()
+    EXCEPTION = "exception"  # an uncaught exception (traceback in RunResult.traceback)
+    INTERRUPTED = "interrupted"  # Ctrl-C
+    TIMEOUT = "timeout"  # stopped by the caller's time limit
+    RESET = "reset"  # microcontroller.reset()
+    RELOAD = "reload"  # supervisor.reload() or an autoreload stopped the program
+
+
+@dataclass
+class RunResult:
+    outcome: Outcome
+    #: CircuitPython-style traceback text, when the program raised
+    traceback: str | None = None
+    exception: BaseException | None = None
+    #: for RELOAD: the supervisor.RunReason name
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in (Outcome.SUCCESS, Outcome.TIMEOUT)
+
+
+class RunTimeout(BaseException):
+    """Raised inside the program when its time is up (a BaseException, so ``except Exception``
+    in user code does not swallow it)."""
+
+
+def _internal_roots() -> tuple[str, ...]:
+    """Source folders of Protoboard itself, whose frames a user's traceback leaves out (as a
+    board's traceback never shows its C core)."""
+    import protoboard.bindings
+    import protoboard.ports
+    import protoboard.version
+
+    # `protoboard` is a namespace package spread over three source roots: one module of each
+    return tuple(
+        str(Path(module.__file__ or "").resolve().parent)
+        for module in (protoboard.version, protoboard.bindings, protoboard.ports)
+    )
+
+
+_INTERNAL = _internal_roots()
+
+
+def format_traceback(exc: BaseException, roots: Sequence[Path]) -> str:
+    """A traceback as CircuitPython prints it: user frames only, paths relative to the drive."""
+    lines = ["Traceback (most recent call last):"]
+    for frame in traceback.extract_tb(exc.__traceback__):
+        filename = frame.filename
+        if filename.startswith(_INTERNAL) or filename.startswith("<frozen"):
+            continue
+        for root in roots:
+            with contextlib.suppress(ValueError):
+                filename = str(Path(filename).resolve().relative_to(root.resolve()))
+                break
+        lines.append(f'  File "{filename}", line {frame.lineno}, in {frame.name}')
+    message = "".join(traceback.format_exception_only(type(exc), exc)).rstrip()
+    lines.append(message)
+    return "\n".join(lines) + "\n"
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`RunTimeout` in this thread after ``seconds`` (even inside time.sleep when
+    this is the main thread)."""
+    if seconds is None:
+        yield
+        return
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+
+        def expire(signum: int, frame: object) -> None:
+            raise RunTimeout()
+
+        previous = signal.signal(signal.SIGALRM, expire)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+        return
+    import ctypes
+
+    target = threading.get_ident()
+
+    def expire_thread() -> None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(target), ctypes.py_object(RunTimeout)
+        )
+
+    timer = threading.Timer(seconds, expire_thread)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
+@contextlib.contextmanager
+def program_environment(root: Path, lib_paths: Sequence[Path] = ()) -> Iterator[None]:
+    """``sys.path`` as on the board (root, then /lib), the built-in modules served, and the
+    program's own modules forgotten afterwards so the next run imports them fresh."""
+    importer.install()
+    roots = [root, *(p for p in lib_paths)]
+    saved_path = list(sys.path)
+    saved_argv = list(sys.argv)
+    before = set(sys.modules)
+    sys.path[:0] = [str(p) for p in roots]
+    try:
+        yield
+    finally:
+        sys.path[:] = saved_path
+        sys.argv[:] = saved_argv
+        resolved = [str(p.resolve()) for p in roots]
+        for name in set(sys.modules) - before:
+            filename = getattr(sys.modules[name], "__file__", None) or ""
+            if any(filename.startswith(r) for r in resolved):
+                del sys.modules[name]
+
+
+def run_file(
+    path: str | os.PathLike[str],
+    *,
+    lib_paths: Sequence[str | os.PathLike[str]] = (),
+    timeout: float | None = None,
+) -> RunResult:
+    """Run ``path`` as ``__main__`` on the active machine; never raises for the program's own
+    errors (they come back in the :class:`RunResult`)."""
+    from protoboard.machine import ResetRequested
+    from protoboard.runtime.state import ReloadRequested
+
+    program = Path(path).resolve()
+    root = program.parent
+    libs = [Path(p).resolve() for p in lib_paths]
+    if not libs and (root / "lib").is_dir():
+        libs = [root / "lib"]
+    with program_environment(root, libs):
+        sys.argv[:] = [program.name]
+        try:
+            with _time_limit(timeout):
+                runpy.run_path(str(program), run_name="__main__")
+        except SystemExit as exc:
+            if exc.code not in (None, 0) and not isinstance(exc.code, int):
+                print(exc.code, file=sys.stderr)
+            return RunResult(Outcome.SUCCESS)
+        except RunTimeout:
+            return RunResult(Outcome.TIMEOUT)
+        except ResetRequested:
+            return RunResult(Outcome.RESET)
+        except ReloadRequested as exc:
+            return RunResult(Outcome.RELOAD, reason=exc.reason)
+        except KeyboardInterrupt as exc:
+            return RunResult(Outcome.INTERRUPTED, format_traceback(exc, [root, *libs]), exc)
+        except BaseException as exc:  # the program's own error, reported like the board does
+            text = format_traceback(_strip(exc), [root, *libs])
+            return RunResult(Outcome.EXCEPTION, text, exc)
+    return RunResult(Outcome.SUCCESS)
+
+
+def _strip(exc: BaseException) -> BaseException:
+    """Drop runpy's own frames from the front of the traceback."""
+    tb: TracebackType | None = exc.__traceback__
+    while tb is not None and "runpy" in tb.tb_frame.f_code.co_filename:
+        tb = tb.tb_next
+    return exc.with_traceback(tb) if tb is not None else exc
