@@ -495,12 +495,11 @@ def _check_key(key: Any) -> str | bytes:
 # --- public API ---------------------------------------------------------------------------------
 
 
-def get_setting(drive: Path | str | os.PathLike[str] | None, key: str, default: Any = None) -> Any:
+def get_setting(drive: Path | str | os.PathLike[str] | None, key: Any, default: Any = None) -> Any:
     """``supervisor.get_setting(key, default)``: the typed value of ``key`` in the drive's
     ``settings.toml`` (``str``, ``bool``, ``int`` or ``float``), ``default`` when the key or the
     file is missing, ``ValueError("Invalid value")`` when the value is malformed."""
-    key = _check_key(key)
-    result, value = typed_value(read_settings(drive), key)
+    result, value = typed_value(read_settings(drive), _check_key(key))
     if result is Result.OK:
         return value
     if result in _MISSING:
@@ -508,14 +507,13 @@ def get_setting(drive: Path | str | os.PathLike[str] | None, key: str, default: 
     raise ValueError(INVALID_VALUE)
 
 
-def getenv(drive: Path | str | os.PathLike[str] | None, key: str, default: Any = None) -> Any:
+def getenv(drive: Path | str | os.PathLike[str] | None, key: Any, default: Any = None) -> Any:
     """``os.getenv(key, default)`` as CircuitPython 10.2+ has it: the value's text as a ``str``
     (a quoted value with its escapes applied, a bare value as written, never converted to a
     number). ``default`` when the key or the file is missing **or the value is malformed**
     (``common_hal_os_getenv`` returns ``default`` for every result other than OK; its docstring
     says "If key is not present or the value is ill-formed, return the default value")."""
-    key = _check_key(key)
-    result, raw, _quoted = lookup(read_settings(drive), key)
+    result, raw, _quoted = lookup(read_settings(drive), _check_key(key))
     if result is Result.OK:
         return _text(raw)
     return default
@@ -543,9 +541,9 @@ def install_os_getenv(drive: Path | str | os.PathLike[str] | None) -> None:
     fallback.
     """
     global _original_getenv
-    original = _original_getenv
-    if original is None:
-        original = _original_getenv = os.getenv
+    if _original_getenv is None:
+        _original_getenv = os.getenv
+    original: Callable[..., Any] = _original_getenv
 
     def getenv_from_settings(key: Any, default: Any = None) -> Any:
         if not isinstance(key, str | bytes):

@@ -502,44 +502,44 @@ class DriveWatcher:
             return  # folders' own metadata: sent for the parent of every change
         if isinstance(event, DirDeletedEvent) and src == self._root:
             self._drive_gone(stamp)
-            return
-        if isinstance(event, (FileMovedEvent, DirMovedEvent)):
-            dest = os.fsdecode(event.dest_path)
-            is_dir = isinstance(event, DirMovedEvent)
-            for path in (src, dest):
-                if path and self._counts(path, stamp):
-                    self._forget(path, tree=is_dir)  # a rename into the drive is complete
-                    self._changed(path, stamp)
-            if is_dir and dest:
-                self._complete_trees.add(dest)  # and so is what a renamed folder holds
-            return
-        if not self._counts(src, stamp):
-            return
+        elif isinstance(event, (FileMovedEvent, DirMovedEvent)):
+            self._moved(src, os.fsdecode(event.dest_path), stamp, is_dir=event.is_directory)
+        elif self._counts(src, stamp):
+            self._changed_by(event, src, stamp)
+
+    def _moved(self, src: str, dest: str, stamp: float, *, is_dir: bool) -> None:
+        for path in (src, dest):
+            if path and self._counts(path, stamp):
+                self._forget(path, tree=is_dir)  # a rename into the drive is complete
+                self._changed(path, stamp)
+        if is_dir and dest:
+            self._complete_trees.add(dest)  # and so is what a renamed folder holds
+
+    def _changed_by(self, event: FileSystemEvent, src: str, stamp: float) -> None:
+        """Book-keeping for one event on a path that counts (opens, closes, writes...)."""
         if isinstance(event, FileOpenedEvent):
             self._opens[src] = self._opens.get(src, 0) + 1
-        elif isinstance(event, FileClosedNoWriteEvent):
+            return
+        if isinstance(event, FileClosedNoWriteEvent):
             self._closed(src)
-        elif isinstance(event, FileClosedEvent):
+            return
+        if isinstance(event, FileClosedEvent):
             self._closed(src)
             self._uncertain.discard(src)
-            self._changed(src, stamp)
         elif isinstance(event, FileModifiedEvent):
             if not self._opens.get(src):
                 self._uncertain.add(src)  # written, but we never saw it opened
-            self._changed(src, stamp)
         elif isinstance(event, FileCreatedEvent):
             if os.path.dirname(src) in self._new_dirs and not self._opens.get(src):
                 self._uncertain.add(src)  # maybe opened before its new folder was watched
-            self._changed(src, stamp)
         elif isinstance(event, DirCreatedEvent):
             if not self._in_complete_tree(src):
                 self._new_dirs.add(src)
-            self._changed(src, stamp)
         elif isinstance(event, (FileDeletedEvent, DirDeletedEvent)):
             self._forget(src, tree=isinstance(event, DirDeletedEvent))
-            self._changed(src, stamp)
-        elif isinstance(event, FileAttribEvent):
-            self._changed(src, stamp)
+        elif not isinstance(event, FileAttribEvent):
+            return  # an event kind that changes nothing
+        self._changed(src, stamp)
 
     def _in_complete_tree(self, path: str) -> bool:
         return any(path.startswith(tree + os.sep) for tree in self._complete_trees)

@@ -201,8 +201,8 @@ def drive_paths(event: str, args: tuple[Any, ...]) -> list[str]:
     for index, dir_fd_index, how in spec:
         if index >= len(args):
             continue
-        has_dir_fd = dir_fd_index is not None and dir_fd_index < len(args)
-        dir_fd = args[dir_fd_index] if has_dir_fd else None
+        in_args = dir_fd_index is not None and dir_fd_index < len(args)
+        dir_fd = args[dir_fd_index] if dir_fd_index is not None and in_args else None
         absolute = _absolute(args[index], dir_fd)
         if absolute is None:
             continue
