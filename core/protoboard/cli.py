@@ -468,7 +468,7 @@ def conformance(args: tuple[str, ...]) -> None:
 
     Options are passed on: --json, --board ID (see `protoboard conformance --help`).
     """
-    from protoboard.conformance import main as report
+    from protoboard.conformance.report import main as report
 
     sys.exit(report(list(args)))
 

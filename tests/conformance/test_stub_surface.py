@@ -1,22 +1,27 @@
 """Our public API matches CircuitPython's stubs (circuitpython-stubs), module by module.
 
 The comparison itself lives in :mod:`protoboard.conformance` (also ``python -m
-protoboard.conformance``); accepted stub inaccuracies are listed there with their reasons.
+protoboard.conformance``); accepted stub inaccuracies are listed in
+:mod:`protoboard.conformance.deviations` with their reasons.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
+import subprocess
+import sys
 import textwrap
 import types
 
 import pytest
 
-from protoboard import conformance
 from protoboard.boards import stub_board_ids
+from protoboard.conformance import boards, checker, deviations, scope, signatures, stubs
+from protoboard.conformance import report as conformance_report
 
 
-def _details(report: conformance.ModuleReport) -> str:
+def _details(report: checker.ModuleReport) -> str:
     lines = [f"{report.module}: {report.coverage:.1f}% of {report.total} stub names"]
     if report.error:
         lines.append(f"error: {report.error}")
@@ -28,14 +33,14 @@ def _details(report: conformance.ModuleReport) -> str:
 
 
 def test_stubs_are_installed():
-    assert conformance.stubs_version() is not None, "pip install circuitpython-stubs"
-    for module in conformance.MODULES:
-        assert conformance.stub_path(module) is not None or module in conformance.FALLBACK_STUBS
+    assert stubs.stubs_version() is not None, "pip install circuitpython-stubs"
+    for module in scope.MODULES:
+        assert stubs.stub_path(module) is not None or module in stubs.FALLBACK_STUBS
 
 
-@pytest.mark.parametrize("module", conformance.MODULES)
+@pytest.mark.parametrize("module", scope.MODULES)
 def test_module_matches_stub(module):
-    report = conformance.check_module(module)
+    report = checker.check_module(module)
     if report.error or report.missing or report.mismatches or report.coverage < 100.0:
         pytest.fail(_details(report), pytrace=False)
 
@@ -49,7 +54,7 @@ REAL_BOARDS = ["adafruit_feather_rp2040", "raspberry_pi_pico", "adafruit_qtpy_es
 def test_board_exposes_exactly_its_pin_names(board_id):
     if board_id != "protoboard_sim" and board_id not in stub_board_ids():
         pytest.skip(f"{board_id} is not in this circuitpython-stubs")
-    report = conformance.check_board(board_id)
+    report = boards.check_board(board_id)
     assert report.error is None, report.error
     assert report.expected, f"no pin names found in {report.source}"
     assert not report.missing, f"missing pins: {report.missing}"
@@ -58,18 +63,18 @@ def test_board_exposes_exactly_its_pin_names(board_id):
 
 
 def test_default_board_pins_come_from_its_toml():
-    report = conformance.check_board("protoboard_sim")
+    report = boards.check_board("protoboard_sim")
     assert report.source.endswith("protoboard_sim.toml")
     assert {"D13", "LED", "SCL", "SDA", "NEOPIXEL", "A0"} <= set(report.expected)
     assert not report.bus_functions_missing
 
 
 def test_cli_json_and_exit_code(capsys):
-    assert conformance.main(["--board", "protoboard_sim", "--json"]) == 0
+    assert conformance_report.main(["--board", "protoboard_sim", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["ok"] is True
     assert data["boards"][0]["board_id"] == "protoboard_sim"
-    assert conformance.main(["--board", "no_such_board"]) == 1
+    assert conformance_report.main(["--board", "no_such_board"]) == 1
 
 
 # --- the checker finds what it should (so a green run means something) -------------------------
@@ -114,8 +119,8 @@ def _fake_busio() -> types.ModuleType:
 
 
 def test_checker_reports_missing_mismatched_and_extra_names():
-    checker = conformance._Checker("busio", _fake_busio(), conformance.load_stub("busio"))
-    report = checker.run()
+    module_checker = checker.ModuleChecker("busio", _fake_busio(), stubs.load_stub("busio"))
+    report = module_checker.run()
     problems = {m.name: " | ".join(m.problems) for m in report.mismatches}
     assert "UART" in report.missing and "SPI.write" in report.missing
     assert "'frequency' is positional-or-keyword (stub: keyword-only)" in problems["I2C"]
@@ -133,14 +138,95 @@ def test_checker_reports_missing_mismatched_and_extra_names():
 
 
 def test_every_deviation_gives_a_reason():
-    for deviation in conformance.DEVIATIONS:
-        assert deviation.module in conformance.MODULES
+    for deviation in deviations.DEVIATIONS:
+        assert deviation.module in scope.MODULES
         assert deviation.accept in ("keyword-only", "extra-varargs")
         assert len(deviation.reason) > 20
 
 
 def test_micropython_falls_back_to_documented_names(monkeypatch):
-    monkeypatch.setattr(conformance, "stub_path", lambda module: None)
-    stub = conformance.load_stub("micropython")
+    monkeypatch.setattr(stubs, "stub_path", lambda module: None)
+    stub = stubs.load_stub("micropython")
     assert set(stub.members) == {"const", "native", "viper", "asm_thumb"}
     assert "MicroPython documentation" in stub.source
+
+
+# --- the pieces on their own ---------------------------------------------------------------------
+
+
+def test_deviations_match_by_glob_parameter_and_kind():
+    exit_deviation = deviations.accepted("busio", "I2C.__exit__", None, "extra-varargs")
+    assert exit_deviation is not None and exit_deviation.member == "*.__exit__"
+    assert deviations.accepted("busio", "SPI.__init__", "half_duplex", "keyword-only")
+    assert deviations.accepted("busio", "SPI.__init__", "half_duplex", "extra-varargs") is None
+    assert deviations.accepted("busio", "SPI.__init__", "baudrate", "keyword-only") is None
+
+
+def _signature_of(source: str) -> inspect.Signature:
+    namespace: dict[str, object] = {}
+    exec(f"def f{source}: ...", namespace)
+    function = namespace["f"]
+    assert callable(function)
+    return inspect.signature(function)
+
+
+def _stub_params(source: str) -> list[stubs.StubParam]:
+    params = stubs.parse_stub("busio", f"def f{source}: ...", source="test").members["f"].params
+    assert params is not None
+    return params
+
+
+def test_signature_comparison_on_its_own():
+    module = types.ModuleType("busio")
+
+    def compare(stub: str, ours: str) -> signatures.Comparison:
+        return signatures.compare_params(
+            "busio", module, "f", _stub_params(stub), _signature_of(ours)
+        )
+
+    # a positional-only name is not part of the API; **kwargs takes keyword parameters
+    assert compare("(a, /, *, b=1)", "(x, **kw)").problems == []
+    assert compare("(*args)", "()").problems == ["takes no *args (stub: *args)"]
+    assert compare("(a)", "(a, b)").problems == ["extra required parameter 'b'"]
+    assert compare("(a)", "(a, *more)").extras == ["f: extra *more"]
+    # 1 is not True: a bool default must be the same bool
+    assert compare("(a=True)", "(a=1)").problems == ["'a' defaults to 1 (stub: True)"]
+    # a default naming a module attribute is resolved (sys.maxsize) or, if unknown, not compared
+    assert compare("(a=sys.maxsize)", f"(a={sys.maxsize})").problems == []
+    assert compare("(a=Unknown.X)", "(a=3)").problems == []
+
+
+def test_keyword_only_deviation_is_recorded_once_per_member():
+    module = types.ModuleType("busio")
+    comparison = signatures.compare_params(
+        "busio",
+        module,
+        "SPI.__init__",
+        _stub_params("(clock, half_duplex=False)"),
+        _signature_of("(clock, *, half_duplex=False)"),
+    )
+    assert comparison.problems == []
+    assert [d.param for d in comparison.deviations] == ["half_duplex"]
+
+
+def test_report_checks_only_what_was_asked():
+    failing = boards.BoardReport("x", error="unknown")
+    report = conformance_report.ConformanceReport(boards=[failing])
+    data = report.as_dict()
+    assert list(data) == ["stubs_version", "python", "boards", "ok"]
+    assert data["ok"] is False and not report.ok
+    assert report.text() == (
+        "board x: FAIL (0 pin names, source -)\n  error: unknown\n"
+        "0/1 boards expose exactly their pin names"
+    )
+
+
+def test_python_dash_m_runs_the_same_report():
+    result = subprocess.run(
+        [sys.executable, "-m", "protoboard.conformance", "--board", "no_such_board", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    assert json.loads(result.stdout)["boards"][0]["error"].startswith("unknown board id")

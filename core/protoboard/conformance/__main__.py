@@ -1,0 +1,7 @@
+"""``python -m protoboard.conformance``: the same report as ``protoboard conformance``."""
+
+import sys
+
+from protoboard.conformance.report import main
+
+sys.exit(main())

@@ -1,0 +1,131 @@
+"""Where we follow CircuitPython's C code rather than its stubs, with the C source that decides.
+
+The stubs are generated from ``//|`` comments in CircuitPython's C sources, which are not exact
+about keyword-only-ness and dunder signatures, and do not always say whether a property can be
+written. (Paths are in adafruit/circuitpython, checked at commit cd3da4a5, after 10.3.0-alpha.4.)
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from typing import Literal
+
+from protoboard.conformance.scope import MODULES
+
+#: What a deviation accepts:
+#:
+#: * ``"keyword-only"``: the stub shows the parameter as positional-or-keyword, CircuitPython's C
+#:   code parses it with ``MP_ARG_KW_ONLY``; ours may be keyword-only (or match the stub).
+#: * ``"extra-varargs"``: ours may take ``*args`` the stub does not show.
+Accept = Literal["keyword-only", "extra-varargs"]
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """One accepted difference between a stub and our binding.
+
+    ``member`` is the qualified name in the module (``SPI.__init__``; ``*`` globs allowed),
+    ``param`` the parameter it concerns (None: the member as a whole), ``accept`` what is
+    accepted (see :data:`Accept`).
+    """
+
+    module: str
+    member: str
+    param: str | None
+    accept: Accept
+    reason: str
+
+    def applies(self, module: str, member: str, param: str | None, accept: Accept) -> bool:
+        return (
+            self.module == module
+            and fnmatch.fnmatchcase(member, self.member)
+            and self.param in (None, param)
+            and self.accept == accept
+        )
+
+
+DEVIATIONS: tuple[Deviation, ...] = (
+    # busio.SPI(clock, MOSI=None, MISO=None, *, half_duplex=False): the stub drops the ``*``.
+    Deviation(
+        "busio",
+        "SPI.__init__",
+        "half_duplex",
+        "keyword-only",
+        "shared-bindings/busio/SPI.c parses half_duplex as MP_ARG_BOOL | MP_ARG_KW_ONLY; "
+        "the stub shows it positional",
+    ),
+    # keypad.KeyMatrix(row_pins, column_pins, *, columns_to_anodes=True, interval=0.02, ...).
+    *(
+        Deviation(
+            "keypad",
+            "KeyMatrix.__init__",
+            name,
+            "keyword-only",
+            "shared-bindings/keypad/KeyMatrix.c parses every argument after column_pins with "
+            "MP_ARG_KW_ONLY; the stub shows them positional",
+        )
+        for name in ("columns_to_anodes", "interval", "max_events", "debounce_threshold")
+    ),
+    # storage.erase_filesystem(*, extended=None): the stub drops the ``*``.
+    Deviation(
+        "storage",
+        "erase_filesystem",
+        "extended",
+        "keyword-only",
+        "shared-bindings/storage/__init__.c parses extended as MP_ARG_KW_ONLY | MP_ARG_OBJ; "
+        "the stub shows it positional",
+    ),
+    # Context managers: CircuitPython's __exit__ is default___exit___obj, which takes the
+    # exception triple (MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(..., 4, 4, ...)); the stubs write
+    # ``def __exit__(self) -> None``. Ours takes ``*exc`` so ``with`` works.
+    *(
+        Deviation(
+            module,
+            "*.__exit__",
+            None,
+            "extra-varargs",
+            "stubs write __exit__(self); the C __exit__ (default___exit___obj in "
+            "shared-bindings/util.c) takes (exc_type, exc_value, traceback)",
+        )
+        for module in MODULES
+    ),
+)
+
+
+def accepted(module: str, member: str, param: str | None, accept: Accept) -> Deviation | None:
+    """The deviation that accepts this difference, or None."""
+    for deviation in DEVIATIONS:
+        if deviation.applies(module, member, param, accept):
+            return deviation
+    return None
+
+
+# Read/write-ness of properties whose stub docstring does not say "(read-only)" or
+# "(write-only)": taken from the MP_PROPERTY_GETTER (ro) / MP_PROPERTY_GETSET (rw) macros in
+# shared-bindings/<module>/*.c (same commit as above). Processor.frequency is left out on
+# purpose: it is GETSET on ports with CIRCUITPY_SETTABLE_PROCESSOR_FREQUENCY, else GETTER.
+C_ACCESS: dict[str, dict[str, str]] = {
+    "digitalio": {
+        "DigitalInOut.direction": "rw",
+        "DigitalInOut.value": "rw",
+        "DigitalInOut.drive_mode": "rw",
+        "DigitalInOut.pull": "rw",
+    },
+    "busio": {
+        "SPI.frequency": "ro",
+        "UART.baudrate": "rw",
+        "UART.in_waiting": "ro",
+        "UART.timeout": "rw",
+    },
+    "pwmio": {"PWMOut.duty_cycle": "rw", "PWMOut.frequency": "rw"},
+    "keypad": {
+        "Event.key_number": "ro",
+        "Event.pressed": "ro",
+        "Event.released": "ro",
+        "Event.timestamp": "ro",
+    },
+    "rotaryio": {"IncrementalEncoder.divisor": "rw", "IncrementalEncoder.position": "rw"},
+    "countio": {"Counter.count": "rw"},
+    "microcontroller": {"Processor.reset_reason": "ro"},
+}

@@ -1,0 +1,26 @@
+"""What the conformance report covers: the modules, the stub distribution, board's common API."""
+
+from __future__ import annotations
+
+#: The modules checked, in report order.
+MODULES: tuple[str, ...] = (
+    "board",
+    "microcontroller",
+    "nvm",
+    "digitalio",
+    "busio",
+    "analogio",
+    "pwmio",
+    "neopixel_write",
+    "keypad",
+    "rotaryio",
+    "countio",
+    "micropython",
+    "supervisor",
+    "storage",
+)
+
+STUBS_DISTRIBUTION = "circuitpython-stubs"
+
+#: ``board``'s names common to every board; everything else in a board module is per board.
+COMMON_BOARD_API = frozenset({"board_id", "I2C", "SPI", "UART"})
