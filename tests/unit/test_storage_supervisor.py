@@ -21,6 +21,14 @@ from protoboard import ticks
 from protoboard.bindings import storage, supervisor
 from protoboard.machine import ResetRequested
 from protoboard.runtime import state
+from protoboard.runtime.messages import (
+    EraseFilesystem,
+    OwnWrite,
+    ReloadRequest,
+    StateChanged,
+    ToSupervisor,
+    UsbIdentification,
+)
 from protoboard.runtime.state import NextCodeFile, ReloadRequested, RunContext
 
 ROFS = "[Errno 30] Read-only filesystem"
@@ -30,10 +38,10 @@ ROFS = "[Errno 30] Read-only filesystem"
 class Run:
     context: RunContext
     drive: Path
-    messages: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[ToSupervisor] = field(default_factory=list)
 
     def states(self) -> list[dict[str, Any]]:
-        return [m for m in self.messages if m["type"] == "state"]
+        return [m.changes for m in self.messages if isinstance(m, StateChanged)]
 
 
 @pytest.fixture
@@ -45,7 +53,7 @@ def run(tmp_path: Path) -> Iterator[Run]:
     (drive / "code.py").write_text('print("Hello World!")\n')
     (drive / "settings.toml").write_text("")
     (drive / "lib").mkdir()
-    messages: list[dict[str, Any]] = []
+    messages: list[ToSupervisor] = []
     context = RunContext(drive=drive, notify=messages.append)
     previous = state.current
     state.install(context)
@@ -112,14 +120,14 @@ def test_autoreload_is_remembered(run):
     supervisor.runtime.autoreload = 0
     assert supervisor.runtime.autoreload is False
     assert run.context.autoreload is False
-    assert run.messages == [{"type": "state", "autoreload": False}]
+    assert run.messages == [StateChanged({"autoreload": False})]
 
 
 def test_rgb_status_brightness(run):
     assert supervisor.runtime.rgb_status_brightness == 63
     supervisor.runtime.rgb_status_brightness = 255
     assert supervisor.runtime.rgb_status_brightness == 255
-    assert run.states() == [{"type": "state", "rgb_status_brightness": 255}]
+    assert run.states() == [{"rgb_status_brightness": 255}]
     with pytest.raises(ValueError, match="^brightness must be 0-255$"):
         supervisor.runtime.rgb_status_brightness = 256
     with pytest.raises(ValueError, match="^brightness must be 0-255$"):
@@ -134,7 +142,7 @@ def test_ble_workflow_can_only_be_turned_off(run):
     assert run.messages == []
     supervisor.runtime.ble_workflow = False
     assert supervisor.runtime.ble_workflow is False
-    assert run.messages == [{"type": "state", "ble_workflow": False}]
+    assert run.messages == [StateChanged({"ble_workflow": False})]
     supervisor.runtime.ble_workflow = True  # only a reset turns it back on
     assert supervisor.runtime.ble_workflow is False
 
@@ -155,8 +163,8 @@ def test_status_bar(run):
     supervisor.status_bar.display = False
     assert (supervisor.status_bar.console, supervisor.status_bar.display) == (False, False)
     assert run.states() == [
-        {"type": "state", "status_bar_console": False},
-        {"type": "state", "status_bar_display": False},
+        {"status_bar_console": False},
+        {"status_bar_display": False},
     ]
 
 
@@ -184,7 +192,7 @@ def test_reload(run):
     with pytest.raises(ReloadRequested) as info:
         supervisor.reload()
     assert info.value.reason == "SUPERVISOR_RELOAD"
-    assert run.messages == [{"type": "reload", "reason": "SUPERVISOR_RELOAD"}]
+    assert run.messages == [ReloadRequest("SUPERVISOR_RELOAD")]
     assert not isinstance(info.value, Exception)  # `except Exception` in a program misses it
 
 
@@ -254,13 +262,12 @@ def test_set_usb_identification(run):
     run.context.in_boot = True
     supervisor.set_usb_identification(product=b"Gadget")
     assert run.messages == [
-        {
-            "type": "usb_identification",
-            "manufacturer": None,
-            "product": "Gadget",
-            "vid": -1,
-            "pid": -1,
-        }
+        UsbIdentification(
+            manufacturer=None,
+            product="Gadget",
+            vid=-1,
+            pid=-1,
+        )
     ]
     with pytest.raises(ValueError, match="^vid must be -1-65535$"):
         supervisor.set_usb_identification(vid=0x10000)
@@ -317,7 +324,7 @@ def test_circuitpy_is_read_only_to_the_program_by_default(run):
 def test_remount_in_boot_py(boot):
     storage.remount("/", readonly=False)
     assert (boot.context.python_writable, boot.context.usb_writable) == (True, False)
-    assert boot.messages == [{"type": "state", "python_writable": True, "usb_writable": False}]
+    assert boot.messages == [StateChanged({"python_writable": True, "usb_writable": False})]
     assert storage.getmount("/").readonly is False
     storage.remount("/", True)
     assert (boot.context.python_writable, boot.context.usb_writable) == (False, True)
@@ -372,7 +379,7 @@ def test_disable_and_enable_usb_drive(run):
 def test_erase_filesystem(run):
     with pytest.raises(ResetRequested):
         storage.erase_filesystem()
-    assert run.messages == [{"type": "erase_filesystem"}]
+    assert run.messages == [EraseFilesystem()]
     with pytest.raises(NotImplementedError, match="^extended=True$"):
         storage.erase_filesystem(extended=True)
     with pytest.raises(TypeError):
@@ -423,7 +430,7 @@ def test_vfsfat_operations_when_writable(boot):
     root.rmdir("dir/sub")
     root.rmdir("dir")
     assert not (boot.drive / "dir").exists()
-    writes = [m["path"] for m in boot.messages if m["type"] == "own_write"]
+    writes = [m.path for m in boot.messages if isinstance(m, OwnWrite)]
     resolved = str(boot.drive.resolve())
     assert writes[0] == os.path.join(resolved, "data.txt")
     assert all(path.startswith(resolved) for path in writes)
@@ -558,14 +565,18 @@ def test_no_drive_outside_the_runtime(run):
 HELPER = textwrap.dedent("""
     import json, os, pathlib, shutil, sys, tempfile
     from protoboard.runtime import state, writerule
+    from protoboard.runtime.messages import OwnWrite
 
     config = json.loads(sys.argv[1])
     D, O = config["drive"], config["outside"]
     messages = []
 
     def notify(message):
-        if message["type"] == "own_write":
-            message["existed"] = os.path.lexists(message["path"])
+        if isinstance(message, OwnWrite):  # as JSON for the test
+            message = {"type": "own_write", "path": message.path,
+                       "existed": os.path.lexists(message.path)}
+        else:
+            message = {"type": type(message).__name__}
         messages.append(message)
 
     drive = pathlib.Path(D) if config["install_drive"] else None

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from protoboard.runtime.messages import ControlRequest, parse_request
+
 
 def socket_path(drive: Path) -> Path:
     """Where the supervisor serving ``drive`` listens (short enough for AF_UNIX)."""
@@ -30,9 +32,10 @@ def socket_path(drive: Path) -> Path:
 
 
 class ControlServer:
-    """Serves requests with ``handler(request) -> reply`` on a thread."""
+    """Serves requests with ``handler(request) -> reply`` on a thread; each JSON request
+    reaches the handler as its typed :class:`~protoboard.runtime.messages.ControlRequest`."""
 
-    def __init__(self, path: Path, handler: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    def __init__(self, path: Path, handler: Callable[[ControlRequest], dict[str, Any]]) -> None:
         self.path = path
         self.handler = handler
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -59,8 +62,7 @@ class ControlServer:
             with client:
                 client.settimeout(5)
                 try:
-                    request = json.loads(_read_all(client))
-                    reply = self.handler(request)
+                    reply = self.handler(parse_request(json.loads(_read_all(client))))
                 except Exception as exc:  # a bad request never stops the server
                     reply = {"ok": False, "error": f"bad request: {exc}"}
                 with contextlib.suppress(OSError):
@@ -74,7 +76,7 @@ class ControlServer:
 
 
 def _read_all(client: socket.socket) -> bytes:
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         chunk = client.recv(65536)
         if not chunk:
@@ -108,4 +110,7 @@ def request(drive: Path, message: dict[str, Any], timeout: float = 5.0) -> dict[
     with client:
         client.sendall(json.dumps(message).encode())
         client.shutdown(socket.SHUT_WR)
-        return json.loads(_read_all(client) or b'{"ok": false, "error": "no reply"}')
+        reply: dict[str, Any] = json.loads(
+            _read_all(client) or b'{"ok": false, "error": "no reply"}'
+        )
+        return reply

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from protoboard.runtime.messages import StateChanged, ToSupervisor
+
 
 @dataclass
 class NextCodeFile:
@@ -29,7 +31,7 @@ class NextCodeFile:
     sticky_on_reload: bool = False
 
 
-def _ignore(message: dict[str, Any]) -> None:
+def _ignore(message: ToSupervisor) -> None:
     """The default ``notify``: outside the runtime nobody listens (module level, so a context
     can be pickled into a VM process)."""
 
@@ -58,7 +60,7 @@ class RunContext:
     #: microcontroller.on_next_reset(): the RunMode name the next hard reset enters
     next_run_mode: str = "NORMAL"
     #: sends a message to the supervisor; a no-op outside the runtime
-    notify: Callable[[dict[str, Any]], None] = field(default=_ignore, repr=False)
+    notify: Callable[[ToSupervisor], None] = field(default=_ignore, repr=False)
     # Added for the supervisor binding (each persists across soft reloads, as on a board):
     #: supervisor.runtime.usb_connected: is a host attached (the drive and serial offered)?
     usb_connected: bool = True
@@ -74,7 +76,7 @@ class RunContext:
         """Apply changes here and report them, so the supervisor carries them to the next run."""
         for key, value in changes.items():
             setattr(self, key, value)
-        self.notify({"type": "state", **changes})
+        self.notify(StateChanged(changes))
 
 
 class ReloadRequested(BaseException):

@@ -16,12 +16,25 @@ import signal
 import sys
 import termios
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from protoboard.runtime import state
 from protoboard.runtime.drive import Drive
+from protoboard.runtime.messages import (
+    BootOut,
+    CodeDone,
+    Go,
+    InternalError,
+    ModeChanged,
+    PartReply,
+    ReloadRequest,
+    ResetRequest,
+    SetPart,
+    ToSupervisor,
+)
 
 AUTORELOAD_ON = (
     "Auto-reload is on. Simply save files over USB to run them or enter REPL to disable."
@@ -136,7 +149,9 @@ def spare(port: str | None, board: str | None, channel: Any) -> None:
         message = channel.recv()
     except (EOFError, OSError, KeyboardInterrupt):
         os._exit(0)
-    _run(message["config"], channel, prepared)
+    if not isinstance(message, Go):
+        os._exit(0)
+    _run(message.config, channel, prepared)
 
 
 def _run(config: VMConfig, channel: Any, prepared: Any) -> None:
@@ -146,7 +161,7 @@ def _run(config: VMConfig, channel: Any, prepared: Any) -> None:
     console = _Console()
     send_lock = threading.Lock()
 
-    def notify(message: dict[str, Any]) -> None:
+    def notify(message: ToSupervisor) -> None:
         with send_lock, contextlib.suppress(OSError, ValueError):
             channel.send(message)
 
@@ -172,14 +187,14 @@ def _run(config: VMConfig, channel: Any, prepared: Any) -> None:
         phase = {"boot": _boot, "safemode": _safemode, "code": _code}[config.phase]
         phase(config, console)
     except state.ReloadRequested as exc:
-        notify({"type": "reload", "reason": exc.reason})
+        notify(ReloadRequest(exc.reason))
     except _Reset:
-        notify({"type": "reset"})
+        notify(ResetRequest())
     except BaseException as exc:  # a fault of Protoboard itself, not of the program
         import traceback
 
         console.write("".join(traceback.format_exception(exc)))
-        notify({"type": "internal_error", "error": f"{type(exc).__name__}: {exc}"})
+        notify(InternalError(f"{type(exc).__name__}: {exc}"))
     finally:
         sys.stdout.flush()
         # Leave at once: threads (keypad scanners, listeners) die with the process, as a
@@ -203,10 +218,10 @@ def _new_machine(port: str | None, board: str | None) -> Any:
 def _apply_world(target: Any, world: list[tuple[str, str, Any]]) -> None:
     for part, attribute, value in world:
         with contextlib.suppress(Exception):  # a world entry for a part this board lacks
-            setattr(target.backend.part(part), attribute, value)
+            setattr(target.backend.simulated_world().part(part), attribute, value)
 
 
-def _listen(channel: Any, target: Any, notify: Any) -> None:
+def _listen(channel: Any, target: Any, notify: Callable[[ToSupervisor], None]) -> None:
     """Apply the supervisor's live changes to the simulated world (``protoboard sim set``)."""
 
     def serve() -> None:
@@ -215,20 +230,13 @@ def _listen(channel: Any, target: Any, notify: Any) -> None:
                 message = channel.recv()
             except (EOFError, OSError):
                 return
-            if message.get("op") == "set":
+            if isinstance(message, SetPart):
                 try:
-                    part = target.backend.part(message["part"])
-                    setattr(part, message["attribute"], message["value"])
-                    notify({"type": "reply", "id": message["id"], "ok": True})
+                    part = target.backend.simulated_world().part(message.part)
+                    setattr(part, message.attribute, message.value)
+                    notify(PartReply(message.id, ok=True))
                 except Exception as exc:
-                    notify(
-                        {
-                            "type": "reply",
-                            "id": message["id"],
-                            "ok": False,
-                            "error": f"{type(exc).__name__}: {exc}",
-                        }
-                    )
+                    notify(PartReply(message.id, ok=False, error=f"{type(exc).__name__}: {exc}"))
 
     threading.Thread(target=serve, name="world", daemon=True).start()
 
@@ -255,7 +263,7 @@ def _boot(config: VMConfig, console: _Console) -> None:
                 captured.write(result.traceback)
         state.current.in_boot = False
         text += f"{boot_file.name} output:\n" + captured.getvalue()
-    state.current.notify({"type": "boot_out", "text": text})
+    state.current.notify(BootOut(text))
 
 
 def _report_settings(drive: Path, console: _Console) -> None:
@@ -304,7 +312,7 @@ def _code(config: VMConfig, console: _Console) -> None:
     context = state.current
     drive = Drive(config.drive)
     if config.boot_out:
-        context.notify({"type": "boot_out", "text": _boot_header(config)})
+        context.notify(BootOut(_boot_header(config)))
     console.mode(line_editing=True)
     _report_settings(config.drive, console)
     requested = context.next_code.filename
@@ -335,7 +343,7 @@ def _code(config: VMConfig, console: _Console) -> None:
                 f"(Protoboard limits each run to {config.memory_limit >> 20} MiB of "
                 "memory: protoboard run --memory-limit changes it.)\n"
             )
-        context.notify({"type": "done", "outcome": outcome.value, "traceback": result.traceback})
+        context.notify(CodeDone(outcome.value, result.traceback))
         console.write(f"\n{CODE_DONE}\n")
         failed = outcome in (vm.Outcome.EXCEPTION, vm.Outcome.INTERRUPTED)
         nxt = context.next_code
@@ -350,7 +358,7 @@ def _wait_then_repl(config: VMConfig, console: _Console, *, autoreload_line: boo
     if autoreload_line:
         console.write((AUTORELOAD_ON if context.autoreload else AUTORELOAD_OFF) + "\n")
     console.write(f"\n{WAIT_PROMPT}\n")
-    context.notify({"type": "mode", "mode": "wait"})
+    context.notify(ModeChanged("wait"))
     try:
         key = console.read_byte()
     except KeyboardInterrupt:
@@ -367,7 +375,7 @@ def _repl(config: VMConfig, console: _Console) -> None:
     from protoboard import vm
     from protoboard.runtime import repl
 
-    state.current.notify({"type": "mode", "mode": "repl"})
+    state.current.notify(ModeChanged("repl"))
     namespace: dict[str, Any] = {"__name__": "__main__"}
     drive = Drive(config.drive)
     with vm.program_environment(drive.root, [drive.root / "lib"]):

@@ -17,7 +17,7 @@ filesystem.c``). Reading is always allowed.
   ``tempfile``...). ``sqlite3.connect`` to a file in the drive counts as a write (``file:``
   URIs are not checked);
 * while it is True, each such operation is first reported with
-  ``current.notify({"type": "own_write", "path": <absolute host path>})`` (twice for a rename:
+  ``current.notify(OwnWrite(<absolute host path>))`` (twice for a rename:
   source and destination), so the supervisor can tell the program's own writes from a host's and
   not autoreload for them.
 
@@ -216,12 +216,14 @@ def drive_paths(event: str, args: tuple[Any, ...]) -> list[str]:
 def check(paths: list[str]) -> None:
     """Apply the rule to writes of ``paths`` (all inside the drive): EROFS while the program may
     not write, else report each to the supervisor first."""
+    from protoboard.runtime.messages import OwnWrite
+
     context = state.current
     if not context.python_writable:
         raise read_only_error()
     for path in paths:
         try:
-            context.notify({"type": "own_write", "path": path})
+            context.notify(OwnWrite(path))
         except Exception:  # a broken supervisor link must not break the program's write
             pass
 

@@ -592,8 +592,9 @@ def erase_filesystem(*, extended: bool | None = None) -> None:
     if extended:
         raise NotImplementedError("extended=True")
     from protoboard.machine import ResetRequested
+    from protoboard.runtime.messages import EraseFilesystem
 
-    _context().notify({"type": "erase_filesystem"})
+    _context().notify(EraseFilesystem())
     raise ResetRequested()
 
 

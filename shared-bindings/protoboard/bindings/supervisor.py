@@ -348,7 +348,9 @@ This object is the sole instance of `supervisor.StatusBar`."""
 
 def reload() -> None:
     """Reload the main Python code and run it (equivalent to hitting Ctrl-D at the REPL)."""
-    _context().notify({"type": "reload", "reason": "SUPERVISOR_RELOAD"})
+    from protoboard.runtime.messages import ReloadRequest
+
+    _context().notify(ReloadRequest("SUPERVISOR_RELOAD"))
     raise _state.ReloadRequested("SUPERVISOR_RELOAD")
 
 
@@ -533,7 +535,7 @@ def set_usb_identification(
     Not available on boards without native USB support.
 
     On Protoboard the values are checked as on a board and, from ``boot.py``, handed to the
-    supervisor (``{"type": "usb_identification", ...}``); elsewhere the call has no effect, as
+    supervisor (a ``UsbIdentification`` message); elsewhere the call has no effect, as
     on a board, where the USB descriptors are built once, after ``boot.py``."""
     vendor = _validate.int_range(vid, -1, (1 << 16) - 1, "vid")
     product_id = _validate.int_range(pid, -1, (1 << 16) - 1, "pid")
@@ -541,14 +543,15 @@ def set_usb_identification(
     name = _usb_string(product, "product")
     context = _context()
     if context.in_boot:
+        from protoboard.runtime.messages import UsbIdentification
+
         context.notify(
-            {
-                "type": "usb_identification",
-                "manufacturer": None if maker is None else maker.decode("utf-8", "replace"),
-                "product": None if name is None else name.decode("utf-8", "replace"),
-                "vid": vendor,
-                "pid": product_id,
-            }
+            UsbIdentification(
+                manufacturer=None if maker is None else maker.decode("utf-8", "replace"),
+                product=None if name is None else name.decode("utf-8", "replace"),
+                vid=vendor,
+                pid=product_id,
+            )
         )
 
 
