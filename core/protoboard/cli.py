@@ -180,11 +180,14 @@ def exec_command(
 
 def _start_trace(target: Any) -> None:
     """Print pin level changes and NeoPixel frames of a simulated board to stderr."""
-    sim = target.backend
-    pins = getattr(sim, "pins", None)
-    if pins is None:
+    from protoboard.hal.errors import NotSimulated
+
+    try:
+        sim = target.backend.simulated_world()
+    except NotSimulated:
         click.echo("protoboard: --trace only works on the simulated board", err=True)
         return
+    pins = sim.pins
     start: list[int] = []
 
     def stamp(when: int) -> str:

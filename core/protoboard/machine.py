@@ -8,12 +8,27 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from protoboard.boards import BoardDef
+from protoboard.hal.backend import Backend
+from protoboard.hal.base import Implementation
+from protoboard.hal.errors import PinInUse
 from protoboard.modules import MODULES
 from protoboard.registry import Port, select_port
+
+if TYPE_CHECKING:
+    from protoboard.bindings.microcontroller import Pin
+
+P = ParamSpec("P")
+ImplementationT = TypeVar("ImplementationT", bound=Implementation)
+
+
+class Releasable(Protocol):
+    """What the machine releases when it closes (``board.I2C()``, keypad scanners...)."""
+
+    def deinit(self) -> None: ...
 
 
 class ResetRequested(BaseException):
@@ -33,18 +48,19 @@ class Machine:
 
         self.port = port
         self.board = board
-        self.backend = port.open_backend(board)
-        self.pins: dict[str, Any] = {}
-        self.board_pins: dict[str, Any] = {}
+        self.backend: Backend = port.open_backend(board)
+        self.pins: dict[str, Pin] = {}
+        self.board_pins: dict[str, Pin] = {}
         for pin_id, names in board.pins.items():
             pin = Pin._create(pin_id, names[0] if names else None)
             self.pins[pin_id] = pin
             for name in names:
                 self.board_pins[name] = pin
-        self._claimed: set[Any] = set()
+        self._claimed: set[Pin] = set()
         self._lock = threading.Lock()
-        #: board.I2C() and friends, and other per-run objects the bindings keep
-        self.singletons: dict[str, Any] = {}
+        #: board.I2C() and friends, and other per-run objects the bindings keep; each is
+        #: deinitialized when the machine closes
+        self.singletons: dict[str, Releasable] = {}
         #: set by microcontroller.on_next_reset(); read by the runtime at the next reset
         self.next_run_mode: Any = None
         #: name of the microcontroller.ResetReason this run started from
@@ -57,40 +73,46 @@ class Machine:
         """Built-in modules this board enables that Protoboard provides."""
         return frozenset(self.board.modules) & MODULES.keys()
 
-    def impl(self, key: str) -> Any:
-        """The port's implementation class for a contract key, e.g. ``"busio.I2C"``."""
-        return self.port.implementation(key)
+    # The contract is typed as a callable taking the backend first (a contract class is one), so
+    # the arguments are checked against its constructor; ``type[...]`` would refuse abstract
+    # classes.
+    def create(
+        self,
+        contract: Callable[Concatenate[Backend, P], ImplementationT],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> ImplementationT:
+        """The port's implementation of ``contract``, made on this machine's backend:
+        ``machine.create(hal.digitalio.DigitalInOut, "GPIO13")``. It raises only HAL errors."""
+        implementation: Callable[Concatenate[Backend, P], ImplementationT] = (
+            self.port.implementation(contract)  # type: ignore[arg-type]
+        )
+        return implementation(self.backend, *args, **kwargs)
 
     # -- pins ---------------------------------------------------------------------------------
 
-    def claim(self, pins: Iterable[Any]) -> None:
-        """Claim all ``pins`` or none: ``ValueError: D13 in use`` if one is taken."""
-        from protoboard.bindings import _validate
-
+    def claim(self, pins: Iterable[Pin]) -> None:
+        """Claim all ``pins`` or none: :class:`~protoboard.hal.errors.PinInUse` if one is taken."""
         pins = tuple(pins)
         with self._lock:
             for pin in pins:
                 if pin in self._claimed:
-                    raise _validate.pin_in_use(pin._display_name)
+                    raise PinInUse(pin._display_name)
             self._claimed.update(pins)
 
-    def release(self, pins: Iterable[Any]) -> None:
+    def release(self, pins: Iterable[Pin]) -> None:
         with self._lock:
             self._claimed.difference_update(pins)
 
-    def in_use(self, pin: Any) -> bool:
+    def in_use(self, pin: Pin) -> bool:
         return pin in self._claimed
 
     def close(self) -> None:
-        """Release the backend (threads, files). The machine is unusable afterwards."""
+        """Deinit the singletons and close the backend. The machine is unusable afterwards."""
         for obj in list(self.singletons.values()):
-            deinit = getattr(obj, "deinit", None)
-            if callable(deinit):
-                deinit()
+            obj.deinit()
         self.singletons.clear()
-        close = getattr(self.backend, "close", None)
-        if callable(close):
-            close()
+        self.backend.close()
 
 
 _active: Machine | None = None

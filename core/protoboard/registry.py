@@ -1,7 +1,8 @@
 """Ports register themselves through the ``protoboard.ports`` entry-point group.
 
 A port is data: a name, a priority, a ``detect`` hook, its boards, and lazy references to its
-implementation classes (``"module:Class"``), so selecting one port never imports another's code.
+implementation classes (``"module:Class"``) keyed by the contract class they implement, so
+selecting one port never imports another's code.
 """
 
 from __future__ import annotations
@@ -11,9 +12,15 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from protoboard.boards import BoardDef, BoardError, boards_in, stub_board, stub_board_ids
+from protoboard.hal.backend import Backend
+from protoboard.hal.base import Implementation, contract_name
+
+ImplementationT = TypeVar("ImplementationT", bound=Implementation)
+#: an implementation class, or its lazy ``"module:Class"`` reference
+ImplementationRef = str | type[Implementation]
 
 ENTRY_POINT_GROUP = "protoboard.ports"
 #: ports shipped with Protoboard, found without scanning every installed distribution's entry
@@ -41,10 +48,11 @@ class Port:
     description: str
     #: higher wins when several ports detect their hardware
     priority: int
-    #: contract key ("digitalio.DigitalInOut") -> "module:Class" (a class also works, for tests)
-    implementations: Mapping[str, str | type]
-    #: "module:function" called with a BoardDef, returning the per-board backend state
-    backend: str | Callable[[BoardDef], Any]
+    #: contract class (``protoboard.hal.digitalio.DigitalInOut``) -> ``"module:Class"`` of its
+    #: implementation (a class also works, for tests)
+    implementations: Mapping[type[Implementation], ImplementationRef]
+    #: "module:function" (or the function) called with a BoardDef, returning the board's Backend
+    backend: str | Callable[[BoardDef], Backend]
     #: package whose ``boards/`` folder holds this port's board files
     boards_package: str
     default_board: str
@@ -77,11 +85,13 @@ class Port:
             ids += [b for b in stub_board_ids() if b not in self.boards]
         return ids
 
-    def implementation(self, key: str) -> type:
-        return _implementation(self.name, key, self.implementations.get(key))
+    def implementation(self, contract: type[ImplementationT]) -> type[ImplementationT]:
+        """The class implementing ``contract`` on this port (imported on first use)."""
+        found = _implementation(self.name, contract, self.implementations.get(contract))
+        return cast(type[ImplementationT], found)
 
-    def open_backend(self, board: BoardDef) -> Any:
-        factory: Callable[[BoardDef], Any] = (
+    def open_backend(self, board: BoardDef) -> Backend:
+        factory: Callable[[BoardDef], Backend] = (
             load_ref(self.backend) if isinstance(self.backend, str) else self.backend
         )
         return factory(board)
@@ -93,10 +103,14 @@ def _boards(package: str) -> dict[str, BoardDef]:
 
 
 @cache
-def _implementation(port: str, key: str, ref: str | type | None) -> type:
+def _implementation(
+    port: str, contract: type[Implementation], ref: ImplementationRef | None
+) -> type[Implementation]:
     if ref is None:
-        raise NotImplementedError(f"the '{port}' port has no implementation of {key}")
-    return load_ref(ref) if isinstance(ref, str) else ref
+        name = contract_name(contract)
+        raise NotImplementedError(f"the '{port}' port has no implementation of {name}")
+    found: type[Implementation] = load_ref(ref) if isinstance(ref, str) else ref
+    return found
 
 
 @cache
@@ -104,7 +118,7 @@ def ports() -> dict[str, Port]:
     """Every installed port, by name."""
     from importlib.metadata import entry_points  # slow to import: only when scanning
 
-    found = {}
+    found: dict[str, Port] = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         port = builtin_port(ep.name) if ep.name in BUILTIN_PORTS else ep.load()
         if not isinstance(port, Port):
@@ -115,7 +129,8 @@ def ports() -> dict[str, Port]:
 
 @cache
 def builtin_port(name: str) -> Port:
-    return load_ref(BUILTIN_PORTS[name])
+    port: Port = load_ref(BUILTIN_PORTS[name])
+    return port
 
 
 def select_port(name: str | None = None) -> Port:

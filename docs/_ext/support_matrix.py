@@ -79,7 +79,10 @@ def _module_status(module: Any, board: Any, port: Any) -> str:
         return NO
     missing = [key for key in module.needs if key not in port.implementations]
     if missing:
-        return "enabled, but the port lacks " + ", ".join(f"``{key}``" for key in missing)
+        from protoboard.hal.base import contract_name
+
+        lacks = ", ".join(f"``{contract_name(key)}``" for key in missing)
+        return "enabled, but the port lacks " + lacks
     return YES
 
 

@@ -20,12 +20,13 @@ from protoboard.hal import (
     pwmio,
     rotaryio,
 )
+from protoboard.hal import backend as hal_backend
 from protoboard.registry import Port
 
 
-class Backend:
+class Backend(hal_backend.Backend):
     def __init__(self, board: BoardDef) -> None:
-        self.board = board
+        super().__init__(board)
         self.log: list[tuple[str, str, tuple[Any, ...]]] = []
         self.fail: dict[tuple[str, str], Exception] = {}
         self.reads: dict[str, Any] = {}
@@ -37,6 +38,7 @@ class Backend:
 
 class Recording:
     contract = ""
+    backend: Any
 
     def _record(self, method: str, *args: Any) -> Any:
         backend: Backend = self.backend
@@ -277,21 +279,18 @@ PORT = Port(
     description="records every call (unit tests)",
     priority=-1,
     implementations={
-        cls.contract: cls
-        for cls in (
-            DigitalInOut,
-            I2C,
-            SPI,
-            UART,
-            AnalogIn,
-            AnalogOut,
-            PWMOut,
-            NeoPixelWriter,
-            Processor,
-            NVM,
-            Counter,
-            IncrementalEncoder,
-        )
+        digitalio.DigitalInOut: DigitalInOut,
+        busio.I2C: I2C,
+        busio.SPI: SPI,
+        busio.UART: UART,
+        analogio.AnalogIn: AnalogIn,
+        analogio.AnalogOut: AnalogOut,
+        pwmio.PWMOut: PWMOut,
+        neopixel_write.NeoPixelWriter: NeoPixelWriter,
+        microcontroller.Processor: Processor,
+        microcontroller.NVM: NVM,
+        countio.Counter: Counter,
+        rotaryio.IncrementalEncoder: IncrementalEncoder,
     },
     backend=Backend,
     boards_package="protoboard.ports.sim",

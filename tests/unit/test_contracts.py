@@ -6,6 +6,7 @@ import inspect
 import pytest
 
 from protoboard.boards import BoardError, parse_board
+from protoboard.hal.base import Implementation, contract_name
 from protoboard.modules import CONTRACTS, MODULES
 from protoboard.registry import load_ref, ports
 
@@ -20,11 +21,13 @@ def test_the_sim_port_is_registered():
 @pytest.mark.parametrize("port_name", PORTS)
 def test_every_implementation_is_concrete_and_fulfils_its_contract(port_name):
     port = ports()[port_name]
-    for key, ref in port.implementations.items():
-        assert key in CONTRACTS, f"{port_name}: '{key}' is not a contract in protoboard.modules"
-        cls = port.implementation(key)
-        contract = load_ref(CONTRACTS[key])
-        assert issubclass(cls, contract), f"{ref} does not subclass {CONTRACTS[key]}"
+    for contract, ref in port.implementations.items():
+        name = contract_name(contract)
+        assert contract in CONTRACTS, (
+            f"{port_name}: '{name}' is not a contract in protoboard.modules"
+        )
+        cls = port.implementation(contract)
+        assert issubclass(cls, contract), f"{ref} does not subclass {name}"
         assert not inspect.isabstract(cls), (
             f"{ref} leaves abstract: {sorted(cls.__abstractmethods__)}"
         )
@@ -38,12 +41,31 @@ def test_every_board_module_is_implemented_by_its_port(port_name):
         for module in board.modules:
             assert module in MODULES, f"{board.board_id} enables unknown module '{module}'"
             spec = MODULES[module]
-            for key in spec.needs:
-                assert key in port.implementations, (
-                    f"{board.board_id} enables {module}, but port {port_name} has no {key}"
+            for contract in spec.needs:
+                assert contract in port.implementations, (
+                    f"{board.board_id} enables {module}, "
+                    f"but port {port_name} has no {contract_name(contract)}"
                 )
             for used in spec.uses:
                 assert used in board.modules, f"{board.board_id}: {module} needs {used}"
+
+
+def test_contracts_are_the_abstract_classes_of_the_module_table():
+    assert CONTRACTS, "no contract in protoboard.modules"
+    for contract in CONTRACTS:
+        assert issubclass(contract, Implementation) and inspect.isabstract(contract), contract
+        module = contract_name(contract).partition(".")[0]
+        assert contract.__module__ == f"protoboard.hal.{module}"
+        assert module in MODULES and contract in MODULES[module].needs
+
+
+def test_a_missing_implementation_names_its_contract():
+    from protoboard.hal.digitalio import DigitalInOut
+    from protoboard.registry import Port
+
+    empty = Port("empty", "no implementations", 0, {}, "x:y", "protoboard.ports.sim", "x")
+    with pytest.raises(NotImplementedError, match="no implementation of digitalio.DigitalInOut"):
+        empty.implementation(DigitalInOut)
 
 
 def test_every_contract_module_has_a_binding():

@@ -122,8 +122,8 @@ def test_mirror_paths():
     from protoboard.modules import CONTRACTS
 
     bindings = ROOT / "shared-bindings/protoboard/bindings"
-    for key, ref in CONTRACTS.items():
-        module = key.split(".")[0]
-        assert ref.startswith(f"protoboard.hal.{module}:")
+    for contract in CONTRACTS:
+        module = contract.__module__.rpartition(".")[2]
+        assert contract.__module__ == f"protoboard.hal.{module}"
         assert (bindings / f"{module}.py").exists() or (bindings / module / "__init__.py").exists()
         assert (ROOT / "ports/protoboard/ports/sim" / f"{module}.py").exists()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import abc
 
+from protoboard.hal.backend import Backend
 from protoboard.hal.base import Implementation
 
 
 class AnalogIn(Implementation):
-    def __init__(self, backend: object, pin: str) -> None:
+    def __init__(self, backend: Backend, pin: str) -> None:
         super().__init__(backend)
 
     @abc.abstractmethod
@@ -21,7 +22,7 @@ class AnalogIn(Implementation):
 
 
 class AnalogOut(Implementation):
-    def __init__(self, backend: object, pin: str) -> None:
+    def __init__(self, backend: Backend, pin: str) -> None:
         super().__init__(backend)
 
     @abc.abstractmethod

@@ -6,13 +6,14 @@ import abc
 import enum
 from dataclasses import dataclass
 
+from protoboard.hal.backend import Backend
 from protoboard.hal.base import Implementation
 
 
 class I2C(Implementation):
     """An I2C controller. Addresses are 7-bit ints; a NACK raises ``BusError(ENODEV)``."""
 
-    def __init__(self, backend: object, scl: str, sda: str, frequency: int, timeout: int) -> None:
+    def __init__(self, backend: Backend, scl: str, sda: str, frequency: int, timeout: int) -> None:
         super().__init__(backend)
 
     @abc.abstractmethod
@@ -47,7 +48,7 @@ class SPI(Implementation):
     capabilities = SPICapabilities()
 
     def __init__(
-        self, backend: object, clock: str, mosi: str | None, miso: str | None, half_duplex: bool
+        self, backend: Backend, clock: str, mosi: str | None, miso: str | None, half_duplex: bool
     ) -> None:
         super().__init__(backend)
 
@@ -76,7 +77,7 @@ class UART(Implementation):
 
     def __init__(
         self,
-        backend: object,
+        backend: Backend,
         tx: str | None,
         rx: str | None,
         *,

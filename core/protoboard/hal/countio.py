@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 import enum
 
+from protoboard.hal.backend import Backend
 from protoboard.hal.base import Implementation
 from protoboard.hal.digitalio import Pull
 
@@ -16,7 +17,7 @@ class Edge(enum.Enum):
 
 
 class Counter(Implementation):
-    def __init__(self, backend: object, pin: str, edge: Edge, pull: Pull | None) -> None:
+    def __init__(self, backend: Backend, pin: str, edge: Edge, pull: Pull | None) -> None:
         super().__init__(backend)
 
     @abc.abstractmethod

@@ -6,6 +6,7 @@ import abc
 import enum
 from dataclasses import dataclass
 
+from protoboard.hal.backend import Backend
 from protoboard.hal.base import Implementation
 
 
@@ -33,7 +34,7 @@ class DigitalInOut(Implementation):
 
     capabilities = DigitalCapabilities()
 
-    def __init__(self, backend: object, pin: str) -> None:
+    def __init__(self, backend: Backend, pin: str) -> None:
         super().__init__(backend)
 
     @abc.abstractmethod

@@ -14,6 +14,19 @@ class HalError(Exception):
     """Base class of every error an implementation raises."""
 
 
+class PinInUse(HalError):
+    """A pin is already held by another peripheral. ``pin_name`` is the name the board gives it
+    (``D13``), as CircuitPython's message shows it."""
+
+    def __init__(self, pin_name: str) -> None:
+        super().__init__(pin_name)
+        self.pin_name = pin_name
+
+
+class NotSimulated(HalError):
+    """The board runs on real hardware: it has no simulated pins or parts to drive."""
+
+
 class InvalidPin(HalError):
     """The pin cannot do what was asked (e.g. AnalogIn on a pin with no ADC)."""
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import abc
 
+from protoboard.hal.backend import Backend
 from protoboard.hal.base import Implementation
 
 
 class Processor(Implementation):
     """Facts about one CPU core. ``None`` where the port cannot tell."""
 
-    def __init__(self, backend: object, index: int) -> None:
+    def __init__(self, backend: Backend, index: int) -> None:
         super().__init__(backend)
 
     @property
@@ -36,7 +37,7 @@ class Processor(Implementation):
 class NVM(Implementation):
     """A fixed-size byte store that keeps its contents across runs."""
 
-    def __init__(self, backend: object) -> None:
+    def __init__(self, backend: Backend) -> None:
         super().__init__(backend)
 
     @property

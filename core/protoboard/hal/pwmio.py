@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass
 
+from protoboard.hal.backend import Backend
 from protoboard.hal.base import Implementation
 
 
@@ -20,7 +21,7 @@ class PWMOut(Implementation):
     capabilities = PWMCapabilities()
 
     def __init__(
-        self, backend: object, pin: str, duty_cycle: int, frequency: int, variable_frequency: bool
+        self, backend: Backend, pin: str, duty_cycle: int, frequency: int, variable_frequency: bool
     ) -> None:
         super().__init__(backend)
 

@@ -17,6 +17,7 @@ import contextlib
 from collections.abc import Iterator
 
 from protoboard import importer, machine
+from protoboard.hal.simulated import SimulatedWorld
 
 
 @contextlib.contextmanager
@@ -38,7 +39,7 @@ def activated(target: machine.Machine) -> Iterator[machine.Machine]:
 
 
 @contextlib.contextmanager
-def simulated_board(board: str | None = None) -> Iterator[object]:
+def simulated_board(board: str | None = None) -> Iterator[SimulatedWorld]:
     """A fresh simulated board for a ``with`` block; yields its Simulator.
 
     Example::
@@ -49,4 +50,4 @@ def simulated_board(board: str | None = None) -> Iterator[object]:
             assert sim.part("LED").on
     """
     with activated(machine.create("sim", board)) as target:
-        yield target.backend
+        yield target.backend.simulated_world()

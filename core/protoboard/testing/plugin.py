@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from protoboard import machine
+from protoboard.hal.simulated import SimulatedWorld
 from protoboard.testing import activated
 
 
@@ -30,9 +31,9 @@ def sim_machine(request: pytest.FixtureRequest) -> Iterator[machine.Machine]:
 
 
 @pytest.fixture
-def sim(sim_machine: machine.Machine) -> Any:
+def sim(sim_machine: machine.Machine) -> SimulatedWorld:
     """The simulated board of this test: pins, parts and buses to drive and inspect."""
-    return sim_machine.backend
+    return sim_machine.backend.simulated_world()
 
 
 @pytest.fixture

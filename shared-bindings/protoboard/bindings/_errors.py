@@ -11,6 +11,8 @@ from protoboard.hal import errors
 
 def convert(exc: errors.HalError) -> Exception:
     """The CircuitPython exception for a port error."""
+    if isinstance(exc, errors.PinInUse):
+        return _validate.pin_in_use(exc.pin_name)
     if isinstance(exc, errors.BusError):
         return _validate.bus_error(exc.errno)
     if isinstance(exc, errors.InvalidPin):

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar
 
-from protoboard.bindings import _validate
+from protoboard.bindings import _errors, _validate
+from protoboard.hal.backend import Backend
+from protoboard.hal.base import Implementation
+
+if TYPE_CHECKING:
+    from protoboard.bindings.microcontroller import Pin
+    from protoboard.machine import Machine
+
+P = ParamSpec("P")
 
 
-class Peripheral:
+class Releasable(Protocol):
+    """What a peripheral holds: a port implementation, or portable code built on some."""
+
+    def deinit(self) -> None: ...
+
+
+ImplT = TypeVar("ImplT", bound=Releasable)
+ContractT = TypeVar("ContractT", bound=Implementation)
+
+
+class Peripheral(Generic[ImplT]):
     """Base of objects that hold pins or a bus.
 
     ``deinit()`` is idempotent and frees the pins; any other use after it raises CircuitPython's
@@ -16,21 +35,42 @@ class Peripheral:
 
     __slots__ = ("__weakref__", "_impl", "_machine", "_pins")
 
-    _impl: Any
+    _impl: ImplT | None
+    _machine: Machine
+    _pins: tuple[Pin, ...]
 
-    def _claim(self, *pins: Any) -> None:
-        """Claim ``pins`` (None entries are skipped) on the active machine, all or none."""
+    def _claim(self, *pins: Pin | None) -> None:
+        """Claim ``pins`` (None entries are skipped) on the active machine, all or none:
+        ``ValueError: D13 in use`` if one is taken."""
         from protoboard.machine import current
 
         self._machine = current()
         self._pins = tuple(p for p in pins if p is not None)
         self._impl = None
-        self._machine.claim(self._pins)
+        with _errors.translate():
+            self._machine.claim(self._pins)
 
-    def _attach(self, impl: Any) -> None:
-        self._impl = impl
+    def _build(
+        self: Peripheral[ContractT],
+        contract: Callable[Concatenate[Backend, P], ContractT],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> None:
+        """Make the port's implementation of ``contract`` for this object (after ``_claim``)."""
+        machine = self._machine
+        self._construct(lambda: machine.create(contract, *args, **kwargs))
 
-    def _checked(self) -> Any:
+    def _construct(self, make: Callable[[], ImplT]) -> None:
+        """Attach what ``make()`` returns, translating port errors and giving the pins back if
+        it fails."""
+        try:
+            with _errors.translate():
+                self._impl = make()
+        except BaseException:
+            self.deinit()
+            raise
+
+    def _checked(self) -> ImplT:
         impl = self._impl
         if impl is None:
             _validate.raise_deinited()
@@ -57,16 +97,3 @@ class Peripheral:
     def __exit__(self, *exc: object) -> None:
         """Automatically deinitializes the hardware when exiting a context."""
         self.deinit()
-
-
-def build(peripheral: Peripheral, factory: Any, *args: Any, **kwargs: Any) -> None:
-    """Construct the port implementation for ``peripheral``, translating port errors and giving
-    the pins back if construction fails."""
-    from protoboard.bindings._errors import translate
-
-    try:
-        with translate():
-            peripheral._attach(factory(peripheral._machine.backend, *args, **kwargs))
-    except BaseException:
-        peripheral.deinit()
-        raise

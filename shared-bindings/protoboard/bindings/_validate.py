@@ -10,7 +10,10 @@ import errno
 import os
 import sys
 from collections.abc import Iterable
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
+if TYPE_CHECKING:
+    from protoboard.bindings.microcontroller import Pin
 
 T = TypeVar("T")
 
@@ -42,14 +45,14 @@ def type_name(value: object) -> str:
     return type(value).__name__
 
 
-def of_type(value: T, cls: type, name: str) -> T:
+def of_type(value: object, cls: type[T], name: str) -> T:
     """``name must be of type Cls, not other`` (TypeError) unless ``value`` is a ``cls``."""
     if not isinstance(value, cls):
         raise TypeError(f"{name} must be of type {cls.__name__}, not {type_name(value)}")
     return value
 
 
-def of_type_or_none(value: T, cls: type, name: str) -> T:
+def of_type_or_none(value: object, cls: type[T], name: str) -> T | None:
     if value is not None and not isinstance(value, cls):
         raise TypeError(f"{name} must be of type {cls.__name__} or None, not {type_name(value)}")
     return value
@@ -106,13 +109,13 @@ def invalid(name: str) -> ValueError:
     return ValueError(f"Invalid {name}")
 
 
-def pin(value: Any, name: str = "pin") -> Any:
+def pin(value: object, name: str = "pin") -> Pin:
     from protoboard.bindings.microcontroller import Pin
 
     return of_type(value, Pin, name)
 
 
-def optional_pin(value: Any, name: str) -> Any:
+def optional_pin(value: object, name: str) -> Pin | None:
     from protoboard.bindings.microcontroller import Pin
 
     return of_type_or_none(value, Pin, name)
@@ -130,15 +133,15 @@ def unique_pins(pins: Iterable[Any], name: str) -> None:
         seen.add(item)
 
 
-def free_pin(value: Any, name: str = "pin") -> Any:
+def free_pin(value: object, name: str = "pin") -> Pin:
     """A Pin that no peripheral of the active machine holds (``validate_obj_is_free_pin``):
     ``pin must be of type Pin, not int`` or ``D5 in use``. It does not claim the pin."""
     from protoboard.machine import current
 
-    pin(value, name)
-    if current().in_use(value):
-        raise pin_in_use(value._display_name)
-    return value
+    found = pin(value, name)
+    if current().in_use(found):
+        raise pin_in_use(found._display_name)
+    return found
 
 
 def sequence(values: Any) -> tuple[Any, ...]:
@@ -147,7 +150,7 @@ def sequence(values: Any) -> tuple[Any, ...]:
     return tuple(values[index] for index in range(len(values)))
 
 
-def pin_in(value: Any, name: str) -> Any:
+def pin_in(value: object, name: str) -> Pin:
     """An element of a pin list: ``object in row_pins must be of type Pin, not int``."""
     from protoboard.bindings.microcontroller import Pin
 
@@ -156,19 +159,17 @@ def pin_in(value: Any, name: str) -> Any:
     return value
 
 
-def no_duplicate_pins(pins: Any, name: str) -> tuple[Any, ...]:
+def no_duplicate_pins(pins: Any, name: str) -> tuple[Pin, ...]:
     """``validate_no_duplicate_pins``: every element a Pin, none twice (TypeError
     ``row_pins contains duplicate pins``)."""
-    items = sequence(pins)
-    for item in items:
-        pin_in(item, name)
+    items = tuple(pin_in(item, name) for item in sequence(pins))
     unique_pins(items, name)
     return items
 
 
 def no_duplicate_pins_2(
     pins_1: Any, pins_2: Any, name_1: str, name_2: str
-) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+) -> tuple[tuple[Pin, ...], tuple[Pin, ...]]:
     """``validate_no_duplicate_pins_2``: each list checked alone, then against each other
     (``row_pins and column_pins contain duplicate pins``)."""
     first = no_duplicate_pins(pins_1, name_1)
@@ -196,7 +197,7 @@ def length(actual: int, required: int, name: str) -> int:
     return actual
 
 
-def pin_sequence(values: Any, name: str) -> tuple[Any, ...]:
+def pin_sequence(values: Any, name: str) -> tuple[Pin, ...]:
     """A non-empty sequence of distinct pins (keypad and friends)."""
     try:
         items = tuple(values)
@@ -204,10 +205,9 @@ def pin_sequence(values: Any, name: str) -> tuple[Any, ...]:
         raise TypeError(f"{name} must be of type tuple, not {type_name(values)}") from None
     if not items:
         raise ValueError(f"{name} length must be >= 1")
-    for item in items:
-        pin(item, name)
-    unique_pins(items, name)
-    return items
+    pins = tuple(pin(item, name) for item in items)
+    unique_pins(pins, name)
+    return pins
 
 
 # --- buffers -------------------------------------------------------------------------------------

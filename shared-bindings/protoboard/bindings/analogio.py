@@ -25,9 +25,10 @@ from __future__ import annotations
 from typing import Any
 
 from protoboard.bindings import _enum, _peripheral, _validate
+from protoboard.hal import analogio as hal
 
 
-class AnalogIn(_peripheral.Peripheral):
+class AnalogIn(_peripheral.Peripheral[hal.AnalogIn]):
     """Read analog voltage levels
 
     Usage::
@@ -47,7 +48,7 @@ class AnalogIn(_peripheral.Peripheral):
         :param ~microcontroller.Pin pin: the pin to read from"""
         _validate.pin(pin)
         self._claim(pin)
-        _peripheral.build(self, self._machine.impl("analogio.AnalogIn"), pin._id)
+        self._build(hal.AnalogIn, pin._id)
 
     def deinit(self) -> None:
         """Turn off the AnalogIn and release the pin for other use."""
@@ -78,7 +79,7 @@ class AnalogIn(_peripheral.Peripheral):
         return volts if volts is not None and volts > 0 else None
 
 
-class AnalogOut(_peripheral.Peripheral):
+class AnalogOut(_peripheral.Peripheral[hal.AnalogOut]):
     """Output analog values (a specific voltage).
 
     Example usage::
@@ -97,7 +98,7 @@ class AnalogOut(_peripheral.Peripheral):
         :param ~microcontroller.Pin pin: the pin to output to"""
         _validate.pin(pin)
         self._claim(pin)
-        _peripheral.build(self, self._machine.impl("analogio.AnalogOut"), pin._id)
+        self._build(hal.AnalogOut, pin._id)
 
     def deinit(self) -> None:
         """Turn off the AnalogOut and release the pin for other use."""

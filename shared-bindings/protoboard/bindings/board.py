@@ -36,12 +36,13 @@ def _bus_singleton(function: str) -> Any:
     if not bus.pins:
         raise NotImplementedError(_validate.unknown_bus_pins(function, _BUS_KINDS.get(kind, kind)))
     key = f"board.{kind}:" + ",".join(f"{r}={p}" for r, p in sorted(bus.pins.items()))
-    existing = machine.singletons.get(key)
-    if existing is not None and existing._impl is not None:
-        return existing
     from protoboard.bindings import busio
 
+    existing = machine.singletons.get(key)
+    if isinstance(existing, busio.I2C | busio.SPI | busio.UART) and existing._impl is not None:
+        return existing
     pins = {role: machine.board_pins[name] if name else None for role, name in bus.pins.items()}
+    obj: busio.I2C | busio.SPI | busio.UART
     if kind == "i2c":
         obj = busio.I2C(pins["scl"], pins["sda"])
     elif kind == "spi":

@@ -34,7 +34,7 @@ class Edge(_enum.Constant):
 _enum.define(Edge, RISE=hal.Edge.RISE, FALL=hal.Edge.FALL, RISE_AND_FALL=hal.Edge.RISE_AND_FALL)
 
 
-class Counter(_peripheral.Peripheral):
+class Counter(_peripheral.Peripheral[hal.Counter]):
     """Count the number of rising- and/or falling-edge transitions on a given pin."""
 
     __slots__ = ("_offset",)
@@ -67,9 +67,8 @@ class Counter(_peripheral.Peripheral):
         _validate.of_type_or_none(pull, Pull, "pull")
         self._offset = 0
         self._claim(pin)
-        _peripheral.build(
-            self,
-            self._machine.impl("countio.Counter"),
+        self._build(
+            hal.Counter,
             pin._id,
             edge._hal,
             pull._hal if pull is not None else None,

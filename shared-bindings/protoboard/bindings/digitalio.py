@@ -33,11 +33,14 @@ Here is blinky::
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from protoboard.bindings import _enum, _errors, _peripheral, _validate
 from protoboard.hal import digitalio as hal
 from protoboard.hal.errors import HalError as _HalError
+
+if TYPE_CHECKING:
+    from protoboard.bindings.microcontroller import Pin
 
 
 class Direction(_enum.Constant):
@@ -86,27 +89,27 @@ _PULL_NOT_USED = "Pull not used when direction is output."
 _DRIVE_NOT_USED = "Drive mode not used when direction is input."
 
 
-def _pull(value: Any) -> Pull | None:
+def _pull(value: object) -> Pull | None:
     return _validate.of_type_or_none(value, Pull, "pull")
 
 
-def _drive_mode(value: Any) -> DriveMode:
+def _drive_mode(value: object) -> DriveMode:
     return _validate.of_type(value, DriveMode, "drive_mode")
 
 
-def _supported_pull(impl: Any, pull: Pull | None) -> None:
+def _supported_pull(impl: hal.DigitalInOut, pull: Pull | None) -> None:
     """``Invalid pull`` when the port's GPIO lacks that resistor (its declared capabilities)."""
     caps = impl.capabilities
     if (pull is Pull.UP and not caps.pull_up) or (pull is Pull.DOWN and not caps.pull_down):
         raise _validate.invalid("pull")
 
 
-def _supported_drive_mode(impl: Any, drive_mode: DriveMode) -> None:
+def _supported_drive_mode(impl: hal.DigitalInOut, drive_mode: DriveMode) -> None:
     if drive_mode is DriveMode.OPEN_DRAIN and not impl.capabilities.open_drain:
         raise _validate.invalid("drive_mode")
 
 
-class DigitalInOut(_peripheral.Peripheral):
+class DigitalInOut(_peripheral.Peripheral[hal.DigitalInOut]):
     """Digital input and output
 
     A DigitalInOut is used to digitally control I/O pins. For analog control of a pin, see the
@@ -120,15 +123,15 @@ class DigitalInOut(_peripheral.Peripheral):
         direction.
 
         :param ~microcontroller.Pin pin: The pin to control"""
-        _validate.pin(pin)
+        pin = _validate.pin(pin)
         self._output = False
         self._pull_value: Pull | None = None
         self._drive = DriveMode.PUSH_PULL
         self._claim(pin)
-        _peripheral.build(self, self._machine.impl("digitalio.DigitalInOut"), pin._id)
+        self._build(hal.DigitalInOut, pin._id)
 
     @property
-    def _pin(self) -> Any:
+    def _pin(self) -> Pin:
         return self._pins[0]
 
     def __repr__(self) -> str:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from protoboard.bindings import _enum, _errors, _validate
+from protoboard.hal import neopixel_write as hal
 
 
 def neopixel_write(digitalinout: Any, buf: Any) -> None:
@@ -34,16 +35,17 @@ def neopixel_write(digitalinout: Any, buf: Any) -> None:
     """
     from protoboard.bindings.digitalio import DigitalInOut
 
-    _validate.of_type(digitalinout, DigitalInOut, "digitalinout")
-    digitalinout._checked()
+    pin = _validate.of_type(digitalinout, DigitalInOut, "digitalinout")
+    pin._checked()
     data = _validate.buffer_slice(buf, 0, _validate.MAXSIZE, "buf").tobytes()
-    machine = digitalinout._machine
+    machine = pin._machine
     writer = machine.singletons.get("neopixel_write")
-    if writer is None:
-        writer = machine.impl("neopixel_write.NeoPixelWriter")(machine.backend)
+    if not isinstance(writer, hal.NeoPixelWriter):
+        with _errors.translate():
+            writer = machine.create(hal.NeoPixelWriter)
         machine.singletons["neopixel_write"] = writer
     with _errors.translate():
-        writer.write(digitalinout._pins[0]._id, data)
+        writer.write(pin._pin._id, data)
 
 
 _enum.publish("neopixel_write", neopixel_write)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from protoboard.bindings import _enum, _validate
+from protoboard.hal import microcontroller as hal
 
 
 class ByteArray:
@@ -26,12 +27,13 @@ class ByteArray:
     """
 
     __slots__ = ("_impl",)
+    _impl: hal.NVM
 
     def __new__(cls, *args: Any, **kwargs: Any) -> ByteArray:
         raise _validate.cannot_create("nvm.ByteArray")
 
     @classmethod
-    def _create(cls, impl: Any) -> ByteArray:
+    def _create(cls, impl: hal.NVM) -> ByteArray:
         obj = object.__new__(cls)
         obj._impl = impl
         return obj

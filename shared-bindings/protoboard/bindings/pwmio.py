@@ -27,9 +27,10 @@ from __future__ import annotations
 from typing import Any
 
 from protoboard.bindings import _enum, _errors, _peripheral, _validate
+from protoboard.hal import pwmio as hal
 
 
-class PWMOut(_peripheral.Peripheral):
+class PWMOut(_peripheral.Peripheral[hal.PWMOut]):
     """Output a Pulse Width Modulated signal on a given pin."""
 
     __slots__ = ("_variable",)
@@ -96,9 +97,7 @@ class PWMOut(_peripheral.Peripheral):
             raise _validate.invalid("frequency")
         self._variable = bool(variable_frequency)
         self._claim(pin)
-        _peripheral.build(
-            self, self._machine.impl("pwmio.PWMOut"), pin._id, duty, hertz, self._variable
-        )
+        self._build(hal.PWMOut, pin._id, duty, hertz, self._variable)
 
     def deinit(self) -> None:
         """Deinitialises the PWMOut and releases any hardware resources for reuse."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from protoboard.bindings import _enum, _peripheral, _validate
+from protoboard.hal import rotaryio as hal
 
 
 def _step(position: int, sub_count: int, divisor: int, increment: int) -> tuple[int, int]:
@@ -52,7 +53,7 @@ def _advance(position: int, sub_count: int, divisor: int, steps: int) -> tuple[i
     return position + remaining, 0
 
 
-class IncrementalEncoder(_peripheral.Peripheral):
+class IncrementalEncoder(_peripheral.Peripheral[hal.IncrementalEncoder]):
     """IncrementalEncoder determines the relative rotational position based on two series of
     pulses. It assumes that the encoder's common pin(s) are connected to ground,and enables
     pull-ups on pin_a and pin_b."""
@@ -90,10 +91,8 @@ class IncrementalEncoder(_peripheral.Peripheral):
         self._sub_count = 0
         self._seen = 0
         self._claim(pin_a, pin_b)
-        _peripheral.build(
-            self, self._machine.impl("rotaryio.IncrementalEncoder"), pin_a._id, pin_b._id
-        )
-        self._seen = self._impl.read_quarter_steps()
+        self._build(hal.IncrementalEncoder, pin_a._id, pin_b._id)
+        self._seen = self._checked().read_quarter_steps()
 
     def _sync(self) -> Any:
         """Fold the transitions counted by the port since the last look into the position."""

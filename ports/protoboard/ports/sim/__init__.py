@@ -6,6 +6,14 @@ Use it from tests and scripts through :class:`Simulator` (``sim.pin("D13").histo
 
 from __future__ import annotations
 
+import protoboard.hal.analogio
+import protoboard.hal.busio
+import protoboard.hal.countio
+import protoboard.hal.digitalio
+import protoboard.hal.microcontroller
+import protoboard.hal.neopixel_write
+import protoboard.hal.pwmio
+import protoboard.hal.rotaryio
 from protoboard.boards import BoardDef
 from protoboard.ports.sim.model import SimPin, Simulator
 from protoboard.registry import Port
@@ -22,18 +30,18 @@ PORT = Port(
     description="A simulated board with parts you can drive and inspect; no hardware needed.",
     priority=0,
     implementations={
-        "digitalio.DigitalInOut": f"{_M}.digitalio:DigitalInOut",
-        "busio.I2C": f"{_M}.busio:I2C",
-        "busio.SPI": f"{_M}.busio:SPI",
-        "busio.UART": f"{_M}.busio:UART",
-        "analogio.AnalogIn": f"{_M}.analogio:AnalogIn",
-        "analogio.AnalogOut": f"{_M}.analogio:AnalogOut",
-        "pwmio.PWMOut": f"{_M}.pwmio:PWMOut",
-        "neopixel_write.NeoPixelWriter": f"{_M}.neopixel_write:NeoPixelWriter",
-        "microcontroller.Processor": f"{_M}.microcontroller:Processor",
-        "microcontroller.NVM": f"{_M}.microcontroller:NVM",
-        "rotaryio.IncrementalEncoder": f"{_M}.rotaryio:IncrementalEncoder",
-        "countio.Counter": f"{_M}.countio:Counter",
+        protoboard.hal.digitalio.DigitalInOut: f"{_M}.digitalio:DigitalInOut",
+        protoboard.hal.busio.I2C: f"{_M}.busio:I2C",
+        protoboard.hal.busio.SPI: f"{_M}.busio:SPI",
+        protoboard.hal.busio.UART: f"{_M}.busio:UART",
+        protoboard.hal.analogio.AnalogIn: f"{_M}.analogio:AnalogIn",
+        protoboard.hal.analogio.AnalogOut: f"{_M}.analogio:AnalogOut",
+        protoboard.hal.pwmio.PWMOut: f"{_M}.pwmio:PWMOut",
+        protoboard.hal.neopixel_write.NeoPixelWriter: f"{_M}.neopixel_write:NeoPixelWriter",
+        protoboard.hal.microcontroller.Processor: f"{_M}.microcontroller:Processor",
+        protoboard.hal.microcontroller.NVM: f"{_M}.microcontroller:NVM",
+        protoboard.hal.rotaryio.IncrementalEncoder: f"{_M}.rotaryio:IncrementalEncoder",
+        protoboard.hal.countio.Counter: f"{_M}.countio:Counter",
     },
     backend=f"{_M}:open_backend",
     boards_package=_M,

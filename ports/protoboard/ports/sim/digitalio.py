@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 from protoboard.hal import digitalio as hal
 from protoboard.ports.sim.model import Simulator
+
+_monotonic_ns = time.monotonic_ns
 
 _PULLS = {None: None, hal.Pull.UP: "up", hal.Pull.DOWN: "down"}
 
@@ -13,8 +17,6 @@ class DigitalInOut(hal.DigitalInOut):
         super().__init__(backend, pin)
         self._pin = backend.pins[pin]
         self._pin.configure("input")
-        # The hot path: value writes go straight to the simulated pin, one call fewer.
-        self.set_value = self._pin.drive  # type: ignore[method-assign]
 
     def switch_to_input(self, pull: hal.Pull | None) -> None:
         self._pin.configure("input", pull=_PULLS[pull])
@@ -24,8 +26,20 @@ class DigitalInOut(hal.DigitalInOut):
             "output", open_drain=drive_mode is hal.DriveMode.OPEN_DRAIN, drive=value
         )
 
+    # The hot path of every blink: the pin's drive and level are updated here, in one call,
+    # rather than through SimPin methods (each Python call costs ~10% of a write).
     def set_value(self, value: bool) -> None:
-        self._pin.drive(value)
+        pin = self._pin
+        pin._drive = value
+        if pin._open_drain:
+            pin._update()
+        elif value is not pin._level:
+            pin._level = value
+            now = _monotonic_ns()
+            pin.history.append((now, value))
+            if pin._listeners:
+                for listener in pin._listeners:
+                    listener(pin, value, now)
 
     def get_value(self) -> bool:
         return self._pin._level

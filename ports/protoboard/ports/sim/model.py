@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from protoboard.boards import BoardDef
+from protoboard.hal.backend import Backend
 from protoboard.hal.errors import HardwareError
 
 if TYPE_CHECKING:
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 #: the simulated board's logic supply, in volts
 VCC = 3.3
 HISTORY_LENGTH = 10_000
-_monotonic_ns = time.monotonic_ns
 
 LevelListener = Callable[["SimPin", bool, int], None]
 DataListener = Callable[["SimPin", bytes, str], None]
@@ -119,19 +119,6 @@ class SimPin:
             self.history.append((now, level))
             for listener in self._listeners:
                 listener(self, level, now)
-
-    def drive(self, value: bool) -> None:
-        """Set the level the program drives (the pin must be an output)."""
-        self._drive = value
-        if self._open_drain:
-            self._update()
-        elif value is not self._level:
-            self._level = value
-            now = _monotonic_ns()
-            self.history.append((now, value))
-            if self._listeners:
-                for listener in self._listeners:
-                    listener(self, value, now)
 
     def configure(
         self,
@@ -245,7 +232,7 @@ def part_call(part: Part, method: str, *args: Any) -> Any:
         raise part_failure(part, method, exc) from exc
 
 
-class Simulator:
+class Simulator(Backend):
     """The state of one simulated board: its pins, buses and attached parts.
 
     Tests and the CLI drive and inspect it: ``sim.pin("D13").history``,
@@ -253,7 +240,7 @@ class Simulator:
     """
 
     def __init__(self, board: BoardDef) -> None:
-        self.board = board
+        super().__init__(board)
         self.lock = threading.RLock()
         self.pins: dict[str, SimPin] = {
             pin_id: SimPin(self, pin_id, names) for pin_id, names in board.pins.items()
@@ -269,6 +256,9 @@ class Simulator:
         self.cpu_frequency = 125_000_000
         self.nvm = bytearray(b"\xff" * board.nvm_size)
         self._build_onboard_parts()
+
+    def simulated_world(self) -> Simulator:
+        return self
 
     def _build_onboard_parts(self) -> None:
         for spec in self.board.parts:

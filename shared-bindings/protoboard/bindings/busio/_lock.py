@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import threading
+from typing import TypeVar
 
 from protoboard.bindings import _peripheral, _validate
+from protoboard.hal.base import Implementation
+
+BusT = TypeVar("BusT", bound=Implementation)
 
 
-class LockableBus(_peripheral.Peripheral):
+class LockableBus(_peripheral.Peripheral[BusT]):
     __slots__ = ("_bus_lock",)
 
     def _init_lock(self) -> None:
@@ -30,7 +34,7 @@ class LockableBus(_peripheral.Peripheral):
         if lock.locked():
             lock.release()
 
-    def _locked_impl(self) -> object:
+    def _locked_impl(self) -> BusT:
         """The implementation, after the deinit and lock checks every transfer makes."""
         impl = self._impl
         if impl is None:

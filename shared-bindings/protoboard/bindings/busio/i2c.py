@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from protoboard.bindings import _errors, _peripheral, _validate
+from protoboard.bindings import _errors, _validate
 from protoboard.bindings.busio._lock import LockableBus
+from protoboard.hal import busio as hal
 from protoboard.hal.errors import HalError
 
 MAXSIZE = _validate.MAXSIZE
 
 
-class I2C(LockableBus):
+class I2C(LockableBus[hal.I2C]):
     """Two wire serial protocol"""
 
     __slots__ = ()
@@ -38,9 +39,7 @@ class I2C(LockableBus):
             raise _validate.invalid("pins")
         self._init_lock()
         self._claim(scl, sda)
-        _peripheral.build(
-            self, self._machine.impl("busio.I2C"), scl._id, sda._id, frequency, timeout
-        )
+        self._build(hal.I2C, scl._id, sda._id, frequency, timeout)
 
     def deinit(self) -> None:
         """Releases control of the underlying hardware so other classes can use it."""

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from protoboard.bindings import _errors, _peripheral, _validate
+from protoboard.bindings import _errors, _validate
 from protoboard.bindings.busio._lock import LockableBus
+from protoboard.hal import busio as hal
 from protoboard.hal.errors import HalError
 
 MAXSIZE = _validate.MAXSIZE
 
 
-class SPI(LockableBus):
+class SPI(LockableBus[hal.SPI]):
     """A 3-4 wire serial protocol
 
     SPI is a serial protocol that has exclusive pins for data in and out of the main device.
@@ -55,16 +56,15 @@ class SPI(LockableBus):
         self._init_lock()
         self._frequency = 0
         self._claim(clock, MOSI, MISO)
-        _peripheral.build(
-            self,
-            self._machine.impl("busio.SPI"),
+        self._build(
+            hal.SPI,
             clock._id,
             MOSI._id if MOSI is not None else None,
             MISO._id if MISO is not None else None,
             bool(half_duplex),
         )
         with _errors.translate():
-            self._frequency = self._impl.configure(250_000, 0, 0, 8)
+            self._frequency = self._checked().configure(250_000, 0, 0, 8)
 
     def deinit(self) -> None:
         """Turn off the SPI bus."""

@@ -24,7 +24,7 @@ _Parity.__name__ = "Parity"
 _Parity.__qualname__ = "UART.Parity"
 
 
-class UART(_peripheral.Peripheral):
+class UART(_peripheral.Peripheral[hal.UART]):
     """A bidirectional serial protocol"""
 
     __slots__ = ("_baudrate", "_timeout")
@@ -95,9 +95,8 @@ class UART(_peripheral.Peripheral):
         self._baudrate = baudrate
         self._timeout = timeout
         self._claim(*pins)
-        _peripheral.build(
-            self,
-            self._machine.impl("busio.UART"),
+        self._build(
+            hal.UART,
             tx._id if tx is not None else None,
             rx._id if rx is not None else None,
             baudrate=baudrate,

@@ -14,11 +14,16 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, Self
+from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
 from protoboard.bindings import _errors, _peripheral, _validate
 from protoboard.bindings.keypad.eventqueue import EventQueue
+from protoboard.hal import digitalio as hal
 from protoboard.ticks import ticks_ms
+
+P = ParamSpec("P")
+#: makes the port's DigitalInOut on a (claimed) pin id
+DigitalInOutMaker = Callable[[str], hal.DigitalInOut]
 
 #: CircuitPython checks its scanners on every supervisor tick (1/1024 s): the shortest period.
 MIN_PERIOD = 1 / 1024
@@ -34,12 +39,14 @@ def scan_period(interval: float) -> float:
     return max(interval, MIN_PERIOD)
 
 
-def make_digitalinouts(dio_class: Callable[..., Any], backend: Any, pin_ids: Sequence[str]) -> list:
+def make_digitalinouts(
+    make_dio: DigitalInOutMaker, pin_ids: Sequence[str]
+) -> list[hal.DigitalInOut]:
     """One port DigitalInOut per pin; on failure the ones already made are released."""
-    made: list[Any] = []
+    made: list[hal.DigitalInOut] = []
     try:
         for pin_id in pin_ids:
-            made.append(dio_class(backend, pin_id))
+            made.append(make_dio(pin_id))
     except BaseException:
         for dio in made:
             dio.deinit()
@@ -143,15 +150,28 @@ class Engine:
         raise NotImplementedError
 
 
-class Scanner(_peripheral.Peripheral):
+EngineT = TypeVar("EngineT", bound=Engine)
+
+
+class Scanner(_peripheral.Peripheral[EngineT]):
     """Base of the keypad bindings (`Keys`, `KeyMatrix`, `ShiftRegisterKeys`)."""
 
     __slots__ = ()
 
-    def _start(self, engine: Callable[..., Engine], *args: Any) -> None:
+    def _start(
+        self,
+        engine: Callable[Concatenate[DigitalInOutMaker, P], EngineT],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> None:
         """Build the engine on the claimed pins and register for cleanup at machine close."""
-        _peripheral.build(self, engine, self._machine.impl("digitalio.DigitalInOut"), *args)
-        self._machine.singletons[self._registration] = self
+        machine = self._machine
+
+        def make_dio(pin_id: str) -> hal.DigitalInOut:
+            return machine.create(hal.DigitalInOut, pin_id)
+
+        self._construct(lambda: engine(make_dio, *args, **kwargs))
+        machine.singletons[self._registration] = self
 
     @property
     def _registration(self) -> str:

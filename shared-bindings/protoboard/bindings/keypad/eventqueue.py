@@ -21,6 +21,10 @@ class EventQueue:
     """
 
     __slots__ = ("_events", "_lock", "_max_events", "_overflowed")
+    _events: collections.deque[tuple[int, bool, int]]
+    _lock: threading.Lock
+    _max_events: int
+    _overflowed: bool
 
     def __new__(cls, *args: Any, **kwargs: Any) -> EventQueue:
         raise _validate.cannot_create("keypad.EventQueue")

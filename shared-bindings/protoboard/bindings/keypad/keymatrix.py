@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from protoboard.bindings import _validate
@@ -15,8 +15,7 @@ class _KeyMatrixEngine(_scanner.Engine):
 
     def __init__(
         self,
-        backend: Any,
-        dio_class: Callable[..., Any],
+        make_dio: _scanner.DigitalInOutMaker,
         row_ids: Sequence[str],
         column_ids: Sequence[str],
         columns_to_anodes: bool,
@@ -27,10 +26,10 @@ class _KeyMatrixEngine(_scanner.Engine):
         super().__init__(len(row_ids) * len(column_ids), interval, max_events, debounce_threshold)
         self._columns_to_anodes = columns_to_anodes
         self._pull = Pull.UP if columns_to_anodes else Pull.DOWN
-        self._rows = _scanner.make_digitalinouts(dio_class, backend, row_ids)
+        self._rows = _scanner.make_digitalinouts(make_dio, row_ids)
         self._columns: list[Any] = []
         try:
-            self._columns = _scanner.make_digitalinouts(dio_class, backend, column_ids)
+            self._columns = _scanner.make_digitalinouts(make_dio, column_ids)
             for dio in (*self._rows, *self._columns):
                 dio.switch_to_input(self._pull)
         except BaseException:
@@ -66,7 +65,7 @@ class _KeyMatrixEngine(_scanner.Engine):
         return len(self._columns)
 
 
-class KeyMatrix(_scanner.Scanner):
+class KeyMatrix(_scanner.Scanner[_KeyMatrixEngine]):
     """Manage a 2D matrix of keys with row and column pins."""
 
     __slots__ = ()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from protoboard.bindings import _validate
@@ -15,8 +15,7 @@ class _KeysEngine(_scanner.Engine):
 
     def __init__(
         self,
-        backend: Any,
-        dio_class: Callable[..., Any],
+        make_dio: _scanner.DigitalInOutMaker,
         pin_ids: Sequence[str],
         value_when_pressed: bool,
         pull: bool,
@@ -25,7 +24,7 @@ class _KeysEngine(_scanner.Engine):
         debounce_threshold: int,
     ) -> None:
         super().__init__(len(pin_ids), interval, max_events, debounce_threshold)
-        self._dios = _scanner.make_digitalinouts(dio_class, backend, pin_ids)
+        self._dios = _scanner.make_digitalinouts(make_dio, pin_ids)
         self._value_when_pressed = value_when_pressed
         try:
             if pull:
@@ -46,7 +45,7 @@ class _KeysEngine(_scanner.Engine):
             dio.deinit()
 
 
-class Keys(_scanner.Scanner):
+class Keys(_scanner.Scanner[_KeysEngine]):
     """Manage a set of independent keys."""
 
     __slots__ = ()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from protoboard.bindings import _validate
@@ -16,8 +16,7 @@ class _ShiftRegisterKeysEngine(_scanner.Engine):
 
     def __init__(
         self,
-        backend: Any,
-        dio_class: Callable[..., Any],
+        make_dio: _scanner.DigitalInOutMaker,
         clock_id: str,
         data_ids: Sequence[str],
         latch_id: str,
@@ -33,12 +32,12 @@ class _ShiftRegisterKeysEngine(_scanner.Engine):
         self._value_when_pressed = value_when_pressed
         self._key_counts = tuple(key_counts)
         self._max_key_count = max(key_counts, default=0)
-        self._dios = _scanner.make_digitalinouts(dio_class, backend, [clock_id, latch_id])
+        self._dios = _scanner.make_digitalinouts(make_dio, [clock_id, latch_id])
         self._clock, self._latch = self._dios
         try:
             self._clock.switch_to_output(False, DriveMode.PUSH_PULL)
             self._latch.switch_to_output(True, DriveMode.PUSH_PULL)
-            self._data = _scanner.make_digitalinouts(dio_class, backend, data_ids)
+            self._data = _scanner.make_digitalinouts(make_dio, data_ids)
             self._dios += self._data
             for dio in self._data:
                 dio.switch_to_input(None)
@@ -84,7 +83,7 @@ def _key_counts(key_count: Any, data_count: int) -> tuple[int, ...]:
     return tuple(_validate.int_at_least(count, 1, "key_count") for count in counts)
 
 
-class ShiftRegisterKeys(_scanner.Scanner):
+class ShiftRegisterKeys(_scanner.Scanner[_ShiftRegisterKeysEngine]):
     """Manage a set of keys attached to an incoming shift register."""
 
     __slots__ = ()

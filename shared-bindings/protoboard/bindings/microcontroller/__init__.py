@@ -7,9 +7,15 @@ of the microcontroller. See :py:mod:`board` for board-specific pin mappings.
 from __future__ import annotations
 
 import time
-from typing import Any
+import weakref
+from typing import TYPE_CHECKING, Any
 
 from protoboard.bindings import _enum, _validate
+from protoboard.hal import microcontroller as hal
+
+if TYPE_CHECKING:
+    from protoboard.bindings.nvm import ByteArray
+    from protoboard.machine import Machine
 from protoboard.bindings.microcontroller import pin  # noqa: F401  (the microcontroller.pin module)
 
 
@@ -115,12 +121,14 @@ class Processor:
     """
 
     __slots__ = ("_impl", "_reset_reason")
+    _impl: hal.Processor
+    _reset_reason: ResetReason
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Processor:
         raise _validate.cannot_create("microcontroller.Processor")
 
     @classmethod
-    def _create(cls, impl: Any, reset_reason: ResetReason) -> Processor:
+    def _create(cls, impl: hal.Processor, reset_reason: ResetReason) -> Processor:
         obj = object.__new__(cls)
         obj._impl = impl
         obj._reset_reason = reset_reason
@@ -203,34 +211,44 @@ def reset() -> None:
     raise ResetRequested()
 
 
-def _machine_state(name: str) -> Any:
-    from protoboard.bindings import nvm as nvm_module
+# Each machine's processors and NVM, made on first use (never released, so not singletons).
+_cpus: weakref.WeakKeyDictionary[Machine, tuple[Processor, ...]] = weakref.WeakKeyDictionary()
+_nvms: weakref.WeakKeyDictionary[Machine, ByteArray | None] = weakref.WeakKeyDictionary()
+
+
+def _machine_cpus() -> tuple[Processor, ...]:
     from protoboard.machine import current
 
     machine = current()
-    key = f"microcontroller.{name}"
-    if key not in machine.singletons:
-        if name in ("cpu", "cpus"):
-            factory = machine.impl("microcontroller.Processor")
-            reason = getattr(ResetReason, machine.reset_reason)
-            cpus = tuple(
-                Processor._create(factory(machine.backend, i), reason)
-                for i in range(getattr(machine.backend, "cpu_count", 1))
-            )
-            machine.singletons["microcontroller.cpus"] = cpus
-            machine.singletons["microcontroller.cpu"] = cpus[0]
-        elif name == "nvm":
-            machine.singletons[key] = (
-                nvm_module.ByteArray._create(machine.impl("microcontroller.NVM")(machine.backend))
-                if machine.board.nvm_size
-                else None
-            )
-    return machine.singletons[key]
+    cpus = _cpus.get(machine)
+    if cpus is None:
+        reason: ResetReason = getattr(ResetReason, machine.reset_reason)
+        cpus = tuple(
+            Processor._create(machine.create(hal.Processor, index), reason)
+            for index in range(machine.backend.cpu_count)
+        )
+        _cpus[machine] = cpus
+    return cpus
+
+
+def _machine_nvm() -> ByteArray | None:
+    from protoboard.bindings.nvm import ByteArray
+    from protoboard.machine import current
+
+    machine = current()
+    if machine not in _nvms:
+        has_nvm = machine.board.nvm_size > 0
+        _nvms[machine] = ByteArray._create(machine.create(hal.NVM)) if has_nvm else None
+    return _nvms[machine]
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("cpu", "cpus", "nvm"):
-        return _machine_state(name)
+    if name == "cpus":
+        return _machine_cpus()
+    if name == "cpu":
+        return _machine_cpus()[0]
+    if name == "nvm":
+        return _machine_nvm()
     if name == "watchdog":
         return None
     raise AttributeError(f"module 'microcontroller' has no attribute '{name}'")
