@@ -137,6 +137,13 @@ def test_checker_reports_missing_mismatched_and_extra_names():
     assert report.coverage < 100.0
 
 
+def test_typing_imports_are_not_extras():
+    module = types.ModuleType("nvm")
+    exec("from typing import TYPE_CHECKING, Any\nLIMIT = 3\n", module.__dict__)
+    empty_stub = stubs.parse_stub("nvm", "", source="test")
+    assert checker.ModuleChecker("nvm", module, empty_stub).run().extras == ["LIMIT"]
+
+
 def test_every_deviation_gives_a_reason():
     for deviation in deviations.DEVIATIONS:
         assert deviation.module in scope.MODULES

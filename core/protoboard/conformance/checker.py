@@ -287,11 +287,14 @@ class ModuleChecker:
 
     # -- extras -------------------------------------------------------------------------------
 
-    def _ours_public(self, value: Any) -> bool:
+    def _ours_public(self, name: str, value: Any) -> bool:
         """Whether a module global is part of our public surface (not an import or a typing
-        helper such as ``Any``, ``TypeVar('T')`` or ``from __future__ import annotations``)."""
+        helper such as ``Any``, ``TypeVar('T')``, ``TYPE_CHECKING`` or ``from __future__ import
+        annotations``)."""
         if isinstance(value, types.ModuleType | typing.TypeVar):
             return False
+        if getattr(typing, name, _MISSING) is value:
+            return False  # imported from typing (TYPE_CHECKING is a plain bool)
         if isinstance(value, type) or callable(value):
             module = getattr(value, "__module__", "") or ""
             return module == self.name or module.startswith("protoboard.")
@@ -314,7 +317,7 @@ class ModuleChecker:
             if name in stub_names or name in per_board or name.startswith("_"):
                 continue
             value = getattr(self.ours, name, _MISSING)
-            if value is _MISSING or not self._ours_public(value):
+            if value is _MISSING or not self._ours_public(name, value):
                 continue
             extras.append(name)
         return extras
