@@ -98,6 +98,7 @@ ROOMS = [
     "vmconsole.py",
     "imagesync.py",
     "world.py",
+    "worldrelay.py",
     "messages.py",
     "events.py",
     "ble_workflow.py",

@@ -76,23 +76,7 @@ class LineEditor:
                 cursor = self._complete(prompt, buffer, cursor)
                 continue
             if key == ESC:
-                action = self._escape()
-                if action in ("A", "B") and self.history:
-                    recall = (
-                        max(0, recall - 1) if action == "A" else min(len(self.history), recall + 1)
-                    )
-                    text = self.history[recall] if recall < len(self.history) else ""
-                    buffer, cursor = list(text), len(text)
-                elif action == "C" and cursor < len(buffer):
-                    cursor += 1
-                elif action == "D" and cursor:
-                    cursor -= 1
-                elif action in ("H", "1~"):
-                    cursor = 0
-                elif action in ("F", "4~"):
-                    cursor = len(buffer)
-                elif action == "3~" and cursor < len(buffer):
-                    del buffer[cursor]
+                buffer, cursor, recall = self._edit(self._escape(), buffer, cursor, recall)
                 self._redraw(prompt, buffer, cursor)
                 continue
             if key >= 32:
@@ -103,6 +87,27 @@ class LineEditor:
                     self.write(char)
                 else:
                     self._redraw(prompt, buffer, cursor)
+
+    def _edit(
+        self, action: str, buffer: list[str], cursor: int, recall: int
+    ) -> tuple[list[str], int, int]:
+        """Apply an escape sequence's ``action`` (arrows: history and cursor; Home, End,
+        Delete) to the line; returns the new buffer, cursor and history position."""
+        if action in ("A", "B") and self.history:
+            recall = max(0, recall - 1) if action == "A" else min(len(self.history), recall + 1)
+            text = self.history[recall] if recall < len(self.history) else ""
+            return list(text), len(text), recall
+        if action == "C" and cursor < len(buffer):
+            cursor += 1
+        elif action == "D" and cursor:
+            cursor -= 1
+        elif action in ("H", "1~"):
+            cursor = 0
+        elif action in ("F", "4~"):
+            cursor = len(buffer)
+        elif action == "3~" and cursor < len(buffer):
+            del buffer[cursor]
+        return buffer, cursor, recall
 
     def _decode(self, first: int) -> str:
         """A UTF-8 character starting with byte ``first``."""

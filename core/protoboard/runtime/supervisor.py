@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import itertools
 import os
 import queue
 import signal
@@ -41,7 +40,6 @@ from protoboard.runtime.messages import (
     PartReply,
     ReloadRequest,
     ResetRequest,
-    SetPart,
     SetRequest,
     StateChanged,
     StatusRequest,
@@ -50,10 +48,11 @@ from protoboard.runtime.messages import (
     UsbIdentification,
     WorldRequest,
 )
-from protoboard.runtime.state import NextCodeFile, RunContext
+from protoboard.runtime.state import RunContext
 from protoboard.runtime.vmconsole import VMConsole
 from protoboard.runtime.vmpool import VM, VMPool
 from protoboard.runtime.world import Persistent, UsbIdentity, World
+from protoboard.runtime.worldrelay import WorldRelay
 from protoboard.version import __release_date__, __version__
 
 if TYPE_CHECKING:
@@ -111,6 +110,7 @@ class Supervisor:
         self.persistent = Persistent()
         self.usb_identity = UsbIdentity()
         self.world = World()
+        self.world_relay = WorldRelay(self.world)
         # the board's life
         self.vm: VM | None = None
         self.safe_mode_reason = "USER" if options.safe_mode else "NONE"
@@ -121,9 +121,6 @@ class Supervisor:
         self._told_readonly = False
         #: why the board is stopping (the main loop ends once it is set)
         self._quit_reason: str | None = None
-        # control requests waiting for a VM's answer
-        self._request_ids = itertools.count(1)
-        self._replies: dict[int, queue.Queue[PartReply]] = {}
         # the rooms
         port = select_port(options.port)
         self.board = port.board(options.board)
@@ -335,21 +332,6 @@ class Supervisor:
         # Prepare the next VM in the background, once this one is under way.
         threading.Timer(SPARE_DELAY, lambda: self.events.put(events.SpareWanted())).start()
 
-    def _expire_next_code(self, vm: VM, final: tuple[str, ...]) -> None:
-        """supervisor.set_next_code_file() applies to the next run; after that run it stays
-        only if its sticky flag matches how the run ended (as CircuitPython's main.c)."""
-        chosen = self.persistent.next_code
-        if not chosen.filename or vm.set_next_code:
-            return  # nothing chosen, or chosen by this very run: it is for the next one
-        if final[:1] == ("reload",) or vm.stopping:
-            keep = chosen.sticky_on_reload
-        elif vm.outcome in ("exception", "interrupted"):
-            keep = chosen.sticky_on_error
-        else:
-            keep = chosen.sticky_on_success
-        if not keep:
-            self.persistent.next_code = NextCodeFile()
-
     def _maybe_reload(self) -> None:
         if self.reload_pending and self.settled and self.vm is None:
             self.say("\nsoft reboot\n")
@@ -403,8 +385,10 @@ class Supervisor:
             return
         self.vm = None
         final = vm.final or ()
-        if vm.phase == "code":
-            self._expire_next_code(vm, final)
+        if vm.phase == "code" and not vm.set_next_code:
+            # (a choice made by this very run is for the next one)
+            reloaded = final[:1] == ("reload",) or vm.stopping
+            self.persistent.expire_next_code(reloaded=reloaded, outcome=vm.outcome)
         if final[:1] == ("booted",):
             self._start("code", "STARTUP")
         elif vm.stopping or final[:2] == ("reload", "AUTO_RELOAD"):
@@ -534,9 +518,7 @@ class Supervisor:
 
     @_on_vm_message.register
     def _on_part_reply(self, message: PartReply, vm: VM) -> None:
-        waiter = self._replies.pop(message.id, None)
-        if waiter is not None:
-            waiter.put(message)
+        self.world_relay.answered(message)
 
     @_on_vm_message.register
     def _on_internal_error(self, message: InternalError, vm: VM) -> None:
@@ -588,35 +570,7 @@ class Supervisor:
 
     @_on_control.register
     def _on_set_request(self, request: SetRequest, waiter: queue.Queue[Reply]) -> None:
-        vm = self.vm
-        if vm is None or not vm.process.is_alive():
-            self.world.set(request.part, request.attribute, request.value)
-            waiter.put(
-                {"ok": True, "note": "stored: the board applies it when the next run starts"}
-            )
-            return
-        number = next(self._request_ids)
-        relay: queue.Queue[PartReply] = queue.Queue()
-        self._replies[number] = relay
-        try:
-            vm.send(SetPart(number, request.part, request.attribute, request.value))
-        except OSError:
-            self._replies.pop(number, None)
-            waiter.put({"ok": False, "error": "the board is restarting; try again"})
-            return
-
-        def answer() -> None:
-            try:
-                reply = relay.get(timeout=4)
-            except queue.Empty:
-                return  # the control thread gives up and says so
-            if reply.ok:
-                self.world.set(request.part, request.attribute, request.value)
-                waiter.put({"ok": True})
-            else:
-                waiter.put({"ok": False, "error": reply.error or "the board refused"})
-
-        threading.Thread(target=answer, daemon=True).start()
+        self.world_relay.set(self.vm, request, waiter.put)
 
     # -- shutdown -----------------------------------------------------------------------------
 

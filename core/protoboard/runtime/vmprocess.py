@@ -373,6 +373,7 @@ def _wait_then_repl(config: VMConfig, console: _Console, *, autoreload_line: boo
 
 def _repl(config: VMConfig, console: _Console) -> None:
     from protoboard import vm
+    from protoboard.machine import ResetRequested
     from protoboard.runtime import repl
 
     state.current.notify(ModeChanged("repl"))
@@ -381,7 +382,7 @@ def _repl(config: VMConfig, console: _Console) -> None:
     with vm.program_environment(drive.root, [drive.root / "lib"]):
         startup = drive.first_of(("repl.py",))
         if startup is not None:
-            result = vm.run_file(startup)
+            result = _run_program(startup)
             if result.traceback:
                 console.write(result.traceback)
         try:
@@ -389,3 +390,5 @@ def _repl(config: VMConfig, console: _Console) -> None:
         except repl.SoftReboot:
             console.write("\n")
             raise state.ReloadRequested("REPL_RELOAD") from None
+        except ResetRequested:  # microcontroller.reset() typed at the prompt
+            raise _Reset() from None

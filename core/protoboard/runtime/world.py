@@ -46,6 +46,22 @@ class Persistent:
         """Copies of every field, for a new run's RunContext."""
         return {f.name: copy.deepcopy(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
+    def expire_next_code(self, *, reloaded: bool, outcome: str | None) -> None:
+        """supervisor.set_next_code_file() applies to the next run; after that run it stays
+        only if its sticky flag matches how the run ended (as CircuitPython's main.c):
+        ``reloaded`` (stopped for a reload), else ``outcome`` (a protoboard.vm.Outcome value)."""
+        chosen = self.next_code
+        if not chosen.filename:
+            return
+        if reloaded:
+            keep = chosen.sticky_on_reload
+        elif outcome in ("exception", "interrupted"):
+            keep = chosen.sticky_on_error
+        else:
+            keep = chosen.sticky_on_success
+        if not keep:
+            self.next_code = NextCodeFile()
+
     def apply(self, changes: Mapping[str, Any]) -> None:
         """Keep what a run changed; RunContext fields that do not persist are not kept."""
         names = {f.name for f in dataclasses.fields(self)}
