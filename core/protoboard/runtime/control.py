@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from protoboard.runtime.messages import ControlRequest, parse_request
+from protoboard.runtime.messages import ControlReply, ControlRequest, parse_request
 
 
 def socket_path(drive: Path) -> Path:
@@ -35,7 +35,7 @@ class ControlServer:
     """Serves requests with ``handler(request) -> reply`` on a thread; each JSON request
     reaches the handler as its typed :class:`~protoboard.runtime.messages.ControlRequest`."""
 
-    def __init__(self, path: Path, handler: Callable[[ControlRequest], dict[str, Any]]) -> None:
+    def __init__(self, path: Path, handler: Callable[[ControlRequest], ControlReply]) -> None:
         self.path = path
         self.handler = handler
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -95,7 +95,7 @@ def _alive(path: Path) -> bool:
         probe.close()
 
 
-def request(drive: Path, message: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
+def request(drive: Path, message: dict[str, Any], timeout: float = 5.0) -> ControlReply:
     """Send one request to the supervisor of ``drive``; ConnectionError if none runs."""
     path = socket_path(drive)
     client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -110,7 +110,5 @@ def request(drive: Path, message: dict[str, Any], timeout: float = 5.0) -> dict[
     with client:
         client.sendall(json.dumps(message).encode())
         client.shutdown(socket.SHUT_WR)
-        reply: dict[str, Any] = json.loads(
-            _read_all(client) or b'{"ok": false, "error": "no reply"}'
-        )
+        reply: ControlReply = json.loads(_read_all(client) or b'{"ok": false, "error": "no reply"}')
         return reply

@@ -6,9 +6,8 @@ from __future__ import annotations
 import queue
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from protoboard.runtime.messages import ControlRequest, ToSupervisor
+from protoboard.runtime.messages import ControlReply, ControlRequest, ToSupervisor
 from protoboard.runtime.vmpool import VM
 
 
@@ -54,7 +53,7 @@ class Tick(Event):
 @dataclass(frozen=True)
 class Control(Event):
     request: ControlRequest
-    reply: queue.Queue[dict[str, Any]]
+    reply: queue.Queue[ControlReply]
 
 
 @dataclass(frozen=True)

@@ -133,6 +133,9 @@ class SetPart(ToVM):
 
 # -- control socket requests (JSON ``{"op": ...}`` on the wire) ---------------------------------
 
+#: a control socket reply, JSON on the wire: ``ok`` and then ``error``, ``note`` or the data
+ControlReply = dict[str, Any]
+
 
 @dataclass(frozen=True)
 class ControlRequest:

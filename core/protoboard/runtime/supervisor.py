@@ -24,7 +24,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from protoboard.runtime import ble_workflow, control, events, vmprocess
 from protoboard.runtime.console import ConsoleHub
@@ -32,6 +32,7 @@ from protoboard.runtime.drive import Drive, DriveError
 from protoboard.runtime.messages import (
     BootOut,
     CodeDone,
+    ControlReply,
     ControlRequest,
     EraseFilesystem,
     InternalError,
@@ -73,8 +74,6 @@ SAFE_MODE_MESSAGES = {
     "instruction error.\nPlease file an issue with your program at "
     "github.com/adafruit/circuitpython/issues.",
 }
-
-Reply = dict[str, Any]
 
 
 @dataclass
@@ -533,9 +532,9 @@ class Supervisor:
 
     # -- control requests (protoboard sim ...), one handler per kind ------------------------
 
-    def _control(self, request: ControlRequest) -> Reply:
+    def _control(self, request: ControlRequest) -> ControlReply:
         """Runs on the control thread: hand the request to the main loop and wait."""
-        waiter: queue.Queue[Reply] = queue.Queue()
+        waiter: queue.Queue[ControlReply] = queue.Queue()
         self.events.put(events.Control(request, waiter))
         try:
             return waiter.get(timeout=5)
@@ -543,19 +542,21 @@ class Supervisor:
             return {"ok": False, "error": "the board did not answer in time; try again"}
 
     @functools.singledispatchmethod
-    def _on_control(self, request: ControlRequest, waiter: queue.Queue[Reply]) -> None:
+    def _on_control(self, request: ControlRequest, waiter: queue.Queue[ControlReply]) -> None:
         raise TypeError(f"no handler for the control request {request!r}")
 
     @_on_control.register
-    def _on_unknown_request(self, request: UnknownRequest, waiter: queue.Queue[Reply]) -> None:
+    def _on_unknown_request(
+        self, request: UnknownRequest, waiter: queue.Queue[ControlReply]
+    ) -> None:
         waiter.put({"ok": False, "error": f"unknown request '{request.op}'"})
 
     @_on_control.register
-    def _on_world_request(self, request: WorldRequest, waiter: queue.Queue[Reply]) -> None:
+    def _on_world_request(self, request: WorldRequest, waiter: queue.Queue[ControlReply]) -> None:
         waiter.put({"ok": True, "world": [list(entry) for entry in self.world.entries()]})
 
     @_on_control.register
-    def _on_status_request(self, request: StatusRequest, waiter: queue.Queue[Reply]) -> None:
+    def _on_status_request(self, request: StatusRequest, waiter: queue.Queue[ControlReply]) -> None:
         vm = self.vm
         waiter.put(
             {
@@ -569,7 +570,7 @@ class Supervisor:
         )
 
     @_on_control.register
-    def _on_set_request(self, request: SetRequest, waiter: queue.Queue[Reply]) -> None:
+    def _on_set_request(self, request: SetRequest, waiter: queue.Queue[ControlReply]) -> None:
         self.world_relay.set(self.vm, request, waiter.put)
 
     # -- shutdown -----------------------------------------------------------------------------

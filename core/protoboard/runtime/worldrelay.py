@@ -8,13 +8,10 @@ import itertools
 import queue
 import threading
 from collections.abc import Callable
-from typing import Any
 
-from protoboard.runtime.messages import PartReply, SetPart, SetRequest
+from protoboard.runtime.messages import ControlReply, PartReply, SetPart, SetRequest
 from protoboard.runtime.vmpool import VM
 from protoboard.runtime.world import World
-
-Reply = dict[str, Any]
 
 #: how long a VM has to answer (the control socket gives up after 5 s)
 ANSWER_TIMEOUT = 4.0
@@ -26,7 +23,9 @@ class WorldRelay:
         self._ids = itertools.count(1)
         self._waiting: dict[int, queue.Queue[PartReply]] = {}
 
-    def set(self, vm: VM | None, request: SetRequest, reply: Callable[[Reply], None]) -> None:
+    def set(
+        self, vm: VM | None, request: SetRequest, reply: Callable[[ControlReply], None]
+    ) -> None:
         """Apply ``request``; ``reply`` is called once (from another thread if a VM answers)."""
         if vm is None or not vm.process.is_alive():
             self.world.set(request.part, request.attribute, request.value)
