@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
 import os
 import select
 import socket
@@ -17,7 +19,14 @@ from collections.abc import Callable, Iterator
 import pytest
 import serial
 
-from protoboard.runtime.console import ConsoleHub
+from protoboard.runtime.console import PTY_PROBE_INTERVAL, ConsoleHub
+from protoboard.runtime.console import pty as pty_endpoint
+from protoboard.runtime.console import tcp as tcp_endpoint
+from protoboard.runtime.console import terminal as terminal_endpoint
+from protoboard.runtime.console.endpoint import EndpointHost
+from protoboard.runtime.console.peer import CrlfToLf, Peer
+from protoboard.runtime.console.pty import Pty
+from protoboard.runtime.console.scrollback import Scrollback
 
 DEADLINE = 5.0
 
@@ -483,3 +492,124 @@ def test_a_forked_child_can_drop_its_copies_without_disturbing_the_parent(make_h
             wait_for(lambda: len(hub.peers) == 2, "the pty tool")
             hub.write(b"ok")
             assert read_serial(tool, 2) == b"ok"
+
+
+# ---------------------------------------------------------------------------- the parts
+
+
+def test_endpoints_ask_the_hub_only_through_its_endpoint_interface():
+    allowed = set(EndpointHost.__abstractmethods__) | {"max_buffer"}
+    used: set[str] = set()
+    for module in (terminal_endpoint, pty_endpoint, tcp_endpoint):
+        for node in ast.walk(ast.parse(inspect.getsource(module))):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Attribute | ast.Name)
+                and (node.value.attr if isinstance(node.value, ast.Attribute) else node.value.id)
+                == "hub"
+            ):
+                used.add(node.attr)
+    assert used == allowed  # every part of the interface is needed, and nothing else is used
+
+
+class RecordingHost(EndpointHost):
+    """A hub stand-in without a thread: the test runs the endpoint's callbacks itself."""
+
+    def __init__(self) -> None:
+        self.max_buffer = 1024
+        self.readers: dict[int, Callable[[], None]] = {}
+        self.timers: list[tuple[float, Callable[[], None]]] = []
+        self.peers: list[Peer] = []
+        self.replayed: list[bool] = []
+        self.typed = bytearray()
+
+    def deliver(self, data: bytes) -> None:
+        self.typed += data
+
+    def request_quit(self) -> None:
+        raise AssertionError("a pty has no quit key")
+
+    def set_reader(self, fd: int, callback: Callable[[], None] | None) -> None:
+        if callback is None:
+            self.readers.pop(fd, None)
+        else:
+            self.readers[fd] = callback
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> None:
+        self.timers.append((delay, callback))
+
+    def attach(self, peer: Peer, *, replay: bool) -> None:
+        self.peers.append(peer)
+        self.replayed.append(replay)
+
+    def detach(self, peer: Peer) -> None:
+        self.peers.remove(peer)
+
+
+def test_pty_endpoint_attaches_a_peer_while_a_tool_has_it_open():
+    host = RecordingHost()
+    endpoint = Pty(host, None)
+    try:
+        endpoint.start()  # nobody has the slave open: look again later, no peer
+        assert [delay for delay, _ in host.timers] == [PTY_PROBE_INTERVAL]
+        assert host.peers == [] and host.readers == {}
+
+        tool = os.open(endpoint.path, os.O_RDWR | os.O_NOCTTY)
+        try:
+            host.timers.pop()[1]()  # the probe finds the tool
+            assert [peer.name for peer in host.peers] == [f"pty {endpoint.path}"]
+            assert host.replayed == [True]
+            assert host.peers[0].limit == host.max_buffer
+            os.write(tool, b"typed")
+            wait_for(lambda: select.select([endpoint.master], [], [], 0)[0], "the typed bytes")
+            host.readers[endpoint.master]()
+            assert host.typed == b"typed"
+        finally:
+            os.close(tool)
+        wait_for(lambda: select.select([endpoint.master], [], [], 0)[0], "the hang-up")
+        host.readers[endpoint.master]()  # the tool closed the slave
+        assert host.peers == [] and host.readers == {}
+        assert [delay for delay, _ in host.timers] == [PTY_PROBE_INTERVAL]
+    finally:
+        endpoint.close()
+    assert endpoint.master == -1
+
+
+def test_scrollback_replays_recent_output_from_a_line_start():
+    scrollback = Scrollback(16)
+    scrollback.add(b"first line\r\nsecond\r\nthird")
+    # the last 16 bytes are "e\r\nsecond\r\nthird": the cut line's end is left out
+    assert scrollback.tail(1024) == b"second\r\nthird"
+    assert scrollback.tail(6) == b"third"  # a peer's own limit cuts it shorter
+    whole = Scrollback(64)
+    whole.add(b"ab\ncd")
+    assert whole.tail(1024) == b"ab\ncd"  # nothing was cut: all of it
+    off = Scrollback(0)
+    off.add(b"anything")
+    assert off.tail(1024) == b""
+
+
+def test_peer_overflow_drops_output_or_the_peer():
+    def failed(exc: OSError) -> None:
+        raise AssertionError(exc)
+
+    keep = Peer("terminal", -1, len, limit=8, disconnect_on_overflow=False, on_error=failed)
+    assert keep.enqueue(b"12345678")
+    assert keep.enqueue(b"9")  # over the limit: pending output is replaced by a notice
+    assert keep.alive and keep.dropped == 9
+    assert keep.out == b"\r\n[console: output fell behind; 9 bytes dropped]\r\n"
+
+    drop = Peer("tcp", -1, len, limit=8, disconnect_on_overflow=True, on_error=failed)
+    assert drop.enqueue(b"12345678")
+    assert not drop.enqueue(b"9")  # the hub disconnects it
+    assert not drop.alive and drop.out == b"12345678"
+
+
+def test_crlf_to_lf_holds_a_trailing_cr_for_the_next_chunk():
+    convert = CrlfToLf()
+    assert convert(b"a\r\nb\r") == b"a\nb"
+    assert convert(b"\nc\r") == b"\nc"
+    assert convert(b"d") == b"\rd"
+    assert convert(b"e\r") == b"e"
+    assert convert.flush() == b"\r"
+    assert convert.flush() == b""
