@@ -655,3 +655,80 @@ def test_work_folder_gone(tmp_path):
     with pytest.raises(ImageError, match="is gone"):
         drive.sync_to_image()
     assert drive.image.read_bytes() == before
+
+
+# -- the reader's bounds and the writer's clean-up ------------------------------------------------
+
+
+def _edit_image(image: Path):
+    """A low-level pyfatfs handle on ``image``, as a damaging writer would use it."""
+    pf = PyFat()
+    pf.open(str(image))
+    return pf
+
+
+def test_cross_linked_entries_are_damage(tmp_path):
+    image = tmp_path / "CIRCUITPY.img"
+    ImageDrive(image, tmp_path / "scratch").create(SMALL)
+    pf = _edit_image(image)
+    shared = pf.root_dir.get_entry("code.py").get_cluster()
+    pf.root_dir.get_entry("lib").set_cluster(shared)
+    pf.update_directory_entry(pf.root_dir)
+    pf.close()
+    with pytest.raises(
+        ImageError, match=rf"damaged FAT image \(/lib and /code.py share cluster {shared}\)"
+    ):
+        ImageDrive(image, tmp_path / "work").open()
+
+
+def test_clusters_past_a_files_size_are_freed_with_it(tmp_path):
+    """A chain that runs on past a file's size (sloppy writers leave them) is not damage, and
+    deleting the file frees the whole chain."""
+    drive = fresh(tmp_path)
+    fresh_free = drive.free_bytes()
+    pf = _edit_image(drive.image)
+    first = pf.root_dir.get_entry("code.py").get_cluster()
+    spare = max(i for i, value in enumerate(pf.fat[: drive.size_bytes() // 512 + 2]) if value == 0)
+    pf.fat[first] = spare
+    pf.fat[spare] = 0xFFF  # end of chain (FAT12)
+    pf.flush_fat()
+    pf.close()
+    drive = ImageDrive(drive.image, tmp_path / "work2")
+    drive.open()
+    assert drive.free_bytes() == fresh_free - 512
+    assert (drive.work / "code.py").read_bytes() == b'print("Hello World!")\n'
+    (drive.work / "code.py").unlink()
+    drive.sync_to_image()
+    assert drive.free_bytes() == fresh_free + 512  # its own cluster and the lost one
+    fsck(drive.image)
+
+
+def test_folder_replaced_by_a_file_named_in_another_case(tmp_path):
+    drive = fresh(tmp_path)
+    (drive.work / "lib" / "mod.py").write_text("x = 1\n")
+    drive.sync_to_image()
+    shutil.rmtree(drive.work / "lib")
+    (drive.work / "LIB").write_text("a file now\n")
+    assert sorted(p.name for p in drive.sync_to_image()) == ["LIB", "lib"]
+    _, seen = reopen(drive, tmp_path)
+    assert seen["LIB"] == b"a file now\n"
+    assert not [k for k in seen if k.lower().startswith("lib/")]
+    fsck(drive.image)
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("ends with a dot.", "cannot end with a dot or a space"),
+        ("ends with a space ", "cannot end with a dot or a space"),
+        ("tab\there", r"cannot contain \\t"),
+        ("x" * 128 + ".py", "longer than 127 characters"),
+    ],
+)
+def test_names_fat_cannot_store_are_refused(tmp_path, name, problem):
+    drive = fresh(tmp_path)
+    before = drive.image.read_bytes()
+    (drive.work / name).write_text("")
+    with pytest.raises(ImageError, match=f"cannot be copied to the image: .*{problem}"):
+        drive.sync_to_image()
+    assert drive.image.read_bytes() == before
