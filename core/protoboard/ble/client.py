@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from protoboard.ble import protocol as p
+from protoboard.errors import UserError
 
 T = TypeVar("T")
 _RECV = object()  # what an operation's generator yields to wait for the next packet
@@ -38,7 +39,7 @@ ADVICE = {
 }
 
 
-class FileTransferError(Exception):
+class FileTransferError(UserError):
     """The device refused an operation."""
 
     def __init__(self, operation: str, path: str, status: int, detail: str = "") -> None:

@@ -25,6 +25,7 @@ from protoboard.ble import protocol as p
 from protoboard.ble.client import Operation
 from protoboard.ble.device import DeviceSession
 from protoboard.ble.link import Link
+from protoboard.errors import UserError
 
 T = TypeVar("T")
 
@@ -34,15 +35,8 @@ DEFAULT_TIMEOUT = 10.0
 _CLOSED = object()  # queued when the link drops
 
 
-class TransportError(ConnectionError):
+class TransportError(UserError, ConnectionError):
     """The link (not the device's file system) failed. ``hint`` says what to do about it."""
-
-    def __init__(self, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message, self.hint = message, hint
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class BluetoothUnavailable(TransportError):

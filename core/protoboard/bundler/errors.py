@@ -6,12 +6,10 @@ can all raise it without importing each other.
 
 from __future__ import annotations
 
+from protoboard.errors import UserError
+
 __all__ = ["BundlerError"]
 
 
-class BundlerError(Exception):
+class BundlerError(UserError):
     """A build that cannot go on; ``str()`` says what is wrong, ``hint`` how to fix it."""
-
-    def __init__(self, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.hint = hint

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from protoboard.errors import UserError
+
 __all__ = [
     "CompileJob",
     "CompilerSpec",
@@ -47,7 +49,7 @@ __all__ = [
 COMPILE_TIMEOUT = 60
 
 
-class MpyCrossError(Exception):
+class MpyCrossError(UserError):
     """A compiler that is missing, not runnable, or that failed on a file (message for users)."""
 
 

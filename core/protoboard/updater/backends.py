@@ -25,6 +25,7 @@ from pathlib import Path, PurePosixPath
 
 from packaging.version import Version
 
+from protoboard.errors import UserError
 from protoboard.updater.bootout import BootOut, parse_version
 
 __all__ = [
@@ -39,7 +40,7 @@ __all__ = [
 ]
 
 
-class BackendError(Exception):
+class BackendError(UserError):
     """A drive operation failed; the message says what and what to do."""
 
 

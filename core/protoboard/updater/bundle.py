@@ -33,6 +33,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from protoboard.errors import UserError
 from protoboard.runtime.drive import TEMP_PREFIX  # the drive watcher ignores these
 
 __all__ = [
@@ -61,7 +62,7 @@ _ZIP_ERRORS = (
 )
 
 
-class BundleError(Exception):
+class BundleError(UserError):
     """A bundle that cannot be read or used, with a message meant for the user."""
 
 

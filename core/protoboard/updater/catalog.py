@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from protoboard.errors import UserError
 from protoboard.updater.bundle import (
     Bundle,
     BundleError,
@@ -35,7 +36,7 @@ __all__ = [
 ]
 
 
-class CatalogError(Exception):
+class CatalogError(UserError):
     """A name, pin or dependency the bundles cannot satisfy; the message says what to do."""
 
 
@@ -80,6 +81,23 @@ class Pick:
     @property
     def version(self) -> str | None:
         return self.info.version
+
+    def details(self) -> dict[str, str | bool | list[str] | None]:
+        """What ``protoboard show`` tells about the library (also its ``--json``)."""
+        info = self.info
+        return {
+            "name": info.name,
+            "version": info.version,
+            "source": self.set.source,
+            "tag": self.set.tag,
+            "package": info.package,
+            "dependencies": list(info.dependencies),
+            "external_dependencies": list(info.external_dependencies),
+            "pypi_name": info.pypi_name,
+            "repo": info.repo,
+            "files": list(self.file_paths),
+            "flavour": self.flavour,
+        }
 
 
 def parse_version_loose(text: str | None) -> Version | None:

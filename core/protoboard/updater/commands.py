@@ -1,8 +1,9 @@
 """``protoboard install | update | list | show | uninstall | freeze`` and ``protoboard bundle``.
 
-Thin on purpose: options become a backend, a catalog and a plan; the decisions live in
-:mod:`.updater`, the downloads in :mod:`.fetch` and :mod:`.sources`. Every expected failure
-ends in a plain message with what to do (exit status 2), never a traceback.
+Thin on purpose: options become a drive and a catalog (:mod:`.session`), the wanted
+libraries (:mod:`.requirements`) and a plan (:mod:`.engine`); these commands only parse, call
+and print. Every expected failure is a :class:`~protoboard.errors.UserError`, printed as a plain
+message with what to do (exit status 2), never a traceback.
 """
 
 from __future__ import annotations
@@ -12,12 +13,21 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from protoboard.cli import CONTEXT, fail
+from protoboard.errors import UserError
 from protoboard.version import __version__
+
+if TYPE_CHECKING:  # loaded when a command runs: ``protoboard --help`` stays fast
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
+
+    from protoboard.updater.catalog import Catalog
+    from protoboard.updater.engine import Device, Plan
+    from protoboard.updater.fetch import Fetcher
 
 INSTALLER = f"protoboard {__version__}"
 PASSWORD_ENV = "PROTOBOARD_WEB_PASSWORD"
@@ -101,30 +111,14 @@ def json_option(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def friendly(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Expected errors of any layer become a plain message, exit status 2."""
+    """Expected errors of any layer become a plain message and hint, exit status 2."""
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from protoboard.updater.backends import BackendError
-        from protoboard.updater.bundle import BundleError
-        from protoboard.updater.catalog import CatalogError
-        from protoboard.updater.drives import DriveNotFound
-        from protoboard.updater.engine import UpdaterError
-        from protoboard.updater.fetch import FetchError
-        from protoboard.updater.sources import SourceError
-
         try:
             return function(*args, **kwargs)
-        except (
-            BackendError,
-            BundleError,
-            CatalogError,
-            DriveNotFound,
-            FetchError,
-            SourceError,
-            UpdaterError,
-        ) as exc:
-            fail(str(exc))
+        except UserError as exc:
+            fail(str(exc), exc.hint)
         except KeyboardInterrupt:
             fail(
                 "interrupted. Nothing was left half-installed: run the command again to "
@@ -137,67 +131,46 @@ def friendly(function: Callable[..., Any]) -> Callable[..., Any]:
 # -- building blocks ------------------------------------------------------------------------
 
 
-def _console():
+def _console() -> Console:
     from rich.console import Console
 
     return Console(stderr=True, highlight=False)
-
-
-def open_backend(path: Path | None, host: str | None, web_port: int, password: str | None):
-    from protoboard.updater.backends import DiskBackend
-
-    if path is not None and host is not None:
-        fail("give --path or --host, not both")
-    if host is not None:
-        from protoboard.updater.web_backend import WebBackend
-
-        return WebBackend(host, web_port, password)
-    if path is None:
-        from protoboard.updater.drives import find_drive
-
-        path = find_drive()
-    return DiskBackend(path)
-
-
-def open_target(
-    path,
-    host,
-    web_port,
-    password,
-    cpy_version,
-    *,
-    prefer_py: bool = False,
-    deep: bool | None = None,
-    read_versions: bool = True,
-    need_firmware: bool = True,
-):
-    from protoboard.updater.backends import device_info_from_override
-    from protoboard.updater.engine import open_device
-
-    backend = open_backend(path, host, web_port, password)
-    info = device_info_from_override(cpy_version) if cpy_version else None
-    if deep is None:
-        deep = backend.cheap_reads
-    device = open_device(
-        backend,
-        info,
-        prefer_py=prefer_py,
-        deep=deep,
-        read_versions=read_versions,
-        need_firmware=need_firmware,
-    )
-    for note in device.notes:
-        _note(note)
-    return device
 
 
 def _note(message: str) -> None:
     click.secho(f"note: {message}", fg="yellow", err=True)
 
 
+def _held(message: str) -> None:
+    """A fetcher's warning kept for later (:func:`_catalog` shows it)."""
+
+
+def open_target(
+    path: Path | None,
+    host: str | None,
+    web_port: int,
+    password: str | None,
+    cpy_version: str | None,
+    *,
+    prefer_py: bool = False,
+    deep: bool | None = None,
+    need_firmware: bool = True,
+) -> Device:
+    """The drive the device options name, with its notes shown."""
+    from protoboard.updater import session
+
+    backend = session.open_backend(path, host, web_port, password)
+    device = session.open_target(
+        backend, cpy_version, prefer_py=prefer_py, deep=deep, need_firmware=need_firmware
+    )
+    for note in device.notes:
+        _note(note)
+    return device
+
+
 def make_fetcher(
     offline: bool, *, quiet: bool = False, on_warning: Callable[[str], None] | None = None
-):
+) -> Fetcher:
     from protoboard.updater.fetch import Fetcher, NullProgress, RichProgress
 
     progress = NullProgress() if quiet or not sys.stderr.isatty() else RichProgress(_console())
@@ -206,7 +179,7 @@ def make_fetcher(
     )
 
 
-def open_catalog(
+def _catalog(
     flavour: str,
     bundles: tuple[str, ...],
     offline: bool,
@@ -214,112 +187,27 @@ def open_catalog(
     *,
     history: bool = False,
     quiet: bool = False,
-):
-    """The catalog for a flavour: the ``--bundle`` ones, else the configured sources (newest
-    release of each; with ``history`` older cached releases after them, for pins)."""
-    from protoboard.updater.bundle import BundleError
-    from protoboard.updater.catalog import Catalog
-    from protoboard.updater.fetch import FetchError
-    from protoboard.updater.sources import Source as SourceDef
-    from protoboard.updater.sources import (
-        SourceError,
-        cached_tags,
-        classify,
-        load_sources,
-        open_bundles,
-        open_source,
-    )
+) -> Catalog:
+    """The catalog the source options name; its warnings shown only if it opened."""
+    from protoboard.updater.session import open_catalog
 
-    warnings: list[str] = []  # shown only if a catalog comes out of it
-    fetcher = make_fetcher(offline, quiet=quiet, on_warning=warnings.append)
-    if bundles:
-        sources = []
-        for i, location in enumerate(bundles):
-            try:
-                kind, where = classify(location)
-            except SourceError as exc:
-                fail(f"--bundle {location}: {exc}")
-            sources.append(
-                SourceDef(f"bundle{i + 1}" if len(bundles) > 1 else "--bundle", kind, where)
-            )
-    else:
-        sources = load_sources()
-    opened = open_bundles(sources, fetcher, flavour, refresh=refresh)
+    fetcher = make_fetcher(offline, quiet=quiet, on_warning=_held)
+    catalog, warnings = open_catalog(flavour, bundles, fetcher, refresh=refresh, history=history)
     if not quiet:
         for warning in warnings:
             _note(warning)
-    sets = [_bundle_set(sb) for sb in opened]
-    if history:
-        for sb in opened:
-            for tag in cached_tags(sb.source, fetcher)[1:]:
-                try:
-                    sets.append(_bundle_set(open_source(sb.source, fetcher, flavour, tag=tag)))
-                except (FetchError, BundleError):
-                    continue  # an unusable old release is just not offered
-    return Catalog(sets)
-
-
-def _bundle_set(sb):
-    from protoboard.updater.catalog import BundleSet
-
-    return BundleSet(sb.source.name, sb.tag, sb.py, sb.files, "py" if sb.fallback else sb.flavour)
-
-
-def _wanted(names: tuple[str, ...], requirement: Path | None, device, catalog, auto: bool):
-    from protoboard.updater.catalog import CatalogError, parse_requirement
-    from protoboard.updater.requirements import scan_imports
-
-    wanted = [parse_requirement(n) for n in names]
-    if requirement is not None:
-        wanted += _read_requirements(requirement)
-    if auto:
-
-        def suggest(name: str) -> str:
-            return catalog.unknown_message(
-                name, f"{name} is imported by the code but is in none of the bundles."
-            )
-
-        found = scan_imports(device.backend, catalog.names(), suggest)
-        if not found.files:
-            _note("--auto: no code.py (or other .py file) in the drive's root to read")
-        for message in found.unknown:
-            _note(message)
-        wanted += [parse_requirement(n) for n in found.found]
-    if not wanted:
-        raise CatalogError(
-            "nothing to install: name libraries, or use -r requirements.txt "
-            "or --auto (the imports of code.py)"
-        )
-    # one entry per library; a pinned mention wins
-    merged: dict[str, Any] = {}
-    for w in wanted:
-        if w.name not in merged or w.spec:
-            merged[w.name] = w
-    return list(merged.values())
-
-
-def _read_requirements(path: Path) -> list[Any]:
-    from protoboard.updater.requirements import parse_requirements_text
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}")
-    return parse_requirements_text(text, str(path))
+    return catalog
 
 
 def _flavour_text(flavour: str) -> str:
     return ".py files" if flavour == "py" else f".mpy files for CircuitPython {flavour[:-6]}"
 
 
-def show_plan(plan, *, as_json: bool, dry_run: bool, verb: str) -> None:
+def show_plan(plan: Plan, *, as_json: bool, dry_run: bool, verb: str) -> None:
     if as_json:
         return
-    active = plan.active
     for change in plan.changes:
-        if change.action == "skip":
-            continue
-        if change.acts:
+        if change.action != "skip" and change.acts:
             old = f"{change.old_version} -> " if change.old_version and change.new_version else ""
             version = change.new_version or change.old_version or "?"
             detail = f" ({change.reason})" if change.action in ("repair", "reinstall") else ""
@@ -330,18 +218,18 @@ def show_plan(plan, *, as_json: bool, dry_run: bool, verb: str) -> None:
             )
     for note in plan.notes:
         _note(note)
-    if not active:
+    if not plan.active:
         click.echo("Nothing to do: everything asked for is installed and up to date.")
     elif dry_run:
         click.echo(f"Dry run: nothing was {verb}.")
 
 
-def run_plan(plan, *, as_json: bool, dry_run: bool, verb: str) -> None:
-    from protoboard.updater.engine import apply
+def run_plan(plan: Plan, *, as_json: bool, dry_run: bool, verb: str) -> None:
+    from protoboard.updater.engine import apply, plan_json
 
     show_plan(plan, as_json=as_json, dry_run=dry_run, verb=verb)
     if not dry_run and plan.active:
-        apply(plan, installer=INSTALLER, progress=_ApplyProgress(plan))
+        apply(plan, installer=INSTALLER, progress=_ApplyProgress(plan.device.backend.label))
         if not as_json:
             count = len(plan.active)
             written = plan.bytes_to_write
@@ -352,35 +240,7 @@ def run_plan(plan, *, as_json: bool, dry_run: bool, verb: str) -> None:
                 fg="green",
             )
     if as_json:
-        click.echo(json.dumps(_plan_json(plan, dry_run), indent=1))
-
-
-def _plan_json(plan, dry_run: bool) -> dict[str, Any]:
-    info = plan.device.info
-    return {
-        "device": {
-            "label": plan.device.backend.label,
-            "firmware": info.kind,
-            "version": str(info.version) if info.version else None,
-            "board_id": info.board_id,
-            "flavour": plan.device.flavour,
-        },
-        "dry_run": dry_run,
-        "changes": [
-            {
-                "name": c.name,
-                "action": c.action,
-                "reason": c.reason,
-                "old_version": c.old_version,
-                "new_version": c.new_version,
-                "write": c.writes,
-                "delete": c.deletes,
-            }
-            for c in plan.changes
-        ],
-        "bytes_to_write": plan.bytes_to_write,
-        "notes": plan.notes,
-    }
+        click.echo(json.dumps(plan_json(plan, dry_run), indent=1))
 
 
 def _size(n: int) -> str:
@@ -392,10 +252,10 @@ def _size(n: int) -> str:
 class _ApplyProgress:
     """A bar over the bytes written to the drive (only on a terminal)."""
 
-    def __init__(self, plan) -> None:
-        self._bar: Any = None
-        self._task: Any = None
-        self._label = plan.device.backend.label
+    def __init__(self, label: str) -> None:
+        self._bar: Progress | None = None
+        self._task: TaskID | None = None
+        self._label = label
 
     def start(self, total_bytes: int) -> None:
         if not sys.stderr.isatty() or total_bytes <= 0:
@@ -413,7 +273,7 @@ class _ApplyProgress:
         self._task = self._bar.add_task(self._label, total=total_bytes)
 
     def advance(self, path: str, size: int) -> None:
-        if self._bar is not None:
+        if self._bar is not None and self._task is not None:
             self._bar.advance(self._task, size)
 
     def done(self) -> None:
@@ -463,23 +323,23 @@ class _ApplyProgress:
 @json_option
 @friendly
 def install(
-    names,
-    requirement,
-    auto,
-    upgrade,
-    prefer_py,
-    force,
-    dry_run,
-    path,
-    host,
-    web_port,
-    password,
-    cpy_version,
-    bundles,
-    offline,
-    refresh,
-    as_json,
-):
+    names: tuple[str, ...],
+    requirement: Path | None,
+    auto: bool,
+    upgrade: bool,
+    prefer_py: bool,
+    force: bool,
+    dry_run: bool,
+    path: Path | None,
+    host: str | None,
+    web_port: int,
+    password: str | None,
+    cpy_version: str | None,
+    bundles: tuple[str, ...],
+    offline: bool,
+    refresh: bool,
+    as_json: bool,
+) -> None:
     """Install libraries (and what they need) into the drive's lib/ folder.
 
     \b
@@ -494,12 +354,13 @@ def install(
     its CircuitPython version (read from boot_out.txt). Only files that
     change are written, and an interrupted install leaves the old version.
     """
-    device = open_target(path, host, web_port, password, cpy_version, prefer_py=prefer_py)
-    pinned = any("=" in n or "<" in n or ">" in n for n in names) or requirement is not None
-    catalog = open_catalog(device.flavour, bundles, offline, refresh, history=pinned, quiet=as_json)
-    wanted = _wanted(names, requirement, device, catalog, auto)
     from protoboard.updater.engine import plan_install
+    from protoboard.updater.requirements import is_pinned, wanted_libraries
 
+    device = open_target(path, host, web_port, password, cpy_version, prefer_py=prefer_py)
+    history = is_pinned(names, requirement)
+    catalog = _catalog(device.flavour, bundles, offline, refresh, history=history, quiet=as_json)
+    wanted = wanted_libraries(names, requirement, device.backend, catalog, auto=auto, note=_note)
     if not as_json:
         click.echo(
             f"{device.backend.label}: {device.info.describe()}; installing "
@@ -533,22 +394,22 @@ def install(
 @json_option
 @friendly
 def update(
-    names,
-    all_,
-    requirement,
-    prefer_py,
-    force,
-    dry_run,
-    path,
-    host,
-    web_port,
-    password,
-    cpy_version,
-    bundles,
-    offline,
-    refresh,
-    as_json,
-):
+    names: tuple[str, ...],
+    all_: bool,
+    requirement: Path | None,
+    prefer_py: bool,
+    force: bool,
+    dry_run: bool,
+    path: Path | None,
+    host: str | None,
+    web_port: int,
+    password: str | None,
+    cpy_version: str | None,
+    bundles: tuple[str, ...],
+    offline: bool,
+    refresh: bool,
+    as_json: bool,
+) -> None:
     """Update installed libraries to the bundles' versions (all, or those named).
 
     Also repairs libraries built for another CircuitPython version (the
@@ -557,14 +418,13 @@ def update(
     left alone (--force replaces edited ones).
     """
     from protoboard.updater.engine import plan_update
+    from protoboard.updater.requirements import read_requirements
 
     device = open_target(path, host, web_port, password, cpy_version, prefer_py=prefer_py)
     pins = {}
     if requirement is not None:
-        pins = {w.name: w for w in _read_requirements(requirement) if w.spec}
-    catalog = open_catalog(
-        device.flavour, bundles, offline, refresh, history=bool(pins), quiet=as_json
-    )
+        pins = {w.name: w for w in read_requirements(requirement) if w.spec}
+    catalog = _catalog(device.flavour, bundles, offline, refresh, history=bool(pins), quiet=as_json)
     if not device.libraries:
         if as_json:
             click.echo(json.dumps({"changes": [], "notes": ["no libraries installed"]}))
@@ -582,13 +442,22 @@ def update(
 @json_option
 @friendly
 def list_command(
-    outdated, path, host, web_port, password, cpy_version, bundles, offline, refresh, as_json
-):
+    outdated: bool,
+    path: Path | None,
+    host: str | None,
+    web_port: int,
+    password: str | None,
+    cpy_version: str | None,
+    bundles: tuple[str, ...],
+    offline: bool,
+    refresh: bool,
+    as_json: bool,
+) -> None:
     """Installed libraries, their versions, and which need an update (and why)."""
     from protoboard.updater.engine import status
 
     device = open_target(path, host, web_port, password, cpy_version, deep=False)
-    catalog = open_catalog(device.flavour, bundles, offline, refresh, quiet=as_json)
+    catalog = _catalog(device.flavour, bundles, offline, refresh, quiet=as_json)
     rows = status(device, catalog)
     if outdated:
         rows = [r for r in rows if r["outdated"]]
@@ -633,7 +502,14 @@ def list_command(
 @source_options
 @json_option
 @friendly
-def show(word, flavour, bundles, offline, refresh, as_json):
+def show(
+    word: str | None,
+    flavour: str,
+    bundles: tuple[str, ...],
+    offline: bool,
+    refresh: bool,
+    as_json: bool,
+) -> None:
     """Describe a library in the bundles, or search them (no board needed).
 
     \b
@@ -641,39 +517,26 @@ def show(word, flavour, bundles, offline, refresh, as_json):
       protoboard show bme                 every library whose name contains 'bme'
     """
     from protoboard.updater.bundle import canonical_name
+    from protoboard.updater.catalog import CatalogError
 
-    catalog = open_catalog(flavour, bundles, offline, refresh, quiet=as_json)
+    catalog = _catalog(flavour, bundles, offline, refresh, quiet=as_json)
     name = canonical_name(word) if word else None
     pick = catalog.newest(name) if name else None
     if pick is not None:
-        info = pick.info
-        data = {
-            "name": info.name,
-            "version": info.version,
-            "source": pick.set.source,
-            "tag": pick.set.tag,
-            "package": info.package,
-            "dependencies": list(info.dependencies),
-            "external_dependencies": list(info.external_dependencies),
-            "pypi_name": info.pypi_name,
-            "repo": info.repo,
-            "files": list(pick.file_paths),
-            "flavour": pick.flavour,
-        }
+        data = pick.details()
         if as_json:
             click.echo(json.dumps(data, indent=1))
             return
         for key, value in data.items():
-            if isinstance(value, list):
-                value = ", ".join(value) or "-"
-            click.echo(f"{key.replace('_', ' ').capitalize() + ':':<24}{value}")
+            shown = (", ".join(value) or "-") if isinstance(value, list) else value
+            click.echo(f"{key.replace('_', ' ').capitalize() + ':':<24}{shown}")
         return
     matches = sorted(n for n in catalog.names() if not word or word.lower() in n.lower())
     if as_json:
         click.echo(json.dumps({"matches": matches}))
         return
     if not matches:
-        fail(catalog.unknown_message(name or ""))
+        raise CatalogError(catalog.unknown_message(name or ""))
     for n in matches:
         p = catalog.newest(n)
         click.echo(f"{n:<40} {p.version if p else ''}")
@@ -686,7 +549,16 @@ def show(word, flavour, bundles, offline, refresh, as_json):
 @device_options
 @json_option
 @friendly
-def uninstall(names, dry_run, path, host, web_port, password, cpy_version, as_json):
+def uninstall(
+    names: tuple[str, ...],
+    dry_run: bool,
+    path: Path | None,
+    host: str | None,
+    web_port: int,
+    password: str | None,
+    cpy_version: str | None,
+    as_json: bool,
+) -> None:
     """Remove libraries from the drive's lib/ folder.
 
     Deletes the files the library installed; files you added inside its
@@ -713,22 +585,25 @@ def uninstall(names, dry_run, path, host, web_port, password, cpy_version, as_js
 )
 @device_options
 @friendly
-def freeze(output, path, host, web_port, password, cpy_version):
+def freeze(
+    output: Path | None,
+    path: Path | None,
+    host: str | None,
+    web_port: int,
+    password: str | None,
+    cpy_version: str | None,
+) -> None:
     """Print the installed libraries as 'name==version' lines.
 
     Give the file to 'protoboard install -r FILE' to get the same versions
     on another board (pins are honoured).
     """
+    from protoboard.updater.requirements import freeze_text
+
     device = open_target(
         path, host, web_port, password, cpy_version, deep=False, need_firmware=False
     )
-    lines = []
-    for name, lib in sorted(device.libraries.items()):
-        if lib.version:
-            lines.append(f"{name}=={lib.version}")
-        else:
-            lines.append(f"# {name}: version unknown")
-    text = "".join(f"{line}\n" for line in lines)
+    text, count = freeze_text(device.libraries)
     if output is None:
         click.echo(text, nl=False)
         return
@@ -738,7 +613,7 @@ def freeze(output, path, host, web_port, password, cpy_version):
         atomic_write(output, text.encode())
     except OSError as exc:
         fail(f"cannot write {output}: {exc.strerror or exc}")
-    click.echo(f"Wrote {len(lines)} libraries to {output}", err=True)
+    click.echo(f"Wrote {count} libraries to {output}", err=True)
 
 
 # -- bundle sources ------------------------------------------------------------------------
@@ -772,29 +647,26 @@ def bundle() -> None:
 @bundle.command("list", context_settings=CONTEXT)
 @json_option
 @friendly
-def bundle_list(as_json):
+def bundle_list(as_json: bool) -> None:
     """The bundle sources, in search order, and what the cache holds."""
     from protoboard.updater.sources import cached_tags, load_sources
 
     fetcher = make_fetcher(True, quiet=True)
-    rows = []
-    for source in load_sources():
-        rows.append(
-            {**source.to_json(), "builtin": source.builtin, "cached": cached_tags(source, fetcher)}
-        )
+    sources = [(source, cached_tags(source, fetcher)) for source in load_sources()]
     if as_json:
+        rows = [{**s.to_json(), "builtin": s.builtin, "cached": tags} for s, tags in sources]
         click.echo(json.dumps(rows, indent=1))
         return
-    for r in rows:
-        cached = ", ".join(r["cached"][:3]) or "nothing cached yet"
-        click.echo(f"{r['name']:<12} {r['kind']:<7} {r['location']}\n{'':<21}{cached}")
+    for s, tags in sources:
+        cached = ", ".join(tags[:3]) or "nothing cached yet"
+        click.echo(f"{s.name:<12} {s.kind:<7} {s.location}\n{'':<21}{cached}")
 
 
 @bundle.command("add", context_settings=CONTEXT)
 @click.argument("name")
 @click.argument("location")
 @friendly
-def bundle_add(name, location):
+def bundle_add(name: str, location: str) -> None:
     """Add a bundle source, searched before the built-in ones.
 
     \b
@@ -812,7 +684,7 @@ def bundle_add(name, location):
 @bundle.command("remove", context_settings=CONTEXT)
 @click.argument("name")
 @friendly
-def bundle_remove(name):
+def bundle_remove(name: str) -> None:
     """Remove a bundle source (a built-in one is switched off; 'reset' brings it back)."""
     from protoboard.updater.sources import remove_source
 
@@ -822,7 +694,7 @@ def bundle_remove(name):
 
 @bundle.command("reset", context_settings=CONTEXT)
 @friendly
-def bundle_reset():
+def bundle_reset() -> None:
     """Back to the built-in sources only."""
     from protoboard.updater.sources import reset_sources
 
@@ -839,7 +711,7 @@ def bundle_reset():
     help="Also fetch this build (e.g. 10.x-mpy). Repeatable.",
 )
 @friendly
-def bundle_refresh(flavours):
+def bundle_refresh(flavours: tuple[str, ...]) -> None:
     """Download the newest release of every source now (for use offline later)."""
     from protoboard.updater.sources import load_sources, open_bundles
 

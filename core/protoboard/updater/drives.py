@@ -12,12 +12,13 @@ import os
 import sys
 from pathlib import Path
 
+from protoboard.errors import UserError
 from protoboard.updater.bootout import read_boot_out
 
 __all__ = ["DriveNotFound", "find_drive", "mounted_drives"]
 
 
-class DriveNotFound(Exception):
+class DriveNotFound(UserError):
     """No drive, or several: the message says how to choose."""
 
 

@@ -20,11 +20,12 @@ import json
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
+from protoboard.errors import UserError
 from protoboard.updater.backends import Backend, BackendError, DeviceInfo, SourceMissing
 from protoboard.updater.catalog import (
     Catalog,
@@ -55,13 +56,14 @@ __all__ = [
     "flavour_for",
     "open_device",
     "plan_install",
+    "plan_json",
     "plan_uninstall",
     "plan_update",
     "status",
 ]
 
 
-class UpdaterError(Exception):
+class UpdaterError(UserError):
     """Something the user must act on; the message says what and how."""
 
 
@@ -472,7 +474,7 @@ def _dependency_names(pick: Pick) -> set[str]:
 # -- applying --------------------------------------------------------------------------------
 
 
-class Progress:
+class Progress(Protocol):
     """What :func:`apply` reports; the CLI plugs in a progress bar."""
 
     def start(self, total_bytes: int) -> None: ...
@@ -480,6 +482,19 @@ class Progress:
     def advance(self, path: str, size: int) -> None: ...
 
     def done(self) -> None: ...
+
+
+class _Silent:
+    """No progress to show (the default)."""
+
+    def start(self, total_bytes: int) -> None:
+        pass
+
+    def advance(self, path: str, size: int) -> None:
+        pass
+
+    def done(self) -> None:
+        pass
 
 
 def apply(
@@ -496,7 +511,7 @@ def apply(
         return
     _check_space(plan)
     stage = _Stager(backend)
-    progress = progress or Progress()
+    progress = progress or _Silent()
     progress.start(plan.bytes_to_write)
     try:
         ops = _stage(plan, stage, installer, progress, fail_after)
@@ -749,6 +764,35 @@ def status(device: Device, catalog: Catalog) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def plan_json(plan: Plan, dry_run: bool) -> dict[str, Any]:
+    """A plan as ``--json`` prints it: the device, each change and the notes."""
+    info = plan.device.info
+    return {
+        "device": {
+            "label": plan.device.backend.label,
+            "firmware": info.kind,
+            "version": str(info.version) if info.version else None,
+            "board_id": info.board_id,
+            "flavour": plan.device.flavour,
+        },
+        "dry_run": dry_run,
+        "changes": [
+            {
+                "name": c.name,
+                "action": c.action,
+                "reason": c.reason,
+                "old_version": c.old_version,
+                "new_version": c.new_version,
+                "write": c.writes,
+                "delete": c.deletes,
+            }
+            for c in plan.changes
+        ],
+        "bytes_to_write": plan.bytes_to_write,
+        "notes": plan.notes,
+    }
 
 
 def _bump(old: Version, new: Version) -> str:

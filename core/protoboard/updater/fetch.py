@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote, urljoin, urlsplit
 
+from protoboard.errors import UserError
 from protoboard.runtime.drive import atomic_write
 
 __all__ = [
@@ -60,7 +61,7 @@ RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 LOCAL_BUNDLE_HINT = "use a local bundle: protoboard bundle add PATH"
 
 
-class FetchError(Exception):
+class FetchError(UserError):
     """A download that failed; the message says what failed and what to do."""
 
 

@@ -11,13 +11,25 @@ from __future__ import annotations
 
 import ast
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
 from protoboard.updater.backends import Backend
-from protoboard.updater.catalog import CatalogError, Wanted, parse_requirement
+from protoboard.updater.catalog import Catalog, CatalogError, Wanted, parse_requirement
+from protoboard.updater.installed import InstalledLibrary
 
-__all__ = ["AutoResult", "imports_of", "parse_requirements_text", "scan_imports"]
+__all__ = [
+    "AutoResult",
+    "freeze_text",
+    "imports_of",
+    "is_pinned",
+    "parse_requirements_text",
+    "read_requirements",
+    "scan_imports",
+    "wanted_libraries",
+]
 
 CODE_FILES = ("code.txt", "code.py", "main.py", "main.txt")
 
@@ -40,6 +52,70 @@ def parse_requirements_text(text: str, where: str) -> list[Wanted]:
         except CatalogError as exc:
             raise CatalogError(f"{where}, line {number}: {exc}") from None
     return wanted
+
+
+def read_requirements(path: Path) -> list[Wanted]:
+    """A requirements file from disk (``-r FILE``)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CatalogError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise CatalogError(f"cannot read {path}: {exc}") from None
+    return parse_requirements_text(text, str(path))
+
+
+def is_pinned(names: tuple[str, ...], requirement: Path | None) -> bool:
+    """Whether an install may need an older release (a version in a name, or a file of pins)."""
+    return requirement is not None or any(c in n for n in names for c in "=<>")
+
+
+def freeze_text(libraries: Mapping[str, InstalledLibrary]) -> tuple[str, int]:
+    """``name==version`` lines (the input of :func:`read_requirements`) and how many."""
+    lines = [
+        f"{name}=={lib.version}" if lib.version else f"# {name}: version unknown"
+        for name, lib in sorted(libraries.items())
+    ]
+    return "".join(f"{line}\n" for line in lines), len(lines)
+
+
+def wanted_libraries(
+    names: tuple[str, ...],
+    requirement: Path | None,
+    backend: Backend,
+    catalog: Catalog,
+    *,
+    auto: bool = False,
+    note: Callable[[str], None],
+) -> list[Wanted]:
+    """The named libraries, a requirements file's and (``auto``) the drive code's imports,
+    one entry per library: a pinned mention wins. What the user should know goes to ``note``."""
+    wanted = [parse_requirement(n) for n in names]
+    if requirement is not None:
+        wanted += read_requirements(requirement)
+    if auto:
+
+        def suggest(name: str) -> str:
+            return catalog.unknown_message(
+                name, f"{name} is imported by the code but is in none of the bundles."
+            )
+
+        found = scan_imports(backend, catalog.names(), suggest)
+        if not found.files:
+            note("--auto: no code.py (or other .py file) in the drive's root to read")
+        for message in found.unknown:
+            note(message)
+        wanted += [parse_requirement(n) for n in found.found]
+    if not wanted:
+        raise CatalogError(
+            "nothing to install: name libraries, or use -r requirements.txt "
+            "or --auto (the imports of code.py)"
+        )
+    merged: dict[str, Wanted] = {}
+    for w in wanted:
+        if w.name not in merged or w.spec:
+            merged[w.name] = w
+    return list(merged.values())
 
 
 def imports_of(source: str | bytes, filename: str = "code.py") -> set[str]:
@@ -79,7 +155,9 @@ class AutoResult:
     files: list[str] = field(default_factory=list)  # the files read
 
 
-def scan_imports(backend: Backend, library_names: set[str], suggest=None) -> AutoResult:
+def scan_imports(
+    backend: Backend, library_names: set[str], suggest: Callable[[str], str] | None = None
+) -> AutoResult:
     """The libraries the drive's code imports. ``suggest(name)`` gives the message for a
     name that is in no bundle."""
     result = AutoResult()

@@ -33,6 +33,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from protoboard.errors import UserError
 from protoboard.runtime.drive import atomic_write
 from protoboard.updater.bundle import Bundle, BundleError
 from protoboard.updater.fetch import (
@@ -76,7 +77,7 @@ _FLAVOUR = re.compile(r"^(py|\d+\.x-mpy)$")
 _ASSET = re.compile(r"^(?P<prefix>.+?)-(?P<kind>py|\d+\.x-mpy)-(?P<tag>[^-/]+)\.zip$")
 
 
-class SourceError(Exception):
+class SourceError(UserError):
     """A bundle source that cannot be added, removed or read from the config (message: why and
     what to do)."""
 
