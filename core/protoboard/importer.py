@@ -39,12 +39,15 @@ class BuiltinModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return spec
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
-        return spec.loader_state[0]
+        binding: ModuleType = spec.loader_state[0]
+        return binding
 
     def exec_module(self, module: ModuleType) -> None:
         # The import system stamped the alias spec on the shared module object; give the module
         # back its own so that importlib.reload and inspect keep working on the binding.
-        original = module.__spec__.loader_state[1]
+        spec = module.__spec__
+        assert spec is not None  # the import system sets it before exec_module
+        original = spec.loader_state[1]
         module.__spec__ = original
         module.__loader__ = original.loader
 

@@ -402,7 +402,8 @@ class VfsFat:
             except OSError as exc:
                 raise _os_error(_fatfs_errno(exc)) from None
 
-    def mount(self, readonly: bool, mkfs: VfsFat) -> None:
+    # ``mkfs`` is a flag, as in MicroPython's VFS protocol (CircuitPython's stubs say VfsFat).
+    def mount(self, readonly: bool, mkfs: bool) -> None:
         """Don't call this directly, call `storage.mount`."""
         if not self._root:
             self._readonly = bool(readonly)

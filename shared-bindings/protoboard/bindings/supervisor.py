@@ -15,12 +15,14 @@ import posixpath
 import stat as _stat
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from protoboard import ticks as _ticks
 from protoboard.bindings import _enum, _validate
 from protoboard.runtime import settings as _settings
 from protoboard.runtime import state as _state
+
+_ConstantT = TypeVar("_ConstantT", bound=_enum.Constant)
 
 
 def _context() -> _state.RunContext:
@@ -117,7 +119,7 @@ _enum.define(
 )
 
 
-def _member(cls: type[_enum.Constant], name: str) -> Any:
+def _member(cls: type[_ConstantT], name: str) -> _ConstantT | None:
     """``cp_enum_find``: the member named ``name``, or None when there is none."""
     member = getattr(cls, name, None)
     return member if isinstance(member, cls) else None
@@ -169,6 +171,8 @@ class Runtime:
     """
 
     __slots__ = ("_display",)
+    #: (the run it was set in, the display)
+    _display: tuple[_state.RunContext | None, Any]
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Runtime:
         """You cannot create an instance of `supervisor.Runtime`.
@@ -214,7 +218,8 @@ class Runtime:
     @property
     def run_reason(self) -> RunReason:
         """Why CircuitPython started running this particular time (read-only)."""
-        return _member(RunReason, _context().run_reason)
+        # None for a reason with no member, as on a board; typed as CircuitPython's stubs type it
+        return cast(RunReason, _member(RunReason, _context().run_reason))
 
     @property
     def safe_mode_reason(self) -> SafeModeReason:
@@ -223,7 +228,7 @@ class Runtime:
         ``None`` for a reason that has no member here, as on a board (a failing ``safemode.py``
         puts a board in safe mode for ``SAFE_MODE_SAFEMODE_PY_ERROR``, which
         `SafeModeReason` does not list)."""
-        return _member(SafeModeReason, _context().safe_mode_reason)
+        return cast(SafeModeReason, _member(SafeModeReason, _context().safe_mode_reason))
 
     @property
     def autoreload(self) -> bool:
@@ -591,7 +596,8 @@ def get_setting(key: str, default: object = None) -> int | float | str | bool:
         print(supervisor.get_setting("DEBUG")) # prints True
         print(supervisor.get_setting("RATIO")) # prints 1.5
     """
-    return _settings.get_setting(_context().drive, key, default)
+    value: int | float | str | bool = _settings.get_setting(_context().drive, key, default)
+    return value
 
 
 _enum.publish(

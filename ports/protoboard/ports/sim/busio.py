@@ -9,6 +9,7 @@ import time
 from protoboard.hal import busio as hal
 from protoboard.hal.errors import BusError, HalError, HardwareError
 from protoboard.ports.sim.model import Simulator, part_call, part_failure
+from protoboard.ports.sim.parts.base import SPIPart
 
 
 class I2C(hal.I2C):
@@ -138,7 +139,7 @@ class SPI(hal.SPI):
         self.settings = (frequency, polarity, phase, bits)
         return frequency
 
-    def _selected(self) -> object | None:
+    def _selected(self) -> SPIPart | None:
         chosen = [part for part, cs in self._bus.devices if not self._sim.pins[cs].level]
         if len(chosen) > 1:
             names = ", ".join(f"'{p.name}'" for p in chosen)

@@ -20,7 +20,7 @@ from protoboard.hal.backend import Backend
 from protoboard.hal.errors import HardwareError
 
 if TYPE_CHECKING:
-    from protoboard.ports.sim.parts.base import Part
+    from protoboard.ports.sim.parts.base import I2CPart, Part, SPIPart
 
 #: the simulated board's logic supply, in volts
 VCC = 3.3
@@ -204,7 +204,7 @@ class I2CBusModel:
     def __init__(self, scl: str, sda: str) -> None:
         self.scl = scl
         self.sda = sda
-        self.devices: dict[int, Part] = {}
+        self.devices: dict[int, I2CPart] = {}
 
 
 class SPIBusModel:
@@ -212,7 +212,7 @@ class SPIBusModel:
 
     def __init__(self, clock: str) -> None:
         self.clock = clock
-        self.devices: list[tuple[Part, str]] = []
+        self.devices: list[tuple[SPIPart, str]] = []
 
 
 def part_failure(part: Part, method: str, exc: Exception) -> HardwareError:

@@ -34,7 +34,9 @@ class Part:
 
     kind: ClassVar[str] = "Part"
     roles: ClassVar[tuple[str, ...]] = ()
-    optional_roles: ClassVar[tuple[str, ...]] = ()
+    #: a class attribute; a part whose connections are chosen per instance (a key matrix) sets
+    #: its own
+    optional_roles: tuple[str, ...] = ()
     default_bus: ClassVar[str | None] = None
 
     def __init__(self, *, name: str | None = None) -> None:
@@ -233,8 +235,8 @@ class SPIPart(Part):
     """
 
     kind = "SPIPart"
-    roles = ("clock", "cs")
-    optional_roles = ("mosi", "miso")
+    roles: ClassVar[tuple[str, ...]] = ("clock", "cs")
+    optional_roles: tuple[str, ...] = ("mosi", "miso")
     default_bus = "spi"
 
     def on_attach(self) -> None:

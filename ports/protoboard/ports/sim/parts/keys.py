@@ -17,7 +17,7 @@ def _driven_level(pin: SimPin) -> bool | None:
     input, or an open-drain output letting go)."""
     if pin.mode != "output":
         return None
-    if getattr(pin, "_open_drain", False) and getattr(pin, "_drive", False):
+    if pin._open_drain and pin._drive:
         return None
     return pin.level
 

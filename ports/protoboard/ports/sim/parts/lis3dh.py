@@ -18,6 +18,7 @@ set acceleration, as it does on real hardware.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 from protoboard.ports.sim.parts.base import Part, RegisterI2CPart, SPIPart
 
@@ -151,7 +152,7 @@ class _LIS3DHModel(Part):
         """Latch a new output sample (at the start of each read, while the chip is running)."""
         regs = self.registers
         big_endian = bool(regs[REG_CTRL4] & 0x40)
-        order = "big" if big_endian else "little"
+        order: Literal["big", "little"] = "big" if big_endian else "little"
         if self.data_rate:
             for i, value in enumerate(self.raw_acceleration()):
                 regs[REG_OUT_X_L + 2 * i : REG_OUT_X_L + 2 * i + 2] = (value & 0xFFFF).to_bytes(
