@@ -2,7 +2,10 @@
 
 Every command but ``scan`` connects to ``--device NAME_OR_ADDRESS`` (default: the only board
 found), runs, and disconnects. Paths on the board are absolute (CircuitPython's convention);
-relative ones are taken from ``/``.
+relative ones are taken from ``/``. The commands only parse, call and print: the file
+operations are :class:`~protoboard.ble.board.Board`'s, sync's algorithm is
+:mod:`protoboard.ble.sync`, and every expected failure is a :class:`~protoboard.errors.UserError`
+printed as a message and a hint (exit status 2).
 
 For tests and demos without a radio, the hidden option ``--loopback DIR`` serves DIR in this
 process with the same device engine a board runs (``--loopback-read-only`` makes it refuse
@@ -12,43 +15,40 @@ changes, as a board whose drive USB owns).
 from __future__ import annotations
 
 import asyncio
-import fnmatch
-import os
 import posixpath
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from protoboard.ble.client import (
-    DirEntry,
-    FileTransferClient,
-    FileTransferError,
-    NotFoundError,
-    Operation,
-    ReadOnlyError,
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+from protoboard.ble.board import (
+    Board,
+    BoardError,
+    Connection,
+    join,
+    remote_path,
+    run_with_board,
 )
-from protoboard.ble.transport import (
-    DEFAULT_TIMEOUT,
-    LinkTransport,
-    Transport,
-    TransportError,
-    run_operation,
+from protoboard.ble.sync import (
+    DEFAULT_EXCLUDES,
+    apply_sync,
+    local_tree,
+    plan_sync,
+    remote_tree,
 )
+from protoboard.ble.transport import DEFAULT_TIMEOUT
+from protoboard.errors import UserError
+
+__all__ = ["ble", "remote_path"]
 
 T = TypeVar("T")
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-READ_ONLY_HINT = (
-    "the board's drive is in use by USB or by your program: eject CIRCUITPY on "
-    "the computer (or call storage.disable_usb_drive() in boot.py), then retry"
-)
-#: names sync skips on both sides unless --all is given
-DEFAULT_EXCLUDES = (".*", "__pycache__", "*.pyc", "System Volume Information")
-_TWO_SECONDS = 2_000_000_000  # FAT keeps times to 2 s
 
 
 def fail(message: str, hint: str | None = None) -> None:
@@ -58,127 +58,17 @@ def fail(message: str, hint: str | None = None) -> None:
     cli_fail(message, hint)
 
 
-def remote_path(path: str) -> str:
-    """An absolute, normalised board path ('lib/x.py' -> '/lib/x.py'; '..' stops at '/')."""
-    path = path.replace("\\", "/")
-    normal = posixpath.normpath("/" + path.lstrip("/"))
-    while normal.startswith("/.."):
-        normal = normal[3:] or "/"
-    return "/" + normal.lstrip("/")
-
-
-def _join(folder: str, name: str) -> str:
-    return folder.rstrip("/") + "/" + name
-
-
-# --- a connected board -------------------------------------------------------------------
-
-
-class Board:
-    """File operations on one connected board (async; one per command)."""
-
-    def __init__(self, transport: Transport, *, timeout: float = DEFAULT_TIMEOUT) -> None:
-        self.transport = transport
-        self.client = FileTransferClient()
-        self.timeout = timeout
-
-    async def run(self, op: Operation[T], progress: Callable[[int, int], None] | None = None) -> T:
-        return await run_operation(self.transport, op, timeout=self.timeout, progress=progress)
-
-    async def listdir(self, path: str) -> list[DirEntry]:
-        return await self.run(self.client.listdir(path))
-
-    async def stat(self, path: str) -> DirEntry | None:
-        """The entry for ``path`` (from its parent's listing), or None if it does not exist."""
-        if path == "/":
-            return DirEntry("/", True, 0, 0)
-        parent, name = posixpath.split(path)
-        try:
-            entries = await self.listdir(parent)
-        except NotFoundError:
-            return None
-        return next((e for e in entries if e.name == name), None)
-
-    async def require(self, path: str) -> DirEntry:
-        entry = await self.stat(path)
-        if entry is None:
-            fail(
-                f"{path} does not exist on {self.transport.name}",
-                f"list its folder with: protoboard ble ls {posixpath.dirname(path)}",
-            )
-        assert entry is not None
-        return entry
-
-    async def walk(self, path: str) -> list[tuple[str, DirEntry]]:
-        """Every entry below folder ``path``, parents before children."""
-        out: list[tuple[str, DirEntry]] = []
-        for entry in await self.listdir(path):
-            full = _join(path, entry.name)
-            out.append((full, entry))
-            if entry.is_dir:
-                out += await self.walk(full)
-        return out
-
-    async def makedirs(self, path: str) -> None:
-        """Make ``path`` and its parents; fine if it exists as a folder."""
-        entry = await self.stat(path)
-        if entry is not None:
-            if not entry.is_dir:
-                fail(f"{path} exists on the board and is a file, not a folder")
-            return
-        await self.run(self.client.mkdir(path, parents=True))
-
-
-@dataclass
-class Connection:
-    device: str | None
-    loopback: Path | None
-    loopback_read_only: bool
-    timeout: float
-    scan_timeout: float
-
-
-async def open_transport(conn: Connection) -> Transport:
-    if conn.loopback is not None:
-        if not conn.loopback.is_dir():
-            fail(f"the --loopback folder '{conn.loopback}' does not exist")
-        return LinkTransport.serve(conn.loopback, read_only=conn.loopback_read_only)
-    from protoboard.ble.bleak_transport import BleakTransport
-
-    return await BleakTransport.connect(conn.device, scan_timeout=conn.scan_timeout)
-
-
-def run_with_board(conn: Connection, work: Callable[[Board], Awaitable[T]]) -> T:
-    """Connect, run ``work``, disconnect; every failure becomes a friendly message."""
-
-    async def session() -> T:
-        transport = await open_transport(conn)
-        try:
-            return await work(Board(transport, timeout=conn.timeout))
-        finally:
-            await transport.close()
-
-    return _friendly(lambda: asyncio.run(session()))
-
-
 def _friendly(call: Callable[[], T]) -> T:
     try:
         return call()
-    except TransportError as exc:
-        fail(exc.message, exc.hint)
-    except ReadOnlyError as exc:
-        fail(
-            f"{exc.operation} {exc.path}: the board's drive is read-only over Bluetooth",
-            READ_ONLY_HINT,
-        )
-    except NotFoundError as exc:
-        fail(
-            f"{exc.operation} {exc.path}: no such file or folder on the board",
-            f"check the path with: protoboard ble ls {posixpath.dirname(exc.path) or '/'}",
-        )
-    except FileTransferError as exc:
-        fail(str(exc))
+    except UserError as exc:
+        fail(str(exc), exc.hint)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _on_board(kw: dict[str, Any], work: Callable[[Board], Awaitable[T]]) -> T:
+    """Connect as the connection options say, run ``work``, disconnect."""
+    return _friendly(lambda: run_with_board(_conn(kw), work))
 
 
 def _connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -229,7 +119,7 @@ def _conn(kw: dict[str, Any]) -> Connection:
     )
 
 
-def _progress() -> Any:
+def _progress() -> Progress:
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -326,14 +216,14 @@ def ls(path: str, recursive: bool, **kw: Any) -> None:
         elif recursive:
             rows = await board.walk(path)
         else:
-            rows = [(_join(path, e.name), e) for e in await board.listdir(path)]
+            rows = [(join(path, e.name), e) for e in await board.listdir(path)]
         base = path if entry.is_dir else posixpath.dirname(path)
         for full, e in rows:
             shown = posixpath.relpath(full, base) + ("/" if e.is_dir else "")
             size = "" if e.is_dir else str(e.size)
             click.echo(f"{size:>10}  {_mtime(e.mtime_ns)}  {shown}")
 
-    run_with_board(_conn(kw), work)
+    _on_board(kw, work)
 
 
 @ble.command(context_settings=CONTEXT)
@@ -354,7 +244,7 @@ def get(remote: str, local: Path | None, **kw: Any) -> None:
         if local is not None and local.is_dir():
             target = local / name  # into an existing folder, as cp does
         if not entry.is_dir and target.is_dir():
-            fail(f"{target} is a folder here; give a file name to copy {remote} to")
+            raise BoardError(f"{target} is a folder here; give a file name to copy {remote} to")
         if not entry.is_dir:
             files = [(remote, target, entry.size)]
             folders: list[Path] = []
@@ -384,37 +274,7 @@ def get(remote: str, local: Path | None, **kw: Any) -> None:
                 bars.update(task, completed=done)
         click.echo(f"{len(files)} file(s), {sum(s for *_, s in files)} bytes -> {target}")
 
-    run_with_board(_conn(kw), work)
-
-
-async def _upload(board: Board, bars: Any, task: Any, source: Path, dest: str, done: int) -> int:
-    data = source.read_bytes()
-    bars.update(task, description=dest)
-
-    def sent(count: int, _total: int) -> None:
-        bars.update(task, completed=done + count)
-
-    await board.run(
-        board.client.write_file(dest, data, mtime_ns=source.stat().st_mtime_ns, progress=sent)
-    )
-    bars.update(task, completed=done + len(data))
-    return done + len(data)
-
-
-def _local_tree(root: Path, excludes: tuple[str, ...]) -> tuple[list[Path], list[Path]]:
-    """(folders, files) below ``root``, relative, sorted, skipping names matching ``excludes``."""
-    folders: list[Path] = []
-    files: list[Path] = []
-    for here, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not _excluded(d, excludes))
-        rel = Path(here).relative_to(root)
-        folders += [rel / d for d in dirs]
-        files += [rel / n for n in sorted(names) if not _excluded(n, excludes)]
-    return folders, files
-
-
-def _excluded(name: str, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatch(name, pattern) for pattern in patterns)
+    _on_board(kw, work)
 
 
 @ble.command(context_settings=CONTEXT)
@@ -432,33 +292,38 @@ def put(local: Path, remote: str | None, **kw: Any) -> None:
         target = remote_path(remote if remote is not None else local.name)
         existing = await board.stat(target)
         if remote is not None and existing is not None and existing.is_dir:
-            target = _join(target, local.name)  # into an existing folder, as cp does
+            target = join(target, local.name)  # into an existing folder, as cp does
             existing = await board.stat(target)
         if existing is not None and existing.is_dir and local.is_file():
-            fail(f"{target} is a folder on the board; give a file name to copy {local} to")
+            raise BoardError(
+                f"{target} is a folder on the board; give a file name to copy {local} to"
+            )
         if local.is_file():
             plan = [(local, target)]
             folders = []
         else:
-            dirs, files = _local_tree(local, ())
-            folders = [target] + [_join(target, d.as_posix()) for d in dirs]
-            plan = [(local / f, _join(target, f.as_posix())) for f in files]
-        parent = posixpath.dirname(plan[0][1]) if plan else target
-        if local.is_file() and await board.stat(parent) is None:
-            fail(
-                f"the folder {parent} does not exist on the board",
-                f"make it first: protoboard ble mkdir -p {parent}",
-            )
+            dirs, files = local_tree(local, ())
+            folders = [target] + [join(target, d.as_posix()) for d in dirs]
+            plan = [(local / f, join(target, f.as_posix())) for f in files]
+        if local.is_file():
+            parent = posixpath.dirname(target)
+            await board.require_folder(parent, f"make it first: protoboard ble mkdir -p {parent}")
         for folder in folders:
             await board.makedirs(folder)
         with _progress() as bars:
             task = bars.add_task("put", total=sum(s.stat().st_size for s, _ in plan))
             done = 0
             for source, dest in plan:
-                done = await _upload(board, bars, task, source, dest, done)
+                bars.update(task, description=dest)
+
+                def moved(count: int, base: int = done) -> None:
+                    bars.update(task, completed=base + count)
+
+                done += await board.upload(source, dest, moved)
+                bars.update(task, completed=done)
         click.echo(f"{len(plan)} file(s), {done} bytes -> {target}")
 
-    run_with_board(_conn(kw), work)
+    _on_board(kw, work)
 
 
 @ble.command(context_settings=CONTEXT)
@@ -468,35 +333,18 @@ def put(local: Path, remote: str | None, **kw: Any) -> None:
 def rm(paths: tuple[str, ...], yes: bool, **kw: Any) -> None:
     """Delete files or folders (with everything in them) on the board."""
 
+    def confirm(folder: str, count: int) -> None:
+        if not yes:
+            click.confirm(
+                f"Delete the folder {folder} and the {count} item(s) in it?", abort=True, err=True
+            )
+
     async def work(board: Board) -> None:
-        targets = [remote_path(x) for x in paths]
-        for target in targets:
-            if target == "/":
-                fail(
-                    "refusing to delete the whole drive (/)",
-                    "delete its files one by one, or: protoboard ble rm /code.py /lib",
-                )
-            entry = await board.require(target)
-            if entry.is_dir and not yes:
-                count = len(await board.walk(target))
-                click.confirm(
-                    f"Delete the folder {target} and the {count} item(s) in it?",
-                    abort=True,
-                    err=True,
-                )
-            try:
-                await board.run(board.client.delete(target))
-            except FileTransferError as exc:
-                if isinstance(exc, NotFoundError | ReadOnlyError):
-                    raise
-                # CircuitPython answers a plain error (02) for DELETE on a read-only drive
-                fail(
-                    f"could not delete {target} (the board refused)",
-                    "if the drive is read-only: " + READ_ONLY_HINT,
-                )
+        for target in [remote_path(x) for x in paths]:
+            await board.delete(target, confirm)
             click.echo(f"deleted {target}")
 
-    run_with_board(_conn(kw), work)
+    _on_board(kw, work)
 
 
 @ble.command(context_settings=CONTEXT)
@@ -515,26 +363,10 @@ def mkdir(path: str, parents: bool, **kw: Any) -> None:
     async def work(board: Board) -> None:
         if parents:
             await board.makedirs(path)
-            return
-        if await board.stat(path) is not None:
-            fail(f"{path} already exists on the board")
-        parent = posixpath.dirname(path)
-        if await board.stat(parent) is None:
-            fail(
-                f"the folder {parent} does not exist on the board",
-                f"use -p to make it too: protoboard ble mkdir -p {path}",
-            )
-        try:
-            await board.run(board.client.mkdir(path))
-        except FileTransferError as exc:
-            if isinstance(exc, ReadOnlyError):
-                raise
-            fail(
-                f"could not make {path} (the board refused)",
-                "if the drive is read-only: " + READ_ONLY_HINT,
-            )
+        else:
+            await board.mkdir(path)
 
-    run_with_board(_conn(kw), work)
+    _on_board(kw, work)
 
 
 @ble.command(context_settings=CONTEXT)
@@ -546,24 +378,10 @@ def mv(source: str, dest: str, **kw: Any) -> None:
     source, dest = remote_path(source), remote_path(dest)
 
     async def work(board: Board) -> None:
-        await board.require(source)
-        target = await board.stat(dest)
-        if target is not None and target.is_dir:
-            final = _join(dest, posixpath.basename(source))
-            exists = await board.stat(final) is not None
-        else:
-            final, exists = dest, target is not None
-        if exists:
-            fail(f"{final} already exists on the board", "delete it first, or pick another name")
-        if await board.stat(posixpath.dirname(final)) is None:
-            fail(
-                f"the folder {posixpath.dirname(final)} does not exist on the board",
-                f"make it first: protoboard ble mkdir -p {posixpath.dirname(final)}",
-            )
-        await board.run(board.client.move(source, final))
+        final = await board.move(source, dest)
         click.echo(f"{source} -> {final}")
 
-    run_with_board(_conn(kw), work)
+    _on_board(kw, work)
 
 
 @ble.command(context_settings=CONTEXT)
@@ -601,67 +419,35 @@ def sync(
     patterns = DEFAULT_EXCLUDES + excludes
 
     async def work(board: Board) -> None:
-        root = await board.stat(remote_dir)
-        if root is not None and not root.is_dir:
-            fail(f"{remote_dir} is a file on the board, not a folder")
-        remote: dict[str, DirEntry] = {}
-        if root is not None:
-            for full, entry in await board.walk(remote_dir):
-                rel = posixpath.relpath(full, remote_dir)
-                if not any(_excluded(part, patterns) for part in rel.split("/")):
-                    remote[rel] = entry
-        dirs, files = _local_tree(local_dir, patterns)
-        mk = [
-            d.as_posix()
-            for d in dirs
-            if d.as_posix() not in remote or not remote[d.as_posix()].is_dir
-        ]
-        send: list[str] = []
-        for f in files:
-            rel = f.as_posix()
-            st = (local_dir / f).stat()
-            there = remote.get(rel)
-            if (
-                there is None
-                or there.is_dir
-                or there.size != st.st_size
-                or abs(there.mtime_ns - st.st_mtime_ns) >= _TWO_SECONDS
-            ):
-                send.append(rel)
-        local_names = {d.as_posix() for d in dirs} | {f.as_posix() for f in files}
-        local_dirs = {d.as_posix() for d in dirs} | {""}
-        extra = [
-            rel for rel in remote if rel not in local_names and posixpath.dirname(rel) in local_dirs
-        ]  # topmost only
-        conflicts = [
-            rel for rel in send + mk if rel in remote and remote[rel].is_dir != (rel in mk)
-        ]
-        for rel in sorted(set(extra) if delete else set()) + conflicts:
-            click.echo(f"delete  {_join(remote_dir, rel)}")
-            if not dry_run:
-                await board.run(board.client.delete(_join(remote_dir, rel)))
-        if not dry_run and root is None:
-            await board.makedirs(remote_dir)
-        for rel in mk:
-            click.echo(f"mkdir   {_join(remote_dir, rel)}")
-            if not dry_run:
-                await board.makedirs(_join(remote_dir, rel))
-        total = sum((local_dir / rel).stat().st_size for rel in send)
+        remote = await remote_tree(board, remote_dir, patterns)
+        plan = plan_sync(local_dir, remote, patterns, delete=delete)
         with _progress() as bars:
-            task = bars.add_task("sync", total=total)
-            done = 0
-            for rel in send:
-                click.echo(f"send    {_join(remote_dir, rel)}")
-                if not dry_run:
-                    done = await _upload(
-                        board, bars, task, local_dir / rel, _join(remote_dir, rel), done
-                    )
-        kept = len(files) - len(send)
-        left = f", {len(extra)} extra on the board (use --delete)" if extra and not delete else ""
-        verb = "would send" if dry_run else "sent"
-        click.echo(f"{verb} {len(send)} file(s) ({total} bytes), {kept} unchanged{left}")
+            task = bars.add_task("sync", total=plan.bytes_to_send)
 
-    run_with_board(_conn(kw), work)
+            def sent(dest: str, done: int) -> None:
+                bars.update(task, description=dest, completed=done)
+
+            await apply_sync(
+                board,
+                plan,
+                local_dir,
+                remote_dir,
+                dry_run=dry_run,
+                step=lambda action, where: click.echo(f"{action:<7} {where}"),
+                sent=sent,
+            )
+        left = (
+            f", {len(plan.extra)} extra on the board (use --delete)"
+            if plan.extra and not delete
+            else ""
+        )
+        verb = "would send" if dry_run else "sent"
+        click.echo(
+            f"{verb} {len(plan.send)} file(s) ({plan.bytes_to_send} bytes), "
+            f"{plan.unchanged} unchanged{left}"
+        )
+
+    _on_board(kw, work)
 
 
 if __name__ == "__main__":  # pragma: no cover
