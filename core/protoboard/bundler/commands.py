@@ -1,18 +1,21 @@
 """``protoboard bundle build``: the click command over :mod:`protoboard.bundler.build`.
 
-The lead attaches :data:`build` under the ``bundle`` group. Every failure the user can fix is a
-plain message and a hint on stderr with exit status 2, never a traceback.
+It only parses, calls and prints (the display is :mod:`.progress`). The ``bundle`` group of
+:mod:`protoboard.updater.commands` loads it when used. Every failure the user can fix is a
+:class:`~protoboard.errors.UserError`: a plain message and a hint on stderr with exit status 2,
+never a traceback.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import click
 
-from protoboard.bundler.build import DEFAULT_PYPI_URL, BundlerError
+from protoboard.bundler.build import DEFAULT_PYPI_URL
+from protoboard.errors import UserError
 
 __all__ = ["build"]
 
@@ -24,95 +27,6 @@ def _fail(message: str, hint: str | None = None, status: int = 2) -> NoReturn:
     if hint:
         click.echo(f"  {hint}", err=True)
     sys.exit(status)
-
-
-def _parse_compilers(values: tuple[str, ...]) -> dict[int, Any]:
-    """``N=PATH`` pairs into compilers (checked later, with the manifest's)."""
-    from protoboard.bundler.mpycross import MpyCross
-
-    compilers = {}
-    for value in values:
-        major, sep, path = value.partition("=")
-        if not sep or not major.strip().isdigit() or not path:
-            _fail(
-                f"--mpy-cross {value!r}: expected N=PATH",
-                "e.g. --mpy-cross 10=~/bin/mpy-cross-10.x (N is the CircuitPython major)",
-            )
-        compilers[int(major)] = MpyCross(int(major), Path(path).expanduser())
-    return compilers
-
-
-class _RichProgress:
-    """One live rich display for the whole build: a bar per stage, plus one per download
-    (the Fetcher's progress protocol), so the two never fight over the terminal."""
-
-    def __init__(self, console: Any) -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            SpinnerColumn,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
-        self.console = console
-        self.bar = Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        )
-        self._task: Any = None
-        self._download: Any = None
-
-    # BuildProgress
-    def stage(self, label: str, total: int | None = None) -> None:
-        if self._task is not None:
-            self.bar.remove_task(self._task)
-        self._task = self.bar.add_task(label, total=total)
-
-    def advance(self, n: int = 1) -> None:
-        if self._task is not None:
-            self.bar.advance(self._task, n)
-
-    def note(self, message: str) -> None:
-        from rich.markup import escape
-
-        self.console.print(f"[yellow]note:[/] {escape(message)}", highlight=False)
-
-    # fetch.Progress (downloads)
-    def start(self, label: str, total: int | None) -> None:
-        self.done()
-        self._download = self.bar.add_task(f"downloading {label}", total=total)
-
-    def done(self) -> None:
-        if self._download is not None:
-            self.bar.remove_task(self._download)
-            self._download = None
-
-    def download_advance(self, n: int) -> None:
-        if self._download is not None:
-            self.bar.advance(self._download, n)
-
-
-class _DownloadProgress:
-    """Adapts :class:`_RichProgress` to the Fetcher's ``start/advance/done`` protocol."""
-
-    def __init__(self, shared: _RichProgress) -> None:
-        self._shared = shared
-
-    def start(self, label: str, total: int | None) -> None:
-        self._shared.start(label, total)
-
-    def advance(self, n: int) -> None:
-        self._shared.download_advance(n)
-
-    def done(self) -> None:
-        self._shared.done()
 
 
 def _size(n: int) -> str:
@@ -203,15 +117,16 @@ def build(
     from rich.console import Console
 
     from protoboard.bundler.build import build_bundle, load_manifest
-    from protoboard.updater.fetch import Fetcher, default_cache_dir
+    from protoboard.bundler.mpycross import default_compile_cache, parse_options
+    from protoboard.bundler.progress import DownloadProgress, RichProgress
+    from protoboard.updater.fetch import Fetcher
 
     console = Console(stderr=True, quiet=quiet)
-    compilers = _parse_compilers(mpy_cross)
-    progress = _RichProgress(console)
+    progress = RichProgress(console)
     try:
+        compilers = parse_options(mpy_cross)
         loaded = load_manifest(manifest, tag=tag)
-        fetcher = Fetcher(offline=offline, progress=_DownloadProgress(progress))
-        cache = None if no_compile_cache else default_cache_dir().parent / "mpy-cross-out"
+        fetcher = Fetcher(offline=offline, progress=DownloadProgress(progress))
         with progress.bar:
             result = build_bundle(
                 loaded,
@@ -221,9 +136,9 @@ def build(
                 pypi_url=pypi_url,
                 jobs=jobs,
                 progress=progress,
-                compile_cache=cache,
+                compile_cache=None if no_compile_cache else default_compile_cache(),
             )
-    except BundlerError as e:
+    except UserError as e:
         _fail(str(e), e.hint)
     except KeyboardInterrupt:
         _fail(f"interrupted: nothing was written to {out}", status=130)

@@ -41,6 +41,8 @@ __all__ = [
     "MpyCross",
     "MpyCrossError",
     "compile_all",
+    "default_compile_cache",
+    "parse_options",
     "parse_spec",
     "resolve",
 ]
@@ -109,6 +111,27 @@ def parse_spec(major: int | str, value: Any, base: Path | None = None) -> Compil
     if base is not None and not path.is_absolute():
         path = base / path
     return CompilerSpec(number, path=path)
+
+
+def parse_options(values: tuple[str, ...]) -> dict[int, MpyCross]:
+    """``--mpy-cross N=PATH`` pairs as compilers (checked later, with the manifest's)."""
+    compilers = {}
+    for value in values:
+        major, sep, path = value.partition("=")
+        if not sep or not major.strip().isdigit() or not path:
+            raise MpyCrossError(
+                f"--mpy-cross {value!r}: expected N=PATH",
+                "e.g. --mpy-cross 10=~/bin/mpy-cross-10.x (N is the CircuitPython major)",
+            )
+        compilers[int(major)] = MpyCross(int(major), Path(path).expanduser())
+    return compilers
+
+
+def default_compile_cache() -> Path:
+    """Where earlier compiles are kept (beside the download cache)."""
+    from protoboard.updater.fetch import default_cache_dir
+
+    return default_cache_dir().parent / "mpy-cross-out"
 
 
 def resolve(spec: CompilerSpec, fetcher: Any = None, *, cache_dir: Path | None = None) -> MpyCross:
