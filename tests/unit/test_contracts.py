@@ -84,3 +84,35 @@ def test_board_files_are_checked():
         parse_board({**good, "buses": {"i2c": {"scl": "SCL", "sda": "D0"}}}, "x.toml")
     with pytest.raises(BoardError, match="capability 'pwm' names unknown pin 'D9'"):
         parse_board({**good, "capabilities": {"pwm": ["D9"]}}, "x.toml")
+
+
+def test_a_taken_pin_is_a_hal_error_that_the_bindings_translate(rec):
+    import board
+    import digitalio
+
+    from protoboard.hal.errors import PinInUse
+    from protoboard.machine import current
+
+    held = digitalio.DigitalInOut(board.D1)
+    with pytest.raises(PinInUse) as caught:
+        current().claim([board.D1])
+    assert caught.value.pin_name == "D1"
+    with pytest.raises(ValueError, match="^D1 in use$"):
+        digitalio.DigitalInOut(board.D1)
+    held.deinit()
+
+
+def test_a_port_without_simulation_says_so(rec):
+    from protoboard.hal.errors import NotSimulated
+
+    with pytest.raises(NotSimulated, match="'recording_board' is not simulated"):
+        rec.simulated_world()
+
+
+def test_machine_create_builds_the_port_class_on_the_backend(rec):
+    from protoboard.hal.analogio import AnalogIn
+    from protoboard.machine import current
+
+    made = current().create(AnalogIn, "P20")
+    assert type(made).__name__ == "AnalogIn" and made.backend is rec
+    assert rec.calls("analogio.AnalogIn", "__init__") == [("P20",)]

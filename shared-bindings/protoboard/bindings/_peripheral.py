@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Protocol, Self, TypeVar
 
 from protoboard.bindings import _errors, _validate
 from protoboard.hal.backend import Backend
@@ -38,6 +38,13 @@ class Peripheral(Generic[ImplT]):
     _impl: ImplT | None
     _machine: Machine
     _pins: tuple[Pin, ...]
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        # Holding nothing from birth, so deinit() is safe whenever construction stopped.
+        obj = super().__new__(cls)
+        obj._impl = None
+        obj._pins = ()
+        return obj
 
     def _claim(self, *pins: Pin | None) -> None:
         """Claim ``pins`` (None entries are skipped) on the active machine, all or none:
@@ -78,14 +85,14 @@ class Peripheral(Generic[ImplT]):
 
     def deinit(self) -> None:
         """Turn off the peripheral and release its pins for other use."""
-        impl = getattr(self, "_impl", None)
+        impl = self._impl
         if impl is not None:
             self._impl = None
             try:
                 impl.deinit()
             finally:
                 self._machine.release(self._pins)
-        elif getattr(self, "_pins", None) and getattr(self, "_machine", None) is not None:
+        elif self._pins:
             # Construction failed after the claim: give the pins back.
             self._machine.release(self._pins)
             self._pins = ()

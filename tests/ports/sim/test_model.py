@@ -45,3 +45,28 @@ def test_onboard_parts_exist(sim):
     assert {"LED", "BUTTON", "NEOPIXEL"} <= set(sim.parts)
     with pytest.raises(KeyError, match="attached: BUTTON, LED, NEOPIXEL"):
         sim.part("OLED")
+
+
+def test_the_port_digitalinout_writes_through_its_own_set_value(sim_machine):
+    from protoboard.hal.digitalio import DigitalInOut, DriveMode
+    from protoboard.ports.sim.digitalio import DigitalInOut as SimDigitalInOut
+
+    dio = sim_machine.create(DigitalInOut, "GPIO5")
+    assert type(dio) is SimDigitalInOut
+    assert "set_value" not in vars(dio)  # the class's method runs, not a per-object shortcut
+    dio.switch_to_output(False, DriveMode.PUSH_PULL)
+    seen = []
+    sim_machine.backend.simulated_world().pin("D5").on_change(lambda p, lvl, t: seen.append(lvl))
+    dio.set_value(True)
+    dio.set_value(True)
+    dio.set_value(False)
+    assert seen == [True, False] and dio.get_value() is False
+    dio.switch_to_output(True, DriveMode.OPEN_DRAIN)  # open drain: high lets the line float
+    dio.set_value(False)
+    assert seen[-1] is False
+    dio.deinit()
+
+
+def test_the_simulator_is_its_own_simulated_world(sim_machine, sim):
+    assert sim_machine.backend.simulated_world() is sim
+    assert sim.pins["GPIO5"] is sim.pin("D5")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import TypeVar
+from typing import Any, Self, TypeVar
 
 from protoboard.bindings import _peripheral, _validate
 from protoboard.hal.base import Implementation
@@ -13,9 +13,12 @@ BusT = TypeVar("BusT", bound=Implementation)
 
 class LockableBus(_peripheral.Peripheral[BusT]):
     __slots__ = ("_bus_lock",)
+    _bus_lock: threading.Lock
 
-    def _init_lock(self) -> None:
-        self._bus_lock = threading.Lock()
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        obj = super().__new__(cls, *args, **kwargs)
+        obj._bus_lock = threading.Lock()
+        return obj
 
     def try_lock(self) -> bool:
         """Attempts to grab the bus lock. Returns True on success.
@@ -45,6 +48,6 @@ class LockableBus(_peripheral.Peripheral[BusT]):
 
     def deinit(self) -> None:
         super().deinit()
-        lock = getattr(self, "_bus_lock", None)
-        if lock is not None and lock.locked():
+        lock = self._bus_lock
+        if lock.locked():
             lock.release()

@@ -37,7 +37,6 @@ class I2C(LockableBus[hal.I2C]):
         timeout = _validate.to_int(timeout, "timeout")
         if scl is sda:
             raise _validate.invalid("pins")
-        self._init_lock()
         self._claim(scl, sda)
         self._build(hal.I2C, scl._id, sda._id, frequency, timeout)
 

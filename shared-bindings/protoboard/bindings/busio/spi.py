@@ -53,7 +53,6 @@ class SPI(LockableBus[hal.SPI]):
         pins = [p for p in (clock, MOSI, MISO) if p is not None]
         if len(set(pins)) != len(pins):
             raise _validate.invalid("pins")
-        self._init_lock()
         self._frequency = 0
         self._claim(clock, MOSI, MISO)
         self._build(

@@ -181,10 +181,9 @@ class Scanner(_peripheral.Peripheral[EngineT]):
 
     def deinit(self) -> None:
         """Stop scanning and release the pins."""
-        machine = getattr(self, "_machine", None)
         super().deinit()
-        if machine is not None:
-            machine.singletons.pop(self._registration, None)
+        if self._pins:  # claimed, so registered if construction got that far
+            self._machine.singletons.pop(self._registration, None)
 
     def __enter__(self) -> Self:
         """No-op used by Context Managers."""

@@ -121,7 +121,8 @@ class _SSD1306Controller(Part):
         self._command = []
         self._execute(command[0], command[1:])
 
-    def _execute(self, op: int, args: list[int]) -> None:
+    # Complex: one branch per command of the SSD1306 datasheet's command table, read as a table.
+    def _execute(self, op: int, args: list[int]) -> None:  # noqa: C901
         if op == 0x20:
             self.addressing_mode = _MODES.get(args[0] & 3, self.addressing_mode)
         elif op == 0x21:
