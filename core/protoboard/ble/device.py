@@ -153,6 +153,7 @@ class DeviceSession:
                 out.append(self._error_response(command))
                 break
             pos += used
+            assert isinstance(packet, p.Packet)  # only responses parse to a ProtocolErrorReply
             try:
                 out.extend(self._dispatch(packet))
             except Exception as exc:  # a radio peer must never crash the supervisor
@@ -178,15 +179,20 @@ class DeviceSession:
                 return [p.WritePacing(p.STATUS_ERROR).encode()]
             return self._write_data(packet)
         self._abandon()  # a new command abandons the transaction
-        handler = {
-            p.Read: self._read,
-            p.Write: self._start_write,
-            p.Delete: self._delete,
-            p.Mkdir: self._mkdir,
-            p.Listdir: self._listdir,
-            p.Move: self._move,
-        }[type(packet)]
-        return handler(packet)
+        match packet:
+            case p.Read():
+                return self._read(packet)
+            case p.Write():
+                return self._start_write(packet)
+            case p.Delete():
+                return self._delete(packet)
+            case p.Mkdir():
+                return self._mkdir(packet)
+            case p.Listdir():
+                return self._listdir(packet)
+            case p.Move():
+                return self._move(packet)
+        raise KeyError(type(packet))  # parse_one only makes the request types above
 
     @staticmethod
     def _error_response(command: int) -> bytes:

@@ -25,6 +25,7 @@ Framing rules (``decode_requests`` / :func:`parse_one`):
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import ClassVar
@@ -490,8 +491,8 @@ RESPONSES: dict[int, type[Packet]] = {
     c.COMMAND: c
     for c in (ReadData, WritePacing, DeleteStatus, MkdirStatus, ListdirEntry, MoveStatus)
 }
-#: the response type that answers each request
-RESPONSE_TO: dict[int, type[Packet]] = {
+#: the response type that answers each request (each takes its status first)
+RESPONSE_TO: dict[int, Callable[[int], Packet]] = {
     READ: ReadData,
     READ_PACING: ReadData,
     WRITE: WritePacing,

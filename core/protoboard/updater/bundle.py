@@ -241,6 +241,7 @@ class Bundle:
             dirnames.sort()
         names.sort()
         inner = [n for n in names if "/" not in n and n.endswith(".json")]
+        json_name: str | None
         if json_path is None and inner:
             json_name = str(root / inner[0])
             metadata = _parse_json(_read_file(root / inner[0]), json_name)

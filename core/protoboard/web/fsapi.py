@@ -164,7 +164,8 @@ class FsApiServer:
         httpd = ThreadingHTTPServer((self.host, self.port), handler)
         httpd.daemon_threads = True
         self._httpd = httpd
-        self.host, self.port = httpd.server_address[:2]
+        host, port = httpd.server_address[:2]
+        self.host, self.port = str(host), int(port)
         self._thread = threading.Thread(
             target=httpd.serve_forever, name="fsapi", daemon=True, kwargs={"poll_interval": 0.1}
         )
@@ -505,10 +506,10 @@ class _Handler(BaseHTTPRequestHandler):
             raise _Reply(404)
         if target.is_dir():
             raise _Reply(500)  # CP: f_open gives FR_DENIED
-        length = self.headers.get("Content-Length")
-        if length is None or "Transfer-Encoding" in self.headers or not length.isdigit():
+        header = self.headers.get("Content-Length")
+        if header is None or "Transfer-Encoding" in self.headers or not header.isdigit():
             raise _Reply(411)
-        length = int(length)
+        length = int(header)
         expect = self.headers.get("Expect", "").lower() == "100-continue"
         if length > self.api.free_bytes():
             raise _Reply(417 if expect else 413)
