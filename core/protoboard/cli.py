@@ -204,12 +204,8 @@ def _start_trace(target: Any) -> None:
         import time
 
         if kind == "neopixel":
-            for part in sim.parts_on(pin.id):
-                if hasattr(part, "pixels"):
-                    click.echo(
-                        f"[sim {stamp(time.monotonic_ns())}] {part.name} pixels {part.pixels}",
-                        err=True,
-                    )
+            for name, pixels in sim.pixels_on(pin.id).items():
+                click.echo(f"[sim {stamp(time.monotonic_ns())}] {name} pixels {pixels}", err=True)
 
     for pin in pins.values():
         pin.on_change(on_level)

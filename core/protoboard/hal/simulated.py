@@ -67,6 +67,9 @@ class SimulatedWorld(Protocol):
     def parts_on(self, pin_id: str) -> Iterator[Any]:
         """The parts wired to a pin."""
 
+    def pixels_on(self, pin_id: str) -> dict[str, list[tuple[int, ...]]]:
+        """What each NeoPixel strip wired to a pin shows, by part name."""
+
     def add(self, part_type: str, **settings: Any) -> Any:
         """Create a catalog part by type name and wire it."""
 

@@ -340,6 +340,15 @@ class Simulator(Backend):
             if pin_id in part.connections.values():
                 yield part
 
+    def pixels_on(self, pin_id: str) -> dict[str, list[tuple[int, ...]]]:
+        from protoboard.ports.sim.parts.basic import NeoPixelStrip
+
+        return {
+            part.name: part.pixels
+            for part in self.parts_on(pin_id)
+            if isinstance(part, NeoPixelStrip)
+        }
+
     def close(self) -> None:
         for name in list(self.parts):
             self.detach(name)

@@ -121,8 +121,8 @@ class _SSD1306Controller(Part):
         self._command = []
         self._execute(command[0], command[1:])
 
-    # Complex: one branch per command of the SSD1306 datasheet's command table, read as a table.
-    def _execute(self, op: int, args: list[int]) -> None:  # noqa: C901
+    def _execute(self, op: int, args: list[int]) -> None:
+        """Addressing commands here, settings in :meth:`_set`."""
         if op == 0x20:
             self.addressing_mode = _MODES.get(args[0] & 3, self.addressing_mode)
         elif op == 0x21:
@@ -139,7 +139,11 @@ class _SSD1306Controller(Part):
             self.page = op & 7
         elif 0x40 <= op <= 0x7F:
             self.start_line = op & 0x3F
-        elif op == 0x81:
+        else:
+            self._set(op, args)
+
+    def _set(self, op: int, args: list[int]) -> None:
+        if op == 0x81:
             self.contrast = args[0]
         elif op == 0x8D:
             self.charge_pump = bool(args[0] & 0x04)
