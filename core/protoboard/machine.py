@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, TypeVar, cast
 
 from protoboard.boards import BoardDef
 from protoboard.hal.backend import Backend
@@ -74,8 +74,7 @@ class Machine:
         return frozenset(self.board.modules) & MODULES.keys()
 
     # The contract is typed as a callable taking the backend first (a contract class is one), so
-    # the arguments are checked against its constructor; ``type[...]`` would refuse abstract
-    # classes.
+    # a type checker checks the arguments against the contract's constructor.
     def create(
         self,
         contract: Callable[Concatenate[Backend, P], ImplementationT],
@@ -84,9 +83,9 @@ class Machine:
     ) -> ImplementationT:
         """The port's implementation of ``contract``, made on this machine's backend:
         ``machine.create(hal.digitalio.DigitalInOut, "GPIO13")``. It raises only HAL errors."""
-        implementation: Callable[Concatenate[Backend, P], ImplementationT] = (
-            self.port.implementation(contract)  # type: ignore[arg-type]
-        )
+        # The callable is the contract class; its implementation takes the same arguments.
+        found = self.port.implementation(cast(type[ImplementationT], contract))
+        implementation = cast(Callable[Concatenate[Backend, P], ImplementationT], found)
         return implementation(self.backend, *args, **kwargs)
 
     # -- pins ---------------------------------------------------------------------------------
