@@ -62,6 +62,23 @@ def load_bleak() -> Any:
     return bleak
 
 
+#: bleak 2's BleakBluetoothNotAvailableError reasons, in plain words
+_NOT_AVAILABLE = {
+    "NO_BLUETOOTH": (
+        "this computer has no Bluetooth adapter",
+        "plug in a Bluetooth LE adapter, or use a computer that has one",
+    ),
+    "NO_BLE_CENTRAL_ROLE": (
+        "this Bluetooth adapter cannot connect to LE devices",
+        "use a Bluetooth 4.0 (LE) or newer adapter",
+    ),
+    "POWERED_OFF": (
+        "Bluetooth is turned off",
+        "turn it on in your system settings (Linux: bluetoothctl power on)",
+    ),
+}
+
+
 def explain(exc: BaseException, action: str) -> TransportError:
     """A :class:`TransportError` saying in plain words why ``action`` failed."""
     if isinstance(exc, TransportError):
@@ -71,27 +88,18 @@ def explain(exc: BaseException, action: str) -> TransportError:
             f"timed out {action}",
             "move closer to the board, check that it is powered and advertising, and retry",
         )
-    exc_mod = sys.modules.get("bleak.exc")
     text = str(exc).strip() or type(exc).__name__
-    lower = text.lower()
+    return _bleak_error(exc, text, action) or _other_error(exc, text, action)
+
+
+def _bleak_error(exc: BaseException, text: str, action: str) -> TransportError | None:
+    """Errors of bleak's own types (bleak is optional: its module may be absent)."""
+    exc_mod = sys.modules.get("bleak.exc")
     not_available = getattr(exc_mod, "BleakBluetoothNotAvailableError", None)
     if not_available is not None and isinstance(exc, not_available):  # bleak >= 2.0
         reason = getattr(getattr(exc, "reason", None), "name", "UNKNOWN")
         return BluetoothUnavailable(
-            *{
-                "NO_BLUETOOTH": (
-                    "this computer has no Bluetooth adapter",
-                    "plug in a Bluetooth LE adapter, or use a computer that has one",
-                ),
-                "NO_BLE_CENTRAL_ROLE": (
-                    "this Bluetooth adapter cannot connect to LE devices",
-                    "use a Bluetooth 4.0 (LE) or newer adapter",
-                ),
-                "POWERED_OFF": (
-                    "Bluetooth is turned off",
-                    "turn it on in your system settings (Linux: bluetoothctl power on)",
-                ),
-            }.get(
+            *_NOT_AVAILABLE.get(
                 reason,
                 (
                     f"Bluetooth is not available ({text})",
@@ -102,31 +110,43 @@ def explain(exc: BaseException, action: str) -> TransportError:
         )
     dbus_error = getattr(exc_mod, "BleakDBusError", None)
     if dbus_error is not None and isinstance(exc, dbus_error):
-        name = getattr(exc, "dbus_error", "")
-        if name in (
-            "org.freedesktop.DBus.Error.ServiceUnknown",
-            "org.freedesktop.DBus.Error.NameHasNoOwner",
-        ):
-            return BluetoothUnavailable(
-                "the Bluetooth service (bluetoothd) is not running",
-                "start it: sudo systemctl start bluetooth",
-            )
-        if name == "org.bluez.Error.NotReady":
-            return BluetoothUnavailable(
-                "the Bluetooth adapter is turned off", "turn it on: bluetoothctl power on"
-            )
-        if name.startswith("org.bluez.Error.Authentication") or "auth" in lower:
-            return TransportError(f"pairing failed while {action} ({text})", PAIRING_HINT)
-        if name == "org.freedesktop.DBus.Error.AccessDenied":
-            return BluetoothUnavailable(
-                f"not allowed to use Bluetooth ({text})",
-                "add your user to the 'bluetooth' group, or check your D-Bus policy",
-            )
+        explained = _dbus_error(getattr(exc, "dbus_error", ""), text, action)
+        if explained is not None:
+            return explained
     not_found = getattr(exc_mod, "BleakDeviceNotFoundError", None)
     if not_found is not None and isinstance(exc, not_found):
         return DeviceNotFound(
             f"no Bluetooth device {getattr(exc, 'identifier', '')} in range", DISCOVERY_HINT
         )
+    return None
+
+
+def _dbus_error(name: str, text: str, action: str) -> TransportError | None:
+    if name in (
+        "org.freedesktop.DBus.Error.ServiceUnknown",
+        "org.freedesktop.DBus.Error.NameHasNoOwner",
+    ):
+        return BluetoothUnavailable(
+            "the Bluetooth service (bluetoothd) is not running",
+            "start it: sudo systemctl start bluetooth",
+        )
+    if name == "org.bluez.Error.NotReady":
+        return BluetoothUnavailable(
+            "the Bluetooth adapter is turned off", "turn it on: bluetoothctl power on"
+        )
+    if name.startswith("org.bluez.Error.Authentication") or "auth" in text.lower():
+        return TransportError(f"pairing failed while {action} ({text})", PAIRING_HINT)
+    if name == "org.freedesktop.DBus.Error.AccessDenied":
+        return BluetoothUnavailable(
+            f"not allowed to use Bluetooth ({text})",
+            "add your user to the 'bluetooth' group, or check your D-Bus policy",
+        )
+    return None
+
+
+def _other_error(exc: BaseException, text: str, action: str) -> TransportError:
+    """Operating-system errors, and bleak errors known only by their text."""
+    lower = text.lower()
     if isinstance(exc, (FileNotFoundError, ConnectionRefusedError)):
         # bleak's BlueZ backend connects to the D-Bus system bus socket first
         return BluetoothUnavailable(
@@ -145,7 +165,7 @@ def explain(exc: BaseException, action: str) -> TransportError:
         return BluetoothUnavailable("Bluetooth is turned off", "turn it on and retry")
     if any(word in lower for word in ("authenticat", "encrypt", "insufficient", "pair")):
         return TransportError(f"pairing failed while {action} ({text})", PAIRING_HINT)
-    error = getattr(exc_mod, "BleakError", None)
+    error = getattr(sys.modules.get("bleak.exc"), "BleakError", None)
     if (error is not None and isinstance(exc, error)) or isinstance(exc, OSError):
         return TransportError(
             f"Bluetooth error while {action}: {text}",

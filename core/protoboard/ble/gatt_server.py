@@ -99,145 +99,48 @@ def _unavailable(message: str, hint: str | None = None) -> BluetoothUnavailable:
     return BluetoothUnavailable(message, hint)
 
 
+async def _connect(bus_address: str | None) -> Any:
+    """A connected dbus-fast bus (the system bus unless ``bus_address``)."""
+    from dbus_fast import BusType
+    from dbus_fast.aio import MessageBus
+
+    where = f"D-Bus at {bus_address}" if bus_address else "the D-Bus system bus"
+    try:
+        bus = (
+            MessageBus(bus_address=bus_address)
+            if bus_address
+            else MessageBus(bus_type=BusType.SYSTEM)
+        )
+        await asyncio.wait_for(bus.connect(), CALL_TIMEOUT)
+    except Exception as exc:  # OSError, AuthError, InvalidAddressError, timeout ...
+        raise _unavailable(
+            f"cannot connect to {where}: {exc or type(exc).__name__}",
+            "BLE on Linux needs D-Bus and BlueZ (bluetoothd)",
+        ) from None
+    return bus
+
+
 _classes: dict[str, type] | None = None
 
 
 def _interfaces() -> dict[str, type]:
-    """Import dbus-fast and build the D-Bus interface classes (once)."""
+    """The D-Bus interface classes (:mod:`.gatt_interfaces`), once dbus-fast is known to be
+    installed."""
     global _classes
     if _classes is not None:
         return _classes
     try:
-        from dbus_fast import PropertyAccess
-        from dbus_fast.annotations import (
-            DBusBool,
-            DBusBytes,
-            DBusDict,
-            DBusObjectPath,
-            DBusStr,
-        )
-        from dbus_fast.service import ServiceInterface, dbus_property, method
+        import dbus_fast  # noqa: F401 - only: is it there?
     except ImportError:
         raise _unavailable(
             "the BLE workflow on Linux needs dbus-fast, which is not installed", INSTALL_HINT
         ) from None
-
-    from typing import Annotated
-
-    from dbus_fast.annotations import DBusSignature
-
-    DBusStrList = Annotated[list[str], DBusSignature("as")]  # noqa: N806
-    read = PropertyAccess.READ
-
-    class Service(ServiceInterface):
-        def __init__(self, uuid: str, primary: bool = True) -> None:
-            super().__init__("org.bluez.GattService1")
-            self._uuid, self._primary = uuid, primary
-
-        @dbus_property(access=read)
-        def UUID(self) -> DBusStr:
-            return self._uuid
-
-        @dbus_property(access=read)
-        def Primary(self) -> DBusBool:
-            return self._primary
-
-    class Characteristic(ServiceInterface):
-        """A characteristic; ``on_write(value, options)`` handles WriteValue."""
-
-        def __init__(
-            self,
-            uuid: str,
-            service: str,
-            flags: list[str],
-            value: bytes = b"",
-            on_write: Callable[[bytes, dict], None] | None = None,
-        ) -> None:
-            super().__init__("org.bluez.GattCharacteristic1")
-            self._uuid, self._service, self._flags = uuid, service, flags
-            self.value = value
-            self.on_write = on_write
-            self.notifying = False
-
-        @dbus_property(access=read)
-        def UUID(self) -> DBusStr:
-            return self._uuid
-
-        @dbus_property(access=read)
-        def Service(self) -> DBusObjectPath:
-            return self._service
-
-        @dbus_property(access=read)
-        def Flags(self) -> DBusStrList:
-            return self._flags
-
-        @dbus_property(access=read)
-        def Value(self) -> DBusBytes:
-            return self.value
-
-        @dbus_property(access=read)
-        def Notifying(self) -> DBusBool:
-            return self.notifying
-
-        @method()
-        def ReadValue(self, options: DBusDict) -> DBusBytes:
-            offset = options["offset"].value if "offset" in options else 0
-            return bytes(self.value[offset:])
-
-        @method()
-        def WriteValue(self, value: DBusBytes, options: DBusDict) -> None:
-            if self.on_write is None:
-                from dbus_fast import DBusError
-
-                raise DBusError("org.bluez.Error.NotSupported", "not writable")
-            self.on_write(bytes(value), {k: v.value for k, v in options.items()})
-
-        @method()
-        def StartNotify(self) -> None:
-            if not self.notifying:
-                self.notifying = True
-                self.emit_properties_changed({"Notifying": True})
-
-        @method()
-        def StopNotify(self) -> None:
-            if self.notifying:
-                self.notifying = False
-                self.emit_properties_changed({"Notifying": False})
-
-        def notify(self, data: bytes) -> None:
-            self.value = data
-            self.emit_properties_changed({"Value": data})
-
-    class Advertisement(ServiceInterface):
-        def __init__(self, name: str, service_uuids: list[str]) -> None:
-            super().__init__("org.bluez.LEAdvertisement1")
-            self._name, self._uuids = name, service_uuids
-            self.released = False
-
-        @dbus_property(access=read)
-        def Type(self) -> DBusStr:
-            return "peripheral"
-
-        @dbus_property(access=read)
-        def ServiceUUIDs(self) -> DBusStrList:
-            return self._uuids
-
-        @dbus_property(access=read)
-        def LocalName(self) -> DBusStr:
-            return self._name
-
-        @dbus_property(access=read)
-        def Discoverable(self) -> DBusBool:
-            return True
-
-        @method()
-        def Release(self) -> None:
-            self.released = True
+    from protoboard.ble import gatt_interfaces as gi
 
     _classes = {
-        "Service": Service,
-        "Characteristic": Characteristic,
-        "Advertisement": Advertisement,
+        "Service": gi.Service,
+        "Characteristic": gi.Characteristic,
+        "Advertisement": gi.Advertisement,
     }
     return _classes
 
@@ -296,64 +199,52 @@ class GattServer:
         if self._bus is not None:
             return
         classes = _interfaces()
-        from dbus_fast import BusType
-        from dbus_fast.aio import MessageBus
-
         self._loop = asyncio.get_running_loop()
-        where = f"D-Bus at {bus_address}" if bus_address else "the D-Bus system bus"
-        try:
-            bus = (
-                MessageBus(bus_address=bus_address)
-                if bus_address
-                else MessageBus(bus_type=BusType.SYSTEM)
-            )
-            await asyncio.wait_for(bus.connect(), CALL_TIMEOUT)
-        except Exception as exc:  # OSError, AuthError, InvalidAddressError, timeout ...
-            raise _unavailable(
-                f"cannot connect to {where}: {exc or type(exc).__name__}",
-                "BLE on Linux needs D-Bus and BlueZ (bluetoothd)",
-            ) from None
-        self._bus = bus
+        bus = self._bus = await _connect(bus_address)
         try:
             await self._check_adapter()
             self._export(classes)
             bus.add_message_handler(self._on_message)
-            await self._call(
-                "org.freedesktop.DBus",
-                "/org/freedesktop/DBus",
-                "org.freedesktop.DBus",
-                "AddMatch",
-                "s",
-                [
-                    f"type='signal',sender='{BLUEZ}',"
-                    "interface='org.freedesktop.DBus.Properties',"
-                    "member='PropertiesChanged',arg0='org.bluez.Device1'"
-                ],
-            )
-            await self._call(
-                BLUEZ,
-                self.adapter_path,
-                "org.bluez.GattManager1",
-                "RegisterApplication",
-                "oa{sv}",
-                [self.app_path, {}],
-                what="registering the GATT application",
-            )
-            self._registered_app = True
-            await self._call(
-                BLUEZ,
-                self.adapter_path,
-                "org.bluez.LEAdvertisingManager1",
-                "RegisterAdvertisement",
-                "oa{sv}",
-                [self.advertisement_path, {}],
-                what="registering the advertisement",
-            )
-            self._registered_adv = True
+            await self._register()
         except BaseException:
             await self.stop()
             raise
         log.info("BLE workflow: advertising as %s on %s", self.name, self.adapter)
+
+    async def _register(self) -> None:
+        """Signals about connected devices, then the application and the advertisement."""
+        await self._call(
+            "org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus",
+            "AddMatch",
+            "s",
+            [
+                f"type='signal',sender='{BLUEZ}',"
+                "interface='org.freedesktop.DBus.Properties',"
+                "member='PropertiesChanged',arg0='org.bluez.Device1'"
+            ],
+        )
+        await self._call(
+            BLUEZ,
+            self.adapter_path,
+            "org.bluez.GattManager1",
+            "RegisterApplication",
+            "oa{sv}",
+            [self.app_path, {}],
+            what="registering the GATT application",
+        )
+        self._registered_app = True
+        await self._call(
+            BLUEZ,
+            self.adapter_path,
+            "org.bluez.LEAdvertisingManager1",
+            "RegisterAdvertisement",
+            "oa{sv}",
+            [self.advertisement_path, {}],
+            what="registering the advertisement",
+        )
+        self._registered_adv = True
 
     async def stop(self) -> None:
         """Unregister from BlueZ, drop every session (unfinished writes leave the old files)
