@@ -55,6 +55,40 @@ def write_zip(
     as every time stamp, mode 0644 (made on Unix), deflate level 6, no extra fields, the
     comment build-tools writes."""
     deflate = deflate or Deflater()
+    entries = _entries(path, top, tree)
+    date = (int(tag[:4]) - 1980) << 9 | int(tag[4:6]) << 5 | int(tag[6:])
+    body = io.BytesIO()
+    central = []
+    for name in sorted(entries):
+        data = entries[name]
+        raw = name.encode("utf-8")
+        flags = 0 if raw.isascii() else 0x800  # UTF-8 names flagged as zipfile does
+        packed = deflate(data)
+        # the fields both headers share: version 20, flags, deflate, time 0, date, sizes
+        fields = (20, flags, 8, 0, date, zlib.crc32(data), len(packed), len(data), len(raw))
+        offset = body.tell()
+        body.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", *fields, 0) + raw + packed)
+        central.append(
+            struct.pack(
+                "<4s6H3L5H2L",
+                b"PK\x01\x02",
+                3 << 8 | 20,  # made by: Unix, version 2.0
+                *fields,
+                0,
+                0,
+                0,
+                0,
+                0o100644 << 16,
+                offset,
+            )
+            + raw
+        )
+    body.write(_directory_end(central, body.tell()))
+    path.write_bytes(body.getvalue())
+
+
+def _entries(path: Path, top: str, tree: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The zip's names and contents; refuses clashing names and what needs zip64."""
     entries: dict[str, bytes] = {}
     for rel, data in tree.items():
         name = _zip_name(top, rel)
@@ -69,72 +103,22 @@ def write_zip(
             f"{path.name}: too large for a zip without zip64",
             "split the manifest into smaller bundles",
         )
-    date = (int(tag[:4]) - 1980) << 9 | int(tag[4:6]) << 5 | int(tag[6:])
-    body = io.BytesIO()
-    central = []
-    for name in sorted(entries):
-        data = entries[name]
-        raw = name.encode("utf-8")
-        flags = 0 if raw.isascii() else 0x800  # UTF-8 names flagged as zipfile does
-        packed = deflate(data)
-        crc = zlib.crc32(data)
-        offset = body.tell()
-        body.write(
-            struct.pack(
-                "<4s5H3L2H",
-                b"PK\x03\x04",
-                20,
-                flags,
-                8,
-                0,
-                date,
-                crc,
-                len(packed),
-                len(data),
-                len(raw),
-                0,
-            )
-            + raw
-            + packed
-        )
-        central.append(
-            struct.pack(
-                "<4s6H3L5H2L",
-                b"PK\x01\x02",
-                3 << 8 | 20,
-                20,
-                flags,
-                8,
-                0,
-                date,
-                crc,
-                len(packed),
-                len(data),
-                len(raw),
-                0,
-                0,
-                0,
-                0,
-                0o100644 << 16,
-                offset,
-            )
-            + raw
-        )
+    return entries
+
+
+def _directory_end(central: list[bytes], start: int) -> bytes:
+    """The central directory (starting at ``start``) and its end record with the comment."""
     directory = b"".join(central)
     comment = json.dumps({"build-tools-version": "protoboard-bundler"}).encode()
-    body.write(directory)
-    body.write(
-        struct.pack(
-            "<4s4H2LH",
-            b"PK\x05\x06",
-            0,
-            0,
-            len(central),
-            len(central),
-            len(directory),
-            body.tell() - len(directory),
-            len(comment),
-        )
-        + comment
+    end = struct.pack(
+        "<4s4H2LH",
+        b"PK\x05\x06",
+        0,
+        0,
+        len(central),
+        len(central),
+        len(directory),
+        start,
+        len(comment),
     )
-    path.write_bytes(body.getvalue())
+    return directory + end + comment

@@ -101,57 +101,70 @@ def parse_boot_out(text: str) -> BootOut:
     # the first non-blank line is the version line
     while lines and not lines[0].strip():
         lines.pop(0)
-    first = lines.pop(0).strip() if lines else ""
-
-    kind, version, version_text, date, board_name, mcu = "unknown", None, None, None, None, None
-    m = _FIRST_LINE.match(first)
-    if m:
-        kind = "protoboard" if m["firmware"] == "Protoboard" else "circuitpython"
-        version_text = m["version"]
-        version = parse_version(version_text)
-        tail = _TAIL.match(m["tail"])
-        date = tail["date"] if tail else None
-        rest = (tail["rest"] or "").strip() if tail else ""
-        if rest:
-            board_name, sep, mcu = rest.rpartition(" with ")
-            if not sep:
-                board_name, mcu = rest, None
-            board_name = board_name.strip() or None
-            mcu = (mcu.strip() or None) if mcu else None
-
-    board_id = uid = mac = None
-    boot_py_lines: list[str] | None = None
-    for line in lines:
-        if boot_py_lines is not None:
-            boot_py_lines.append(line)
-            continue
-        key, sep, value = line.partition(":")
-        key = key.strip()
-        if line.strip() == "boot.py output:":
-            boot_py_lines = []
-        elif sep and key == "Board ID" and board_id is None:
-            board_id = value.strip() or None
-        elif sep and key == "UID" and uid is None:
-            uid = value.strip() or None
-        elif sep and key == "MAC" and mac is None:
-            mac = value.strip() or None
-    boot_py_output = None
-    if boot_py_lines is not None:
-        boot_py_output = "\n".join(boot_py_lines).strip("\n")
+    first = _first_line(lines.pop(0).strip() if lines else "")
+    keys, boot_py_output = _key_lines(lines)
     return BootOut(
-        kind,
-        version,
-        board_name,
-        mcu,
-        board_id,
-        uid,
+        first.kind,
+        first.version,
+        first.board_name,
+        first.mcu,
+        keys.get("Board ID"),
+        keys.get("UID"),
         raw,
-        version_text,
-        date,
-        mac,
+        first.version_text,
+        first.date,
+        keys.get("MAC"),
         boot_py_output,
         truncated,
     )
+
+
+@dataclass(frozen=True)
+class _FirstLine:
+    kind: str = "unknown"
+    version: Version | None = None
+    version_text: str | None = None
+    date: str | None = None
+    board_name: str | None = None
+    mcu: str | None = None
+
+
+def _first_line(first: str) -> _FirstLine:
+    """``Adafruit CircuitPython 9.2.1 on 2024-11-20; Board Name with MCU``."""
+    m = _FIRST_LINE.match(first)
+    if not m:
+        return _FirstLine()
+    kind = "protoboard" if m["firmware"] == "Protoboard" else "circuitpython"
+    tail = _TAIL.match(m["tail"])
+    rest = (tail["rest"] or "").strip() if tail else ""
+    board_name = mcu = None
+    if rest:
+        name, sep, chip = rest.rpartition(" with ")
+        if not sep:
+            name, chip = rest, ""
+        board_name, mcu = name.strip() or None, chip.strip() or None
+    return _FirstLine(
+        kind,
+        parse_version(m["version"]),
+        m["version"],
+        tail["date"] if tail else None,
+        board_name,
+        mcu,
+    )
+
+
+def _key_lines(lines: list[str]) -> tuple[dict[str, str | None], str | None]:
+    """The ``Board ID:``, ``UID:`` and ``MAC:`` values (the first of each), and what follows
+    ``boot.py output:``."""
+    keys: dict[str, str | None] = {}
+    for index, line in enumerate(lines):
+        if line.strip() == "boot.py output:":
+            return keys, "\n".join(lines[index + 1 :]).strip("\n")
+        key, sep, value = line.partition(":")
+        key = key.strip()
+        if sep and key in ("Board ID", "UID", "MAC") and keys.get(key) is None:
+            keys[key] = value.strip() or None
+    return keys, None
 
 
 def read_boot_out(drive: Path | str) -> BootOut | None:
