@@ -30,8 +30,10 @@ import stat
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from protoboard.errors import UserError
 from protoboard.runtime.drive import TEMP_PREFIX  # the drive watcher ignores these
@@ -224,7 +226,7 @@ class Bundle:
             raise
 
     @classmethod
-    def _open_dir(cls, path: Path, json_path) -> Bundle:
+    def _open_dir(cls, path: Path, json_path: str | os.PathLike[str] | None) -> Bundle:
         root = path
         if not (root / "lib").is_dir():
             children = [c for c in root.iterdir() if c.is_dir() and (c / "lib").is_dir()]
@@ -256,7 +258,7 @@ class Bundle:
     def __enter__(self) -> Bundle:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     @property
@@ -334,7 +336,7 @@ class Bundle:
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise BundleError(f"unknown library {name!r} in {self.source.name}{hint}")
 
-    def resolve(self, names) -> list[LibraryInfo]:
+    def resolve(self, names: Iterable[str]) -> list[LibraryInfo]:
         """The libraries ``names`` with all their dependencies, each dependency before the
         libraries needing it, each library once. Unknown names and cycles are BundleErrors."""
         order: list[LibraryInfo] = []
@@ -438,7 +440,7 @@ def _common_top(files: list[str]) -> str:
     return ""
 
 
-def _read_zip(zf: zipfile.ZipFile, member: str, where) -> bytes:
+def _read_zip(zf: zipfile.ZipFile, member: str, where: object) -> bytes:
     try:
         return zf.read(member)
     except _ZIP_ERRORS as e:
@@ -454,14 +456,16 @@ def _read_file(path: Path) -> bytes:
         raise BundleError(f"{path}: cannot read: {e.strerror or e}") from None
 
 
-def _parse_json(data: bytes, where: str):
+def _parse_json(data: bytes, where: str) -> Any:
     try:
         return json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise BundleError(f"{where}: invalid JSON: {e}") from None
 
 
-def _json_beside(path: Path, top: str, json_path) -> tuple[dict | None, str | None]:
+def _json_beside(
+    path: Path, top: str, json_path: str | os.PathLike[str] | None
+) -> tuple[dict[str, Any] | None, str | None]:
     if json_path is not None:
         p = Path(json_path)
         return _parse_json(_read_file(p), str(p)), str(p)
@@ -473,7 +477,7 @@ def _json_beside(path: Path, top: str, json_path) -> tuple[dict | None, str | No
     return None, None
 
 
-def _library_from_json(name: str, entry, where: str, files: list[str]) -> LibraryInfo:
+def _library_from_json(name: str, entry: Any, where: str, files: list[str]) -> LibraryInfo:
     if not isinstance(entry, dict):
         raise BundleError(f"{where}: library {name!r}: entry is not an object")
     for key in REQUIRED_KEYS:
