@@ -25,20 +25,19 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
-    from rich.progress import Progress
+    from rich.progress import Progress, TaskID
 
 from protoboard.ble.board import (
     Board,
-    BoardError,
     Connection,
     join,
     remote_path,
     run_with_board,
 )
+from protoboard.ble.copy import download, plan_download, plan_upload, upload
 from protoboard.ble.sync import (
     DEFAULT_EXCLUDES,
     apply_sync,
-    local_tree,
     plan_sync,
     remote_tree,
 )
@@ -143,6 +142,10 @@ def _progress() -> Progress:
     )
 
 
+def _show(bars: Progress, task: TaskID, path: str, done: int) -> None:
+    bars.update(task, description=path, completed=done)
+
+
 def _mtime(ns: int) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(ns / 1e9)) if ns else "-"
 
@@ -238,41 +241,11 @@ def get(remote: str, local: Path | None, **kw: Any) -> None:
     remote = remote_path(remote)
 
     async def work(board: Board) -> None:
-        entry = await board.require(remote)
-        name = posixpath.basename(remote) or "CIRCUITPY"
-        target = Path(name) if local is None else local
-        if local is not None and local.is_dir():
-            target = local / name  # into an existing folder, as cp does
-        if not entry.is_dir and target.is_dir():
-            raise BoardError(f"{target} is a folder here; give a file name to copy {remote} to")
-        if not entry.is_dir:
-            files = [(remote, target, entry.size)]
-            folders: list[Path] = []
-        else:
-            tree = await board.walk(remote)
-            folders = [target] + [
-                target / posixpath.relpath(f, remote) for f, e in tree if e.is_dir
-            ]
-            files = [
-                (f, target / posixpath.relpath(f, remote), e.size) for f, e in tree if not e.is_dir
-            ]
-        for folder in folders:
-            folder.mkdir(parents=True, exist_ok=True)
+        plan = await plan_download(board, remote, local)
         with _progress() as bars:
-            task = bars.add_task("get", total=sum(size for *_, size in files))
-            done = 0
-            for source, dest, size in files:
-                bars.update(task, description=source)
-
-                def moved(_sent: int, received: int, base: int = done, size: int = size) -> None:
-                    bars.update(task, completed=base + min(received, size))
-
-                data = await board.run(board.client.read_file(source), progress=moved)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                dest.write_bytes(data)
-                done += size
-                bars.update(task, completed=done)
-        click.echo(f"{len(files)} file(s), {sum(s for *_, s in files)} bytes -> {target}")
+            task = bars.add_task("get", total=plan.size)
+            await download(board, plan, lambda path, done: _show(bars, task, path, done))
+        click.echo(f"{len(plan.files)} file(s), {plan.size} bytes -> {plan.target}")
 
     _on_board(kw, work)
 
@@ -289,39 +262,11 @@ def put(local: Path, remote: str | None, **kw: Any) -> None:
     """
 
     async def work(board: Board) -> None:
-        target = remote_path(remote if remote is not None else local.name)
-        existing = await board.stat(target)
-        if remote is not None and existing is not None and existing.is_dir:
-            target = join(target, local.name)  # into an existing folder, as cp does
-            existing = await board.stat(target)
-        if existing is not None and existing.is_dir and local.is_file():
-            raise BoardError(
-                f"{target} is a folder on the board; give a file name to copy {local} to"
-            )
-        if local.is_file():
-            plan = [(local, target)]
-            folders = []
-        else:
-            dirs, files = local_tree(local, ())
-            folders = [target] + [join(target, d.as_posix()) for d in dirs]
-            plan = [(local / f, join(target, f.as_posix())) for f in files]
-        if local.is_file():
-            parent = posixpath.dirname(target)
-            await board.require_folder(parent, f"make it first: protoboard ble mkdir -p {parent}")
-        for folder in folders:
-            await board.makedirs(folder)
+        plan = await plan_upload(board, local, remote)
         with _progress() as bars:
-            task = bars.add_task("put", total=sum(s.stat().st_size for s, _ in plan))
-            done = 0
-            for source, dest in plan:
-                bars.update(task, description=dest)
-
-                def moved(count: int, base: int = done) -> None:
-                    bars.update(task, completed=base + count)
-
-                done += await board.upload(source, dest, moved)
-                bars.update(task, completed=done)
-        click.echo(f"{len(plan)} file(s), {done} bytes -> {target}")
+            task = bars.add_task("put", total=plan.size)
+            sent = await upload(board, plan, lambda path, done: _show(bars, task, path, done))
+        click.echo(f"{len(plan.files)} file(s), {sent} bytes -> {plan.target}")
 
     _on_board(kw, work)
 
@@ -424,9 +369,6 @@ def sync(
         with _progress() as bars:
             task = bars.add_task("sync", total=plan.bytes_to_send)
 
-            def sent(dest: str, done: int) -> None:
-                bars.update(task, description=dest, completed=done)
-
             await apply_sync(
                 board,
                 plan,
@@ -434,7 +376,7 @@ def sync(
                 remote_dir,
                 dry_run=dry_run,
                 step=lambda action, where: click.echo(f"{action:<7} {where}"),
-                sent=sent,
+                sent=lambda path, done: _show(bars, task, path, done),
             )
         left = (
             f", {len(plan.extra)} extra on the board (use --delete)"
