@@ -42,22 +42,16 @@ from protoboard.ble.sync import (
     remote_tree,
 )
 from protoboard.ble.transport import DEFAULT_TIMEOUT
+from protoboard.cli import CONTEXT, fail
 from protoboard.errors import UserError
 
 __all__ = ["ble", "remote_path"]
 
 T = TypeVar("T")
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-def fail(message: str, hint: str | None = None) -> None:
-    """Stop with the CLI's friendly message format (exit status 2)."""
-    from protoboard.cli import fail as cli_fail
-
-    cli_fail(message, hint)
 
 
 def _friendly(call: Callable[[], T]) -> T:
+    """Run ``call``; an expected error becomes its message and hint (exit status 2)."""
     try:
         return call()
     except UserError as exc:
