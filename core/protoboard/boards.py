@@ -138,7 +138,9 @@ _DOC_FIELD = re.compile(r"^ - ([\w ]+): (.*)$", re.M)
 _TITLE = re.compile(r"Board stub for (.+)")
 
 
-def _stub_root() -> Path | None:
+def stub_root() -> Path | None:
+    """The folder of the ``circuitpython-stubs`` board definitions (one folder per board id),
+    or None when the stubs are not installed."""
     import importlib.util
 
     # board_definitions is a namespace package (no __init__.py): take its folder from the spec.
@@ -150,7 +152,7 @@ def _stub_root() -> Path | None:
 
 @cache
 def stub_board_ids() -> tuple[str, ...]:
-    root = _stub_root()
+    root = stub_root()
     if root is None:
         return ()
     return tuple(sorted(p.name for p in root.iterdir() if (p / "__init__.pyi").is_file()))
@@ -184,7 +186,7 @@ ALWAYS_AVAILABLE = frozenset({"board", "microcontroller", "micropython"})
 @cache
 def stub_board(board_id: str) -> BoardDef:
     """A real board's pinout and module list, read from ``circuitpython-stubs``."""
-    root = _stub_root()
+    root = stub_root()
     if root is None:
         raise BoardError(
             "the circuitpython-stubs package is not installed; run: pip install circuitpython-stubs"

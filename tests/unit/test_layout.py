@@ -116,6 +116,36 @@ def test_a_wheel_holds_every_module_at_its_import_path(tmp_path):
     assert "protoboard/__init__.py" not in names
     assert "protoboard/ports/sim/boards/protoboard_sim.toml" in names
 
+    # A non-editable install of that wheel runs a program from its own files alone.
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-t", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    deps = [p for p in sys.path if p.endswith("site-packages")]
+    script = (
+        "import sys\n"
+        f"sys.path[:0] = {[str(target), *deps]!r}\n"
+        "from protoboard import importer, machine\n"
+        "machine.activate(machine.create('sim', 'protoboard_sim'))\n"
+        "importer.install()\n"
+        "import board, digitalio\n"
+        "led = digitalio.DigitalInOut(board.LED)\n"
+        "led.switch_to_output(True)\n"
+        "print(led.value, digitalio.__file__, machine.__file__)\n"
+    )
+    # -S: no .pth files, so the checkout's editable-install finder is not there to help.
+    out = subprocess.run(
+        [sys.executable, "-S", "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert out[0] == "True"
+    assert all(Path(f).is_relative_to(target) for f in out[1:]), out
+
 
 def test_mirror_paths():
     """<module> sits at the same relative place in the binding, contract and sim layers."""

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from protoboard.bindings.microcontroller import Pin
-from protoboard.boards import _stub_root
+from protoboard.boards import stub_root
 from protoboard.conformance.scope import STUBS_DISTRIBUTION
 from protoboard.registry import select_port
 from protoboard.testing import simulated_board
@@ -47,7 +47,7 @@ _STUB_BUS = re.compile(r"^def\s+(\w+)\(\)\s*->\s*busio\.(?:I2C|SPI|UART)\s*:", r
 
 
 def board_stub_path(board_id: str) -> Path | None:
-    root = _stub_root()
+    root = stub_root()
     if root is None:
         return None
     path = root / board_id / "__init__.pyi"

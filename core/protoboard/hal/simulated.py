@@ -21,14 +21,17 @@ class SimulatedPin(Protocol):
     @property
     def id(self) -> str:
         """The port's pin id (``GPIO13``)."""
+        ...
 
     @property
     def names(self) -> tuple[str, ...]:
         """The board's names for it (``D13``, ``LED``)."""
+        ...
 
     @property
     def mode(self) -> str:
         """What the program uses the pin for (``output``, ``input``, ``pwm``...)."""
+        ...
 
     @property
     def level(self) -> bool: ...
@@ -36,6 +39,7 @@ class SimulatedPin(Protocol):
     @property
     def history(self) -> Sequence[tuple[int, bool]]:
         """``(monotonic_ns, level)`` transitions, newest last."""
+        ...
 
     def set_external(self, level: bool | None) -> None:
         """Drive the pin from outside the program; None lets it float."""
@@ -43,9 +47,11 @@ class SimulatedPin(Protocol):
     def on_change(self, listener: LevelListener) -> Callable[[], None]:
         """Call ``listener(pin, level, monotonic_ns)`` on each level change; returns an
         unsubscribe function."""
+        ...
 
     def on_data(self, listener: DataListener) -> Callable[[], None]:
         """Call ``listener(pin, data, kind)`` when a data stream is clocked out on the pin."""
+        ...
 
 
 class SimulatedWorld(Protocol):
@@ -54,26 +60,34 @@ class SimulatedWorld(Protocol):
     @property
     def pins(self) -> Mapping[str, SimulatedPin]:
         """Every pin, by port pin id."""
+        ...
 
     def pin(self, name: str) -> SimulatedPin:
         """A pin by board name (``"D13"``) or port id."""
+        ...
 
     def part(self, name: str) -> Any:
         """An attached part by name; ``KeyError`` names the attached ones."""
+        ...
 
     def display(self, name: str) -> Any:
         """A display part by name; its ``frame`` is the picture it shows."""
+        ...
 
     def parts_on(self, pin_id: str) -> Iterator[Any]:
         """The parts wired to a pin."""
+        ...
 
     def pixels_on(self, pin_id: str) -> dict[str, list[tuple[int, ...]]]:
         """What each NeoPixel strip wired to a pin shows, by part name."""
+        ...
 
     def add(self, part_type: str, **settings: Any) -> Any:
         """Create a catalog part by type name and wire it."""
+        ...
 
     def attach(self, part: Any, **connections: str) -> Any:
         """Wire a part (a catalog part or your own) to board pins by role."""
+        ...
 
     def detach(self, name: str) -> None: ...

@@ -293,6 +293,7 @@ class DigitalInOutProtocol(Protocol):
     @property
     def direction(self) -> Direction:
         """Get or set the pin direction"""
+        ...
 
     @direction.setter
     def direction(self, value: Direction) -> None: ...
@@ -300,6 +301,7 @@ class DigitalInOutProtocol(Protocol):
     @property
     def value(self) -> bool:
         """Get or set the pin value"""
+        ...
 
     @value.setter
     def value(self, value: bool) -> None: ...
@@ -307,6 +309,7 @@ class DigitalInOutProtocol(Protocol):
     @property
     def pull(self) -> Pull | None:
         """Get or set the pin pull"""
+        ...
 
     @pull.setter
     def pull(self, value: Pull | None) -> None: ...
@@ -314,6 +317,7 @@ class DigitalInOutProtocol(Protocol):
     @property
     def drive_mode(self) -> DriveMode:
         """Get or set the pin drive mode"""
+        ...
 
     @drive_mode.setter
     def drive_mode(self, value: DriveMode) -> None: ...
@@ -323,6 +327,7 @@ class DigitalInOutProtocol(Protocol):
 
     def deinited(self) -> bool:
         """Check whether the pin is deinitialized"""
+        ...
 
 
 _enum.publish("digitalio", Direction, Pull, DriveMode, DigitalInOut, DigitalInOutProtocol)
