@@ -614,6 +614,9 @@ def test_interrupted_sync_leaves_the_image_intact(tmp_path, monkeypatch, error):
 
 def test_failed_copy_leaves_the_image_intact(tmp_path, monkeypatch):
     drive = fresh(tmp_path)
+    # a full image: a new code.py fits only in its old clusters, so the image is copied
+    (drive.work / "filler.bin").write_bytes(os.urandom(drive.free_bytes()))
+    drive.sync_to_image()
     before = drive.image.read_bytes()
     (drive.work / "code.py").write_text("print(2)\n")
 
@@ -632,7 +635,7 @@ def test_failed_copy_leaves_the_image_intact(tmp_path, monkeypatch):
 def test_what_was_written_is_checked_before_it_replaces_the_image(tmp_path, monkeypatch):
     drive = fresh(tmp_path)
     before = drive.image.read_bytes()
-    (drive.work / "code.py").write_text("print('right')\n")
+    (drive.work / "new.py").write_text("print('right')\n")
     original = ImageDrive._write_entry
 
     def garbled(self, writer, fat_path, data, fat_time):
@@ -641,7 +644,7 @@ def test_what_was_written_is_checked_before_it_replaces_the_image(tmp_path, monk
     monkeypatch.setattr(ImageDrive, "_write_entry", garbled)
     with pytest.raises(
         ImageError,
-        match=r"internal error writing .*/code.py does not hold "
+        match=r"internal error writing .*/new.py does not hold "
         r"what was written.*left as it was",
     ):
         drive.sync_to_image()

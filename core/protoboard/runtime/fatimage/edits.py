@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from protoboard.runtime.fatimage.fat_time import to_fat_time
 from protoboard.runtime.fatimage.plan import Plan
-from protoboard.runtime.fatimage.volume import Volume
+from protoboard.runtime.fatimage.volume import ImageFile, Volume
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,17 @@ class WriteFile:
     fat_time: int
 
 
-Edit = RemoveEntry | MakeFolder | WriteFile
+@dataclass(frozen=True)
+class RewriteFile:
+    """New content for a file the image holds under the same name: its entry stays where it is."""
+
+    fat_path: str
+    data: bytes
+    fat_time: int
+    clusters: list[int]  # the old content's, freed
+
+
+Edit = RemoveEntry | MakeFolder | WriteFile | RewriteFile
 
 
 def edits(volume: Volume, plan: Plan) -> Iterator[Edit]:
@@ -42,6 +52,12 @@ def edits(volume: Volume, plan: Plan) -> Iterator[Edit]:
         yield from entries.remove_existing(rel)
         yield MakeFolder(entries.fat_path(rel))
     for rel, (data, st) in plan.writes.items():
+        existing = entries.same_file(rel)
+        if existing is not None:
+            yield RewriteFile(
+                existing.fat_path, data, to_fat_time(st.st_mtime), list(existing.chain)
+            )
+            continue
         yield from entries.remove_existing(rel)
         yield WriteFile(entries.fat_path(rel), data, to_fat_time(st.st_mtime))
 
@@ -65,6 +81,17 @@ class _Entries:
         else:
             base = self.fat_path(parent)
         return f"{base.rstrip('/')}/{name}"
+
+    def same_file(self, rel: str) -> ImageFile | None:
+        """The image's file at exactly ``rel`` (same case), if still there: rewritten in place."""
+        entry = self.volume.files.get(rel)
+        if entry is None or rel in self.removed or self._inside_removed(rel):
+            return None
+        self.removed.add(rel)
+        return entry
+
+    def _inside_removed(self, rel: str) -> bool:
+        return any(rel.startswith(r + "/") for r in self.removed)
 
     def remove_existing(self, rel: str) -> Iterator[RemoveEntry]:
         existing = self.index.get(rel.upper())

@@ -28,6 +28,24 @@ def advice(volume: Volume, missing: int) -> str:
 
 def check_space(plan: Plan, volume: Volume) -> None:
     """Refuse a plan the image has no room for (ImageError)."""
+    needed, freed, usable = _balance(plan, volume)
+    short = needed - usable - freed
+    if short > 0:
+        size = short * volume.cluster_size
+        raise ImageError(
+            f"the image is full: {size} bytes more are needed; " + advice(volume, size)
+        )
+
+
+def fits_beside(plan: Plan, volume: Volume) -> bool:
+    """Whether the plan's new clusters fit in the clusters free now, without reusing those it
+    frees (what writing the image in place needs: old data stays whole until replaced)."""
+    needed, _freed, usable = _balance(plan, volume)
+    return needed <= usable
+
+
+def _balance(plan: Plan, volume: Volume) -> tuple[int, int, int]:
+    """Clusters the plan needs, clusters it frees, clusters free for it now."""
     index = volume.index()
     gone = _gone(plan, volume, index)
     slots = _slot_changes(plan, volume, index, gone)
@@ -38,12 +56,7 @@ def check_space(plan: Plan, volume: Volume) -> None:
     freed = sum(volume.files[k].clusters for k in gone if k in volume.files)
     freed += sum(volume.dirs[k].clusters for k in gone if k in volume.dirs)
     usable = volume.free - (0 if sentinel_fits(volume) else 1)
-    short = needed - usable - freed
-    if short > 0:
-        size = short * volume.cluster_size
-        raise ImageError(
-            f"the image is full: {size} bytes more are needed; " + advice(volume, size)
-        )
+    return needed, freed, usable
 
 
 def _clusters(volume: Volume, size: int) -> int:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from protoboard.runtime.fatimage.edits import MakeFolder, RemoveEntry, edits
+from protoboard.runtime.fatimage.edits import MakeFolder, RemoveEntry, RewriteFile, edits
 from protoboard.runtime.fatimage.errors import (
     Damaged,
     Full,
@@ -31,14 +31,15 @@ from protoboard.runtime.fatimage.hostfs import (
     sha,
     signature,
 )
+from protoboard.runtime.fatimage.inplace import plan_steps, write_steps
 from protoboard.runtime.fatimage.known import ImageChanges, Known, compare
 from protoboard.runtime.fatimage.plan import Plan, candidates, make_plan
 from protoboard.runtime.fatimage.reader import parse, parse_image
 from protoboard.runtime.fatimage.relpaths import within
-from protoboard.runtime.fatimage.space import advice, check_space
+from protoboard.runtime.fatimage.space import advice, check_space, fits_beside
 from protoboard.runtime.fatimage.volume import Volume
 from protoboard.runtime.fatimage.work import conflicts, extract, extras
-from protoboard.runtime.fatimage.writer import Writer
+from protoboard.runtime.fatimage.writer import Memory, Writer
 
 #: a host may still be writing a file whose mtime is this close to our read of it
 RACY_NS = 2_000_000_000
@@ -61,6 +62,8 @@ class ImageDrive:
         self._sha256 = ""
         self._racy = False
         self._volume: Volume | None = None
+        #: bytes the last sync to the image wrote into it (or into its replacement)
+        self.last_written = 0
 
     def __repr__(self) -> str:
         return f"ImageDrive({str(self.image)!r}, work={str(self.work)!r})"
@@ -161,10 +164,13 @@ class ImageDrive:
         (absolute, or relative to it; a folder means everything in it; ``work`` itself or None
         means look everywhere). Returns the paths whose entries were written or deleted.
 
-        The image is rewritten as a whole new file (a copy, then a rename) only if something
-        changed. Raises :class:`ImageError`, leaving the image as it was, when it is full, a
-        name cannot be stored, or the image was changed by someone else since the last sync
-        (:class:`ImageConflict`: call :meth:`sync_from_image` first)."""
+        Only the sectors that changed are written, into the image file itself, in an order that
+        keeps it whole at every instant (see :mod:`.inplace`). When the new data does not fit
+        beside the old (a nearly full image), the image is rewritten as a whole new file (a
+        copy, then a rename) instead. Raises :class:`ImageError`, leaving the image as it
+        was, when it is full, a name cannot be stored, or the image was changed by someone
+        else since the last sync (:class:`ImageConflict`: call :meth:`sync_from_image`
+        first)."""
         self._check_work()
         raw, _ = read_image(self.image)
         if self.changed_since_sync():
@@ -180,7 +186,10 @@ class ImageDrive:
             return []
         check_space(plan, volume)
         target = self.image.resolve()
-        result, written = self._replace_image(raw, volume, plan, target)
+        if fits_beside(plan, volume):
+            result, written = self._write_in_place(raw, volume, plan, target)
+        else:
+            result, written = self._replace_image(raw, volume, plan, target)
         self._known = plan.known
         self._record(result, written, signature(os.stat(target)))
         return [self.work / rel for rel in plan.touched]
@@ -238,6 +247,32 @@ class ImageDrive:
                 known[rel] = extract(self.work, volume, rel, entry, rewrite=False)
         return known, changed
 
+    def _write_in_place(
+        self, raw: bytes, volume: Volume, plan: Plan, target: Path
+    ) -> tuple[Volume, bytes]:
+        """Build the new image in memory, check it by reading it back, and write the sectors
+        that differ into ``target``, step by step (:mod:`.inplace`)."""
+        with self._sync_errors(volume):
+            memory = Memory(raw)
+            self._apply(memory, volume, plan, keep_freed=True)
+            written = memory.getvalue()
+            result = parse(written)
+            problem = compare(result, plan.known)
+            if problem:
+                raise ImageError(
+                    f"internal error writing {self.image} ({problem}); the image "
+                    "was left as it was: please report this"
+                )
+            steps = plan_steps(raw, written, volume.fat_type)
+            if self.changed_since_sync():
+                raise ImageConflict(
+                    f"{self.image} was changed by another program during the "
+                    "sync; it was left as that program wrote it: call "
+                    "sync_from_image(), then sync again"
+                )
+            self.last_written = write_steps(target, steps)
+        return result, written
+
     def _replace_image(
         self, raw: bytes, volume: Volume, plan: Plan, target: Path
     ) -> tuple[Volume, bytes]:
@@ -268,6 +303,7 @@ class ImageDrive:
                     )
                 os.replace(temporary, target)
                 fsync_dir(target.parent)
+                self.last_written = len(written)
         finally:
             with contextlib.suppress(OSError):
                 temporary.unlink()
@@ -299,15 +335,19 @@ class ImageDrive:
                 f"cannot write {self.image} ({reason(exc)}); the image was left as it was"
             ) from exc
 
-    def _apply(self, temporary: Path, volume: Volume, plan: Plan) -> None:
-        """Write the plan into ``temporary`` (a copy of the image)."""
-        writer = Writer(temporary, volume)
+    def _apply(
+        self, temporary: Path | Memory, volume: Volume, plan: Plan, keep_freed: bool = False
+    ) -> None:
+        """Write the plan into ``temporary`` (a copy of the image, on disk or in memory)."""
+        writer = Writer(temporary, volume, keep_freed=keep_freed)
         try:
             for edit in edits(volume, plan):
                 if isinstance(edit, RemoveEntry):
                     self._remove_entry(writer, edit.fat_path, edit.clusters)
                 elif isinstance(edit, MakeFolder):
                     writer.mkdir(edit.fat_path)
+                elif isinstance(edit, RewriteFile):
+                    writer.rewrite(edit.fat_path, edit.data, edit.fat_time, edit.clusters)
                 else:
                     self._write_entry(writer, edit.fat_path, edit.data, edit.fat_time)
             writer.finish()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import errno
+import io
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -34,19 +35,35 @@ def mkfs(path: Path, size: int, label: str) -> None:
         pf.close()  # writes the boot sector
 
 
-class Writer:
-    """Edits one image file in place (the drive gives it a copy); :meth:`finish` or
-    :meth:`abort` ends it. ``volume`` is the file as read: which clusters are real, and which
-    each entry holds."""
+class Memory(io.BytesIO):
+    """An image being edited in memory: pyfatfs closes its stream, this keeps the bytes."""
 
-    def __init__(self, path: Path, volume: Volume) -> None:
+    def close(self) -> None:
+        pass
+
+
+class Writer:
+    """Edits one image, a file or a :class:`Memory` copy; :meth:`finish` or :meth:`abort` ends
+    it. ``volume`` is the image as read: which clusters are real, and which each entry holds.
+
+    With ``keep_freed``, clusters freed by this edit are released only by :meth:`finish`, so
+    nothing written in this edit lands in a cluster that held data before it (what an in-place
+    write needs: the old data stays whole until the folder entries point elsewhere)."""
+
+    def __init__(self, target: Path | Memory, volume: Volume, keep_freed: bool = False) -> None:
         from pyfatfs.PyFat import PyFat
 
         pf = PyFat(lazy_load=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            pf.open(str(path))  # read-write: marks the volume dirty until close()
+            # read-write: marks the volume dirty until close()
+            if isinstance(target, Memory):
+                pf.set_fp(target)
+            else:
+                pf.open(str(target))
         self.pf = pf
+        self.keep_freed = keep_freed
+        self.to_free: list[int] = []
         self.volume = volume
         self.tz = datetime.datetime.now().astimezone().tzinfo  # local time, as FAT
         self.sentinel = pyfatfs_fixes.trim_fat(pf, volume)
@@ -61,10 +78,34 @@ class Writer:
         parent = entry.get_parent_dir()
         parent._get_entries_raw().remove(entry)  # by identity, not by a name that may match two
         self.pf.update_directory_entry(parent)
+        self._free(clusters)
+        self.shrunk.append(parent)
+
+    def rewrite(self, fat_path: str, data: bytes, fat_time: int, clusters: list[int]) -> None:
+        """New content for an existing file, its folder entry updated where it is (a change of
+        one 32-byte entry, not of its folder's layout); its old ``clusters`` are freed."""
+        entry = self._entry(fat_path)
+        if not self.keep_freed:
+            self._free(clusters)  # (the caller replaces the whole image: reuse them)
+            clusters = []
+        first = 0
+        if data:
+            first = self._allocate(len(data))[0]
+            self.pf.write_data_to_cluster(data, first, extend_cluster=False)
+        entry.set_cluster(first)
+        entry.filesize = len(data)
+        entry.wrtdate, entry.wrttime = fat_time >> 16, fat_time & 0xFFFF
+        entry.lstaccessdate = entry.wrtdate
+        self.pf.update_directory_entry(entry.get_parent_dir())
+        self._free(clusters)
+
+    def _free(self, clusters: list[int]) -> None:
+        if self.keep_freed:
+            self.to_free.extend(clusters)
+            return
         for cluster in clusters:
             self.pf.fat[cluster] = 0
             self.pf.first_free_cluster = min(self.pf.first_free_cluster, cluster)
-        self.shrunk.append(parent)
 
     def mkdir(self, fat_path: str) -> None:
         from pyfatfs.EightDotThree import EightDotThree
@@ -113,6 +154,8 @@ class Writer:
 
     def finish(self) -> None:
         pf = self.pf
+        self.keep_freed = False
+        self._free(self.to_free)
         pyfatfs_fixes.clear_stale_entries(pf, self.shrunk, self.volume.fat_type)
         if self.sentinel:
             pyfatfs_fixes.release_sentinel(pf)
