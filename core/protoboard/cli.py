@@ -249,8 +249,10 @@ def _start_trace(target: Any) -> None:
     metavar="KIND",
     help="More places for the serial console, besides this terminal: 'pty' (a "
     "/dev/pts device for screen, tio or pyserial) or 'tcp:PORT' (pyserial's "
-    "socket://). Repeatable; every endpoint mirrors the same console and can "
-    "type in it. 'none' leaves only those.",
+    "socket://, on 127.0.0.1; 'tcp:HOST:PORT' elsewhere, which needs a password). "
+    "Repeatable; every endpoint mirrors the same console and can type in it. 'none' "
+    "leaves only those. A TCP client must first send the password in "
+    "PROTOBOARD_CONSOLE_PASSWORD if it is set; one speaking HTTP is closed unread.",
 )
 @click.option(
     "--ble",
@@ -318,7 +320,17 @@ def run(
 
 
 def _console_list(extra: tuple[str, ...]) -> tuple[str, ...]:
-    """The terminal is always a console endpoint unless 'none' is given."""
+    """The terminal is always a console endpoint unless 'none' is given; a wrong 'tcp:'
+    form stops here, before the board starts."""
+    from protoboard.errors import UserError
+    from protoboard.runtime.console.tcp import TcpSpec
+
+    for spec in extra:
+        if spec.startswith("tcp:"):
+            try:
+                TcpSpec.parse(spec)
+            except UserError as exc:
+                fail(exc.message, exc.hint)
     if "none" in extra:
         return tuple(c for c in extra if c != "none")
     return ("terminal", *(c for c in extra if c != "terminal"))

@@ -26,8 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from protoboard.errors import UserError
 from protoboard.runtime import ble_workflow, control, events, vmprocess
 from protoboard.runtime.console import ConsoleHub
+from protoboard.runtime.console.tcp import PASSWORD_ENV, TcpSpec
 from protoboard.runtime.drive import Drive, DriveError
 from protoboard.runtime.messages import (
     BootOut,
@@ -194,7 +196,7 @@ class Supervisor:
         self.log(f"CIRCUITPY drive: {where}" + (" (new)" if created else ""))
         try:
             self._open_consoles()
-        except OSError as exc:
+        except (OSError, UserError) as exc:
             self.log(f"cannot open the console: {exc}")
             return False
         try:
@@ -226,8 +228,11 @@ class Supervisor:
                     f"serial console: {self.hub.add_pty()}  (open it with screen, tio or pyserial)"
                 )
             elif spec.startswith("tcp:"):
-                host, port = self.hub.add_tcp(port=int(spec[4:] or 0))
-                self.log(f"serial console: socket://{host}:{port}")
+                tcp = TcpSpec.parse(spec)
+                host, port = self.hub.add_tcp(tcp.host, tcp.port, password=tcp.password)
+                where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+                locked = f" (password from {PASSWORD_ENV})" if tcp.password else ""
+                self.log(f"serial console: socket://{where}{locked}")
             else:
                 raise OSError(f"unknown console '{spec}' (use terminal, pty or tcp:PORT)")
 

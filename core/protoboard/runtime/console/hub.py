@@ -39,7 +39,7 @@ from protoboard.runtime.console.loop import IoLoop, guard
 from protoboard.runtime.console.peer import Peer
 from protoboard.runtime.console.pty import Pty
 from protoboard.runtime.console.scrollback import Scrollback
-from protoboard.runtime.console.tcp import TcpListener
+from protoboard.runtime.console.tcp import DEFAULT_MAX_CLIENTS, TcpListener
 from protoboard.runtime.console.terminal import Terminal
 
 log = logging.getLogger(__name__)
@@ -149,11 +149,22 @@ class ConsoleHub(EndpointHost):
             self._register_locked(pty_)
         return pty_.path
 
-    def add_tcp(self, host: str = "127.0.0.1", port: int = 0) -> tuple[str, int]:
-        """Listen for raw TCP clients (pyserial's ``socket://``); return the bound address."""
+    def add_tcp(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        password: bytes | None = None,
+        max_clients: int = DEFAULT_MAX_CLIENTS,
+    ) -> tuple[str, int]:
+        """Listen for raw TCP clients (pyserial's ``socket://``); return the bound address.
+
+        A client whose first line is HTTP is closed unread; with ``password``, a client must
+        send it as its first line; a host other than loopback needs one (:mod:`.tcp`).
+        """
         with self._lock:
             self._check_open_locked()
-        tcp = TcpListener(self, host, port)
+        tcp = TcpListener(self, host, port, password=password, max_clients=max_clients)
         with self._lock:
             self._register_locked(tcp)
         return tcp.address
