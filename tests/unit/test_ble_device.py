@@ -111,13 +111,17 @@ def test_write_atomic_and_disconnect_keeps_old_file(board):
     assert board.temps() == [] and target.read_bytes() == b"old contents"
 
 
-def test_write_offset_zero_fill_and_truncate(board):
+def test_write_offset_and_truncate(board):
     target = board.volume / "a.bin"
     target.write_bytes(b"0123456789")
     write(board, "/a.bin", b"AB", offset=4)
     assert target.read_bytes() == b"0123AB"  # truncated at total
-    write(board, "/a.bin", b"Z", offset=8)
-    assert target.read_bytes() == b"0123AB\0\0Z"
+    # past the end: refused, no zero-filled gap (CircuitPython fills one; issue 10)
+    (r,) = board.send(p.Write("/a.bin", 9, 8, T_IN))
+    assert (r.status, r.offset) == (p.STATUS_ERROR, 8)
+    assert target.read_bytes() == b"0123AB"
+    write(board, "/a.bin", b"Z", offset=6)
+    assert target.read_bytes() == b"0123ABZ"
     # zero-length write: finishes at once, truncates at offset
     (r,) = board.send(p.Write("/a.bin", 3, 3, T_IN))
     assert (r.status, r.offset, r.free_space) == (1, 3, 0)
@@ -127,6 +131,7 @@ def test_write_offset_zero_fill_and_truncate(board):
 
 
 def test_first_free_space_is_sector_aligned(board):
+    (board.volume / "big").write_bytes(b"y" * 700)
     (r,) = board.send(p.Write("/big", 2000, 700, T_IN))
     assert (r.offset, r.free_space) == (700, 324)
     (r,) = board.send(p.WriteData(700, b"x" * 324))

@@ -15,11 +15,21 @@ Where CircuitPython's behaviour is undefined or a bug, this engine is determinis
 * every WRITE is atomic: data goes to a temporary file (named with
   :data:`~protoboard.runtime.drive.TEMP_PREFIX`) beside the target, which is renamed over the
   target when the last byte arrives; bytes before the start offset are copied from the old file
-  (zero-filled past its end), as ``FA_OPEN_ALWAYS`` without truncation would give. An abandoned
-  write (disconnect, a new command, an error) removes the temporary file and leaves the old file
-  untouched;
-* a WRITE whose offset is past ``total_length``, or WRITE_DATA that runs past it, gets ``02``
-  (CircuitPython's unsigned arithmetic wraps there);
+  (a window at a time). An abandoned write (disconnect, a new command, an error) removes the
+  temporary file and leaves the old file untouched;
+* every length a peer sends is bounded, so no packet can make the device allocate or write
+  more than a window (see :doc:`/ble`, "Limits"):
+
+  - a WRITE whose ``total_length`` is more than the drive's free space plus the size of the
+    file it replaces gets ``02`` (CircuitPython's answer when ``f_write`` runs out of space);
+  - a WRITE whose offset is past the end of the existing file, or past ``total_length``, gets
+    ``02`` (CircuitPython zero-fills the gap; here no sparse or zero-filled file is made);
+  - WRITE_DATA that starts past the bytes written so far (a hole) or runs past
+    ``total_length`` gets ``02``; a retried window (an offset already written) is accepted;
+  - a READ or READ_PACING gets at most :attr:`DeviceSession.max_read_chunk` bytes, however
+    large its ``chunk_size``; the client continues from ``chunk_offset + data_size`` as the
+    protocol allows;
+  - running out of space in the middle of a write (``ENOSPC``) gets ``02``;
 * a header cut short by the end of a write (see :mod:`protoboard.ble.protocol`) and an oversize
   length field are answered with the command's response carrying ``02``, and any transaction in
   progress is abandoned;
@@ -45,7 +55,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Callable
@@ -57,7 +67,50 @@ from protoboard.ble import protocol as p
 from protoboard.runtime.drive import TEMP_PREFIX
 from protoboard.runtime.volume import PathRefused, WorkflowVolume, fat_truncate
 
-#: longest name (one path component) in bytes, as FAT long file names
+#: bytes copied per step when a WRITE keeps the start of the old file
+COPY_STEP = 64 * 1024
+
+
+def _disk_free(root: str) -> Callable[[], int]:
+    def free() -> int:
+        st = os.statvfs(root)
+        return st.f_bavail * st.f_frsize
+
+    return free
+
+
+def remove_tree(top: Path) -> None:
+    """Delete the folder ``top`` and everything in it, without recursion (a tree deeper than
+    Python's recursion limit, or than ``PATH_MAX``, is deleted too) and without following
+    symlinks. Works through directory handles, so no path grows with the depth."""
+    fds = [os.open(top, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)]
+    names: list[str] = []  # names[i] is the folder fds[i + 1] inside fds[i]
+    try:
+        while fds:
+            child = _first_subfolder(fds[-1])
+            if child is not None:
+                fds.append(
+                    os.open(child, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fds[-1])
+                )
+                names.append(child)
+                continue
+            os.close(fds.pop())  # empty of folders now, and its files are gone
+            if names:
+                os.rmdir(names.pop(), dir_fd=fds[-1])
+    finally:
+        for fd in fds:
+            os.close(fd)
+    os.rmdir(top)
+
+
+def _first_subfolder(fd: int) -> str | None:
+    """Unlink the files in the folder ``fd``; return one subfolder's name, or None."""
+    with os.scandir(fd) as it:
+        for entry in it:
+            if entry.is_dir(follow_symlinks=False):
+                return entry.name
+            os.unlink(entry.name, dir_fd=fd)
+    return None
 
 
 @dataclass
@@ -68,6 +121,7 @@ class _WriteState:
     stream: BinaryIO
     total: int
     truncated_time: int
+    written: int  # bytes from 0 that are in the temporary file (no holes past this)
 
 
 class DeviceSession:
@@ -86,6 +140,11 @@ class DeviceSession:
         default ``W = 512`` this is CircuitPython's sector-aligned rule exactly; a larger ``W``
         (best a multiple of 512) lets a fast link send more per round trip. WRITE_DATA may then
         carry up to ``max(1011, W)`` bytes.
+    :param free_space: bytes the drive can still take (default: the folder's file system,
+        ``os.statvfs``); a WRITE longer than this plus the file it replaces gets ``02``.
+    :param max_read_chunk: the most file bytes one READ_DATA carries (default: the write
+        window). :class:`~protoboard.ble.gatt_server.GattServer` raises it to one notification
+        on a link whose MTU is larger.
     """
 
     def __init__(
@@ -97,6 +156,8 @@ class DeviceSession:
         now_ns: Callable[[], int] = time.time_ns,
         fat_times: bool = False,
         write_window: int = p.SECTOR_SIZE,
+        free_space: Callable[[], int] | None = None,
+        max_read_chunk: int | None = None,
     ) -> None:
         if write_window < 1:
             raise ValueError("write_window must be at least 1 byte")
@@ -110,6 +171,8 @@ class DeviceSession:
         self.fat_times = fat_times
         self.write_window = write_window
         self._max_data = max(p.WriteData.limit(), write_window)
+        self.free_space = free_space or _disk_free(self.root)
+        self.max_read_chunk = max_read_chunk or write_window
         self._pending = b""
         self._awaiting: int | None = None
         self._read_target: Path | None = None
@@ -243,7 +306,7 @@ class DeviceSession:
         try:
             with open(target, "rb") as stream:
                 total = os.fstat(stream.fileno()).st_size
-                size = max(0, min(size, total - offset))
+                size = max(0, min(size, total - offset, self.max_read_chunk))
                 stream.seek(min(offset, total))
                 data = stream.read(size)
         except OSError:
@@ -270,32 +333,46 @@ class DeviceSession:
         offset, total = packet.offset, packet.total_length
         if offset > total or not target.parent.is_dir() or target.is_dir():
             return error()
+        old_size = target.stat().st_size if target.is_file() else 0
+        # no sparse or zero-filled files, and nothing longer than the drive can hold
+        if offset > old_size or total > self.free_space() + old_size:
+            return error()
         truncated = self._time(packet.mtime_ns)
         handle, temp = tempfile.mkstemp(
             dir=target.parent, prefix=f"{TEMP_PREFIX}{target.name}.", suffix=".tmp"
         )
         stream = os.fdopen(handle, "w+b")
-        self._write = _WriteState(path, target, Path(temp), stream, total, truncated)
+        self._write = _WriteState(path, target, Path(temp), stream, total, truncated, offset)
         self._awaiting = p.WRITE_DATA
-        if offset and target.is_file():
-            with open(target, "rb") as old:
-                stream.write(old.read(offset))
-        stream.truncate(offset)  # zero-fills past the old end
+        if offset:
+            self._copy_start(target, stream, offset)
         if offset == total:
             return self._finish_write(offset)
         window = self.write_window
         free = min(total - offset, window - offset % window)
         return [p.WritePacing(p.STATUS_OK, offset, truncated, free).encode()]
 
+    @staticmethod
+    def _copy_start(source: Path, stream: BinaryIO, length: int) -> None:
+        """The first ``length`` bytes of ``source`` into ``stream``, a step at a time."""
+        with open(source, "rb") as old:
+            while length > 0:
+                data = old.read(min(length, COPY_STEP))
+                if not data:
+                    raise OSError(f"{source} became shorter while it was copied")
+                stream.write(data)
+                length -= len(data)
+
     def _write_data(self, packet: p.WriteData) -> list[bytes]:
         state = self._write
         assert state is not None
         end = packet.offset + len(packet.data)
-        if end > state.total:
+        if end > state.total or packet.offset > state.written:
             self._abandon()
             return [p.WritePacing(p.STATUS_ERROR, packet.offset).encode()]
         state.stream.seek(packet.offset)
         state.stream.write(packet.data)
+        state.written = max(state.written, end)
         if end == state.total:
             return self._finish_write(end)
         free = min(state.total - end, self.write_window)
@@ -334,8 +411,8 @@ class DeviceSession:
             return [p.DeleteStatus(p.STATUS_ERROR).encode()]
         path, target = resolved
         try:
-            if target.is_dir() and not target.is_symlink():
-                shutil.rmtree(target)
+            if stat.S_ISDIR(target.lstat().st_mode):
+                remove_tree(target)
             else:
                 os.unlink(target)
         except OSError:
