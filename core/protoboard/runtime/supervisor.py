@@ -581,9 +581,9 @@ class Supervisor:
     # -- shutdown -----------------------------------------------------------------------------
 
     def _shutdown(self) -> None:
-        if self.image is not None:
-            self.image.flush()
         self.pool.close(self.vm)
+        if self.image is not None:  # after the VM: what it closed last goes in too
+            self.image.close()
         if self.watcher is not None:
             with contextlib.suppress(Exception):
                 self.watcher.stop()

@@ -11,6 +11,9 @@ class ImageError(OSError):
 class ImageConflict(ImageError):
     """The same paths changed in the image and in ``work`` since the last sync."""
 
+    #: the paths (relative to ``work``) changed on both sides, when known
+    paths: list[str] | None = None
+
 
 class NotFat(Exception):
     """The bytes are not a FAT volume at all."""

@@ -220,11 +220,13 @@ class ImageDrive:
         found = conflicts(self.work, self._known, volume, changes)
         if found:
             shown = ", ".join(sorted(found)[:5]) + (" ..." if len(found) > 5 else "")
-            raise ImageConflict(
+            conflict = ImageConflict(
                 f"{len(found)} file(s) changed both in the image and here "
                 f"since the last sync: {shown}; nothing was changed "
                 "(sync_from_image(force=True) takes the image's version)"
             )
+            conflict.paths = sorted(found)
+            raise conflict
 
     def _take_changes(
         self, volume: Volume, changes: ImageChanges
