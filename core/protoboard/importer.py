@@ -50,6 +50,25 @@ class BuiltinModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         original = spec.loader_state[1]
         module.__spec__ = original
         module.__loader__ = original.loader
+        if "__dir__" not in vars(module):
+            module.__dir__ = lambda: public_names(module)  # type: ignore[method-assign]
+
+
+#: Where the helpers a binding imports for itself come from (``Any``, ``Protocol``...).
+_HELPER_MODULES = frozenset({"typing", "typing_extensions", "collections.abc", "__future__"})
+
+
+def public_names(module: ModuleType, extra: tuple[str, ...] = ()) -> list[str]:
+    """``dir()`` of a built-in module as on a board: its API (plus ``extra`` names it computes
+    on access), not the binding's imports and private helpers, so Tab after ``digitalio.``
+    lists ``DigitalInOut``, not ``Protocol``."""
+    names = ["__name__", *extra]
+    for name, value in vars(module).items():
+        if name.startswith("_") or name == "TYPE_CHECKING" or isinstance(value, ModuleType):
+            continue  # (a binding's submodules are its own files, not API: busio.i2c)
+        if getattr(value, "__module__", None) not in _HELPER_MODULES:
+            names.append(name)
+    return sorted(set(names))
 
 
 _FINDER = BuiltinModuleFinder()

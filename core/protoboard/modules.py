@@ -63,3 +63,28 @@ MODULES: dict[str, BuiltinModule] = {
 CONTRACTS: tuple[Contract, ...] = tuple(
     dict.fromkeys(contract for module in MODULES.values() for contract in module.needs)
 )
+
+#: CircuitPython's core modules that are Python's own here (CPython's stand in for them); with
+#: the table above, what ``help("modules")`` lists.
+PYTHON_MODULES: tuple[str, ...] = (
+    "__future__",
+    "__main__",
+    "array",
+    "binascii",
+    "builtins",
+    "collections",
+    "errno",
+    "gc",
+    "io",
+    "json",
+    "math",
+    "os",
+    "random",
+    "re",
+    "select",
+    "struct",
+    "sys",
+    "time",
+    "traceback",
+    "zlib",
+)

@@ -90,8 +90,8 @@ def test_repl_from_the_terminal(start_board):
     board.type(b"40 + 2\r")
     board.wait_for(r"42\n>>> ")
     board.type(b"for i in range(2):\r")
-    board.wait_for(r"\.\.\. ")
-    board.type(b"    print('line', i)\r\r")
+    board.wait_for(r"\.\.\.     ")  # auto-indent, as on a board: type the body without spaces
+    board.type(b"print('line', i)\r\r\r\r")  # two blank lines end it, a third Enter runs it
     board.wait_for(r"line 0\nline 1\n>>> ")
     board.type(b"undefined\r")
     board.wait_for(r"NameError: name 'undefined' is not defined\n>>> ")

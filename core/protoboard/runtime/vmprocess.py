@@ -101,6 +101,9 @@ class _Console:
                 lflag &= ~(termios.ICANON | termios.ECHO | termios.IEXTEN)
             attrs[3] = lflag
             attrs[0] &= ~(termios.IXON | termios.IXOFF)
+            # The REPL tells CR, LF and CR LF apart itself (each is one Enter); input() wants CR
+            # as LF from the terminal driver.
+            attrs[0] = attrs[0] | termios.ICRNL if line_editing else attrs[0] & ~termios.ICRNL
             attrs[6][termios.VMIN] = 1
             attrs[6][termios.VTIME] = 0
             termios.tcsetattr(0, termios.TCSANOW, attrs)

@@ -6,6 +6,7 @@ of the microcontroller. See :py:mod:`board` for board-specific pin mappings.
 
 from __future__ import annotations
 
+import sys
 import time
 import weakref
 from typing import TYPE_CHECKING, Any
@@ -255,7 +256,9 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), "cpu", "cpus", "nvm", "watchdog"])
+    from protoboard.importer import public_names
+
+    return public_names(sys.modules[__name__], ("cpu", "cpus", "nvm", "pin", "watchdog"))
 
 
 cpu: Processor
