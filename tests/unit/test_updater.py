@@ -314,10 +314,10 @@ class SmallDrive(DiskBackend):
     def free_space(self):
         return self.free, 512
 
-    def write(self, path, data):
+    def write_stream(self, path, chunks):
         if self.error is not None and ".protoboard.journal" not in path:
             raise self._error(OSError(self.error, "simulated"), f"writing {path}")
-        super().write(path, data)
+        super().write_stream(path, chunks)
 
 
 def test_full_drive_is_refused_before_writing(tmp_path, bundles):

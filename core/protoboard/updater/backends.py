@@ -16,10 +16,13 @@ never containing ``..``: :func:`check_path` enforces it in one place for every b
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
+import stat
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -35,13 +38,22 @@ __all__ = [
     "DiskBackend",
     "Entry",
     "Stats",
+    "UnsafePath",
     "check_path",
     "device_info_from_boot_out",
 ]
 
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
 class BackendError(UserError):
     """A drive operation failed; the message says what and what to do."""
+
+
+class UnsafePath(BackendError):
+    """A path on the drive goes through a symbolic link (or is one where a file is expected):
+    the updater never reads or writes through links, which could lead off the drive."""
 
 
 class SourceMissing(BackendError):
@@ -166,6 +178,11 @@ class Backend(ABC):
         """Create or overwrite a file (its folder exists). Need not be atomic: the updater only
         writes staging names this way and renames them into place."""
 
+    def write_stream(self, path: str, chunks: Iterable[bytes]) -> None:
+        """:meth:`write` from chunks. This default joins them (remote drives need the length
+        up front); the updater only passes files whose size it checked (:mod:`.limits`)."""
+        self.write(path, b"".join(chunks))
+
     @abstractmethod
     def mkdir(self, path: str) -> None:
         """Create a folder (its parent exists); no error if it exists."""
@@ -219,8 +236,29 @@ class DiskBackend(Backend):
                 "with --path (for example /media/$USER/CIRCUITPY)."
             )
 
-    def _full(self, path: str) -> Path:
-        return self.root.joinpath(*check_path(path).split("/"))
+    def _full(self, path: str, *, last: bool = False) -> Path:
+        """The host path of a drive path, refusing one that goes through a symbolic link
+        below the drive's root (``lib`` linked to a host folder, say); with ``last`` the path
+        itself may not be a link either."""
+        parts = check_path(path).split("/")
+        full = self.root
+        for i, part in enumerate(parts):
+            full = full / part
+            if i == len(parts) - 1 and not last:
+                break
+            try:
+                linked = stat.S_ISLNK(os.lstat(full).st_mode)
+            except OSError:
+                break  # does not exist (yet): nothing below it can be a link
+            if linked:
+                shown = "/".join(parts[: i + 1])
+                raise UnsafePath(
+                    f"{shown} on {self.label} is a symbolic link (to {os.readlink(full)}); "
+                    "the updater does not read or write through links, which can lead off "
+                    f"the drive. Replace {shown} with a real folder (or remove the link), then "
+                    "try again."
+                )
+        return full
 
     def _error(self, exc: OSError, doing: str) -> BackendError:
         if exc.errno == errno.EROFS:
@@ -249,7 +287,7 @@ class DiskBackend(Backend):
         return device_info_from_boot_out(boot) if boot is not None else None
 
     def list_dir(self, path: str) -> list[Entry] | None:
-        full = self.root if path in ("", ".") else self._full(path)
+        full = self.root if path in ("", ".") else self._full(path, last=True)
         prefix = "" if path in ("", ".") else check_path(path) + "/"
         self.stats.count("list")
         try:
@@ -275,34 +313,50 @@ class DiskBackend(Backend):
     def read(self, path: str) -> bytes | None:
         self.stats.count("read")
         try:
-            data = self._full(path).read_bytes()
+            fd = os.open(self._full(path), os.O_RDONLY | _NOFOLLOW)
+            with os.fdopen(fd, "rb") as f:
+                data = f.read()
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             return None
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return None  # a link: not a file of the drive (listings skip them too)
             raise self._error(exc, f"reading {path}") from None
         self.stats.bytes_read += len(data)
         return data
 
     def write(self, path: str, data: bytes) -> None:
+        self.write_stream(path, [data])
+
+    def write_stream(self, path: str, chunks: Iterable[bytes]) -> None:
+        """Written chunk by chunk; a link at ``path`` is replaced, never written through."""
         self.stats.count("write")
         full = self._full(path)
+        size = 0
         try:
-            with open(full, "wb") as f:
-                f.write(data)
-            self._unsynced.append(full)
-            self._dirty.add(full.parent)
-        except OSError as exc:
-            try:
-                full.unlink()
-            except OSError:
-                pass
-            raise self._error(exc, f"writing {path}") from None
-        self.stats.wrote(path, len(data))
+            if os.path.islink(full):
+                os.unlink(full)
+            fd = os.open(full, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW, 0o666)
+            with os.fdopen(fd, "wb") as f:
+                self._unsynced.append(full)
+                self._dirty.add(full.parent)
+                for chunk in chunks:
+                    f.write(chunk)
+                    size += len(chunk)
+        except BaseException as exc:
+            if not os.path.islink(full):
+                with contextlib.suppress(OSError):
+                    full.unlink()
+            if isinstance(exc, OSError):
+                raise self._error(exc, f"writing {path}") from None
+            raise
+        self.stats.wrote(path, size)
 
     def mkdir(self, path: str) -> None:
         self.stats.count("mkdir")
         try:
-            self._full(path).mkdir(exist_ok=True)
+            full = self._full(path, last=True)
+            full.mkdir(exist_ok=True)
         except OSError as exc:
             raise self._error(exc, f"creating the folder {path}") from None
 

@@ -15,14 +15,22 @@ JSON: one object keyed by module name; per library ``package``, ``version``, ``p
 Without a JSON the libraries come from ``lib/`` and dependencies from ``requirements/``.
 
 Every zip entry name is checked when the bundle is opened: absolute names, ``..`` parts and
-symlinks are refused (:class:`BundleError`); a truncated or corrupt zip is a BundleError too.
+symlinks are refused (:class:`BundleError`), and so are names under ``lib/`` that a FAT drive
+cannot hold (control characters, ``:*?"<>|``) or that differ only in case; a truncated or
+corrupt zip is a BundleError too. A folder bundle's symbolic links are skipped with a warning
+(:attr:`Bundle.warnings`): a link to a file of the host is never copied onto a drive.
+
+Files are never read whole before their size is known to be acceptable (:mod:`.limits`): the
+size comes from the zip's directory (or ``lstat``) and is checked against the limits and the
+compression ratio first, then :meth:`Bundle.iter_bytes` inflates the file in bounded chunks
+and checks that it is exactly as long as the directory said.
 :meth:`Bundle.extract` builds a library in a temporary folder beside its target, then renames.
 """
 
 from __future__ import annotations
 
 import difflib
-import json
+import errno
 import os
 import re
 import shutil
@@ -30,13 +38,15 @@ import stat
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from protoboard.errors import UserError
 from protoboard.runtime.drive import TEMP_PREFIX  # the drive watcher ignores these
+from protoboard.updater import limits
+from protoboard.updater.limits import CHUNK, MAX_FILE_BYTES, MAX_RATIO, RATIO_FLOOR
 
 __all__ = [
     "BLINKA_ONLY_REQUIREMENTS",
@@ -152,17 +162,73 @@ def is_blinka_only(requirement_name: str) -> bool:
     return _requirement_key(requirement_name) in BLINKA_ONLY_REQUIREMENTS
 
 
+_BAD_HINT = (
+    "The bundle is damaged or was made to attack: do not use it. Remove it "
+    "(protoboard bundle remove NAME) or download it again (protoboard bundle refresh)."
+)
+#: characters a FAT drive (CIRCUITPY) cannot hold in a name, besides "/" and control characters
+_FAT_INVALID = re.compile(r'[\x00-\x1f\x7f:*?"<>|]')
+
+
 def _check_member(name: str, info: zipfile.ZipInfo | None, where: str) -> None:
     """Refuse a zip entry that would escape the folder it is extracted into."""
     if "\\" in name or "\x00" in name:
-        raise BundleError(f"{where}: unsafe entry {name!r}: backslash or NUL in the name")
+        raise BundleError(
+            f"{where}: unsafe entry {name!r}: backslash or NUL in the name", _BAD_HINT
+        )
     p = PurePosixPath(name)
     if p.is_absolute() or re.match(r"^[A-Za-z]:", name):
-        raise BundleError(f"{where}: unsafe entry {name!r}: absolute path")
+        raise BundleError(f"{where}: unsafe entry {name!r}: absolute path", _BAD_HINT)
     if ".." in p.parts:
-        raise BundleError(f"{where}: unsafe entry {name!r}: '..' escapes the bundle folder")
+        raise BundleError(
+            f"{where}: unsafe entry {name!r}: '..' escapes the bundle folder", _BAD_HINT
+        )
     if info is not None and stat.S_ISLNK(info.external_attr >> 16):
-        raise BundleError(f"{where}: unsafe entry {name!r}: symbolic link")
+        raise BundleError(f"{where}: unsafe entry {name!r}: symbolic link", _BAD_HINT)
+
+
+def _check_lib_names(names: list[str], where: str) -> None:
+    """Names under ``lib/`` are written to a FAT drive: each must be storable there, and no
+    two may differ only in case (FAT would make them one file)."""
+    seen: dict[str, str] = {}
+    for name in names:
+        if not name.startswith("lib/"):
+            continue
+        for part in name.split("/")[1:]:
+            if _FAT_INVALID.search(part) or part.endswith((" ", ".")):
+                raise BundleError(
+                    f"{where}: entry {name!r} cannot be stored on a CIRCUITPY drive (FAT "
+                    'names hold no control characters, no :*?"<>| and no trailing dot or '
+                    "space)",
+                    _BAD_HINT,
+                )
+        folded = name.casefold()
+        if folded in seen and seen[folded] != name:
+            raise BundleError(
+                f"{where}: entries {seen[folded]!r} and {name!r} differ only in case: on a "
+                "CIRCUITPY drive (FAT) they are the same file",
+                _BAD_HINT,
+            )
+        seen[folded] = name
+
+
+def _check_size(info: zipfile.ZipInfo, rel: str, where: object, limit: int) -> None:
+    """Refuse a member whose inflated size (from the zip's directory) is past ``limit`` or
+    whose compression ratio no real file has (see :mod:`.limits`)."""
+    size, packed = info.file_size, info.compress_size
+    if size > limit:
+        raise BundleError(
+            f"{where}: {rel} inflates to {size} bytes, more than the {limit} a library file "
+            "may have (the largest real one is about 165 KB): a zip bomb or a broken bundle",
+            _BAD_HINT,
+        )
+    if size >= RATIO_FLOOR and size > packed * MAX_RATIO:
+        raise BundleError(
+            f"{where}: {rel} compresses {size / max(packed, 1):.0f} to 1 ({packed} bytes "
+            f"inflating to {size}); no real library file compresses more than {MAX_RATIO} "
+            "to 1: a zip bomb",
+            _BAD_HINT,
+        )
 
 
 class Bundle:
@@ -176,8 +242,11 @@ class Bundle:
         zf: zipfile.ZipFile | None,
         metadata: dict | None,
         json_name: str | None,
+        warnings: list[str] | None = None,
     ):
         self.source = source
+        #: what was skipped while opening (symbolic links in a folder bundle), for the user
+        self.warnings: list[str] = warnings or []
         self._top = top  # "" or "<folder>/" (zip) / folder path (dir)
         self._zip = zf
         self._names = names  # file paths relative to the bundle folder
@@ -206,24 +275,46 @@ class Bundle:
             zf = zipfile.ZipFile(path)
             infos = zf.infolist()
         except _ZIP_ERRORS as e:
-            raise BundleError(f"{path}: not a readable zip (truncated or corrupt?): {e}") from None
+            raise BundleError(
+                f"{path}: not a readable zip (truncated or corrupt?): {e}", _BAD_HINT
+            ) from None
         try:
-            for info in infos:
-                _check_member(info.filename, info, str(path))
-            files = [i.filename for i in infos if not i.is_dir()]
-            top = "" if any(n.startswith("lib/") for n in files) else _common_top(files)
-            names = [n[len(top) :] for n in files if n.startswith(top)]
-            metadata, json_name = None, None
-            inner = [n for n in names if "/" not in n and n.endswith(".json")]
-            if json_path is None and inner:
-                json_name = f"{path.name}:{top}{inner[0]}"
-                metadata = _parse_json(_read_zip(zf, top + inner[0], path), json_name)
-            else:
-                metadata, json_name = _json_beside(path, top, json_path)
-            return cls(path, top, names, zf, metadata, json_name)
+            return cls._from_zip(path, zf, infos, json_path)
         except BaseException:
             zf.close()
             raise
+
+    @classmethod
+    def _from_zip(
+        cls,
+        path: Path,
+        zf: zipfile.ZipFile,
+        infos: list[zipfile.ZipInfo],
+        json_path: str | os.PathLike[str] | None,
+    ) -> Bundle:
+        if len(infos) > limits.MAX_ZIP_ENTRIES:
+            raise BundleError(
+                f"{path}: {len(infos)} entries, more than the {limits.MAX_ZIP_ENTRIES} a "
+                "bundle may have (Adafruit's has about 4,000)",
+                _BAD_HINT,
+            )
+        for info in infos:
+            _check_member(info.filename, info, str(path))
+        files = [i.filename for i in infos if not i.is_dir()]
+        top = "" if any(n.startswith("lib/") for n in files) else _common_top(files)
+        names = [n[len(top) :] for n in files if n.startswith(top)]
+        _check_lib_names(names, str(path))
+        metadata, json_name = None, None
+        inner = [n for n in names if "/" not in n and n.endswith(".json")]
+        if json_path is None and inner:
+            json_name = f"{path.name}:{top}{inner[0]}"
+            info = zf.getinfo(top + inner[0])
+            _check_size(info, inner[0], path, limits.MAX_JSON_BYTES)
+            data = b"".join(_zip_chunks(zf, info, top + inner[0], path))
+            metadata = _parse_json(data, json_name)
+        else:
+            metadata, json_name = _json_beside(path, top, json_path)
+        return cls(path, top, names, zf, metadata, json_name)
 
     @classmethod
     def _open_dir(cls, path: Path, json_path: str | os.PathLike[str] | None) -> Bundle:
@@ -236,20 +327,16 @@ class Bundle:
                     "exactly one folder below it)"
                 )
             root = children[0]
-        names = []
-        for dirpath, dirnames, filenames in os.walk(root):
-            for f in filenames:
-                names.append(Path(dirpath, f).relative_to(root).as_posix())
-            dirnames.sort()
-        names.sort()
+        names, warnings = _walk_folder(root)
         inner = [n for n in names if "/" not in n and n.endswith(".json")]
         json_name: str | None
         if json_path is None and inner:
             json_name = str(root / inner[0])
-            metadata = _parse_json(_read_file(root / inner[0]), json_name)
+            metadata = _parse_json(_read_file(root / inner[0], limits.MAX_JSON_BYTES), json_name)
         else:
             metadata, json_name = _json_beside(root, root.name + "/", json_path)
-        return cls(root, root.name + "/", names, None, metadata, json_name)
+        _check_lib_names(names, str(root))
+        return cls(root, root.name + "/", names, None, metadata, json_name, warnings)
 
     def close(self) -> None:
         if self._zip is not None:
@@ -316,11 +403,47 @@ class Bundle:
                 ext.append(re.split(r"[<>=~!\[;\s]", line, maxsplit=1)[0])
         return tuple(deps), tuple(ext)
 
-    def read_bytes(self, rel: str) -> bytes:
-        """A file of the bundle by its path inside the bundle folder."""
+    def size(self, rel: str, limit: int = MAX_FILE_BYTES) -> int:
+        """A file's size as the zip's directory (or the folder) says, without reading it;
+        BundleError if it is past ``limit`` or compresses like a zip bomb."""
         if self._zip is not None:
-            return _read_zip(self._zip, self._top + rel, self.source)
-        return _read_file(self.source / rel)
+            info = self._info(rel)
+            _check_size(info, rel, self.source.name, limit)
+            return info.file_size
+        try:
+            st = (self.source / rel).lstat()
+        except OSError as e:
+            raise BundleError(f"{self.source / rel}: cannot read: {e.strerror or e}") from None
+        if not stat.S_ISREG(st.st_mode):
+            raise BundleError(f"{self.source / rel}: not a regular file", _BAD_HINT)
+        if st.st_size > limit:
+            raise BundleError(
+                f"{self.source / rel}: {st.st_size} bytes, more than the {limit} a library "
+                "file may have",
+                _BAD_HINT,
+            )
+        return st.st_size
+
+    def _info(self, rel: str) -> zipfile.ZipInfo:
+        assert self._zip is not None
+        try:
+            return self._zip.getinfo(self._top + rel)
+        except KeyError:
+            raise BundleError(f"{self.source.name}: no {rel!r} in the bundle") from None
+
+    def iter_bytes(self, rel: str, limit: int = MAX_FILE_BYTES) -> Iterator[bytes]:
+        """A file's bytes in chunks of at most :data:`~.limits.CHUNK`, after :meth:`size`
+        accepted it; BundleError if the bytes are not exactly as many as it said."""
+        expected = self.size(rel, limit)
+        if self._zip is not None:
+            yield from _zip_chunks(self._zip, self._info(rel), rel, self.source.name)
+            return
+        yield from _file_chunks(self.source / rel, expected)
+
+    def read_bytes(self, rel: str, limit: int = MAX_FILE_BYTES) -> bytes:
+        """A file of the bundle by its path inside the bundle folder (bounded: see
+        :meth:`iter_bytes`)."""
+        return b"".join(self.iter_bytes(rel, limit))
 
     def read_text(self, rel: str) -> str:
         return self.read_bytes(rel).decode("utf-8", "replace")
@@ -401,7 +524,9 @@ class Bundle:
                         f"{self.source.name}: unsafe entry {rel!r}: escapes the target"
                     )
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                dest.write_bytes(self.read_bytes(rel))
+                with dest.open("wb") as out:
+                    for chunk in self.iter_bytes(rel):
+                        out.write(chunk)
                 tops.add(inner.parts[0])
             installed = []
             for top in sorted(tops):
@@ -440,27 +565,113 @@ def _common_top(files: list[str]) -> str:
     return ""
 
 
-def _read_zip(zf: zipfile.ZipFile, member: str, where: object) -> bytes:
+def _zip_chunks(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, rel: str, where: object
+) -> Iterator[bytes]:
+    """Inflate a member in bounded chunks; exactly ``info.file_size`` bytes or BundleError
+    (zipfile stops at the directory's size and checks the CRC; a shorter member is caught
+    here)."""
+    expected, got = info.file_size, 0
     try:
-        return zf.read(member)
+        with zf.open(info) as member:
+            while True:
+                chunk = member.read(CHUNK)
+                if not chunk:
+                    break
+                got += len(chunk)
+                if got > expected:
+                    break
+                yield chunk
     except _ZIP_ERRORS as e:
         raise BundleError(
-            f"{where}: cannot read {member!r} (truncated or corrupt zip?): {e}"
+            f"{where}: cannot read {rel!r} (truncated or corrupt zip?): {e}", _BAD_HINT
         ) from None
+    if got != expected:
+        raise BundleError(
+            f"{where}: {rel} holds {'more' if got > expected else 'fewer'} bytes than the "
+            f"zip's directory says ({expected}): the bundle is damaged or forged",
+            _BAD_HINT,
+        )
 
 
-def _read_file(path: Path) -> bytes:
+def _open_nofollow(path: Path) -> int:
     try:
-        return path.read_bytes()
+        return os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise BundleError(f"{path}: a symbolic link; not read", _BAD_HINT) from None
+        raise BundleError(f"{path}: cannot read: {e.strerror or e}") from None
+
+
+def _file_chunks(path: Path, expected: int) -> Iterator[bytes]:
+    """A folder bundle's file in chunks, never through a symbolic link, exactly
+    ``expected`` bytes long (it may not grow while it is copied)."""
+    fd = _open_nofollow(path)
+    got = 0
+    try:
+        with os.fdopen(fd, "rb") as f:
+            while chunk := f.read(CHUNK):
+                got += len(chunk)
+                if got > expected:
+                    break
+                yield chunk
     except OSError as e:
         raise BundleError(f"{path}: cannot read: {e.strerror or e}") from None
+    if got != expected:
+        raise BundleError(f"{path}: changed while it was read; try again")
+
+
+def _read_file(path: Path, limit: int = limits.MAX_JSON_BYTES) -> bytes:
+    """A small file (a JSON) beside or inside a bundle, refused past ``limit`` bytes."""
+    fd = _open_nofollow(path)
+    try:
+        with os.fdopen(fd, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError as e:
+        raise BundleError(f"{path}: cannot read: {e.strerror or e}") from None
+    if len(data) > limit:
+        raise BundleError(f"{path}: more than {limit} bytes; not a bundle's JSON", _BAD_HINT)
+    return data
+
+
+def _walk_folder(root: Path) -> tuple[list[str], list[str]]:
+    """A folder bundle's files (paths relative to ``root``), sorted, symbolic links left
+    out; and a warning for each link left out."""
+    names: list[str] = []
+    warnings: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root):  # never descends into linked folders
+        for d in list(dirnames):
+            if os.path.islink(os.path.join(dirpath, d)):
+                dirnames.remove(d)
+                filenames.append(d)
+        for f in filenames:
+            rel = Path(dirpath, f).relative_to(root).as_posix()
+            if os.path.islink(os.path.join(dirpath, f)):
+                warnings.append(
+                    f"{root}: skipped {rel}, a symbolic link (a bundle's files are copied, "
+                    "never what links point to)"
+                )
+                continue
+            names.append(rel)
+            if len(names) > limits.MAX_ZIP_ENTRIES:
+                raise BundleError(
+                    f"{root}: more than {limits.MAX_ZIP_ENTRIES} files; not a bundle folder",
+                    _BAD_HINT,
+                )
+        dirnames.sort()
+    names.sort()
+    return names, warnings
 
 
 def _parse_json(data: bytes, where: str) -> Any:
     try:
-        return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise BundleError(f"{where}: invalid JSON: {e}") from None
+        return limits.loads(data)
+    except limits.BadJSON as e:
+        raise BundleError(
+            f"{where}: invalid JSON: {e}",
+            "Download the bundle again (protoboard bundle refresh), or remove the source "
+            "that gave it (protoboard bundle remove NAME).",
+        ) from None
 
 
 def _json_beside(
@@ -477,7 +688,18 @@ def _json_beside(
     return None, None
 
 
+_MODULE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+
+
 def _library_from_json(name: str, entry: Any, where: str, files: list[str]) -> LibraryInfo:
+    # names are module names; one that could be a path ("../x") is refused
+    if not _MODULE.match(name) or ".." in name:
+        raise BundleError(f"{where}: {name[:80]!r} is not a library name", _BAD_HINT)
+    path = entry.get("path") if isinstance(entry, dict) else None
+    if isinstance(path, str) and (
+        not path.startswith("lib/") or ".." in path.split("/") or "\\" in path or "\x00" in path
+    ):
+        raise BundleError(f"{where}: library {name!r}: 'path' {path[:80]!r} is not in lib/")
     if not isinstance(entry, dict):
         raise BundleError(f"{where}: library {name!r}: entry is not an object")
     for key in REQUIRED_KEYS:

@@ -16,9 +16,10 @@ Three steps, each its own function so the CLI can show a plan before it acts:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -26,7 +27,16 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from protoboard.errors import UserError
-from protoboard.updater.backends import Backend, BackendError, DeviceInfo, SourceMissing
+from protoboard.runtime.drive import TEMP_PREFIX
+from protoboard.updater import limits
+from protoboard.updater.backends import (
+    Backend,
+    BackendError,
+    DeviceInfo,
+    SourceMissing,
+    UnsafePath,
+    check_path,
+)
 from protoboard.updater.catalog import (
     Catalog,
     CatalogError,
@@ -43,7 +53,6 @@ from protoboard.updater.installed import (
     Manifest,
     ManifestEntry,
     scan,
-    sha256,
 )
 from protoboard.updater.mpy import NEWEST_KNOWN_MAJOR, is_compatible
 
@@ -126,16 +135,14 @@ def open_device(
     if top is None:
         manifest = Manifest()
     else:
-        names = {e.name for e in top}
-        if JOURNAL_PATH.rsplit("/", 1)[1] in names:
-            notes.append(_recover(backend))
+        sizes = {e.name: e.size for e in top}
+        if JOURNAL_PATH.rsplit("/", 1)[1] in sizes:
+            notes.append(_recover(backend, sizes[JOURNAL_PATH.rsplit("/", 1)[1]]))
             top = backend.list_dir(LIB) or []
-            names = {e.name for e in top}
+            sizes = {e.name: e.size for e in top}
         else:
             _clean_stale_staging(backend, [e.name for e in top])
-        manifest = (
-            Manifest.load(backend) if MANIFEST_PATH.rsplit("/", 1)[1] in names else Manifest()
-        )
+        manifest = _load_manifest(backend, sizes.get(MANIFEST_PATH.rsplit("/", 1)[1]))
     if manifest.problem:
         notes.append(manifest.problem)
     libraries = (
@@ -144,6 +151,14 @@ def open_device(
         else {}
     )
     return Device(backend, info, flavour, manifest, libraries, notes)
+
+
+def _load_manifest(backend: Backend, size: int | None) -> Manifest:
+    if size is None:
+        return Manifest()
+    if size > limits.MAX_MANIFEST_BYTES:
+        return Manifest.too_big(size)  # not even read
+    return Manifest.load(backend)
 
 
 def _clean_stale_staging(backend: Backend, names: list[str]) -> None:
@@ -168,7 +183,8 @@ class Change:
     writes: list[str] = field(default_factory=list)  # drive paths whose bytes change
     deletes: list[str] = field(default_factory=list)  # drive paths
     entry: ManifestEntry | None = None  # the new manifest entry
-    data: dict[str, bytes] = field(default_factory=dict, repr=False)  # every new file's bytes
+    #: every new file's size and hash (read from the bundle in chunks, never kept whole)
+    records: dict[str, FileRecord] = field(default_factory=dict, repr=False)
 
     @property
     def acts(self) -> bool:
@@ -187,7 +203,7 @@ class Plan:
 
     @property
     def bytes_to_write(self) -> int:
-        return sum(len(c.data[p]) for c in self.active for p in c.writes)
+        return sum(c.records[p].size for c in self.active for p in c.writes)
 
 
 def plan_install(
@@ -411,9 +427,11 @@ def _with_files(change: Change, lib: InstalledLibrary | None, requested: bool) -
     """Fill in the files to write and to delete, comparing hashes with the manifest."""
     pick = change.pick
     assert pick is not None
-    # bundle paths are drive paths: lib/...
-    change.data = {rel: pick.files_from.read_bytes(rel) for rel in pick.file_paths}
-    records = {p: FileRecord(len(d), sha256(d)) for p, d in change.data.items()}
+    # bundle paths are drive paths: lib/...; sizes from the zip's directory first, then
+    # each file is hashed in chunks (a zip bomb is refused before anything is inflated)
+    _check_sizes(pick)
+    records = {rel: _record(pick.files_from.iter_bytes(rel)) for rel in pick.file_paths}
+    change.records = records
     old_records: dict[str, FileRecord] = {}
     old_paths: set[str] = set()
     if lib is not None:
@@ -430,7 +448,7 @@ def _with_files(change: Change, lib: InstalledLibrary | None, requested: bool) -
         for p, record in records.items()
         if p not in old_paths or p not in old_records or old_records[p].sha256 != record.sha256
     )
-    change.deletes = sorted(_deletions(lib, old_paths, set(change.data)))
+    change.deletes = sorted(_deletions(lib, old_paths, set(records)))
     change.entry = ManifestEntry(
         pick.name,
         pick.version,
@@ -442,6 +460,39 @@ def _with_files(change: Change, lib: InstalledLibrary | None, requested: bool) -
         records,
     )
     return change
+
+
+def _check_sizes(pick: Pick) -> None:
+    """Every file's size is acceptable (:meth:`Bundle.size`), and so is their sum."""
+    total = sum(pick.files_from.size(rel) for rel in pick.file_paths)
+    if total > limits.MAX_LIBRARY_BYTES:
+        raise UpdaterError(
+            f"{pick.name}: its files inflate to {total} bytes, more than the "
+            f"{limits.MAX_LIBRARY_BYTES} one library may have (a CIRCUITPY drive holds 1-16 "
+            "MB): the bundle is broken or hostile; remove it (protoboard bundle remove NAME)"
+        )
+
+
+def _record(chunks: Iterable[bytes]) -> FileRecord:
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in chunks:
+        digest.update(chunk)
+        size += len(chunk)
+    return FileRecord(size, digest.hexdigest()[:32])  # as installed.sha256
+
+
+def _checked(chunks: Iterable[bytes], record: FileRecord, path: str) -> Iterator[bytes]:
+    """``chunks``, then an error if they were not the bytes planned (the bundle changed)."""
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+        yield chunk
+    if digest.hexdigest()[:32] != record.sha256:
+        raise UpdaterError(
+            f"{path} changed in the bundle since the plan was made; nothing was changed on "
+            "the drive. Run the command again."
+        )
 
 
 def _deletions(lib: InstalledLibrary | None, old: set[str], new: set[str]) -> set[str]:
@@ -547,12 +598,15 @@ def _stage(
     finals = [p for c in plan.active for p in c.writes] + [MANIFEST_PATH]
     backend.write(JOURNAL_PATH, _journal("stage", stage.candidates(finals)))
     for change in plan.active:
+        assert change.pick is not None or not change.writes
         for path in change.writes:
-            stage.put(path, change.data[path])
-            progress.advance(path, len(change.data[path]))
+            record = change.records[path]
+            source = change.pick.files_from.iter_bytes(path)  # type: ignore[union-attr]
+            stage.put(path, _checked(source, record, path))
+            progress.advance(path, record.size)
             if fail_after:
                 fail_after("stage")
-    stage.put(MANIFEST_PATH, _next_manifest(plan).dumps(installer))
+    stage.put(MANIFEST_PATH, [_next_manifest(plan).dumps(installer)])
     ops = stage.operations()
     ops += [["delete", path] for change in plan.active for path in change.deletes]
     # the manifest moves last: until then the old one stays true enough to retry
@@ -591,18 +645,28 @@ def _journal(phase: str, ops: list[list[str]]) -> bytes:
     return json.dumps({"format": 1, "phase": phase, "ops": ops}).encode()
 
 
-def _recover(backend: Backend) -> str:
+#: where a refused journal is moved, so that it is kept for a look but never applied
+QUARANTINE_PATH = f"{LIB}/.protoboard.journal.refused.json"
+_OP_LENGTHS = {"move": 3, "delete": 2, "staged": 2}
+
+
+def _recover(backend: Backend, size: int | None = None) -> str:
     """After an interruption: staging cut short → delete the staged files (the drive is as
-    before); renaming cut short → finish the renames."""
-    data = backend.read(JOURNAL_PATH)
+    before); renaming cut short → finish the renames. A journal that names anything outside
+    ``lib/`` (or a move from a file that is not a staging name) was not written by the
+    updater: it is moved aside, never applied."""
+    if size is not None and size > limits.MAX_JOURNAL_BYTES:
+        return _quarantine(backend, f"it is {size} bytes, far more than a journal")
     try:
-        doc = json.loads((data or b"").decode())
+        doc = limits.loads(backend.read(JOURNAL_PATH) or b"", max_bytes=limits.MAX_JOURNAL_BYTES)
         phase, ops = doc["phase"], doc["ops"]
         valid = phase in ("stage", "commit") and all(
-            isinstance(op, list) and len(op) >= 2 and op[0] in ("move", "delete", "staged")
+            isinstance(op, list)
+            and len(op) == _OP_LENGTHS.get(op[0], -1)
+            and all(isinstance(part, str) for part in op)
             for op in ops
         )
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, IndexError):
         valid = False
     if not valid:
         backend.remove(JOURNAL_PATH)
@@ -610,14 +674,57 @@ def _recover(backend: Backend) -> str:
             f"{JOURNAL_PATH} was unreadable and has been removed; run 'protoboard update' "
             "to check every library"
         )
-    if phase == "stage":
-        for _, path in ops:
-            backend.remove(path)
-        backend.remove(JOURNAL_PATH)
-        return "cleaned up after an update that was interrupted last time (nothing had changed)"
-    _run_journal(backend, ops)
+    why = _unsafe_op(backend, ops)
+    if why is not None:
+        return _quarantine(backend, why)
+    try:
+        if phase == "stage":
+            for _, path in ops:
+                backend.remove(path)
+        else:
+            _run_journal(backend, ops)
+    except UnsafePath as exc:
+        return _quarantine(backend, str(exc))
     backend.remove(JOURNAL_PATH)
+    if phase == "stage":
+        return "cleaned up after an update that was interrupted last time (nothing had changed)"
     return "finished an update that was interrupted last time"
+
+
+def _stage_name(backend: Backend, path: str) -> bool:
+    prefixes = (backend.stage_prefix, ".pbstage-", f"{TEMP_PREFIX}stage-")
+    return any(part.startswith(prefixes) for part in path.split("/")[1:])
+
+
+def _unsafe_op(backend: Backend, ops: list[list[str]]) -> str | None:
+    """Why a journal's operations cannot be the updater's own, or None."""
+    for op in ops:
+        for path in op[1:]:
+            try:
+                clean = check_path(path)
+            except ValueError:
+                return f"it names {path[:80]!r}, which is not a path on the drive"
+            if not clean.startswith(f"{LIB}/") or clean in (JOURNAL_PATH, QUARANTINE_PATH):
+                return f"it names {path[:80]!r}, outside {LIB}/"
+        if op[0] in ("move", "staged") and not _stage_name(backend, op[1]):
+            verb = "move" if op[0] == "move" else "delete"
+            return f"it would {verb} {op[1][:80]!r}, which is not a name the updater stages"
+    return None
+
+
+def _quarantine(backend: Backend, why: str) -> str:
+    """Move the journal aside (or, if that fails, delete it) so later commands work."""
+    try:
+        backend.replace(JOURNAL_PATH, QUARANTINE_PATH)
+        where = f"moved aside to {QUARANTINE_PATH}"
+    except BackendError:
+        backend.remove(JOURNAL_PATH)
+        where = "deleted"
+    return (
+        f"{JOURNAL_PATH} was refused and not applied ({why}); it was {where}. The updater "
+        "did not write it: check what else changed on this drive, then run 'protoboard "
+        "update' to check every library."
+    )
 
 
 def _check_space(plan: Plan) -> None:
@@ -631,7 +738,7 @@ def _check_space(plan: Plan) -> None:
     def on_disk(size: int) -> int:
         return max(1, math.ceil(size / block)) * block
 
-    needed = sum(on_disk(len(c.data[p])) for c in plan.active for p in c.writes)
+    needed = sum(on_disk(c.records[p].size) for c in plan.active for p in c.writes)
     needed += 4 * block + on_disk(len(plan.device.manifest.dumps("x")))
     if needed > free:
         raise UpdaterError(
@@ -678,7 +785,7 @@ class _Stager:
         if parent and self.existing.get(parent) is not None:
             self.existing[parent].add(name)  # type: ignore[union-attr]
 
-    def put(self, path: str, data: bytes) -> None:
+    def put(self, path: str, data: Iterable[bytes]) -> None:
         parts = path.split("/")
         if len(parts) > 2 and parts[0] == LIB:
             top = f"{LIB}/{parts[1]}"
@@ -687,13 +794,13 @@ class _Stager:
                 staged_top = self.folders.setdefault(top, f"{LIB}/{self.prefix}{parts[1]}")
                 target = "/".join([staged_top, *parts[2:]])
                 self._ensure(target.rpartition("/")[0])
-                self.backend.write(target, data)
+                self.backend.write_stream(target, data)
                 return
         folder, _, name = path.rpartition("/")
         self._ensure(folder)
         staged = f"{folder}/{self.prefix}{name}"
-        self.backend.write(staged, data)
-        self.files.append((staged, path))
+        self.files.append((staged, path))  # before writing: a failed write is discarded too
+        self.backend.write_stream(staged, data)
 
     def candidates(self, finals: list[str]) -> list[list[str]]:
         """``["staged", path]`` for every name :meth:`put` may use for ``finals``."""

@@ -40,6 +40,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from protoboard.errors import UserError
 from protoboard.runtime.drive import atomic_write
+from protoboard.updater import limits
 
 __all__ = [
     "FetchError",
@@ -216,7 +217,7 @@ class _Entry:
 
     def _load_meta(self) -> dict[str, Any]:
         try:
-            meta = json.loads(self.sidecar.read_text("utf-8"))
+            meta = limits.loads(self.sidecar.read_bytes(), max_bytes=1024 * 1024)
         except (OSError, ValueError):
             return {}
         if not isinstance(meta, dict) or meta.get("url") != self.url:
@@ -330,7 +331,8 @@ class Fetcher:
 
     ``on_warning`` receives messages such as "using the cached copy"; by default they are
     logged and kept in :attr:`warnings`. ``backoff`` is the first retry delay in seconds
-    (doubled each time); tests set it to 0.
+    (doubled each time); tests set it to 0. ``max_bytes`` bounds one download: a file that
+    says (Content-Length) or turns out to be longer is refused, its part file deleted.
     """
 
     def __init__(
@@ -344,7 +346,9 @@ class Fetcher:
         session: Any = None,
         backoff: float = 0.25,
         on_warning: Callable[[str], None] | None = None,
+        max_bytes: int = limits.MAX_DOWNLOAD_BYTES,
     ) -> None:
+        self.max_bytes = max_bytes
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self.offline = offline
         self.timeout = timeout
@@ -397,8 +401,8 @@ class Fetcher:
         and is dropped from the cache so the next call downloads it again."""
         entry_path = self.get(url, refresh=refresh)
         try:
-            return json.loads(entry_path.read_bytes().decode("utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError) as e:
+            return limits.loads(entry_path.read_bytes())
+        except (OSError, ValueError) as e:
             _Entry(self.cache_dir, url, None).discard()
             raise FetchError(
                 f"{entry_path.name} from {url} is not valid JSON ({e}); try again later"
@@ -439,7 +443,7 @@ class Fetcher:
             return
         for sidecar in sorted(self.cache_dir.glob("*.json")):
             try:
-                meta = json.loads(sidecar.read_text("utf-8"))
+                meta = limits.loads(sidecar.read_bytes(), max_bytes=1024 * 1024)
             except (OSError, ValueError):
                 continue
             if not isinstance(meta, dict) or not isinstance(meta.get("url"), str):
@@ -518,13 +522,15 @@ class Fetcher:
                     etag=resp.headers.get("ETag"), last_modified=resp.headers.get("Last-Modified")
                 )
             total = self._expected_total(resp, offset)
+            if total is not None and total > self.max_bytes:
+                raise self._too_big(entry.url, f"is {total} bytes")
             self._receive(resp, entry, offset, total, label)
         return self._finish(entry, sha256, total, resp.headers)
 
     def _start_offset(self, resp: Any, offset: int, entry: _Entry) -> int:
         """Where the body starts in the file: ``offset`` for a matching 206, else 0."""
         if resp.status_code == 206 and offset:
-            m = re.match(r"bytes (\d+)-", resp.headers.get("Content-Range", ""))
+            m = re.match(r"bytes ([0-9]{1,20})-", resp.headers.get("Content-Range", ""))
             if m and int(m.group(1)) == offset:
                 return offset
             entry.discard_part()
@@ -536,11 +542,12 @@ class Fetcher:
     @staticmethod
     def _expected_total(resp: Any, offset: int) -> int | None:
         if resp.status_code == 206:
-            m = re.match(r"bytes \d+-\d+/(\d+)", resp.headers.get("Content-Range", ""))
+            m = re.match(r"bytes [0-9]+-[0-9]+/([0-9]+)", resp.headers.get("Content-Range", ""))
             if m:
                 return int(m.group(1))
-        length = resp.headers.get("Content-Length")
-        return offset + int(length) if length and length.isdigit() else None
+        length = resp.headers.get("Content-Length", "").strip()
+        # ASCII digits only ("²".isdigit() is true), and not a thousand of them
+        return offset + int(length) if re.fullmatch(r"[0-9]{1,20}", length) else None
 
     def _receive(
         self, resp: Any, entry: _Entry, offset: int, total: int | None, label: str
@@ -558,7 +565,15 @@ class Fetcher:
             with out:
                 if offset:
                     self.progress.advance(offset)
+                # never more than announced, never more than the bound
+                bound = min(total, self.max_bytes) if total is not None else self.max_bytes
+                received = offset
                 for chunk in self._chunks(resp):
+                    received += len(chunk)
+                    if received > bound:
+                        if total is not None and received > total:
+                            raise _Corrupt(f"more than the {total} bytes announced")
+                        raise self._too_big(entry.url, f"sent {received} bytes and more")
                     try:
                         out.write(chunk)
                     except OSError as e:
@@ -596,6 +611,13 @@ class Fetcher:
         os.replace(entry.part, entry.path)
         entry.save(headers, digest, size)
         return FetchResult(entry.path, "downloaded")
+
+    def _too_big(self, url: str, what: str) -> FetchError:
+        return FetchError(
+            f"{url} {what}, more than the {self.max_bytes} bytes a bundle may have "
+            "(Adafruit's are a few MB): not downloaded. Check the URL; if the file is right, "
+            "download it yourself and use it as a local bundle: protoboard bundle add PATH"
+        )
 
     # -- HTTP -------------------------------------------------------------------------------
 

@@ -23,7 +23,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from protoboard.updater.backends import Backend, BackendError, Entry
+from protoboard.updater import limits
+from protoboard.updater.backends import Backend, BackendError, Entry, check_path
 from protoboard.updater.mpy import MpyError, MpyInfo, mpy_strings, read_mpy_header
 
 __all__ = [
@@ -118,36 +119,32 @@ class Manifest:
 
     @classmethod
     def parse(cls, data: bytes) -> Manifest:
+        """A manifest from its bytes; anything malformed or naming a file outside ``lib/``
+        gives an empty manifest with :attr:`problem` saying why (never an exception)."""
         try:
-            doc = json.loads(data.decode("utf-8"))
+            doc = limits.loads(data, max_bytes=limits.MAX_MANIFEST_BYTES)
             if not isinstance(doc, dict) or doc.get("format") != FORMAT:
                 raise ValueError(
-                    f"unknown format {doc.get('format')!r}"
+                    f"unknown format {str(doc.get('format'))[:40]!r}"
                     if isinstance(doc, dict)
                     else "not an object"
                 )
             entries = {}
             for name, e in doc.get("libraries", {}).items():
-                files = {
-                    p: FileRecord(int(r["size"]), str(r["sha256"]), r.get("mtime_ns"))
-                    for p, r in e.get("files", {}).items()
-                }
-                entries[name] = ManifestEntry(
-                    name,
-                    e.get("version"),
-                    str(e.get("flavour", "py")),
-                    e.get("source"),
-                    e.get("tag"),
-                    bool(e.get("requested", True)),
-                    [str(d) for d in e.get("dependencies", [])],
-                    files,
-                )
+                entries[name] = _entry(name, e)
             return cls(entries)
-        except (UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
             return cls(
-                problem=f"{MANIFEST_PATH} is unreadable ({exc}); libraries are treated as "
-                "installed by hand until they are reinstalled"
+                problem=f"{MANIFEST_PATH} is unreadable ({str(exc)[:200]}); libraries are "
+                "treated as installed by hand until they are reinstalled"
             )
+
+    @classmethod
+    def too_big(cls, size: int) -> Manifest:
+        return cls(
+            problem=f"{MANIFEST_PATH} is {size} bytes, too big to be the updater's; libraries "
+            "are treated as installed by hand until they are reinstalled"
+        )
 
     def dumps(self, installer: str) -> bytes:
         """Compact (it is read on every ``list`` over Wi-Fi), one library per line."""
@@ -159,6 +156,51 @@ class Manifest:
             for n, e in sorted(self.entries.items())
         )
         return f'{head},"libraries":{{\n{libs}}}}}\n'.encode()
+
+
+def _lib_path(path: Any) -> str:
+    """A manifest's file path: a drive path inside ``lib/`` (never the manifest or journal),
+    else ValueError (the manifest is then unreadable as a whole)."""
+    if not isinstance(path, str):
+        raise ValueError("a file path is not text")
+    try:
+        clean = check_path(path)
+    except ValueError:
+        raise ValueError(f"the file path {path[:80]!r} is not a drive path") from None
+    if not clean.startswith(f"{LIB}/") or clean in (MANIFEST_PATH, JOURNAL_PATH):
+        raise ValueError(f"the file path {path[:80]!r} is not inside {LIB}/")
+    return clean
+
+
+def _entry(name: Any, e: Any) -> ManifestEntry:
+    if not isinstance(name, str) or not isinstance(e, dict):
+        raise ValueError("a library entry is not an object")
+    files = {
+        _lib_path(p): FileRecord(int(r["size"]), str(r["sha256"]), _opt_int(r.get("mtime_ns")))
+        for p, r in e.get("files", {}).items()
+    }
+    return ManifestEntry(
+        name,
+        _opt_str(e.get("version")),
+        str(e.get("flavour", "py")),
+        _opt_str(e.get("source")),
+        _opt_str(e.get("tag")),
+        bool(e.get("requested", True)),
+        [str(d) for d in e.get("dependencies", [])],
+        files,
+    )
+
+
+def _opt_str(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError(f"{str(value)[:40]!r} is not text")
+
+
+def _opt_int(value: Any) -> int | None:
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise ValueError(f"{str(value)[:40]!r} is not a whole number")
 
 
 @dataclass

@@ -35,6 +35,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from protoboard.errors import UserError
 from protoboard.runtime.drive import atomic_write
+from protoboard.updater import limits
 from protoboard.updater.bundle import Bundle, BundleError
 from protoboard.updater.fetch import (
     LOCAL_BUNDLE_HINT,
@@ -154,7 +155,7 @@ def _config_path(folder: Path | None) -> Path:
 def _read_config(folder: Path | None) -> dict[str, Any]:
     path = _config_path(folder)
     try:
-        data = json.loads(path.read_text("utf-8"))
+        data = limits.loads(path.read_bytes())
     except FileNotFoundError:
         return {"sources": [], "disabled": []}
     except (OSError, ValueError) as e:
@@ -162,7 +163,12 @@ def _read_config(folder: Path | None) -> dict[str, Any]:
             f"cannot read the bundle sources in {path} ({e}); fix the file, or "
             "delete it to go back to the built-in sources"
         ) from None
-    if not isinstance(data, dict) or not isinstance(data.get("sources", []), list):
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("sources", []), list)
+        or not isinstance(data.get("disabled", []), list)
+        or not all(isinstance(d, str) for d in data.get("disabled", []))
+    ):
         raise SourceError(
             f"{path} is not a bundle source list; delete it to go back to the built-in sources"
         )
@@ -185,7 +191,7 @@ def _user_sources(data: dict[str, Any], path: Path) -> list[Source]:
             and all(isinstance(item.get(k), str) for k in ("name", "kind", "location"))
             and item["kind"] in KINDS
         ):
-            raise SourceError(f"{path}: bad entry {item!r}; delete it or the file")
+            raise SourceError(f"{path}: bad entry {repr(item)[:200]}; delete it or the file")
         out.append(Source(item["name"], item["kind"], item["location"]))
     return out
 
@@ -408,7 +414,7 @@ def _open_local(source: Source, flavour: str, tag: str | None) -> SourceBundles:
         py = Bundle.open(chosen.py, chosen.json)
     except BundleError as e:
         raise SourceUnavailable(f"bundle source {source.describe()}: {e}") from None
-    result = SourceBundles(source, chosen.tag or py.tag, py, py, flavour)
+    result = SourceBundles(source, chosen.tag or py.tag, py, py, flavour, warnings=[*py.warnings])
     if py.kind not in ("py", "unknown", flavour) and len(chosen.files) == 1:
         result.warnings.append(f"{source.name}: {path} only holds {py.kind} files, not {flavour}")
         return result
@@ -420,6 +426,7 @@ def _open_local(source: Source, flavour: str, tag: str | None) -> SourceBundles:
         except BundleError as e:
             py.close()
             raise SourceUnavailable(f"bundle source {source.describe()}: {e}") from None
+        result.warnings.extend(result.files.warnings)
         return result
     return _fell_back(result, f"no {flavour} bundle in {path}")
 
@@ -478,7 +485,7 @@ class _TagState:
 
     def _read(self) -> dict[str, Any]:
         try:
-            data = json.loads(self.path.read_text("utf-8"))
+            data = limits.loads(self.path.read_bytes())
         except (OSError, ValueError):
             return {}
         return data if isinstance(data, dict) else {}
@@ -665,7 +672,9 @@ def _optional_json(
             return None
         raise
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
+        if path.stat().st_size > limits.MAX_JSON_BYTES:
+            raise ValueError(f"more than {limits.MAX_JSON_BYTES} bytes")
+        data = limits.loads(path.read_bytes())
         if not isinstance(data, dict):
             raise ValueError("not an object keyed by library name")
     except (OSError, UnicodeDecodeError, ValueError) as e:
