@@ -77,3 +77,21 @@ def test_emacs_keys_and_line_ends(start_board):
     board.type(b"1 + 1\r")
     board.wait_for(r"2\n>>> ")
     assert ">>> \n>>> " not in board.output  # no Enter was counted twice
+
+
+def test_reset_and_erase_at_the_prompt_restart_the_board(start_board):
+    board = _repl(start_board)
+    board.type(b"import microcontroller\rmicrocontroller.reset()\r")
+    board.wait_for(r"code\.py output:")
+    board.wait_for("Press any key")
+    board.type(b"\r")
+    board.wait_for(">>> ")
+    (board.drive / "mine.py").write_text("x = 1\n")
+    board.type(b"import storage\rstorage.erase_filesystem()\r")
+    board.wait_for(r"code\.py output:\nHello World!")  # a new board's code.py
+    assert not (board.drive / "mine.py").exists()
+    board.wait_for("Press any key")
+    board.type(b"\r")
+    board.wait_for(">>> ")  # the board still answers keys
+    board.type(b"1 + 2\r")
+    board.wait_for(r"3\n>>> ")
