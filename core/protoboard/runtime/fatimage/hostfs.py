@@ -15,6 +15,9 @@ from pathlib import Path
 from protoboard.runtime.drive import TEMP_PREFIX
 from protoboard.runtime.fatimage.errors import ImageError
 
+#: the largest image read (FAT16 with 32 KiB clusters; a larger file is refused, not read)
+MAX_IMAGE = 2 * 1024 * 1024 * 1024
+
 #: what identifies one version of a file for a cheap "did it change" (dev, inode, size, mtime)
 Signature = tuple[int, ...]
 
@@ -34,7 +37,12 @@ def read_image(image: Path) -> tuple[bytes, Signature]:
             st = os.fstat(stream.fileno())
             if stat.S_ISDIR(st.st_mode):
                 raise IsADirectoryError(errno.EISDIR, "is a folder")
-            raw = stream.read()
+            if st.st_size > MAX_IMAGE:
+                raise ImageError(
+                    f"{image} is {st.st_size / 2**30:.1f} GiB, larger than the largest image "
+                    f"served ({MAX_IMAGE // 2**30} GiB, FAT16): check that it is the right file"
+                )
+            raw = stream.read(MAX_IMAGE + 1)
     except FileNotFoundError:
         raise ImageError(
             f"the image {image} does not exist (was it moved or "
@@ -44,6 +52,8 @@ def read_image(image: Path) -> tuple[bytes, Signature]:
         raise ImageError(
             f"{image} is a folder, not an image file; use --drive for a folder"
         ) from None
+    except ImageError:
+        raise
     except OSError as exc:
         raise ImageError(f"cannot read the image {image}: {exc.strerror}") from exc
     return raw, signature(st)
