@@ -458,15 +458,24 @@ def _show_board(board: Any) -> None:
 
 @main.command(context_settings=CONTEXT)
 def parts() -> None:
-    """List the simulated parts you can attach (sim.attach(...) in tests and scripts)."""
-    from protoboard.ports.sim.parts import CATALOG, part_class
+    """List the simulated parts you can attach (sim.attach(...) in tests and scripts).
 
+    The docs' parts catalog has each part's settings and wiring."""
+    import shutil
+    import textwrap
+
+    from protoboard.ports.sim.parts import CATALOG, summary
+
+    width = max(40, shutil.get_terminal_size().columns - 1)
     for name in sorted(CATALOG):
         try:
-            doc = (part_class(name).__doc__ or "").strip().splitlines()[0]
+            text = summary(name)
         except Exception as exc:  # a part module that fails to import must not hide the others
-            doc = f"(unavailable: {exc})"
-        click.echo(f"{name:<16} {doc}")
+            text = f"(unavailable: {exc})"
+        lines = textwrap.wrap(text, width - 17) or [""]
+        click.echo(f"{name:<16} {lines[0]}")
+        for line in lines[1:]:
+            click.echo(" " * 17 + line)
 
 
 @main.command(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import re
 from typing import Any
 
 from protoboard.ports.sim.parts.base import I2CPart, Part, RegisterI2CPart, SPIPart, UARTPart
@@ -36,6 +38,17 @@ def part_class(type_name: str) -> type[Part]:
         raise ValueError(f"unknown part type '{type_name}' (known parts: {known})") from None
 
 
+def summary(type_name: str) -> str:
+    """The first sentence of a part's description, in plain words (no reST markup), for lists
+    such as ``protoboard parts``."""
+    doc = inspect.getdoc(part_class(type_name)) or ""
+    text = " ".join(doc.split("\n\n")[0].split())
+    text = re.sub(r":\w+:`~?(?:[\w.]*\.)?([^`]+)`", r"\1", text)  # :class:`~a.B` -> B
+    text = re.sub(r"``([^`]+)``|\*([^*]+)\*", lambda m: m.group(1) or m.group(2), text)
+    end = re.search(r"(?<=[.!?])\s(?=[A-Z(])", text)
+    return text[: end.start()] if end else text
+
+
 def create(type_name: str, **options: Any) -> Part:
     return part_class(type_name)(**options)
 
@@ -54,4 +67,5 @@ __all__ = [
     "UARTPart",
     "create",
     "part_class",
+    "summary",
 ]
