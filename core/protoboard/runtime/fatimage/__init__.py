@@ -11,8 +11,11 @@ supervisor's cache), and :class:`ImageDrive` keeps the two in step:
 * :meth:`ImageDrive.open`: checks the image (never modifying it, whatever it holds) and makes
   ``work`` an exact copy of its tree.
 * :meth:`ImageDrive.sync_to_image`: files changed in ``work`` go into the image. The new image
-  is built in a copy beside it, checked by reading it back, then renamed over the original: an
-  interrupted or failed sync leaves the original as it was. Only the changed entries are touched.
+  is built in memory and checked by reading it back; then only the sectors that differ are
+  written into the image file, in an order that keeps it whole at every instant
+  (:mod:`.inplace`). When the new data does not fit beside the old, the new image is built in a
+  copy beside it and renamed over the original instead. Only the changed entries are touched;
+  a rewritten file keeps its folder entry where it was.
 * :meth:`ImageDrive.sync_from_image`: after someone else (the PC, through the gadget) changed
   the image, ``work`` is updated to match; returns what changed, for autoreload.
 
@@ -33,13 +36,14 @@ bugs worked around in :mod:`.pyfatfs_fixes`; the reading is our own walk (:mod:`
 The modules, in the order a sync to the image uses them: :mod:`.sync` (the drive),
 :mod:`.plan` (what changed in ``work``), :mod:`.names`, :mod:`.space` (does it fit),
 :mod:`.edits` (the plan as writer steps), :mod:`.writer` and :mod:`.pyfatfs_fixes`, then
-:mod:`.reader` and :mod:`.known` (reading the copy back and comparing). The other way:
+:mod:`.reader` and :mod:`.known` (reading the copy back and comparing), and :mod:`.inplace`
+(the changed sectors, in order). The other way:
 :mod:`.known` (what the image changed) and :mod:`.work`. :mod:`.fresh` makes new images.
 
 Threads: an :class:`ImageDrive` is not thread-safe. The supervisor makes every call from one
 thread (its event loop); nothing here starts a thread. Two processes must not sync the same
-image at once (the rename keeps the image whole, but one's changes would be lost: the second
-sees the first's rename as a change by another writer and raises :class:`ImageConflict`).
+image at once (each write keeps the image whole, but one's changes would be lost: the second
+sees the first's write as a change by another writer and raises :class:`ImageConflict`).
 """
 
 from protoboard.runtime.fatimage.errors import ImageConflict, ImageError
