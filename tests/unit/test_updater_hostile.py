@@ -441,3 +441,299 @@ def test_a_zip_with_too_many_entries_is_refused(env):
             zf.writestr(f"{TOP}/examples/{i}.txt", b"")
     with pytest.raises(BundleError, match="entries"):
         Bundle.open(path)
+
+
+# -- the web workflow client and the bundler's archives ----------------------------------------
+
+
+def _reply_server(body: bytes) -> tuple[int, threading.Event]:
+    """A server answering every request with 200 and ``body`` (Content-Length set)."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    stop = threading.Event()
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
+
+    def serve() -> None:
+        srv.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+            except TimeoutError:
+                continue
+            with conn, contextlib.suppress(OSError):
+                conn.recv(65536)
+                conn.sendall(head + body)
+        srv.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return srv.getsockname()[1], stop
+
+
+def test_a_board_sending_an_endless_reply_is_cut_off():
+    from protoboard.updater.web_backend import WebBackend
+
+    url, stop = _endless_server(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")
+    port = int(url.split(":")[2].split("/")[0])
+    try:
+        with pytest.raises(UserError, match="sent more than"):
+            WebBackend("127.0.0.1", port, "pw", timeout=5).list_dir("lib")
+    finally:
+        stop.set()
+
+
+@pytest.mark.parametrize("name", ["../../etc", "a/b", "..", "x\x00y", "a\\b"])
+def test_a_board_listing_unsafe_names_is_refused(name):
+    from protoboard.updater.web_backend import WebBackend
+
+    body = json.dumps({"free": 10, "block_size": 512, "files": [{"name": name}]}).encode()
+    port, stop = _reply_server(body)
+    try:
+        with pytest.raises(UserError, match="listing"):
+            WebBackend("127.0.0.1", port, "pw", timeout=5).list_dir("lib")
+    finally:
+        stop.set()
+
+
+def test_pathological_json_from_a_board_is_a_plain_error():
+    from protoboard.updater.web_backend import WebBackend
+
+    port, stop = _reply_server(b"[" * 100_000)
+    try:
+        backend = WebBackend("127.0.0.1", port, "pw", timeout=5)
+        with pytest.raises(UserError):
+            backend.device_info()
+        with pytest.raises(UserError):
+            backend.list_dir("lib")
+    finally:
+        stop.set()
+
+
+def test_a_zip_bomb_from_pypi_is_refused_before_unpacking(tmp_path):
+    from protoboard.bundler.errors import BundlerError
+    from protoboard.bundler.library_sources import _unpack
+
+    wheel = zeros_zip(tmp_path / "x-1.0-py3-none-any.whl", "x/big.py", 128 * 1024 * 1024)
+    with pytest.raises(BundlerError, match="compresses"):
+        _unpack(wheel, tmp_path / "out", "bdist_wheel")
+    assert not any(p.is_file() for p in (tmp_path / "out").rglob("*"))
+
+
+def test_a_tar_bomb_from_pypi_is_refused_before_unpacking(tmp_path):
+    import io
+    import tarfile
+
+    from protoboard.bundler.errors import BundlerError
+    from protoboard.bundler.library_sources import _unpack
+
+    sdist = tmp_path / "x-1.0.tar.gz"
+    with tarfile.open(sdist, "w:gz") as tf:
+        info = tarfile.TarInfo("x-1.0/x/big.py")
+        info.size = 80 * 1024 * 1024
+        tf.addfile(info, io.BytesIO(bytes(info.size)))
+    with pytest.raises(BundlerError, match="unpacks to"):
+        _unpack(sdist, tmp_path / "out", "sdist")
+    assert not any(p.is_file() for p in (tmp_path / "out").rglob("*"))
+
+
+# -- fuzzing: only UserErrors or success, and nothing written outside lib/ ---------------------
+
+import tempfile  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from protoboard.updater import limits  # noqa: E402
+
+FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PIECES = [
+    "lib",
+    "..",
+    ".",
+    "",
+    "code.py",
+    "boot_out.txt",
+    "a",
+    "a.py",
+    "pkg",
+    "Pkg",
+    "x.mpy",
+    ".protoboard-stage-a",
+    ".pbstage-a.py",
+    ".protoboard.json",
+    ".protoboard.journal.json",
+    "link",
+    "a\\..\\b",
+    "x\x00",
+    "C:",
+    "/",
+    "a:b",
+    "\n",
+    "é",
+    "a" * 300,
+]
+paths = st.lists(st.sampled_from(PIECES), min_size=1, max_size=5).map("/".join)
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**60), max_value=10**60)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=20)
+    | paths,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(max_size=10) | paths, inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+def _snapshot(tmp: Path, root: Path) -> dict[str, bytes]:
+    """Every file outside the drive's lib/ (the drive's root files and a host folder)."""
+    return {
+        p.relative_to(tmp).as_posix(): p.read_bytes()
+        for p in sorted(tmp.rglob("*"))
+        if p.is_file()
+        and not p.is_symlink()
+        and not p.is_relative_to(root / "lib")
+        and not p.is_relative_to(tmp / "bundles")
+    }
+
+
+def _fuzz_drive(tmp: Path) -> Path:
+    root = drive(tmp / "CIRCUITPY")
+    (root / "code.py").write_text("print('mine')\n")
+    host = tmp / "host"
+    host.mkdir()
+    (host / "precious.txt").write_text("keep\n")
+    (root / "lib" / "link").symlink_to(host, target_is_directory=True)
+    return root
+
+
+def _install_all(root: Path, bundle: Bundle) -> None:
+    cat = Catalog([BundleSet("fuzz", "1", bundle, bundle, "py")])
+    device = open_device(DiskBackend(root))
+    wanted = [parse_requirement(n) for n in sorted(bundle.libraries)[:5] if n[:1].isalnum()]
+    if wanted:
+        apply(plan_install(device, cat, wanted), installer="fuzz")
+
+
+@FUZZ
+@given(st.binary(max_size=300) | json_values.map(lambda v: json.dumps(v).encode()))
+def test_fuzz_bounded_json_parser(data):
+    try:
+        limits.loads(data)
+    except limits.BadJSON:
+        pass
+
+
+@FUZZ
+@given(st.dictionaries(st.text(max_size=12) | paths, json_values, max_size=4) | json_values)
+def test_fuzz_bundle_json(doc):
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        root = _fuzz_drive(tmp)
+        paths_ = write_bundle(tmp / "bundles", {"a": lib("1.0.0")})
+        paths_["json"].write_text(json.dumps(doc))
+        before = _snapshot(tmp, root)
+        try:
+            with Bundle.open(paths_["py"]) as bundle:
+                _install_all(root, bundle)
+        except UserError:
+            pass
+        assert _snapshot(tmp, root) == before
+
+
+@FUZZ
+@given(
+    st.dictionaries(
+        st.sampled_from(["a", "b", "pkg", "link"]),
+        st.fixed_dictionaries(
+            {
+                "files": st.dictionaries(
+                    paths,
+                    st.fixed_dictionaries(
+                        {"size": st.integers(0, 10), "sha256": st.just("0" * 32)}
+                    ),
+                    max_size=4,
+                )
+            },
+            optional={
+                "version": json_values,
+                "requested": json_values,
+                "dependencies": json_values,
+            },
+        ),
+        max_size=3,
+    )
+)
+def test_fuzz_manifest_then_uninstall(libraries):
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        root = _fuzz_drive(tmp)
+        (root / "lib" / "a.py").write_text("A = 1\n")
+        (root / "lib" / "pkg").mkdir()
+        (root / "lib" / "pkg" / "__init__.py").write_text("")
+        doc = {"format": 1, "libraries": libraries}
+        (root / MANIFEST_PATH).write_text(json.dumps(doc))
+        before = _snapshot(tmp, root)
+        manifest = Manifest.parse((root / MANIFEST_PATH).read_bytes())
+        assert all(
+            p.startswith("lib/") and ".." not in p.split("/")
+            for e in manifest.entries.values()
+            for p in e.files
+        )
+        try:
+            device = open_device(DiskBackend(root))
+            names = [n for n in ("a", "pkg") if n in device.libraries]
+            if names:
+                apply(plan_uninstall(device, names), installer="fuzz")
+        except UserError:
+            pass
+        assert _snapshot(tmp, root) == before
+
+
+ops = st.one_of(
+    st.tuples(st.just("delete"), paths).map(list),
+    st.tuples(st.just("staged"), paths).map(list),
+    st.tuples(st.just("move"), paths, paths).map(list),
+    st.lists(json_values, max_size=3),
+)
+
+
+@FUZZ
+@given(st.sampled_from(["stage", "commit", "other"]), st.lists(ops, max_size=4))
+def test_fuzz_journal(phase, journal_ops):
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        root = _fuzz_drive(tmp)
+        (root / "lib" / ".protoboard-stage-a").write_text("staged\n")
+        (root / "lib" / "a.py").write_text("A = 1\n")
+        _journal(root, journal_ops, phase)
+        before = _snapshot(tmp, root)
+        try:
+            open_device(DiskBackend(root))
+            open_device(DiskBackend(root))  # and the next command works
+        except UserError:
+            pass
+        assert _snapshot(tmp, root) == before
+        assert not (root / JOURNAL_PATH).exists()
+
+
+@FUZZ
+@given(st.lists(paths, min_size=1, max_size=5))
+def test_fuzz_zip_member_names(names):
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        root = _fuzz_drive(tmp)
+        members = {f"{TOP}/lib/ok.py": b"OK = 1\n"}
+        members.update({f"{TOP}/{n}": b"X = 1\n" for n in names})
+        members.update({n: b"Y = 1\n" for n in names})
+        bundle_zip = zip_of(tmp / "bundles" / f"{TOP}.zip", members)
+        before = _snapshot(tmp, root)
+        try:
+            with Bundle.open(bundle_zip) as bundle:
+                _install_all(root, bundle)
+        except UserError:
+            pass
+        assert _snapshot(tmp, root) == before

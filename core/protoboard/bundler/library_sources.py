@@ -211,12 +211,14 @@ def _unpack(archive: Path, dest: Path, packagetype: str) -> Path:
     try:
         if archive.name.endswith(".zip") or packagetype == "bdist_wheel":
             with zipfile.ZipFile(archive) as zf:
-                for member in zf.infolist():
+                infos = zf.infolist()
+                for member in infos:
                     _safe_member(member.filename)
-                zf.extractall(dest)
+                _bounded(archive, [(i.filename, i.file_size, i.compress_size) for i in infos])
+                zf.extractall(dest)  # zipfile stops each member at its directory size
         else:
             with tarfile.open(archive) as tf:
-                members = [m for m in tf.getmembers() if _wanted(m.name)]
+                members = _tar_members(archive, tf)
                 tf.extractall(dest, members=members, filter="data")
     except (tarfile.TarError, zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as e:
         raise BundlerError(
@@ -233,6 +235,55 @@ def _unpack(archive: Path, dest: Path, packagetype: str) -> Path:
             'pin another version, or use prefer = "wheel"',
         )
     return tops[0]
+
+
+#: an Adafruit library's sdist or wheel unpacks to well under 1 MB
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+MAX_MEMBERS = 10_000
+_HOSTILE_HINT = "PyPI's file is broken or hostile: pin another version of the library"
+
+
+def _bounded(archive: Path, members: list[tuple[str, int, int]]) -> None:
+    """Refuse an archive (from its directory, before unpacking) that holds too many files,
+    inflates past :data:`MAX_UNPACKED_BYTES` or has a member compressed like a zip bomb."""
+    from protoboard.updater.limits import MAX_RATIO, RATIO_FLOOR
+
+    if len(members) > MAX_MEMBERS:
+        raise BundlerError(f"{archive.name}: more than {MAX_MEMBERS} files", _HOSTILE_HINT)
+    total = 0
+    for name, size, packed in members:
+        total += size
+        if packed >= 0 and size >= RATIO_FLOOR and size > packed * MAX_RATIO:
+            raise BundlerError(
+                f"{archive.name}: {name} compresses {size // max(packed, 1)} to 1; no library "
+                f"file compresses more than {MAX_RATIO} to 1 (a zip bomb)",
+                _HOSTILE_HINT,
+            )
+    if total > MAX_UNPACKED_BYTES:
+        raise _too_big(archive, total)
+
+
+def _too_big(archive: Path, total: int) -> BundlerError:
+    return BundlerError(
+        f"{archive.name} unpacks to {total} bytes or more, more than the "
+        f"{MAX_UNPACKED_BYTES} a library's archive may (a zip bomb?)",
+        _HOSTILE_HINT,
+    )
+
+
+def _tar_members(archive: Path, tf: tarfile.TarFile) -> list[tarfile.TarInfo]:
+    """The wanted members, read one header at a time and bounded as :func:`_bounded`."""
+    members: list[tarfile.TarInfo] = []
+    total = 0
+    for count, member in enumerate(tf, 1):
+        total += member.size
+        if count > MAX_MEMBERS:
+            raise BundlerError(f"{archive.name}: more than {MAX_MEMBERS} files", _HOSTILE_HINT)
+        if total > MAX_UNPACKED_BYTES:
+            raise _too_big(archive, total)
+        if _wanted(member.name):
+            members.append(member)
+    return members
 
 
 def _wanted(name: str) -> bool:

@@ -25,7 +25,6 @@ drive's label is ``http://host:port``.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from typing import Any
@@ -35,6 +34,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from protoboard.updater import limits
 from protoboard.updater.backends import (
     Backend,
     BackendError,
@@ -46,6 +46,9 @@ from protoboard.updater.backends import (
 from protoboard.updater.bootout import parse_version
 
 __all__ = ["PASSWORD_ENV", "WebBackend"]
+
+#: the largest file read from a board (its whole drive is 16 MB at most)
+MAX_READ_BYTES = 32 * 1024 * 1024
 
 #: where the CLI reads the password from when --password is not given
 PASSWORD_ENV = "PROTOBOARD_WEB_PASSWORD"
@@ -130,9 +133,11 @@ class WebBackend(Backend):
         data: bytes | None = None,
         headers: dict[str, str] | None = None,
         auth: bool = True,
+        limit: int = limits.MAX_REPLY_BYTES,
     ) -> requests.Response:
         """One request; the reply whatever its status, except those that have a plain-words
-        error of their own (401, 403, 409, 413, 417) and failures to reach the board."""
+        error of their own (401, 403, 409, 413, 417) and failures to reach the board. A body
+        longer than ``limit`` is not read past it: BackendError."""
         for _ in range(2):
             self.stats.count(kind)
             try:
@@ -144,7 +149,9 @@ class WebBackend(Backend):
                     auth=self._auth if auth else None,
                     timeout=self.timeout,
                     allow_redirects=False,
+                    stream=True,
                 )
+                self._read_body(response, limit, doing)
             except requests.Timeout:
                 raise BackendError(
                     f"{self.label} did not answer within {self.timeout:g} s while {doing}. The "
@@ -163,6 +170,20 @@ class WebBackend(Backend):
             break
         self._check(response, doing)
         return response
+
+    def _read_body(self, response: requests.Response, limit: int, doing: str) -> None:
+        """Read the body in chunks, at most ``limit`` bytes (a board never sends more: a
+        listing is a few KB, a drive 16 MB at most), and keep it as ``response.content``."""
+        body = bytearray()
+        with response:
+            for chunk in response.iter_content(limits.CHUNK):
+                body += chunk
+                if len(body) > limit:
+                    raise BackendError(
+                        f"{self.label} sent more than {limit} bytes while {doing}; no board "
+                        "sends that much. Check the address and port."
+                    )
+        response._content = bytes(body)  # what .content returns from now on
 
     def _follow(self, response: requests.Response) -> bool:
         where = urlsplit(response.headers.get("Location", ""))
@@ -240,7 +261,7 @@ class WebBackend(Backend):
         if response.status_code != 200:
             raise self._fail(response, "reading /cp/version.json")
         try:
-            doc = json.loads(response.content.decode("utf-8"))
+            doc = limits.loads(response.content)
             api = doc["web_api_version"]
             if isinstance(api, bool) or not isinstance(api, int):
                 raise TypeError(api)
@@ -276,12 +297,12 @@ class WebBackend(Backend):
         if response.status_code != 200:
             raise self._fail(response, doing)
         try:
-            doc = json.loads(response.content.decode("utf-8"))
+            doc = limits.loads(response.content)
             files = doc["files"] if isinstance(doc, dict) else doc  # API 4 / 1-3
             prefix = f"{key}/" if key else ""
             entries = {}
             for item in files:
-                name = str(item["name"]).rstrip("/")
+                name = _entry_name(item["name"])
                 is_dir = bool(item.get("directory"))
                 size = 0 if is_dir else int(item.get("file_size") or 0)
                 mtime = item.get("modified_ns")
@@ -300,7 +321,7 @@ class WebBackend(Backend):
 
     def read(self, path: str) -> bytes | None:
         doing = f"reading {path}"
-        response = self._request("GET", self._fs(path), "read", doing)
+        response = self._request("GET", self._fs(path), "read", doing, limit=MAX_READ_BYTES)
         if response.status_code == 404:
             return None
         if response.status_code != 200:
@@ -314,7 +335,7 @@ class WebBackend(Backend):
             )
             if response.status_code == 200:
                 try:
-                    doc = json.loads(response.content.decode("utf-8"))
+                    doc = limits.loads(response.content)
                     mounts = doc if isinstance(doc, list) else [doc]  # API 3+ / 2
                     root = next((m for m in mounts if m.get("root", "/") == "/"), mounts[0])
                     self._note_space(root)
@@ -465,6 +486,14 @@ class WebBackend(Backend):
     def close(self) -> None:
         if self._own_session:
             self.session.close()
+
+
+def _entry_name(raw: object) -> str:
+    """A name from a board's listing: one plain name, never a path (ValueError)."""
+    name = str(raw).rstrip("/")
+    if not name or name in (".", "..") or any(c in name for c in "/\\\x00"):
+        raise ValueError(f"unsafe name {name[:80]!r} in a listing")
+    return name
 
 
 def _split(path: str) -> tuple[str, str]:
