@@ -103,6 +103,17 @@ class Phone:
     def take(self, uuid: str) -> list[bytes]:
         return self.notified.pop(self.chars[uuid], [])
 
+    async def take_responses(self, uuid: str, count: int) -> list[bytes]:
+        """The notifications that carry ``count`` whole responses; they may arrive after the
+        write was acknowledged (the server paces them)."""
+        packets: list[bytes] = []
+        for _ in range(200):
+            packets += self.take(uuid)
+            if len(p.ResponseStream().feed(b"".join(packets))) >= count:
+                return packets
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"{count} responses did not arrive: {packets}")
+
 
 async def _started(bus_address, volume, **kwargs):
     mock = await MockBluez.start(bus_address)
@@ -197,7 +208,7 @@ def test_worked_write_example_and_listdir(bus_address, tmp_path):
             (tmp_path / "lib").mkdir()
             # LISTDIR at MTU 247: one notification per entry
             await phone.write(p.TRANSFER_UUID, p.Listdir("/").encode())
-            packets = phone.take(p.TRANSFER_UUID)
+            packets = await phone.take_responses(p.TRANSFER_UUID, 3)
             entries = p.decode_responses(b"".join(packets))
             assert len(packets) == 3
             assert [(e.name, e.is_dir, e.file_size) for e in entries] == [
@@ -209,7 +220,7 @@ def test_worked_write_example_and_listdir(bus_address, tmp_path):
 
             # LISTDIR at MTU 23: 20-byte payloads, each header split 16 + 12
             await phone.write(p.TRANSFER_UUID, p.Listdir("/").encode(), mtu=23)
-            packets = phone.take(p.TRANSFER_UUID)
+            packets = await phone.take_responses(p.TRANSFER_UUID, 3)
             assert max(map(len, packets)) <= 20
             assert [len(x) for x in packets] == [16, 12, 7, 16, 12, 3, 16, 12]
             stream = p.ResponseStream()

@@ -7,6 +7,9 @@ writes to the transfer characteristic go to a :class:`~protoboard.ble.device.Dev
 (one per connected device); every response comes back as notifications (a ``Value``
 ``PropertiesChanged`` signal per packet, which bluetoothd turns into ATT notifications), split
 to the ATT MTU the phone negotiated, with CircuitPython's 16 + 12 split of LISTDIR headers.
+Notifications go out through an :class:`~protoboard.ble.outbox.Outbox` per characteristic, at
+the pace the bus takes them, so no flood of them can break the D-Bus connection; console
+output a slow client cannot take is dropped (oldest first, with a marker).
 
 Names and signatures follow BlueZ's ``doc/org.bluez.GattManager.rst``,
 ``org.bluez.GattService.rst``, ``org.bluez.GattCharacteristic.rst``,
@@ -29,6 +32,13 @@ from typing import Any
 
 from protoboard.ble import protocol as p
 from protoboard.ble.device import DeviceSession
+from protoboard.ble.outbox import (
+    CONNECTION_INTERVAL,
+    Outbox,
+    PacketQueue,
+    StreamBuffer,
+    tolerate_full_socket,
+)
 from protoboard.ble.transport import BluetoothUnavailable
 from protoboard.version import __version__
 
@@ -185,6 +195,10 @@ class GattServer:
         self._advertisement: Any = None
         self._registered_app = False
         self._registered_adv = False
+        self._transfer_queue = PacketQueue()
+        self._transfer_out: Outbox | None = None
+        self._console_out: Outbox | None = None
+        self._console_buffer: StreamBuffer | None = None
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -201,6 +215,7 @@ class GattServer:
         classes = _interfaces()
         self._loop = asyncio.get_running_loop()
         bus = self._bus = await _connect(bus_address)
+        tolerate_full_socket(bus)
         try:
             await self._check_adapter()
             self._export(classes)
@@ -249,6 +264,9 @@ class GattServer:
     async def stop(self) -> None:
         """Unregister from BlueZ, drop every session (unfinished writes leave the old files)
         and disconnect from D-Bus. Safe to call twice."""
+        for outbox in (self._transfer_out, self._console_out):
+            if outbox is not None:
+                await outbox.close()
         bus, self._bus = self._bus, None
         for session in self.sessions.values():
             session.disconnect()
@@ -382,6 +400,33 @@ class GattServer:
         self.console_tx = chars[f"{repl_path}/char1"]
         self._advertisement = classes["Advertisement"](self.name, [p.SERVICE_UUID])
         self._bus.export(self.advertisement_path, self._advertisement)
+        self._transfer_out = Outbox(
+            "file transfer", self._transfer_queue, self.transfer.notify, self._settle
+        )
+        self._console_buffer = StreamBuffer(self._console_packet_size)
+        self._console_out = Outbox(
+            "console",
+            self._console_buffer,
+            self.console_tx.notify,
+            self._settle,
+            interval=CONNECTION_INTERVAL,
+        )
+
+    async def _settle(self) -> None:
+        """A round trip to the bus daemon: when it returns, the daemon has read everything
+        this connection sent before (so the socket is empty again)."""
+        bus = self._bus
+        if bus is None:
+            raise ConnectionError("the D-Bus connection is closed")
+        await self._call(
+            "org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.Peer",
+            "Ping",
+            "",
+            [],
+            what="waiting for D-Bus to take the notifications",
+        )
 
     def _on_message(self, msg: Any) -> bool:
         """Device1 PropertiesChanged: a device that lost its connection loses its session."""
@@ -410,9 +455,18 @@ class GattServer:
         if session is None:
             session = self.sessions[device] = self.session_factory()
         mtu = self.mtus.get(device, DEFAULT_MTU)
-        for response in session.receive(value):
-            for packet in split_notification(response, mtu):
-                self.transfer.notify(packet)
+        # one READ_DATA is one notification on a large link, at least the write window
+        session.max_read_chunk = max(
+            session.write_window, min(mtu - 3, p.TRANSFER_MAX_LENGTH) - p.ReadData.HEADER.size
+        )
+        packets = [x for r in session.receive(value) for x in split_notification(r, mtu)]
+        outbox = self._transfer_out
+        if outbox is None or not packets:
+            return
+        if not self._transfer_queue.put(packets):
+            log.warning("BLE workflow: %s asks faster than it reads; a reply was dropped", device)
+            return
+        outbox.kick(now=True)
 
     # --- console (REPL service) ---------------------------------------------------------
 
@@ -435,10 +489,22 @@ class GattServer:
         with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
             loop.call_soon_threadsafe(self._notify_console, bytes(data))
 
+    def _console_packet_size(self) -> int:
+        mtu = min(self.mtus.values(), default=DEFAULT_MTU)
+        return max(1, min(mtu - 3, p.TRANSFER_MAX_LENGTH))
+
     def _notify_console(self, data: bytes) -> None:
         tx = getattr(self, "console_tx", None)
+        buffer, outbox = self._console_buffer, self._console_out
         if self._bus is None or tx is None or not tx.notifying or not data:
             return
-        mtu = min(self.mtus.values(), default=DEFAULT_MTU)
-        for chunk in _chunks(data, max(1, min(mtu - 3, p.TRANSFER_MAX_LENGTH))):
-            tx.notify(chunk)
+        if buffer is None or outbox is None:
+            return
+        buffer.put(data)
+        outbox.kick()
+
+    @property
+    def console_dropped(self) -> int:
+        """Console bytes dropped so far because the subscriber could not keep up."""
+        buffer = self._console_buffer
+        return buffer.dropped_total if buffer is not None else 0
