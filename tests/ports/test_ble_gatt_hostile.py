@@ -116,3 +116,32 @@ def test_a_megabyte_of_console_output_at_once_is_cut_with_a_marker(bus_address, 
             await mock.stop()
 
     run(scenario(), timeout=60)
+
+
+def test_the_bus_connection_survives_a_full_socket(bus_address, tmp_path):
+    """Below the pacing: 20,000 signals emitted at once (faster than the bus daemon reads)
+    fill the socket; dbus-fast used to take the EAGAIN as fatal and close the connection."""
+
+    async def scenario():
+        mock, server, phone, _ = await _started(bus_address, tmp_path)
+        try:
+            await phone.call(gs.REPL_TX_UUID, "StartNotify")
+            for _ in range(20_000):
+                server.console_tx.notify(b"x" * 20)
+            received = 0
+            for _ in range(3000):
+                received += len(phone.take(gs.REPL_TX_UUID))
+                if received >= 20_000:
+                    break
+                await asyncio.sleep(0.01)
+            assert received == 20_000
+            assert server._bus.connected
+            await phone.call(p.TRANSFER_UUID, "StartNotify")
+            await phone.write(p.TRANSFER_UUID, p.Mkdir("/after").encode())
+            (made,) = await _responses(phone, 1)
+            assert made.status == p.STATUS_OK
+        finally:
+            await server.stop()
+            await mock.stop()
+
+    run(scenario(), timeout=60)

@@ -481,26 +481,33 @@ class GattServer:
                 log.exception("BLE workflow: console_input failed")
 
     def console_output(self, data: bytes) -> None:
-        """Send ``data`` to the REPL characteristic ``0003`` (notify). Thread-safe; dropped
-        when the server is not running or no host subscribed."""
-        loop = self._loop
-        if loop is None or self._bus is None or loop.is_closed():
+        """Send ``data`` to the REPL characteristic ``0003`` (notify). Thread-safe and never
+        blocks: the bytes go into a bounded buffer (the oldest are dropped when a slow client
+        lets it fill) and the event loop is woken once. Dropped when the server is not
+        running or no host subscribed."""
+        loop, buffer = self._loop, self._console_buffer
+        tx = getattr(self, "console_tx", None)
+        if loop is None or self._bus is None or loop.is_closed() or buffer is None:
             return
-        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
-            loop.call_soon_threadsafe(self._notify_console, bytes(data))
+        if tx is None or not tx.notifying or not data:
+            return
+        if buffer.put(bytes(data)):  # the first bytes since the last wake-up
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(self._notify_console)
 
     def _console_packet_size(self) -> int:
         mtu = min(self.mtus.values(), default=DEFAULT_MTU)
         return max(1, min(mtu - 3, p.TRANSFER_MAX_LENGTH))
 
-    def _notify_console(self, data: bytes) -> None:
-        tx = getattr(self, "console_tx", None)
+    def _notify_console(self) -> None:
         buffer, outbox = self._console_buffer, self._console_out
-        if self._bus is None or tx is None or not tx.notifying or not data:
-            return
         if buffer is None or outbox is None:
             return
-        buffer.put(data)
+        buffer.woken()
+        tx = getattr(self, "console_tx", None)
+        if self._bus is None or tx is None or not tx.notifying:
+            buffer.clear()
+            return
         outbox.kick()
 
     @property

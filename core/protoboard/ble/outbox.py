@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -85,38 +86,52 @@ class PacketQueue:
 
 class StreamBuffer:
     """A byte stream cut into packets of ``packet_size()`` as they are sent; keeps the newest
-    ``limit`` bytes and tells the reader how many older ones it dropped."""
+    ``limit`` bytes and tells the reader how many older ones it dropped. :meth:`put` may be
+    called from any thread."""
 
     def __init__(self, packet_size: Callable[[], int], limit: int = CONSOLE_BUFFER) -> None:
         self.packet_size = packet_size
         self.limit = limit
         self._data = bytearray()
+        self._lock = threading.Lock()
+        self._wake_pending = False
         self.dropped = 0  # since the last marker
         self.dropped_total = 0
 
-    def put(self, data: bytes) -> None:
-        self._data += data
-        excess = len(self._data) - self.limit
-        if excess > 0:
-            del self._data[:excess]
-            self.dropped += excess
-            self.dropped_total += excess
+    def put(self, data: bytes) -> bool:
+        """Add ``data``; True when the reader needs a wake-up (none is pending yet)."""
+        with self._lock:
+            self._data += data
+            excess = len(self._data) - self.limit
+            if excess > 0:
+                del self._data[:excess]
+                self.dropped += excess
+                self.dropped_total += excess
+            wake, self._wake_pending = not self._wake_pending, True
+            return wake
+
+    def woken(self) -> None:
+        """The reader got the wake-up: the next :meth:`put` asks for another."""
+        with self._lock:
+            self._wake_pending = False
 
     def take(self) -> bytes | None:
-        if self.dropped:
-            marker = f"\r\n[{self.dropped} bytes of output dropped: slow BLE link]\r\n"
-            self.dropped = 0
-            self._data[:0] = marker.encode()
-        if not self._data:
-            return None
-        size = max(1, self.packet_size())
-        packet = bytes(self._data[:size])
-        del self._data[:size]
-        return packet
+        with self._lock:
+            if self.dropped:
+                marker = f"\r\n[{self.dropped} bytes of output dropped: slow BLE link]\r\n"
+                self.dropped = 0
+                self._data[:0] = marker.encode()
+            if not self._data:
+                return None
+            size = max(1, self.packet_size())
+            packet = bytes(self._data[:size])
+            del self._data[:size]
+            return packet
 
     def clear(self) -> None:
-        self._data.clear()
-        self.dropped = 0
+        with self._lock:
+            self._data.clear()
+            self.dropped = 0
 
     def __bool__(self) -> bool:
         return bool(self._data) or bool(self.dropped)
