@@ -29,8 +29,12 @@ class BleWorkflow:
         adapter: str = "hci0",
         write_window: int = 512,
         fat_times: bool = False,
+        free_space: Callable[[], int] | None = None,
     ) -> None:
         self.drive = Path(drive)
+        #: bytes the drive can still take (a BLE WRITE longer than this plus the file it
+        #: replaces is refused); None: the folder's file system (``os.statvfs``)
+        self.free_space = free_space
         self.write_window = write_window
         #: round modification times down to FAT's 2 seconds (the drive is a FAT image)
         self.fat_times = fat_times
@@ -51,6 +55,7 @@ class BleWorkflow:
             on_change=lambda path: None,
             write_window=self.write_window,
             fat_times=self.fat_times,
+            free_space=self.free_space,
         )
 
     def start(self) -> None:

@@ -59,9 +59,11 @@ def start(
     console_input: Callable[[bytes], None],
     fat_times: bool,
     log: Callable[[str], None],
+    free_space: Callable[[], int] | None = None,
 ) -> BleWorkflow | None:
     """Put the drive and the console on the air through BlueZ. A failure (no Bluetooth
-    here, no BlueZ, the extra not installed) only turns the BLE workflow off."""
+    here, no BlueZ, the extra not installed) only turns the BLE workflow off. ``free_space``
+    is the drive's free bytes (a folder drive's size); without it, the folder's file system's."""
     try:
         from protoboard.ble.service import BleWorkflow
 
@@ -73,6 +75,7 @@ def start(
             console_input=console_input,
             write_window=write_window(drive),
             fat_times=fat_times,
+            free_space=free_space,
         )
         workflow.start()
     except Exception as exc:  # explained, never fatal: the board works without Bluetooth
