@@ -179,37 +179,17 @@ def exec_command(
 
 
 def _start_trace(target: Any) -> None:
-    """Print pin level changes and NeoPixel frames of a simulated board to stderr."""
+    """Print what the program does to a simulated board on stderr: pin levels, PWM, analog
+    reads and writes, I2C transactions and NeoPixel frames."""
     from protoboard.hal.errors import NotSimulated
+    from protoboard.trace import Tracer
 
     try:
         sim = target.backend.simulated_world()
     except NotSimulated:
         click.echo("protoboard: --trace only works on the simulated board", err=True)
         return
-    pins = sim.pins
-    start: list[int] = []
-
-    def stamp(when: int) -> str:
-        if not start:
-            start.append(when)
-        return f"{(when - start[0]) / 1e9:9.3f}s"
-
-    def on_level(pin: Any, level: bool, when: int) -> None:
-        if pin.mode in ("output", "input", "pwm"):
-            names = "/".join(pin.names) or pin.id
-            click.echo(f"[sim {stamp(when)}] {names} -> {'high' if level else 'low'}", err=True)
-
-    def on_data(pin: Any, data: bytes, kind: str) -> None:
-        import time
-
-        if kind == "neopixel":
-            for name, pixels in sim.pixels_on(pin.id).items():
-                click.echo(f"[sim {stamp(time.monotonic_ns())}] {name} pixels {pixels}", err=True)
-
-    for pin in pins.values():
-        pin.on_change(on_level)
-        pin.on_data(on_data)
+    Tracer(sim, lambda line: click.echo(line, err=True)).start()
 
 
 @main.command(context_settings=CONTEXT)
@@ -241,6 +221,15 @@ def _start_trace(target: Any) -> None:
     show_default=True,
     metavar="MIB",
     help="Size of a new --image.",
+)
+@click.option(
+    "--drive-size",
+    type=click.IntRange(min=0, max=2048),
+    default=2,
+    show_default=True,
+    metavar="MIB",
+    help="Size of a folder drive, as a board's flash: os.statvfs reports it and writes past "
+    "it fail with 'No space left on device' (0: no limit).",
 )
 @click.option(
     "--console",
@@ -281,6 +270,7 @@ def run(
     drive: Path | None,
     image: Path | None,
     image_size: int,
+    drive_size: int,
     consoles: tuple[str, ...],
     ble: bool,
     safe_mode: bool,
@@ -311,6 +301,7 @@ def run(
         board=board,
         image=image,
         image_size=image_size << 20,
+        drive_size=drive_size << 20 if drive_size and image is None else None,
         ble=ble,
         consoles=_console_list(consoles),
         safe_mode=safe_mode,

@@ -78,6 +78,12 @@ class SimulatedWorld(Protocol):
         """The parts wired to a pin."""
         ...
 
+    def on_activity(self, listener: Callable[[Any], None]) -> Callable[[], None]:
+        """Call ``listener(activity)`` for each PWM change, analog read or write and I2C
+        transaction (an object with ``when``, ``where``, ``kind`` and ``data``); returns an
+        unsubscribe function."""
+        ...
+
     def pixels_on(self, pin_id: str) -> dict[str, list[tuple[int, ...]]]:
         """What each NeoPixel strip wired to a pin shows, by part name."""
         ...

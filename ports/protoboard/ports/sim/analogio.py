@@ -18,10 +18,15 @@ class AnalogIn(hal.AnalogIn):
         self._pin.configure("analog_in")
 
     def read(self) -> int:
-        raw = round(self._pin.voltage / VCC * ((1 << ADC_BITS) - 1))
+        volts = self._pin.voltage
+        raw = round(volts / VCC * ((1 << ADC_BITS) - 1))
         # Scale to 16 bits the way CircuitPython's ports do: shift up, then copy the top bits
         # down so full scale reads 65535.
-        return (raw << (16 - ADC_BITS)) | (raw >> (2 * ADC_BITS - 16))
+        value = (raw << (16 - ADC_BITS)) | (raw >> (2 * ADC_BITS - 16))
+        sim = self._pin.sim
+        if sim.activity_listeners:
+            sim.report(self._pin.label, "analog_in", value=value, volts=volts)
+        return value
 
     @property
     def reference_voltage(self) -> float:
@@ -40,7 +45,10 @@ class AnalogOut(hal.AnalogOut):
         self._pin.configure("analog_out")
 
     def write(self, value: int) -> None:
-        self._pin.voltage = value / 0xFFFF * VCC
+        self._pin.voltage = volts = value / 0xFFFF * VCC
+        sim = self._pin.sim
+        if sim.activity_listeners:
+            sim.report(self._pin.label, "analog_out", value=value, volts=volts)
 
     def deinit(self) -> None:
         self._pin.voltage = None

@@ -22,7 +22,14 @@ class I2C(hal.I2C):
         for pin in (self._scl, self._sda):
             pin.configure("i2c", pull="up")
         self._bus = backend.i2c_bus(scl, sda)
+        self._sim = backend
+        self._where = f"{self._scl.name}/{self._sda.name}"
         self.frequency = frequency
+
+    def _report(self, address: int, written: bytes, read: bytes, answered: bool) -> None:
+        self._sim.report(
+            self._where, "i2c", address=address, written=written, read=read, answered=answered
+        )
 
     def probe(self, address: int) -> bool:
         device = self._bus.devices.get(address)
@@ -46,6 +53,8 @@ class I2C(hal.I2C):
     def write(self, address: int, data: bytes, *, stop: bool = True) -> None:
         device = self._bus.devices.get(address)
         if device is None:
+            if self._sim.activity_listeners:
+                self._report(address, bytes(data), b"", False)
             raise BusError(errno.ENODEV)
         step = "i2c_start"
         try:
@@ -62,10 +71,14 @@ class I2C(hal.I2C):
         finally:
             if stop:
                 part_call(device, "i2c_stop")
+        if self._sim.activity_listeners:
+            self._report(address, bytes(data), b"", True)
 
     def read_into(self, address: int, buffer: memoryview) -> None:
         device = self._bus.devices.get(address)
         if device is None:
+            if self._sim.activity_listeners:
+                self._report(address, b"", b"", False)
             raise BusError(errno.ENODEV)
         step = "i2c_start"
         try:
@@ -79,10 +92,14 @@ class I2C(hal.I2C):
             raise part_failure(device, step, exc) from exc
         finally:
             part_call(device, "i2c_stop")
+        if self._sim.activity_listeners:
+            self._report(address, b"", bytes(buffer), True)
 
     def write_then_read_into(self, address: int, data: bytes, buffer: memoryview) -> None:
         device = self._bus.devices.get(address)
         if device is None:
+            if self._sim.activity_listeners:
+                self._report(address, bytes(data), b"", False)
             raise BusError(errno.ENODEV)
         step = "i2c_start"
         try:
@@ -104,6 +121,8 @@ class I2C(hal.I2C):
             raise
         except Exception as exc:
             raise part_failure(device, step, exc) from exc
+        if self._sim.activity_listeners:
+            self._report(address, bytes(data), bytes(buffer), True)
 
     def deinit(self) -> None:
         self._scl.release()

@@ -13,6 +13,7 @@ import collections
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from protoboard.boards import BoardDef
@@ -28,6 +29,22 @@ HISTORY_LENGTH = 10_000
 
 LevelListener = Callable[["SimPin", bool, int], None]
 DataListener = Callable[["SimPin", bytes, str], None]
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What a program did on the board besides a level change: ``kind`` is ``"pwm"``
+    (``duty_cycle``, ``frequency``), ``"analog_in"`` / ``"analog_out"`` (``value``, ``volts``)
+    or ``"i2c"`` (``address``, ``written``, ``read``, ``answered``); ``where`` names the pin or
+    the bus (``"D13/LED"``, ``"SCL/SDA"``)."""
+
+    when: int
+    where: str
+    kind: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+ActivityListener = Callable[[Activity], None]
 
 
 class SimPin:
@@ -86,6 +103,11 @@ class SimPin:
     @property
     def name(self) -> str:
         return self.names[0] if self.names else self.id
+
+    @property
+    def label(self) -> str:
+        """All the pin's names (``D13/LED``), as traces show it."""
+        return "/".join(self.names) or self.id
 
     # -- levels -------------------------------------------------------------------------------
 
@@ -175,7 +197,10 @@ class SimPin:
 
     def set_pwm(self, duty_cycle: int, frequency: int) -> None:
         self.pwm = (duty_cycle, frequency)
-        self.pwm_history.append((time.monotonic_ns(), duty_cycle, frequency))
+        now = time.monotonic_ns()
+        self.pwm_history.append((now, duty_cycle, frequency))
+        if self.sim.activity_listeners:
+            self.sim.report(self.label, "pwm", duty_cycle=duty_cycle, frequency=frequency)
 
     # -- listeners ----------------------------------------------------------------------------
 
@@ -255,6 +280,8 @@ class Simulator(Backend):
         self.cpu_voltage: float | None = VCC
         self.cpu_frequency = 125_000_000
         self.nvm = bytearray(b"\xff" * board.nvm_size)
+        #: called with each :class:`Activity` (PWM, analog, I2C); emitters check it is non-empty
+        self.activity_listeners: list[ActivityListener] = []
         self._build_onboard_parts()
 
     def simulated_world(self) -> Simulator:
@@ -339,6 +366,21 @@ class Simulator(Backend):
         for part in self.parts.values():
             if pin_id in part.connections.values():
                 yield part
+
+    def on_activity(self, listener: ActivityListener) -> Callable[[], None]:
+        """Call ``listener(activity)`` for each PWM change, analog read or write and I2C
+        transaction; returns an unsubscribe function."""
+        self.activity_listeners.append(listener)
+        return lambda: (
+            self.activity_listeners.remove(listener)
+            if listener in self.activity_listeners
+            else None
+        )
+
+    def report(self, where: str, kind: str, **data: Any) -> None:
+        activity = Activity(time.monotonic_ns(), where, kind, data)
+        for listener in list(self.activity_listeners):
+            listener(activity)
 
     def pixels_on(self, pin_id: str) -> dict[str, list[tuple[int, ...]]]:
         from protoboard.ports.sim.parts.basic import NeoPixelStrip
