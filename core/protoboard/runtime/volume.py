@@ -63,11 +63,13 @@ class WorkflowVolume:
                 raise PathRefused("hidden")
         if not parts:
             return "/", Path(self.root)
-        parent = os.path.realpath(os.path.join(self.root, *parts[:-1]))
-        if not self.inside(parent):
-            raise PathRefused("outside")
-        target = os.path.join(parent, parts[-1])
-        if os.path.islink(target) and not self.inside(os.path.realpath(target)):
+        try:  # Python's realpath recurses per symlink: a chain of thousands raises
+            parent = os.path.realpath(os.path.join(self.root, *parts[:-1]))
+            target = os.path.join(parent, parts[-1])
+            escapes = os.path.islink(target) and not self.inside(os.path.realpath(target))
+        except RecursionError:
+            raise PathRefused("outside") from None  # where the kernel would say ELOOP
+        if not self.inside(parent) or escapes:
             raise PathRefused("outside")
         return "/" + "/".join(parts), Path(target)
 
@@ -82,6 +84,6 @@ class WorkflowVolume:
                 if full.is_symlink() and not self.inside(os.path.realpath(full)):
                     continue
                 st = full.stat()
-            except OSError:
-                continue  # dangling symlink, vanished file
+            except (OSError, RecursionError):
+                continue  # dangling symlink, vanished file, a chain of thousands of symlinks
             yield name, full.is_dir(), st

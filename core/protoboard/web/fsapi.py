@@ -45,27 +45,58 @@ Where CircuitPython is silent, buggy or unsafe, this server chooses:
 * ``/fs/`` without JSON gets a minimal HTML listing (CP: its JavaScript file browser); ``/``,
   ``/edit/``, ``/code/``, ``/cp/serial/`` and the static files are not served (``404``);
 * ``/cp/devices.json`` is always ``{"total": 0, "devices": []}`` (no mDNS here).
+
+Bounds on what a client controls (:class:`~protoboard.web.httpd.Limits`; CircuitPython serves one
+connection at a time, so none of this arises there):
+
+* connections are accepted and their heads read by one loop thread (a slow client costs no
+  thread); at most ``workers`` requests are served at once, ``queue`` more wait, and beyond
+  that the answer is ``503`` with ``Retry-After: 1``; a head must arrive within
+  ``head_timeout`` (``408``), a body at ``body_rate`` bytes/s or better (``408``), and every
+  read or write of a body or reply within ``io_timeout``;
+* ``414`` for a request line over ``request_line`` bytes or a drive path over ``path_bytes``
+  bytes or ``path_depth`` folders; ``431`` for more than ``headers`` header lines, one over
+  ``header_line`` bytes or a head over ``head`` bytes;
+* ``Content-Length`` must be ASCII digits and appear once (else ``400``); more digits than any
+  drive has bytes is simply too large (``413``/``417``);
+* ``DELETE`` of a folder first renames it to a hidden name (it disappears for clients in one
+  step), then deletes it without recursion (any depth). If that cannot finish (an error, or it
+  takes over ``delete_seconds``), what remains is put back under its name and the answer is
+  ``500`` with a text saying how much was deleted and what to do;
+* listings are streamed in chunks (memory does not grow with the folder); bodies are streamed to
+  the temporary file (memory does not grow with the body).
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import hmac
 import html
 import json
+import logging
 import os
+import re
+import secrets
 import shutil
+import socket
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable, Iterable, Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
 from protoboard.runtime.drive import TEMP_PREFIX
 from protoboard.runtime.volume import PathRefused, WorkflowVolume, fat_truncate
+from protoboard.web.deltree import TreeNotRemoved, remove_tree
+from protoboard.web.httpd import BoundedServer, Limits, SocketWriter, reader
+
+__all__ = ["FsApiServer", "Limits", "content_type", "fat_truncate"]
+
+log = logging.getLogger(__name__)
 
 WEB_API_VERSION = 4
 ALLOW_METHODS = "GET, OPTIONS, PUT, DELETE, MOVE"
@@ -73,6 +104,8 @@ ALLOW_HEADERS = "X-Timestamp, X-Destination, Content-Type, Authorization"
 REALM = 'Basic realm="CircuitPython"'
 USB_ACTIVE = b"USB storage active."
 _CHUNK = 64 * 1024
+_DIGITS = re.compile(r"[0-9]+")
+_MAX_DIGITS = 18  # more digits than any drive has bytes: too large, not malformed
 
 #: defaults for /cp/version.json; ``board`` overrides any of them
 DEFAULT_BOARD = {
@@ -103,11 +136,13 @@ def content_type(name: str) -> str:
 
 
 class _Reply(Exception):
-    """Raised to answer the request with ``status`` (no body)."""
+    """Raised to answer the request with ``status`` and, for errors worth explaining, a
+    plain-text ``message``."""
 
-    def __init__(self, status: int) -> None:
+    def __init__(self, status: int, message: str = "") -> None:
         super().__init__(status)
         self.status = status
+        self.message = message
 
 
 class FsApiServer:
@@ -120,7 +155,9 @@ class FsApiServer:
     :param board: values for ``/cp/version.json`` (keys of :data:`DEFAULT_BOARD`, plus ``ip``
         and ``port``, which default to the server's own).
     :param size_limit: the largest PUT body accepted; default: the drive's free bytes.
-    :param timeout: seconds a client may stall mid-request before the connection is dropped.
+    :param timeout: seconds a client may stall mid-request before the connection is dropped
+        (sets ``io_timeout``, and ``head_timeout`` if shorter than it).
+    :param limits: every bound on a client (:class:`~protoboard.web.httpd.Limits`).
     """
 
     def __init__(
@@ -134,7 +171,8 @@ class FsApiServer:
         on_change: Callable[[str], None] = lambda p: None,
         board: dict | None = None,
         size_limit: int | None = None,
-        timeout: float = 30.0,
+        timeout: float | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self._volume = WorkflowVolume(drive)
         self.root = self._volume.root
@@ -149,10 +187,14 @@ class FsApiServer:
         self.on_change = on_change
         self.board = {**DEFAULT_BOARD, **(board or {})}
         self.size_limit = size_limit
-        self.timeout = timeout
+        limits = limits or Limits()
+        if timeout is not None:
+            head = min(limits.head_timeout, timeout)
+            limits = dataclasses.replace(limits, io_timeout=timeout, head_timeout=head)
+        self.limits = limits
+        self.timeout = limits.io_timeout
         self.lock = threading.Lock()  # one mutation at a time, as on a board
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._httpd: _HttpServer | None = None
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -160,27 +202,25 @@ class FsApiServer:
         """Listen and serve in a background thread; returns the bound (host, port)."""
         if self._httpd is not None:
             raise RuntimeError("the server is already running")
-        handler = type("Handler", (_Handler,), {"api": self, "timeout": self.timeout})
-        httpd = ThreadingHTTPServer((self.host, self.port), handler)
-        httpd.daemon_threads = True
+        handler = type("Handler", (_Handler,), {"api": self})
+
+        def serve(sock: socket.socket, head: bytes, address: tuple) -> None:
+            # the request is (socket, head already read): see _Handler.setup
+            httpd.RequestHandlerClass((sock, head), address, httpd)  # type: ignore[arg-type]
+
+        httpd = _HttpServer((self.host, self.port), serve, self.limits)
+        httpd.RequestHandlerClass = handler
         self._httpd = httpd
         host, port = httpd.server_address[:2]
         self.host, self.port = str(host), int(port)
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, name="fsapi", daemon=True, kwargs={"poll_interval": 0.1}
-        )
-        self._thread.start()
+        httpd.start()
         return self.host, self.port
 
     def stop(self) -> None:
-        """Stop listening (requests in progress finish on their own threads)."""
+        """Stop listening (requests in progress finish, each bounded by the timeouts)."""
         httpd, self._httpd = self._httpd, None
-        if httpd is None:
-            return
-        httpd.shutdown()
-        httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        if httpd is not None:
+            httpd.stop()
 
     @property
     def url(self) -> str:
@@ -229,22 +269,25 @@ class FsApiServer:
         try:
             text = unquote_to_bytes(raw.encode("latin-1")).decode("utf-8")
         except (UnicodeError, ValueError):
-            raise _Reply(400) from None
+            raise _Reply(400, "The path is not valid percent-encoded UTF-8.") from None
+        limits = self.limits
+        if len(text.encode()) > limits.path_bytes:
+            raise _Reply(414, f"The path is over {limits.path_bytes} bytes.")
+        if len([part for part in text.split("/") if part]) > limits.path_depth:
+            raise _Reply(414, f"The path is more than {limits.path_depth} folders deep.")
         try:
             return self._volume.resolve(text)
         except PathRefused as refused:
             raise _Reply(400 if refused.kind == "invalid" else 404) from None
 
-    def listing(self, folder: Path) -> list[dict]:
-        return [
-            {
+    def listing(self, folder: Path) -> Iterator[dict]:
+        for name, is_dir, st in self._volume.entries(folder):
+            yield {
                 "name": name,
                 "directory": is_dir,
                 "modified_ns": fat_truncate(st.st_mtime_ns),
                 "file_size": 0 if is_dir else st.st_size,
             }
-            for name, is_dir, st in self._volume.entries(folder)
-        ]
 
     def version(self) -> dict:
         b = self.board
@@ -271,14 +314,66 @@ def _set_time(path: Path | str, timestamp_ms: int) -> None:
             os.utime(path, ns=(stamp, stamp))
 
 
+class _HttpServer(BoundedServer):
+    """The bounded server, with the handler class it builds for each request."""
+
+    RequestHandlerClass: type[_Handler]
+
+
+def _restore(hidden: Path, target: Path) -> bool:
+    """Put a partly deleted folder back under its name, if that name is still free."""
+    if os.path.lexists(target):
+        return False
+    try:
+        os.rename(hidden, target)
+    except OSError:
+        return False
+    return True
+
+
 class _Handler(BaseHTTPRequestHandler):
     api: FsApiServer
     protocol_version = "HTTP/1.1"
+    _started = False  # the status line went out: an error can only close the connection
+    _allow_origin: str | None = None
+    raw_requestline: bytes
 
     def version_string(self) -> str:
         return "Protoboard"
 
     # --- plumbing -----------------------------------------------------------------------
+
+    def setup(self) -> None:
+        sock, head = self.request
+        self.connection = sock
+        self.rfile = reader(sock, head)
+        self.wfile = SocketWriter(sock)
+
+    def handle(self) -> None:
+        """One request per connection, as CircuitPython serves; never a traceback to the
+        client or the console for what a client does."""
+        try:
+            self.handle_one_request()
+        except OSError:
+            pass  # the client went away or stalled: there is no one to answer
+        except Exception:  # a bug: answer 500 if still possible, and say so in the log
+            log.exception("the web workflow failed on %r", getattr(self, "requestline", ""))
+            if not self._started:
+                with contextlib.suppress(OSError):
+                    self._reply(500, b"The board failed to handle this request.\n")
+
+    def finish(self) -> None:
+        self.close_connection = True
+
+    def parse_request(self) -> bool:
+        """http.server answers a two-word (HTTP/0.9) request line with a bare body, not HTTP:
+        every answer here is HTTP/1.1, and anything but ``METHOD TARGET VERSION`` is a 400."""
+        self.default_request_version = "HTTP/1.1"
+        if len(self.raw_requestline.split()) != 3:
+            self.request_version = "HTTP/1.1"
+            self.send_error(400, "The request line must be: METHOD PATH HTTP/1.1")
+            return False
+        return super().parse_request()
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # quiet, as a board is
@@ -317,6 +412,7 @@ class _Handler(BaseHTTPRequestHandler):
         return headers
 
     def _start(self, status: int, headers: Iterable[tuple[str, str]] = ()) -> None:
+        self._started = True
         self.send_response(status)
         for key, value in (*headers, *self._cors(), ("Connection", "close")):
             self.send_header(key, value)
@@ -326,14 +422,31 @@ class _Handler(BaseHTTPRequestHandler):
     def _reply(
         self, status: int, body: bytes = b"", headers: Iterable[tuple[str, str]] = ()
     ) -> None:
+        if body and status != 200:
+            headers = [("Content-Type", "text/plain;charset=UTF-8"), *headers]
         self._start(status, [("Content-Length", str(len(body))), *headers])
         if body and self.command != "HEAD":
             self.wfile.write(body)
 
+    def _reply_chunked(self, pieces: Iterable[bytes], kind: str) -> None:
+        """200 with ``pieces`` sent in chunks of about 64 KiB, as they come: memory does not grow
+        with the reply. An error midway closes the connection without the last chunk, so the
+        client sees the reply is incomplete."""
+        self._start(200, [("Transfer-Encoding", "chunked"), ("Content-Type", kind)])
+        if self.command == "HEAD":
+            return
+        buffer = bytearray()
+        for piece in pieces:
+            buffer += piece
+            if len(buffer) >= _CHUNK:
+                self.wfile.write(b"%X\r\n%s\r\n" % (len(buffer), buffer))
+                buffer.clear()
+        if buffer:
+            self.wfile.write(b"%X\r\n%s\r\n" % (len(buffer), buffer))
+        self.wfile.write(b"0\r\n\r\n")
+
     def _reply_json(self, value: object) -> None:
-        data = json.dumps(value).encode()
-        self._start(200, [("Transfer-Encoding", "chunked"), ("Content-Type", "application/json")])
-        self.wfile.write(b"%X\r\n%s\r\n0\r\n\r\n" % (len(data), data))
+        self._reply_chunked([json.dumps(value).encode()], "application/json")
 
     def _origin_ok(self) -> bool:
         origin = self.headers.get("Origin")
@@ -355,9 +468,25 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self, method: str) -> None:
         self._allow_origin = None
         self.close_connection = True
+        try:
+            self._route(method)
+        except _Reply as reply:
+            if self._started:
+                return  # only the connection's close can tell the client now
+            if reply.status == 409:
+                body = USB_ACTIVE
+            else:
+                body = (reply.message + "\n").encode() if reply.message else b""
+            self._reply(reply.status, body)
+        except OSError as error:
+            if self._started or isinstance(error, (ConnectionError, TimeoutError)):
+                return
+            self._reply(500, f"{error.strerror or error}\n".encode())
+
+    def _route(self, method: str) -> None:
         if self.request_version != "HTTP/1.1":
-            self._reply(501)
-            return
+            raise _Reply(501, "Only HTTP/1.1 is served.")
+        self._check_length()
         path = self.path.split("?", 1)[0].split("#", 1)[0]
         host = self.headers.get("Host", "")
         name, _, port = host.partition(":")
@@ -366,25 +495,28 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(307, headers=[("Location", location + path)])
             return
         if not self._origin_ok():
-            self._reply(403)
-            return
-        try:
-            if path.startswith("/fs/"):
-                self._fs(method, path[3:])
-            elif path.startswith("/cp/"):
-                self._cp(method, path[3:])
-            else:
-                self._reply(405 if method not in ("GET", "HEAD", "OPTIONS") else 404)
-        except _Reply as reply:
-            self._reply(reply.status, USB_ACTIVE if reply.status == 409 else b"")
-        except OSError:
-            self._reply(500)
+            raise _Reply(403)
+        if path.startswith("/fs/"):
+            self._fs(method, path[3:])
+        elif path.startswith("/cp/"):
+            self._cp(method, path[3:])
+        else:
+            raise _Reply(405 if method not in ("GET", "HEAD", "OPTIONS") else 404)
+
+    def _check_length(self) -> None:
+        """A Content-Length, if any, is one run of ASCII digits (``str.isdigit`` also takes
+        ``²`` and ``٣``), given once: anything else could mean two different bodies."""
+        lengths = self.headers.get_all("Content-Length") or []
+        if len(lengths) > 1:
+            raise _Reply(400, "The request has more than one Content-Length header.")
+        if lengths and not _DIGITS.fullmatch(lengths[0]):
+            raise _Reply(400, "Content-Length must be the body's size in bytes (digits 0-9).")
 
     def _cp(self, method: str, path: str) -> None:
         if method == "OPTIONS":
             self._access_control()
         elif method != "GET":
-            self._reply(405)
+            raise _Reply(405)
         elif path == "/version.json":
             self._reply_json(self.api.version())
         elif path == "/devices.json":
@@ -392,7 +524,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/diskinfo.json":
             self._reply_json([{"root": "/", **self.api.disk()}])
         else:
-            self._reply(404)
+            raise _Reply(404)
 
     def _access_control(self) -> None:
         self._reply(
@@ -429,15 +561,13 @@ class _Handler(BaseHTTPRequestHandler):
         elif method == "MOVE":
             self._move(raw)
         else:
-            self._reply(405)
+            raise _Reply(405)
 
     # --- /fs/ endpoints -----------------------------------------------------------------
 
     def _timestamp(self) -> int:
-        try:
-            return int(self.headers.get("X-Timestamp", "0"))
-        except ValueError:
-            return 0
+        value = self.headers.get("X-Timestamp", "0")
+        return int(value) if _DIGITS.fullmatch(value) and len(value) <= _MAX_DIGITS else 0
 
     def _wants_json(self) -> bool:
         accept = self.headers.get("Accept", "")
@@ -451,9 +581,9 @@ class _Handler(BaseHTTPRequestHandler):
             if not target.is_dir():
                 raise _Reply(404)
             if self._wants_json():
-                self._reply_json({**self.api.disk(), "files": self.api.listing(target)})
+                self._reply_chunked(self._json_listing(target), "application/json")
             elif path == "/":
-                self._reply(200, self._html(target), [("Content-Type", "text/html")])
+                self._reply_chunked(self._html(target), "text/html")
             else:
                 raise _Reply(404)
             return
@@ -467,15 +597,22 @@ class _Handler(BaseHTTPRequestHandler):
             if self.command != "HEAD":
                 shutil.copyfileobj(stream, self.wfile, _CHUNK)
 
-    def _html(self, folder: Path) -> bytes:
-        rows = "".join(
-            f'<li><a href="{html.escape(e["name"])}{"/" if e["directory"] else ""}">'
-            f"{html.escape(e['name'])}</a> {e['file_size']}</li>"
-            for e in self.api.listing(folder)
-        )
-        return (
-            f"<!DOCTYPE html><html><body><h1>CIRCUITPY</h1><ul>{rows}</ul></body></html>".encode()
-        )
+    def _json_listing(self, folder: Path) -> Iterator[bytes]:
+        """``{"free", "total", "block_size", "writable", "files": [...]}``, piece by piece."""
+        yield json.dumps(self.api.disk())[:-1].encode() + b', "files": ['
+        separator = b""
+        for entry in self.api.listing(folder):
+            yield separator + json.dumps(entry).encode()
+            separator = b", "
+        yield b"]}"
+
+    def _html(self, folder: Path) -> Iterator[bytes]:
+        yield b"<!DOCTYPE html><html><body><h1>CIRCUITPY</h1><ul>"
+        for e in self.api.listing(folder):
+            name = html.escape(e["name"])
+            slash = "/" if e["directory"] else ""
+            yield f'<li><a href="{name}{slash}">{name}</a> {e["file_size"]}</li>'.encode()
+        yield b"</ul></body></html>"
 
     def _mkdir(self, raw: str) -> None:
         path, target = self.api.resolve(raw)
@@ -498,6 +635,49 @@ class _Handler(BaseHTTPRequestHandler):
         self.api.on_change(path)
         self._reply(201)
 
+    def _body_length(self) -> int:
+        """The PUT body's size, checked against the free space; sends ``100 Continue`` if the
+        client waits for it."""
+        header = self.headers.get("Content-Length")
+        if header is None or "Transfer-Encoding" in self.headers:
+            raise _Reply(411, "A file upload needs Content-Length (chunked bodies are refused).")
+        expect = self.headers.get("Expect", "").lower() == "100-continue"
+        free = self.api.free_bytes()
+        if len(header) > _MAX_DIGITS or int(header) > free:
+            message = f"The file is larger than the {free} bytes free on the drive."
+            raise _Reply(417 if expect else 413, message)
+        if expect:
+            self.send_response_only(100)
+            for key, value in self._cors():
+                self.send_header(key, value)
+            self.end_headers()
+        return int(header)
+
+    def _receive(self, stream: object, length: int) -> bool:
+        """Copy the body to ``stream``; False if the client went away, stalled or was too slow
+        (then a 408 was sent if the client can still hear it)."""
+        limits = self.api.limits
+        start = time.monotonic() + limits.io_timeout  # a grace period, then the minimum rate
+        remaining = length
+        while remaining:
+            try:
+                data = self.rfile.read1(min(remaining, _CHUNK))
+            except TimeoutError:
+                data = None
+            except OSError:  # reset
+                return False
+            late = (time.monotonic() - start) * limits.body_rate > length - remaining
+            if data is None or (data and late):
+                message = f"The upload was slower than {limits.body_rate} bytes/s."
+                with contextlib.suppress(OSError):
+                    self._reply(408, message.encode())
+                return False
+            if not data:
+                return False  # the client went away: no reply, old file kept
+            stream.write(data)  # type: ignore[attr-defined]
+            remaining -= len(data)
+        return True
+
     def _put(self, raw: str) -> None:
         path, target = self.api.resolve(raw)
         if path == "/":
@@ -506,34 +686,15 @@ class _Handler(BaseHTTPRequestHandler):
             raise _Reply(404)
         if target.is_dir():
             raise _Reply(500)  # CP: f_open gives FR_DENIED
-        header = self.headers.get("Content-Length")
-        if header is None or "Transfer-Encoding" in self.headers or not header.isdigit():
-            raise _Reply(411)
-        length = int(header)
-        expect = self.headers.get("Expect", "").lower() == "100-continue"
-        if length > self.api.free_bytes():
-            raise _Reply(417 if expect else 413)
-        if expect:
-            self.send_response_only(100)
-            for key, value in self._cors():
-                self.send_header(key, value)
-            self.end_headers()
+        length = self._body_length()
         handle, temp = tempfile.mkstemp(
             dir=target.parent, suffix=".tmp", prefix=f"{TEMP_PREFIX}{target.name}."
         )
         try:
             with os.fdopen(handle, "wb") as stream:
-                remaining = length
-                while remaining:
-                    try:
-                        data = self.rfile.read(min(remaining, _CHUNK))
-                    except OSError:  # timeout, reset
-                        data = b""
-                    if not data:
-                        self.close_connection = True
-                        return  # the client went away: no reply, old file kept
-                    stream.write(data)
-                    remaining -= len(data)
+                if not self._receive(stream, length):
+                    self.close_connection = True
+                    return
                 stream.flush()
                 os.fsync(stream.fileno())
             _set_time(temp, self._timestamp())
@@ -556,17 +717,35 @@ class _Handler(BaseHTTPRequestHandler):
             if not os.path.lexists(target):
                 raise _Reply(404)
             if target.is_dir() and not target.is_symlink():
-                shutil.rmtree(target)
+                self._delete_tree(path, target)
             else:
                 os.unlink(target)
         self.api.on_change(path)
         self._reply(204)
 
+    def _delete_tree(self, path: str, target: Path) -> None:
+        """Hide the folder in one rename, then delete it (any depth, bounded in time). If that
+        stops halfway, put what remains back and say so."""
+        hidden = target.with_name(f"{TEMP_PREFIX}deleting-{secrets.token_hex(4)}")
+        os.rename(target, hidden)
+        deadline = time.monotonic() + self.api.limits.delete_seconds
+        try:
+            remove_tree(hidden.parent, hidden.name, deadline)
+        except TreeNotRemoved as stopped:
+            where = path if _restore(hidden, target) else f"{path} (hidden as {hidden.name})"
+            self.api.on_change(path)
+            raise _Reply(
+                500,
+                f"{path} was only partly deleted ({stopped.removed} files and folders deleted; "
+                f"then: {stopped.reason}). What remains is at {where}: DELETE it again to "
+                "continue.",
+            ) from None
+
     def _move(self, raw: str) -> None:
         old_path, source = self.api.resolve(raw)
         destination = self.headers.get("X-Destination", "")
         if not destination.startswith("/fs/"):
-            raise _Reply(400)
+            raise _Reply(400, "MOVE needs X-Destination: /fs/<new path>.")
         new_path, dest = self.api.resolve(destination[3:])
         if "/" in (old_path, new_path):
             raise _Reply(400)
