@@ -145,3 +145,24 @@ def test_the_bus_connection_survives_a_full_socket(bus_address, tmp_path):
             await mock.stop()
 
     run(scenario(), timeout=60)
+
+
+def test_replies_over_the_buffer_become_an_error_status(bus_address, tmp_path):
+    for i in range(300):
+        (tmp_path / f"file_{i:04}.py").write_bytes(b"")
+
+    async def scenario():
+        mock, server, phone, _ = await _started(bus_address, tmp_path, transfer_buffer=40_000)
+        try:
+            await phone.call(p.TRANSFER_UUID, "StartNotify")
+            await phone.write(p.TRANSFER_UUID, p.Listdir("/").encode(), mtu=23)
+            (reply,) = await _responses(phone, 1)
+            assert reply == p.ListdirEntry(p.STATUS_ERROR)
+            await phone.write(p.TRANSFER_UUID, p.Listdir("/").encode(), mtu=247)
+            entries = await _responses(phone, 301)  # fits at a larger MTU (fewer packets)
+            assert entries[-1].is_last
+        finally:
+            await server.stop()
+            await mock.stop()
+
+    run(scenario())

@@ -34,6 +34,7 @@ from protoboard.ble import protocol as p
 from protoboard.ble.device import DeviceSession
 from protoboard.ble.outbox import (
     CONNECTION_INTERVAL,
+    TRANSFER_BUFFER,
     Outbox,
     PacketQueue,
     StreamBuffer,
@@ -164,6 +165,8 @@ class GattServer:
     :param console_input: called on the event loop's thread with the bytes a host writes to the
         REPL characteristic ``0002``.
     :param adapter: the BlueZ adapter (``hci0`` -> ``/org/bluez/hci0``).
+    :param transfer_buffer: bytes of file-transfer notifications that may wait to be sent;
+        a command whose replies do not fit is answered with its error status.
     """
 
     def __init__(
@@ -176,6 +179,7 @@ class GattServer:
         app_path: str = DEFAULT_APP_PATH,
         advertisement_path: str = DEFAULT_ADVERTISEMENT_PATH,
         repl_version: str = REPL_VERSION,
+        transfer_buffer: int = TRANSFER_BUFFER,
     ) -> None:
         self.session_factory = session_factory
         self.name = name
@@ -195,7 +199,7 @@ class GattServer:
         self._advertisement: Any = None
         self._registered_app = False
         self._registered_adv = False
-        self._transfer_queue = PacketQueue()
+        self._transfer_queue = PacketQueue(transfer_buffer)
         self._transfer_out: Outbox | None = None
         self._console_out: Outbox | None = None
         self._console_buffer: StreamBuffer | None = None
@@ -464,8 +468,14 @@ class GattServer:
         if outbox is None or not packets:
             return
         if not self._transfer_queue.put(packets):
-            log.warning("BLE workflow: %s asks faster than it reads; a reply was dropped", device)
-            return
+            # too much waiting (a client that asks faster than it reads, or a listing
+            # too long for the buffer): answer the command with an error instead
+            log.warning(
+                "BLE workflow: replies to %s over the buffer; answered with an error", device
+            )
+            reply = p.RESPONSES.get(packets[0][0])
+            if reply is None or not self._transfer_queue.put([reply(p.STATUS_ERROR).encode()]):  # type: ignore[call-arg]
+                return
         outbox.kick(now=True)
 
     # --- console (REPL service) ---------------------------------------------------------
