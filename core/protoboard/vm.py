@@ -151,9 +151,23 @@ def run_file(
     *,
     lib_paths: Sequence[str | os.PathLike[str]] = (),
     timeout: float | None = None,
+    contain: bool = True,
 ) -> RunResult:
     """Run ``path`` as ``__main__`` on the active machine; never raises for the program's own
-    errors (they come back in the :class:`RunResult`)."""
+    errors (they come back in the :class:`RunResult`). With ``contain``, every process the
+    program started is killed when it ends, as at a board's soft reset (``protoboard run``'s
+    VMs pass False: the supervisor does it when the run ends)."""
+    from protoboard.runtime import reaper
+
+    with reaper.contained() if contain else contextlib.nullcontext():
+        return _run_file(path, lib_paths, timeout)
+
+
+def _run_file(
+    path: str | os.PathLike[str],
+    lib_paths: Sequence[str | os.PathLike[str]],
+    timeout: float | None,
+) -> RunResult:
     from protoboard.machine import ResetRequested
     from protoboard.runtime.state import ReloadRequested
 

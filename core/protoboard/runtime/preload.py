@@ -5,9 +5,13 @@ only what every run needs. A spare VM (prepared in the background, see the super
 the rest before it is used, so reloads find everything warm.
 """
 
-from protoboard import importer, machine, registry, vm  # noqa: F401
-from protoboard.bindings import board, digitalio, microcontroller  # noqa: F401
-from protoboard.runtime import drive, settings, state, vmprocess, writerule  # noqa: F401
+from protoboard.runtime import vmserver
+
+vmserver.become_server()  # first: even if an import below fails, runs stay contained
+
+from protoboard import importer, machine, registry, vm  # noqa: E402, F401
+from protoboard.bindings import board, digitalio, microcontroller  # noqa: E402, F401
+from protoboard.runtime import drive, settings, state, vmprocess, writerule  # noqa: E402, F401
 
 # Warm the built-in simulator (the usual port); another port warms up at its first VM.
 registry.builtin_port("sim").boards  # noqa: B018  (reads and caches the board files)

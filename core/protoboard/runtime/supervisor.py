@@ -68,6 +68,11 @@ STOP_GRACE = 0.25
 #: a spare VM is prepared this long after a run starts (not to slow that run's first lines)
 SPARE_DELAY = 0.1
 DEFAULT_MEMORY_LIMIT = 512 << 20
+#: signals a VM dies of when it faults (a board's hard fault: safe mode); any other signal, or an
+#: exit without a word (os._exit), ends the run as if the program had ended
+FAULT_SIGNALS = frozenset(
+    {signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGABRT, signal.SIGSYS}
+)
 
 SAFE_MODE_MESSAGES = {
     "USER": "You pressed the reset button during boot.",
@@ -300,7 +305,15 @@ class Supervisor:
         )
         self._start("safemode", "STARTUP")
 
-    def _start(self, phase: str, reason: str, *, boot_out: bool = False) -> None:
+    def _start(
+        self,
+        phase: str,
+        reason: str,
+        *,
+        boot_out: bool = False,
+        resume: bool = False,
+        code_done: bool = False,
+    ) -> None:
         try:
             self.drive.check()
         except DriveError as exc:
@@ -330,8 +343,12 @@ class Supervisor:
             memory_limit=self.options.memory_limit,
             banner=self.banner,
             boot_out=boot_out,
+            resume=resume,
+            code_done=code_done,
         )
         self.vm = self.pool.start(config)
+        self.vm.reason = reason
+        self.vm.resumed = resume
         self.reload_pending = False
         # Prepare the next VM in the background, once this one is under way.
         threading.Timer(SPARE_DELAY, lambda: self.events.put(events.SpareWanted())).start()
@@ -340,6 +357,22 @@ class Supervisor:
         if self.reload_pending and self.settled and self.vm is None:
             self.say("\nsoft reboot\n")
             self._start("code", "AUTO_RELOAD")
+
+    def _vanished(self, vm: VM, exitcode: int | None) -> None:
+        """The VM left without a word (os._exit in the program, a signal from outside, a
+        program that closed the pipe): the run ends as a board's does, with the wait loop
+        (Ctrl-D, the REPL, autoreload) served by a VM that skips the program."""
+        if exitcode is not None and exitcode < 0:
+            name = signal.Signals(-exitcode).name if -exitcode in signal.valid_signals() else ""
+            self.log(f"the program's process was killed ({name or -exitcode}); the run ended")
+        if vm.phase == "boot":
+            self._start("code", "STARTUP")
+        elif vm.resumed and vm.mode == "starting":
+            # it vanished again before its prompt: do not loop, wait for a save
+            self.log("the board's console is not coming back; save a file to run code.py again")
+        else:
+            code_done = vm.phase == "code" and vm.mode == "starting"
+            self._start(vm.phase, vm.reason, resume=True, code_done=code_done)
 
     def _crashed(self, exitcode: int) -> None:
         number = -exitcode
@@ -389,7 +422,7 @@ class Supervisor:
             return
         self.vm = None
         final = vm.final or ()
-        if vm.phase == "code" and not vm.set_next_code:
+        if vm.phase == "code" and not vm.set_next_code and not vm.resumed:
             # (a choice made by this very run is for the next one)
             reloaded = final[:1] == ("reload",) or vm.stopping
             self.persistent.expire_next_code(reloaded=reloaded, outcome=vm.outcome)
@@ -410,8 +443,12 @@ class Supervisor:
             self.safe_mode_reason = "NONE"
             self.say("\n")
             self._power_on()
-        elif event.exitcode is not None and event.exitcode < 0 and not vm.killed:
+        elif vm.killed:
+            pass
+        elif event.exitcode is not None and -event.exitcode in FAULT_SIGNALS:
             self._crashed(event.exitcode)
+        else:
+            self._vanished(vm, event.exitcode)
 
     @_on_event.register
     def _on_change(self, event: events.DriveChanged) -> None:

@@ -57,12 +57,16 @@ class VMConfig:
     board: str | None = None
     #: (part, attribute, value) settings of the simulated world, applied before the run
     world: list[tuple[str, str, Any]] = field(default_factory=list)
-    #: address-space limit for the run, in bytes (None: no limit)
+    #: memory limit for the run, in bytes (None: no limit); see :func:`_limit_memory`
     memory_limit: int | None = None
     #: first line of boot_out.txt, shown as the REPL banner
     banner: str = ""
     #: a code run that also writes boot_out.txt (when there is no boot.py to run first)
     boot_out: bool = False
+    #: the run's VM vanished (os._exit, a signal): end the run as a board would ("Code done
+    #: running." if ``code_done``, then the wait loop) without running the program again
+    resume: bool = False
+    code_done: bool = False
 
 
 class _Console:
@@ -109,7 +113,13 @@ class _Console:
             termios.tcsetattr(0, termios.TCSANOW, attrs)
 
 
+#: the console's pty (set when the VM attaches to it)
+_pty_path = ""
+
+
 def _attach_terminal(pty_path: str) -> None:
+    global _pty_path
+    _pty_path = pty_path
     os.setsid()
     fd = os.open(pty_path, os.O_RDWR)  # the first tty a session leader opens is its ctty
     for target in (0, 1, 2):
@@ -130,9 +140,48 @@ def _attach_terminal(pty_path: str) -> None:
     sys.stderr = out  # one console, as on a board
 
 
+def _reattach_console(pty_path: str) -> None:
+    """Put the console back on fds 0, 1 and 2 after a program closed or redirected them."""
+    with contextlib.suppress(OSError):
+        fd = os.open(pty_path, os.O_RDWR | os.O_NOCTTY)
+        for target in (0, 1, 2):
+            os.dup2(fd, target)
+        if fd > 2:
+            os.close(fd)
+
+
+#: stack of each thread a program starts (Python's default is the main thread's, 8 MiB on
+#: Linux, all of it counted by the memory limit though barely used)
+THREAD_STACK = 2 << 20
+
+
 def _limit_memory(limit: int | None) -> None:
-    if limit:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    """Limit the memory the run may use. On Linux this is RLIMIT_DATA: since Linux 4.7 it counts
+    every private writable mapping (the heap, malloc's arenas, thread stacks), not address
+    space merely reserved, so threads do not exhaust it; past it an allocation fails and the
+    program gets MemoryError. Elsewhere RLIMIT_DATA does not cover mmap'd memory, so it is the
+    address space (RLIMIT_AS)."""
+    if not limit:
+        return
+    kind = resource.RLIMIT_DATA if sys.platform.startswith("linux") else resource.RLIMIT_AS
+    threading.stack_size(THREAD_STACK)
+    with contextlib.suppress(ValueError, OSError):  # a lower hard limit set by the user
+        resource.setrlimit(kind, (limit, limit))
+
+
+def _detach_from_forks(channel: Any) -> None:
+    """A process the program forks must not hold the supervisor's pipe (the supervisor would
+    read its writes as the VM's) nor tell the supervisor anything: its copy of the pipe is
+    replaced by /dev/null, its notify by a no-op."""
+
+    def in_child() -> None:
+        with contextlib.suppress(OSError, ValueError):
+            null = os.open(os.devnull, os.O_RDWR)
+            os.dup2(null, channel.fileno())
+            os.close(null)
+        state.current.notify = state._ignore
+
+    os.register_at_fork(after_in_child=in_child)
 
 
 def main(config: VMConfig, channel: Any) -> None:
@@ -143,7 +192,8 @@ def main(config: VMConfig, channel: Any) -> None:
 def spare(port: str | None, board: str | None, channel: Any) -> None:
     """Entry point of a spare VM: build the machine now, then wait for the run's config, so a
     reload costs neither a fork nor a machine build."""
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    for signum in (signal.SIGTERM, signal.SIGHUP):  # the fork server's are for itself
+        signal.signal(signum, signal.SIG_DFL)
     try:
         from protoboard.runtime import preload
 
@@ -178,7 +228,9 @@ def _run(config: VMConfig, channel: Any, prepared: Any) -> None:
 
     signal.signal(signal.SIGUSR1, stop_for_reload)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    _detach_from_forks(channel)
 
     try:
         machine = prepared or _new_machine(config.port, config.board)
@@ -293,7 +345,7 @@ def _boot_header(config: VMConfig) -> str:
 def _safemode(config: VMConfig, console: _Console) -> None:
     drive = Drive(config.drive)
     program = drive.first_of(("safemode.py", "safemode.txt"))
-    if program is not None and state.current.safe_mode_reason != "USER":
+    if program is not None and state.current.safe_mode_reason != "USER" and not config.resume:
         result = _run_program(program)
         if result.traceback:
             console.write(result.traceback)
@@ -303,7 +355,8 @@ def _safemode(config: VMConfig, console: _Console) -> None:
 def _run_program(path: Path) -> Any:
     from protoboard import vm
 
-    result = vm.run_file(path)
+    result = vm.run_file(path, contain=False)  # the supervisor ends the run's processes
+    _reattach_console(_pty_path)
     if result.outcome is vm.Outcome.RESET:
         raise _Reset()
     return result
@@ -316,6 +369,11 @@ def _code(config: VMConfig, console: _Console) -> None:
     drive = Drive(config.drive)
     if config.boot_out:
         context.notify(BootOut(_boot_header(config)))
+    if config.resume:
+        if config.code_done:
+            console.write(f"\n{CODE_DONE}\n")
+        _wait_then_repl(config, console, autoreload_line=True)
+        return
     console.mode(line_editing=True)
     _report_settings(config.drive, console)
     requested = context.next_code.filename
@@ -331,7 +389,8 @@ def _code(config: VMConfig, console: _Console) -> None:
         console.write(f"{LINE_CLEAR}{choice.path.name} output:\n")
         if choice.warning:
             console.write(choice.warning)
-        result = vm.run_file(choice.path)
+        result = vm.run_file(choice.path, contain=False)  # the supervisor ends its processes
+        _reattach_console(config.pty_path)
         outcome = result.outcome
         if outcome is vm.Outcome.RELOAD:
             if result.reason == "AUTO_RELOAD":

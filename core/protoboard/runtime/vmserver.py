@@ -3,13 +3,17 @@ run costs a fork instead of an interpreter start and a few hundred imports."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import multiprocessing
 import os
 import signal
 import threading
 import time
+import warnings
 from typing import Any
+
+from protoboard.runtime import reaper
 
 PRELOAD = ["protoboard.runtime.preload"]
 
@@ -18,6 +22,37 @@ def context() -> Any:
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(PRELOAD)
     return ctx
+
+
+def become_server() -> None:
+    """Run in the fork server itself (first thing of its preload): it adopts the orphans of
+    every run (a child subreaper, see :mod:`.reaper`), so whatever a run starts stays its
+    descendant; and when it stops (``protoboard run`` gone, or a signal to the terminal's
+    process group) it kills every process of every run before it leaves."""
+    me = os.getpid()
+    reaper.set_subreaper(True)
+    # an adopted orphan's exit is not a VM's: the server reaps it, which is all it needs
+    warnings.filterwarnings("ignore", message="forkserver: waitpid returned unexpected pid")
+
+    def leave(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)  # so the atexit handler below runs
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, leave)
+
+    def take_everything_along() -> None:
+        if os.getpid() == me:  # not in a process forked from the server
+            reaper.kill_descendants(me)
+
+    atexit.register(take_everything_along)
+
+
+def server_pid() -> int | None:
+    """The fork server's pid, once it runs (a private but long-standing attribute)."""
+    import multiprocessing.forkserver as forkserver
+
+    pid = getattr(forkserver._forkserver, "_forkserver_pid", None)
+    return pid if isinstance(pid, int) else None
 
 
 def start_early() -> None:
