@@ -314,3 +314,29 @@ def test_allocating_past_the_limit_is_a_memory_error_and_the_board_goes_on(start
     board.wait_for(r"Code done running\.")
     board.save("code.py", "print('still running')\n")
     board.wait_for(r"still running\n")
+
+
+def test_a_vm_that_becomes_another_program_is_still_stopped(start_board, leftovers):
+    board = start_board(
+        {
+            "code.py": "import os\nprint('exec', flush=True)\n"
+            f"os.execvp('sleep', ['sleep', {leftovers.token!r}])\n"
+        }
+    )
+    board.wait_for(r"exec\n")
+    _wait_count(leftovers, 1)
+    board.save("code.py", "print('after exec')\n")
+    board.wait_for(r"after exec\n")
+    assert leftovers.wait_gone() == []
+
+
+def test_a_program_that_stops_itself_is_replaced(start_board):
+    board = start_board(
+        {
+            "code.py": "import os, signal\nprint('stopping', flush=True)\n"
+            "os.kill(os.getpid(), signal.SIGSTOP)\n"
+        }
+    )
+    board.wait_for(r"stopping\n")
+    board.save("code.py", "print('moved on')\n")
+    board.wait_for(r"moved on\n")
