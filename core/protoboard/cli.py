@@ -72,6 +72,7 @@ class _LazyGroup(click.Group):
     lazy = {
         "ble": "protoboard.ble.commands:ble",
         "bundle": "protoboard.updater.commands:bundle",
+        "check": "protoboard.check.commands:check",
         "freeze": "protoboard.updater.commands:freeze",
         "install": "protoboard.updater.commands:install",
         "list": "protoboard.updater.commands:list_command",
