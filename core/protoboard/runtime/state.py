@@ -40,6 +40,8 @@ def _ignore(message: ToSupervisor) -> None:
 class RunContext:
     #: the CIRCUITPY folder, or None outside the runtime
     drive: Path | None = None
+    #: the folder drive's size in bytes (protoboard run --drive-size); None: no limit
+    drive_size: int | None = None
     #: name of a supervisor.RunReason: STARTUP, AUTO_RELOAD, SUPERVISOR_RELOAD, REPL_RELOAD
     run_reason: str = "STARTUP"
     #: name of a supervisor.SafeModeReason (NONE outside safe mode)

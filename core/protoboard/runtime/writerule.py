@@ -50,6 +50,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from protoboard.runtime import paths as _paths
 from protoboard.runtime import state
 
 #: CircuitPython's text for EROFS (``py/moderrno.c``)
@@ -236,11 +237,12 @@ def _hook(event: str, args: tuple[Any, ...]) -> None:
     _local.busy = True
     try:
         try:
-            paths = drive_paths(event, args)
+            with _paths.internal():  # host paths here, not the program's drive paths
+                found = drive_paths(event, args)
         except Exception:  # never break the program over a path we cannot work out
             return
-        if paths:
-            check(paths)
+        if found:
+            check(found)
     finally:
         _local.busy = False
 
@@ -284,15 +286,16 @@ def write_access(*paths: str | os.PathLike[str]) -> Iterator[None]:
     context = state.current
     inside: list[str] = []
     if context.drive is not None:
-        root = _root(context.drive)
-        for path in paths:
-            absolute = _absolute(path, None)
-            if absolute is None:
-                continue
-            for resolved in _resolved(absolute, "both"):
-                if _inside(resolved, root):
-                    inside.append(resolved)
-                    break
+        with _paths.internal():  # host paths here, not the program's drive paths
+            root = _root(context.drive)
+            for path in paths:
+                absolute = _absolute(path, None)
+                if absolute is None:
+                    continue
+                for resolved in _resolved(absolute, "both"):
+                    if _inside(resolved, root):
+                        inside.append(resolved)
+                        break
     if inside:
         check(inside)
     with internal_writes():
