@@ -99,6 +99,7 @@ class RunOptions:
     #: private working folder the VMs run from, kept in step with the image
     image: Path | None = None
     image_size: int = 2 << 20
+    drive_size: int | None = 2 << 20  # a folder drive's size (paths, drivespace); None: none
     #: serve CircuitPython's BLE workflow (file transfer and serial console) through BlueZ;
     #: also turned on by CIRCUITPY_BLE_WORKFLOW = true in settings.toml
     ble: bool = False
@@ -327,6 +328,7 @@ class Supervisor:
         # Everything the board keeps across soft reloads, plus what this run is about.
         context = RunContext(
             drive=self.drive.root,
+            drive_size=self.options.drive_size,
             run_reason=reason,
             safe_mode_reason=self.safe_mode_reason,
             serial_connected=self.hub.connected,
