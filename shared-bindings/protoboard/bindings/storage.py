@@ -14,7 +14,7 @@ folders. The write rule is CircuitPython's: the program may write **CIRCUITPY** 
 ``boot.py`` calls ``storage.remount("/", readonly=False)`` (or disables the USB drive); until then
 every write raises ``OSError: [Errno 30] Read-only filesystem``. The mount table kept by
 `mount` and `umount` is the one `getmount` and `VfsFat` use; Python's built-in ``open()`` works on
-the computer's own paths and does not consult it.
+**CIRCUITPY**'s paths (``/`` is the drive) and does not consult it.
 """
 
 from __future__ import annotations
@@ -434,12 +434,9 @@ def _cwd() -> str:
     drive = _context().drive
     if drive is None:
         return "/"
-    try:
-        relative = Path(os.getcwd()).resolve().relative_to(Path(drive).resolve())
-    except (OSError, ValueError):
-        return "/"
-    text = relative.as_posix()
-    return "/" if text == "." else "/" + text
+    from protoboard.runtime import paths
+
+    return paths.drive_cwd(drive)
 
 
 def _abspath(path: Any) -> str:
