@@ -74,6 +74,7 @@ class ImageSync:
         self._recovery: Path | None = None
         self._thread: threading.Thread | None = None
         self._stopping = False
+        self._opened = False  # the image was opened: there is something to keep in step
 
     def open(self) -> bool:
         """Open (or create, then True) the image and fill the working folder from it."""
@@ -87,6 +88,7 @@ class ImageSync:
             self._quiet_since = None
             self._watched, self._dirty = {}, set()
             self._trouble = None
+            self._opened = True
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="image", daemon=True)
                 self._thread.start()
@@ -133,6 +135,8 @@ class ImageSync:
         if self._thread is not None:
             self._thread.join(5)
         with self._lock:
+            if not self._opened:
+                return
             self._look()
             self._retry_at = 0.0
             self._sync(None)

@@ -5,7 +5,6 @@ followed forever), and never modifies the image."""
 from __future__ import annotations
 
 import hashlib
-import io
 import math
 import warnings
 from dataclasses import replace
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from protoboard.runtime.fatimage.errors import Damaged, ImageError, NotFat, reason
+from protoboard.runtime.fatimage.memory import ImageBytes
 from protoboard.runtime.fatimage.volume import (
     BAD_CLUSTER,
     END_OF_CHAIN,
@@ -63,7 +63,7 @@ def parse(raw: bytes) -> Volume:
         warnings.simplefilter("always")
         try:
             # a read-only stream: pyfatfs then never marks the volume dirty
-            pf.set_fp(io.BufferedReader(io.BytesIO(raw)))
+            pf.set_fp(ImageBytes(raw, read_only=True))
         except Exception as exc:
             raise NotFat(reason(exc)) from None
         try:

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import cast
 
 from protoboard.runtime.fatimage.edits import MakeFolder, RemoveEntry, RewriteFile, edits
 from protoboard.runtime.fatimage.errors import (
@@ -33,16 +34,25 @@ from protoboard.runtime.fatimage.hostfs import (
 )
 from protoboard.runtime.fatimage.inplace import plan_steps, write_steps
 from protoboard.runtime.fatimage.known import ImageChanges, Known, compare
+from protoboard.runtime.fatimage.memory import ImageBytes
 from protoboard.runtime.fatimage.plan import Plan, candidates, make_plan
 from protoboard.runtime.fatimage.reader import parse, parse_image
 from protoboard.runtime.fatimage.relpaths import within
 from protoboard.runtime.fatimage.space import advice, check_space, fits_beside
 from protoboard.runtime.fatimage.volume import Volume
 from protoboard.runtime.fatimage.work import conflicts, extract, extras
-from protoboard.runtime.fatimage.writer import Memory, Writer
+from protoboard.runtime.fatimage.writer import Writer
 
-#: a host may still be writing a file whose mtime is this close to our read of it
+#: a host may still be writing a file whose mtime is this close to our read of it, on a file
+#: system with coarse timestamps (FAT: 2 s; whole milliseconds or seconds)
 RACY_NS = 2_000_000_000
+#: ...and on one with fine timestamps, which the kernel updates every clock tick (1-10 ms)
+RACY_FINE_NS = 20_000_000
+
+
+def racy_window(mtime_ns: int) -> int:
+    """How long after ``mtime_ns`` a same-size write could leave the mtime unchanged."""
+    return RACY_NS if mtime_ns % 1_000_000 == 0 else RACY_FINE_NS
 
 
 class ImageDrive:
@@ -123,7 +133,7 @@ class ImageDrive:
         if signature(st) != self._signature:
             return True
         if self._racy:
-            if time.time_ns() - st.st_mtime_ns >= RACY_NS:
+            if time.time_ns() - st.st_mtime_ns >= racy_window(st.st_mtime_ns):
                 self._racy = False
             try:
                 return sha(self.image.read_bytes()) != self._sha256
@@ -172,18 +182,25 @@ class ImageDrive:
         else since the last sync (:class:`ImageConflict`: call :meth:`sync_from_image`
         first)."""
         self._check_work()
-        raw, _ = read_image(self.image)
+        if not self.image.is_file():
+            read_image(self.image)  # raises the error that says what is wrong with it
         if self.changed_since_sync():
             raise ImageConflict(
                 f"{self.image} was changed by another program since it was last "
                 "read; call sync_from_image() first, then sync again"
             )
         looked_at = candidates(self.work, self._known, changed)
-        volume = parse_image(raw, self.image)
         plan = make_plan(self.work, self._known, looked_at)
-        if plan.empty:
+        if plan.empty:  # (the image is not even read)
             self._known = plan.known
             return []
+        raw, _ = read_image(self.image)
+        if sha(raw) != self._sha256:  # changed since the stat above
+            raise ImageConflict(
+                f"{self.image} was changed by another program since it was last "
+                "read; call sync_from_image() first, then sync again"
+            )
+        volume = parse_image(raw, self.image)
         check_space(plan, volume)
         target = self.image.resolve()
         if fits_beside(plan, volume):
@@ -214,7 +231,7 @@ class ImageDrive:
         self.notes = list(volume.notes)
         self._signature = signature
         self._sha256 = sha(raw)
-        self._racy = time.time_ns() - signature[3] < RACY_NS
+        self._racy = time.time_ns() - signature[3] < racy_window(signature[3])
 
     def _check_work_unchanged(self, volume: Volume, changes: ImageChanges) -> None:
         found = conflicts(self.work, self._known, volume, changes)
@@ -255,9 +272,10 @@ class ImageDrive:
         """Build the new image in memory, check it by reading it back, and write the sectors
         that differ into ``target``, step by step (:mod:`.inplace`)."""
         with self._sync_errors(volume):
-            memory = Memory(raw)
+            memory = ImageBytes(bytearray(raw))
             self._apply(memory, volume, plan, keep_freed=True)
-            written = memory.getvalue()
+            # a bytearray, read as bytes are (no copy of the whole image)
+            written = cast(bytes, memory.data)
             result = parse(written)
             problem = compare(result, plan.known)
             if problem:
@@ -338,7 +356,7 @@ class ImageDrive:
             ) from exc
 
     def _apply(
-        self, temporary: Path | Memory, volume: Volume, plan: Plan, keep_freed: bool = False
+        self, temporary: Path | ImageBytes, volume: Volume, plan: Plan, keep_freed: bool = False
     ) -> None:
         """Write the plan into ``temporary`` (a copy of the image, on disk or in memory)."""
         writer = Writer(temporary, volume, keep_freed=keep_freed)

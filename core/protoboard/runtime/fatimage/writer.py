@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import datetime
 import errno
-import io
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 
 from protoboard.runtime.fatimage import pyfatfs_fixes
 from protoboard.runtime.fatimage.errors import Full
+from protoboard.runtime.fatimage.memory import ImageBytes
 from protoboard.runtime.fatimage.volume import Volume
 
 #: images up to this size are FAT12 (as CircuitPython's small flash drives), larger ones FAT16
@@ -35,29 +35,23 @@ def mkfs(path: Path, size: int, label: str) -> None:
         pf.close()  # writes the boot sector
 
 
-class Memory(io.BytesIO):
-    """An image being edited in memory: pyfatfs closes its stream, this keeps the bytes."""
-
-    def close(self) -> None:
-        pass
-
-
 class Writer:
-    """Edits one image, a file or a :class:`Memory` copy; :meth:`finish` or :meth:`abort` ends
-    it. ``volume`` is the image as read: which clusters are real, and which each entry holds.
+    """Edits one image, a file or an in-memory :class:`.memory.ImageBytes`; :meth:`finish` or
+    :meth:`abort` ends it. ``volume`` is the image as read: which clusters are real, and which
+    each entry holds.
 
     With ``keep_freed``, clusters freed by this edit are released only by :meth:`finish`, so
     nothing written in this edit lands in a cluster that held data before it (what an in-place
     write needs: the old data stays whole until the folder entries point elsewhere)."""
 
-    def __init__(self, target: Path | Memory, volume: Volume, keep_freed: bool = False) -> None:
+    def __init__(self, target: Path | ImageBytes, volume: Volume, keep_freed: bool = False) -> None:
         from pyfatfs.PyFat import PyFat
 
         pf = PyFat(lazy_load=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             # read-write: marks the volume dirty until close()
-            if isinstance(target, Memory):
+            if isinstance(target, ImageBytes):
                 pf.set_fp(target)
             else:
                 pf.open(str(target))
