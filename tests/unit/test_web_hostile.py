@@ -510,3 +510,33 @@ def test_readers_see_whole_files_while_a_writer_replaces_them(
 def test_expect_100_continue_is_not_sent_for_a_bad_length(server: FsApiServer) -> None:
     reply = exchange(server, put(b"\xd9\xa3", extra=b"Expect: 100-continue\r\n"))
     assert status(reply) == 400 and b"100 Continue" not in reply
+
+
+def test_delete_removes_symlinks_in_the_tree_and_never_follows_them(
+    server: FsApiServer, drive: Path
+) -> None:
+    outside = drive.parent / "outside"
+    (drive / "deep" / "sub").mkdir(parents=True)
+    (drive / "deep" / "sub" / "out").symlink_to(outside, target_is_directory=True)
+    (drive / "deep" / "file").symlink_to(outside / "secret.txt")
+    reply = requests.delete(f"{server.url}/fs/deep/", auth=AUTH, timeout=TIMEOUT)
+    assert reply.status_code == 204
+    assert not (drive / "deep").exists()
+    assert (outside / "secret.txt").read_text() == "keep me"
+
+
+def test_delete_of_a_tree_whose_paths_are_over_path_max(server: FsApiServer, drive: Path) -> None:
+    top = drive / "deep"
+    top.mkdir()
+    fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for _ in range(100):  # 100 levels of 200-byte names: paths of 20 KB, PATH_MAX is 4 KB
+            os.mkdir("n" * 200, dir_fd=fd)
+            inner = os.open("n" * 200, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+    finally:
+        os.close(fd)
+    reply = requests.delete(f"{server.url}/fs/deep/", auth=AUTH, timeout=TIMEOUT)
+    assert reply.status_code == 204
+    assert not top.exists()

@@ -61,6 +61,11 @@ class Limits:
     linger: float = 1.0  # after the answer, how long to discard what the client still sends
     linger_bytes: int = 1 << 20  # ... and how much of it
 
+    def __post_init__(self) -> None:
+        for field in ("backlog", "pending", "workers", "queue", "body_rate", "path_depth"):
+            if getattr(self, field) < 1:
+                raise ValueError(f"Limits.{field} must be at least 1")
+
 
 def quick_reply(status: int, message: str, headers: tuple[tuple[str, str], ...] = ()) -> bytes:
     """A complete, closing HTTP response with a plain-text body, for answers the loop gives."""
@@ -233,7 +238,11 @@ class BoundedServer:
                 sock, address = self.listener.accept()
             except (BlockingIOError, InterruptedError):
                 return
-            except OSError:  # EMFILE and the like: leave it in the backlog for now
+            except OSError:  # EMFILE and the like: free a descriptor, or pause, and retry
+                if self._heads:
+                    self._drop(next(iter(self._heads)), self._heads)
+                else:
+                    time.sleep(0.05)  # not a busy loop on a listener that stays readable
                 return
             if len(self._heads) >= self.limits.pending:
                 self._drop(next(iter(self._heads)), self._heads)  # the oldest: likely a slowloris
