@@ -540,7 +540,7 @@ def test_a_tar_bomb_from_pypi_is_refused_before_unpacking(tmp_path):
 
 import tempfile  # noqa: E402
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from protoboard.updater import limits  # noqa: E402
@@ -729,7 +729,10 @@ def test_fuzz_zip_member_names(names):
         members = {f"{TOP}/lib/ok.py": b"OK = 1\n"}
         members.update({f"{TOP}/{n}": b"X = 1\n" for n in names})
         members.update({n: b"Y = 1\n" for n in names})
-        bundle_zip = zip_of(tmp / "bundles" / f"{TOP}.zip", members)
+        try:
+            bundle_zip = zip_of(tmp / "bundles" / f"{TOP}.zip", members)
+        except (IndexError, ValueError):
+            assume(False)  # a name zipfile itself cannot write ("")
         before = _snapshot(tmp, root)
         try:
             with Bundle.open(bundle_zip) as bundle:

@@ -52,8 +52,9 @@ class BackendError(UserError):
 
 
 class UnsafePath(BackendError):
-    """A path on the drive goes through a symbolic link (or is one where a file is expected):
-    the updater never reads or writes through links, which could lead off the drive."""
+    """A path on the drive goes through a symbolic link (the updater never reads or writes
+    through links, which could lead off the drive), or cannot exist there (a file used as a
+    folder, a name too long): never a path the updater itself made."""
 
 
 class SourceMissing(BackendError):
@@ -261,6 +262,11 @@ class DiskBackend(Backend):
         return full
 
     def _error(self, exc: OSError, doing: str) -> BackendError:
+        if exc.errno in (errno.ENOTDIR, errno.ENAMETOOLONG, errno.ELOOP, errno.EINVAL):
+            return UnsafePath(
+                f"{doing} on {self.label} failed: {exc.strerror or exc} (the path cannot "
+                "exist on the drive)"
+            )
         if exc.errno == errno.EROFS:
             return BackendError(
                 f"{self.label} is read-only, so {doing} failed. If the board's boot.py called "

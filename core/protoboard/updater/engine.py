@@ -648,6 +648,7 @@ def _journal(phase: str, ops: list[list[str]]) -> bytes:
 #: where a refused journal is moved, so that it is kept for a look but never applied
 QUARANTINE_PATH = f"{LIB}/.protoboard.journal.refused.json"
 _OP_LENGTHS = {"move": 3, "delete": 2, "staged": 2}
+_PHASE_OPS = {"stage": ("staged",), "commit": ("move", "delete")}
 
 
 def _recover(backend: Backend, size: int | None = None) -> str:
@@ -660,10 +661,11 @@ def _recover(backend: Backend, size: int | None = None) -> str:
     try:
         doc = limits.loads(backend.read(JOURNAL_PATH) or b"", max_bytes=limits.MAX_JOURNAL_BYTES)
         phase, ops = doc["phase"], doc["ops"]
-        valid = phase in ("stage", "commit") and all(
+        valid = phase in _PHASE_OPS and all(
             isinstance(op, list)
-            and len(op) == _OP_LENGTHS.get(op[0], -1)
             and all(isinstance(part, str) for part in op)
+            and op[0] in _PHASE_OPS[phase]
+            and len(op) == _OP_LENGTHS[op[0]]
             for op in ops
         )
     except (ValueError, KeyError, TypeError, IndexError):
