@@ -740,3 +740,37 @@ def test_fuzz_zip_member_names(names):
         except UserError:
             pass
         assert _snapshot(tmp, root) == before
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["not " * 100_000 + "x\n", "x = a" + ".a" * 1_000_000 + "\n", "#" * (2 * 1024 * 1024)],
+    ids=["memory", "recursion", "huge"],
+)
+def test_install_auto_on_a_pathological_code_py_is_a_note(env, source):
+    tmp, root = env
+    (root / "code.py").write_text(source)
+    paths = write_bundle(tmp / "bundles", {"a": lib("1.0.0")})
+    result = run("install", "--auto", "--path", root, "--bundle", paths["py"])
+    assert "code.py" in result.output, result.output  # type: ignore[attr-defined]
+
+
+def test_a_huge_file_in_lib_is_not_read_whole(env):
+    _tmp, root = env
+    with open(root / "lib" / "huge.py", "wb") as f:
+        f.truncate(3 * 1024**3)  # sparse: 3 GiB that costs no disk
+    child = (
+        "import json, resource, sys\n"
+        "from protoboard.updater.backends import DiskBackend\n"
+        "from protoboard.updater.engine import open_device\n"
+        "d = open_device(DiskBackend(sys.argv[1]))\n"
+        "print(json.dumps([sorted(d.libraries),"
+        " resource.getrusage(resource.RUSAGE_SELF).ru_maxrss]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", child, str(root)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    names, peak_kib = json.loads(done.stdout)
+    assert names == ["huge"]
+    assert peak_kib < 1024 * 1024  # before: the 3 GiB were read into memory

@@ -307,6 +307,8 @@ def _compare(lib: InstalledLibrary, hash_with: Backend | None) -> None:
             and abs(entry.mtime_ns - record.mtime_ns) > 2_000_000_000
         ):
             lib.changed_files.append(path)
+        elif entry.size > limits.MAX_FILE_BYTES:
+            lib.changed_files.append(path)  # not one the updater installed: never read whole
         elif hash_with is not None:
             data = hash_with.read(path)
             if data is not None and sha256(data) != record.sha256:
@@ -314,7 +316,12 @@ def _compare(lib: InstalledLibrary, hash_with: Backend | None) -> None:
 
 
 def _sorted_sources(lib: InstalledLibrary) -> list[Entry]:
-    files = [e for e in lib.files if not e.is_dir and e.path.endswith((".py", ".mpy"))]
+    # a file past the limit is no library's (and is never read whole)
+    files = [
+        e
+        for e in lib.files
+        if not e.is_dir and e.path.endswith((".py", ".mpy")) and e.size <= limits.MAX_FILE_BYTES
+    ]
     # the package's __init__ first, then the rest in name order, as circup reads them
     return sorted(
         files, key=lambda e: (not e.path.rsplit("/", 1)[-1].startswith("__init__."), e.path)

@@ -148,6 +148,10 @@ def _builtin_modules() -> frozenset[str]:
     return frozenset(names)
 
 
+#: the largest program file whose imports are read (a board's whole drive is 1-16 MB)
+MAX_SOURCE_BYTES = 1024 * 1024
+
+
 @dataclass
 class AutoResult:
     found: list[str] = field(default_factory=list)  # library names in the bundles
@@ -169,7 +173,14 @@ def scan_imports(
         e.name for e in root if not e.is_dir and e.name in CODE_FILES and not e.name.endswith(".py")
     ]
     imported: set[str] = set()
+    sizes = {e.name: e.size for e in root}
     for name in sorted(set(files), key=lambda n: (n not in CODE_FILES, n)):
+        if sizes.get(name, 0) > MAX_SOURCE_BYTES:
+            result.unknown.append(
+                f"{name}: {sizes[name]} bytes, too big for a board's program; its imports "
+                "were not read"
+            )
+            continue
         data = backend.read(name)
         if data is None:
             continue
@@ -183,6 +194,10 @@ def scan_imports(
             )
         except ValueError as exc:  # NUL bytes
             result.unknown.append(f"{name}: cannot be read as Python ({exc})")
+        except (RecursionError, MemoryError):  # CPython's parser on pathological nesting
+            result.unknown.append(
+                f"{name}: nested too deeply for Python to parse; its imports were not read"
+            )
     builtins = _builtin_modules()
     for name in sorted(imported):
         if name in library_names:
