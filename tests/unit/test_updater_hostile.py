@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import socket
 import struct
 import subprocess
@@ -774,3 +775,49 @@ def test_a_huge_file_in_lib_is_not_read_whole(env):
     names, peak_kib = json.loads(done.stdout)
     assert names == ["huge"]
     assert peak_kib < 1024 * 1024  # before: the 3 GiB were read into memory
+
+
+# -- recursion: deep folders on a drive, long dependency chains in a bundle ---------------------
+
+
+def _deep(folder: Path, levels: int) -> None:
+    """``levels`` nested folders ``d/d/d/...`` below ``folder`` (built with relative paths:
+    the full path is far past PATH_MAX)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        for _ in range(levels):
+            os.mkdir("d", dir_fd=fd)
+            new = os.open("d", os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = new
+        os.close(os.open("x.py", os.O_WRONLY | os.O_CREAT, dir_fd=fd))
+    finally:
+        os.close(fd)
+
+
+def test_a_package_nested_1500_deep_is_listed_and_uninstalled_plainly(env):
+    _tmp, root = env
+    (root / "lib" / "pkg").mkdir()
+    (root / "lib" / "pkg" / "__init__.py").write_text("")
+    _deep(root / "lib" / "pkg", 1500)
+    try:
+        device = open_device(DiskBackend(root), deep=True)
+        apply(plan_uninstall(device, ["pkg"]), installer="test")
+    except UserError:
+        pass
+    result = run("uninstall", "pkg", "--path", root)
+    assert result.exit_code in (0, 2), result.output  # type: ignore[attr-defined]
+    DiskBackend(root).remove("lib/pkg")  # (pytest's own clean-up recurses per level)
+    assert not (root / "lib" / "pkg").exists()
+
+
+def test_a_dependency_chain_5000_long_is_a_plain_error(env):
+    tmp, root = env
+    n = 5000
+    libs = {f"m{i}": lib("1.0.0", deps=[f"m{i + 1}"] if i + 1 < n else []) for i in range(n)}
+    paths = write_bundle(tmp / "bundles", libs)
+    result = run("install", "m0", "--path", root, "--bundle", paths["py"])
+    assert result.exit_code == 2, result.output  # type: ignore[attr-defined]
+    assert "deep" in result.output  # type: ignore[attr-defined]
+    with Bundle.open(paths["py"], paths["json"]) as bundle, pytest.raises(BundleError):
+        bundle.resolve(["m0"])

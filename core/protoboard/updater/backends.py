@@ -45,6 +45,8 @@ __all__ = [
 
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+#: how deep :meth:`Backend.walk` goes (libraries nest 2 or 3 folders)
+MAX_WALK_DEPTH = 32
 
 
 class BackendError(UserError):
@@ -204,13 +206,18 @@ class Backend(ABC):
     def free_space(self) -> tuple[int, int] | None:
         """(free bytes, allocation block size), or None if unknown."""
 
-    def walk(self, path: str) -> list[Entry]:
-        """Every file and folder below ``path`` (depth first, sorted)."""
+    def walk(self, path: str, max_depth: int = MAX_WALK_DEPTH) -> list[Entry]:
+        """Every file and folder below ``path`` (depth first, sorted), without recursion;
+        folders more than ``max_depth`` levels down are listed but not opened (no library
+        nests that deep; a drive or a board may, to exhaust the stack)."""
         found: list[Entry] = []
-        for entry in self.list_dir(path) or []:
+        pending: list[tuple[Entry, int]] = [(e, 1) for e in reversed(self.list_dir(path) or [])]
+        while pending:
+            entry, depth = pending.pop()
             found.append(entry)
-            if entry.is_dir:
-                found.extend(self.walk(entry.path))
+            if entry.is_dir and depth < max_depth:
+                below = self.list_dir(entry.path) or []
+                pending.extend((e, depth + 1) for e in reversed(below))
         return found
 
     def close(self) -> None:  # noqa: B027 - most backends hold nothing to release
@@ -373,7 +380,7 @@ class DiskBackend(Backend):
             raise SourceMissing(f"{source} is not on {self.label}")
         try:
             if dst.is_dir() and not dst.is_symlink():
-                shutil.rmtree(dst)
+                _rmtree(dst)
             elif src.is_dir() and (dst.exists() or dst.is_symlink()):
                 dst.unlink()
             os.replace(src, dst)
@@ -386,7 +393,7 @@ class DiskBackend(Backend):
         full = self._full(path)
         try:
             if full.is_dir() and not full.is_symlink():
-                shutil.rmtree(full)
+                _rmtree(full)
             else:
                 full.unlink()
         except FileNotFoundError:
@@ -411,6 +418,32 @@ class DiskBackend(Backend):
             except OSError:
                 return None
         return st.f_bavail * st.f_frsize, st.f_frsize or 512
+
+
+def _rmtree(top: Path) -> None:
+    """shutil.rmtree, and without recursion when that fails for depth (Python 3.11 recurses
+    once per level: a folder nested 1,500 deep raised RecursionError). Links are removed,
+    never followed."""
+    try:
+        shutil.rmtree(top)
+        return
+    except RecursionError:
+        pass
+    stack = [top]
+    while stack:
+        folder = stack[-1]
+        with os.scandir(folder) as entries:
+            below = []
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    below.append(Path(entry.path))
+                else:
+                    os.unlink(entry.path)
+        if below:
+            stack.extend(below)
+        else:
+            os.rmdir(folder)
+            stack.pop()
 
 
 def _fsync(path: Path, flags: int) -> None:

@@ -472,6 +472,12 @@ class Bundle:
             if lib.name in stack:
                 cycle = [*stack[stack.index(lib.name) :], lib.name]
                 raise BundleError(f"dependency cycle: {' -> '.join(cycle)}")
+            if len(stack) >= 100:  # as the catalog's MAX_DEPENDENCY_DEPTH
+                raise BundleError(
+                    f"dependencies nest more than 100 deep ({' -> '.join(stack[:3])} -> ...): "
+                    "the bundle is broken",
+                    _BAD_HINT,
+                )
             stack.append(lib.name)
             for dep in lib.dependencies:
                 if dep not in self.libraries:

@@ -36,6 +36,10 @@ __all__ = [
 ]
 
 
+#: how deep dependencies may nest (Adafruit's nest 3 or 4 levels)
+MAX_DEPENDENCY_DEPTH = 100
+
+
 class CatalogError(UserError):
     """A name, pin or dependency the bundles cannot satisfy; the message says what to do."""
 
@@ -225,6 +229,13 @@ class Catalog:
                     f"the bundle's dependencies go round in a circle: "
                     f"{' -> '.join(cycle)}; the bundle is broken, tell its "
                     "maintainers"
+                )
+            if len(stack) >= MAX_DEPENDENCY_DEPTH:
+                raise CatalogError(
+                    f"{wanted[0].text}: its dependencies nest more than "
+                    f"{MAX_DEPENDENCY_DEPTH} deep ({' -> '.join(stack[:3])} -> ...); real "
+                    "ones nest a few levels: the bundle is broken, remove it "
+                    "(protoboard bundle remove NAME) or tell its maintainers"
                 )
             stack.append(pick.name)
             for dep in (*pick.info.dependencies, *pick.info.external_dependencies):

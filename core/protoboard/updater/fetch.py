@@ -222,6 +222,9 @@ class _Entry:
             return {}
         if not isinstance(meta, dict) or meta.get("url") != self.url:
             return {}
+        name = meta.get("name")
+        if name is not None and (not isinstance(name, str) or _file_name("", name) != name):
+            return {}  # a sidecar naming a path: not one this cache wrote
         return meta
 
     def valid(self, sha256: str | None) -> bool:
