@@ -821,3 +821,27 @@ def test_a_dependency_chain_5000_long_is_a_plain_error(env):
     assert "deep" in result.output  # type: ignore[attr-defined]
     with Bundle.open(paths["py"], paths["json"]) as bundle, pytest.raises(BundleError):
         bundle.resolve(["m0"])
+
+
+def test_a_huge_or_linked_boot_out_is_not_read_whole(env):
+    tmp, root = env
+    (root / "boot_out.txt").unlink()
+    with open(root / "boot_out.txt", "wb") as f:
+        f.write(b"Adafruit CircuitPython 10.0.3 on 2025-10-17; Feather with rp2040\n")
+        f.truncate(3 * 1024**3)  # sparse
+    child = (
+        "import json, resource, sys\n"
+        "from protoboard.updater.backends import DiskBackend\n"
+        "info = DiskBackend(sys.argv[1]).device_info()\n"
+        "print(json.dumps([info.kind, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", child, str(root)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    kind, peak_kib = json.loads(done.stdout)
+    assert kind == "circuitpython" and peak_kib < 1024 * 1024
+    (root / "boot_out.txt").unlink()
+    (tmp / "host.txt").write_text("Adafruit CircuitPython 9.2.1 on x; y with z\n")
+    (root / "boot_out.txt").symlink_to(tmp / "host.txt")
+    assert DiskBackend(root).device_info() is None

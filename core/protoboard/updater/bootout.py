@@ -18,6 +18,8 @@ unknown first line gives kind "unknown" (the updater then asks or takes ``--cpy-
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,12 +169,23 @@ def _key_lines(lines: list[str]) -> tuple[dict[str, str | None], str | None]:
     return keys, None
 
 
+#: how much of boot_out.txt is read (CircuitPython writes a few hundred bytes)
+MAX_BOOT_OUT_BYTES = 64 * 1024
+
+
 def read_boot_out(drive: Path | str) -> BootOut | None:
     """Parse ``<drive>/boot_out.txt``; None if there is no such file. Other OSErrors (a
     permission problem, a vanished drive) propagate."""
     path = Path(drive) / "boot_out.txt"
     try:
-        data = path.read_bytes()
+        # never through a link, and only its start: the real file is a few hundred bytes
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as f:
+            data = f.read(MAX_BOOT_OUT_BYTES)
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return None  # a symbolic link: not the board's file
+        raise
     return parse_boot_out(data.decode("utf-8", "replace"))
