@@ -39,7 +39,7 @@ from protoboard.runtime.console.loop import IoLoop, guard
 from protoboard.runtime.console.peer import Peer
 from protoboard.runtime.console.pty import Pty
 from protoboard.runtime.console.scrollback import Scrollback
-from protoboard.runtime.console.tcp import DEFAULT_MAX_CLIENTS, TcpListener
+from protoboard.runtime.console.tcp import DEFAULT_MAX_CLIENTS, SNIFF_QUIET, TcpListener
 from protoboard.runtime.console.terminal import Terminal
 
 log = logging.getLogger(__name__)
@@ -156,6 +156,7 @@ class ConsoleHub(EndpointHost):
         *,
         password: bytes | None = None,
         max_clients: int = DEFAULT_MAX_CLIENTS,
+        sniff_quiet: float = SNIFF_QUIET,
     ) -> tuple[str, int]:
         """Listen for raw TCP clients (pyserial's ``socket://``); return the bound address.
 
@@ -164,7 +165,9 @@ class ConsoleHub(EndpointHost):
         """
         with self._lock:
             self._check_open_locked()
-        tcp = TcpListener(self, host, port, password=password, max_clients=max_clients)
+        tcp = TcpListener(
+            self, host, port, password=password, max_clients=max_clients, sniff_quiet=sniff_quiet
+        )
         with self._lock:
             self._register_locked(tcp)
         return tcp.address

@@ -135,7 +135,7 @@ class TcpClient(Endpoint):
             self._say(b"Password: ")
             self.hub.call_later(PASSWORD_TIMEOUT, self._password_timeout)
         else:
-            self._arm_timer(SNIFF_QUIET)
+            self._arm_timer(self.listener.sniff_quiet)
 
     def _on_read(self) -> None:
         if self.sock is None:
@@ -176,7 +176,7 @@ class TcpClient(Endpoint):
         elif quiet:
             self._attach()  # a client that only reads; its first line is still checked
         else:
-            self._arm_timer(SNIFF_QUIET)
+            self._arm_timer(self.listener.sniff_quiet)
 
     def _arm_timer(self, delay: float) -> None:
         if not self.timer_armed:
@@ -187,7 +187,7 @@ class TcpClient(Endpoint):
         self.timer_armed = False
         if self.sock is None or self.gate is not _Gate.SNIFF:
             return
-        left = self.last_input + SNIFF_QUIET - time.monotonic()
+        left = self.last_input + self.listener.sniff_quiet - time.monotonic()
         if left > 0:
             self._arm_timer(left)
         else:
@@ -304,7 +304,8 @@ class TcpListener(Endpoint):
     """A listening socket; each accepted client is a peer of its own.
 
     ``password`` (bytes) makes every client send it first; without one, ``host`` must be a
-    loopback address (:class:`~protoboard.errors.UserError` otherwise).
+    loopback address (:class:`~protoboard.errors.UserError` otherwise). ``sniff_quiet``: the
+    seconds of quiet after which undecided first input is let through.
     """
 
     def __init__(
@@ -315,10 +316,12 @@ class TcpListener(Endpoint):
         *,
         password: bytes | None = None,
         max_clients: int = DEFAULT_MAX_CLIENTS,
+        sniff_quiet: float = SNIFF_QUIET,
     ) -> None:
         self.hub = hub
         self.password = password or None
         self.max_clients = max_clients
+        self.sniff_quiet = sniff_quiet
         infos = socket.getaddrinfo(
             host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
         )
