@@ -31,7 +31,8 @@ HEADERS = frozenset(
     b"host accept authorization connection cookie expect origin pragma range referer te "
     b"upgrade via dnt priority".split()
 )
-_TOKEN = frozenset(b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+#: an HTTP token (a method or a header name); a regex, as input may come one byte per read
+_WORD = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]*")
 _REQUEST_LINE = re.compile(rb"^\S+ \S+ HTTP/\d")
 
 
@@ -52,19 +53,18 @@ def classify(data: bytes) -> tuple[Verdict, str]:
     end = _line_end(data)
     line = data[:end] if end >= 0 else data
     complete = end >= 0 or len(line) >= MAX_FIRST_LINE
-    word_end = 0
-    while word_end < len(line) and line[word_end] in _TOKEN:
-        word_end += 1
+    word = _WORD.match(line)
+    word_end = word.end() if word else 0
     if word_end == 0:
         return _NOT  # a control key, a bracket, a space...: typing, not HTTP
-    word, rest = line[:word_end], line[word_end:]
+    method, rest = line[:word_end], line[word_end:]
     if not rest:
         return _NOT if complete else _WAIT
     if rest[:1] == b":":
-        return _header(word)
+        return _header(method)
     if rest[:1] != b" ":
         return _NOT  # print(, x=, a.b... (token characters include '.')
-    if word in METHODS and rest[1:2] in (b"/", b"*"):
+    if method in METHODS and rest[1:2] in (b"/", b"*"):
         return Verdict.HTTP, f"a request line ({_show(line)})"
     if not complete:
         return _WAIT
