@@ -12,9 +12,10 @@ Whatever any endpoint types goes to ``on_input`` (the supervisor writes it into 
 
 The modules, from the outside in: :mod:`.hub` (the hub, its I/O thread, threading, shutdown and
 fork rules), :mod:`.terminal`, :mod:`.pty` and :mod:`.tcp` (one endpoint kind each, with what
-``connected`` means for it), :mod:`.endpoint` (the only hub methods an endpoint may call),
-:mod:`.peer` (an output buffer and what a slow peer costs), :mod:`.scrollback` (output replayed
-to late joiners) and :mod:`.loop` (the selector loop).
+``connected`` means for it; :mod:`.sniff` tells a TCP client speaking HTTP from one typing),
+:mod:`.endpoint` (the only hub methods an endpoint may call), :mod:`.peer` (an output buffer
+and what a slow peer costs), :mod:`.scrollback` (output replayed to late joiners) and
+:mod:`.loop` (the selector loop).
 """
 
 from protoboard.runtime.console.hub import DEFAULT_MAX_BUFFER, QUIT_KEY, ConsoleHub
