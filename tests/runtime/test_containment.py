@@ -176,7 +176,7 @@ def test_processes_of_a_finished_program_end_at_the_next_reload(start_board, lef
     assert leftovers.wait_gone() == []
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGKILL])
 def test_nothing_outlives_protoboard_run(start_board, leftovers, signum):
     board = start_board({"code.py": _escapees(leftovers.token)})
     board.wait_for("escaped")

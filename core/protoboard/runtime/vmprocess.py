@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from protoboard.runtime import state
+from protoboard.runtime import state, vmserver
 from protoboard.runtime.drive import Drive
 from protoboard.runtime.messages import (
     BootOut,
@@ -194,6 +194,7 @@ def spare(port: str | None, board: str | None, channel: Any) -> None:
     reload costs neither a fork nor a machine build."""
     for signum in (signal.SIGTERM, signal.SIGHUP):  # the fork server's are for itself
         signal.signal(signum, signal.SIG_DFL)
+    vmserver.forget_server()
     try:
         from protoboard.runtime import preload
 
@@ -208,6 +209,7 @@ def spare(port: str | None, board: str | None, channel: Any) -> None:
 
 
 def _run(config: VMConfig, channel: Any, prepared: Any) -> None:
+    vmserver.forget_server()
     _attach_terminal(config.pty_path)
     # No __pycache__ folders on the user's drive (a board never makes them either).
     sys.dont_write_bytecode = True

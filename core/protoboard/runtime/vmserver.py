@@ -47,6 +47,26 @@ def become_server() -> None:
     atexit.register(take_everything_along)
 
 
+def forget_server() -> None:
+    """In a VM: close the fork server's "alive" pipe and the resource tracker's pipe, which
+    multiprocessing hands every process it starts. Then only ``protoboard run`` holds them, and
+    when it dies (even by SIGKILL) the fork server sees EOF and takes every run with it: a
+    process the program started cannot keep the server waiting."""
+    import multiprocessing.forkserver as forkserver
+    import multiprocessing.resource_tracker as resource_tracker
+
+    helpers = [
+        (forkserver._forkserver, "_forkserver_alive_fd"),
+        (resource_tracker._resource_tracker, "_fd"),
+    ]
+    for helper, name in helpers:
+        fd = getattr(helper, name, None)
+        if isinstance(fd, int):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+            setattr(helper, name, None)
+
+
 def server_pid() -> int | None:
     """The fork server's pid, once it runs (a private but long-standing attribute)."""
     import multiprocessing.forkserver as forkserver
