@@ -225,3 +225,35 @@ def test_the_rest_of_the_class(start_board):
         for name in names
     )
     assert total <= 2 << 20
+
+
+def test_case_14_an_image_drive_holds_what_its_image_holds(tmp_path, start_board):
+    """With --image the program writes to a working folder first: it gets ENOSPC at the
+    image's size, not when the image sync fails later."""
+    from protoboard.runtime.fatimage import ImageDrive
+
+    image = tmp_path / "CIRCUITPY.img"
+    prepare = ImageDrive(image, tmp_path / "prepare")
+    prepare.create(1 << 20)
+    prepare.open()
+    (prepare.work / "boot.py").write_text(BOOT)
+    (prepare.work / "code.py").write_text(
+        PROBE
+        + code(
+            """
+            import os
+            probe('size', lambda: os.statvfs('/')[0] * os.statvfs('/')[2])
+            def fill():
+                with open('/big.bin', 'wb') as f:
+                    for _ in range(32):
+                        f.write(bytes(65536))
+            probe('fill', fill)
+            """
+        )
+    )
+    prepare.sync_to_image()
+    board = start_board(drive=tmp_path / "unused", args=("--image", str(image)))
+    board.wait_for(DONE)
+    found = results(board.output)
+    assert 900_000 < int(found["size"]) <= 1 << 20
+    assert found["fill"] == "OSError 28"

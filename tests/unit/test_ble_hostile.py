@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from protoboard.ble import protocol as p
-from protoboard.ble.device import DeviceSession, remove_tree
+from protoboard.ble.device import DeviceSession
+from protoboard.deltree import remove_tree
 from protoboard.runtime.drive import TEMP_PREFIX
 
 pytestmark = pytest.mark.hostile
@@ -169,7 +170,7 @@ def deep_root(tmp_path):
     yield tmp_path
     for x in tmp_path.iterdir():
         if x.is_dir() and not x.is_symlink():
-            remove_tree(x)
+            remove_tree(x.parent, x.name)
 
 
 def test_delete_of_a_tree_deeper_than_the_recursion_limit(deep_root):

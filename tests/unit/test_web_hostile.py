@@ -23,8 +23,8 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from protoboard.deltree import remove_tree
 from protoboard.runtime.drive import TEMP_PREFIX
-from protoboard.web.deltree import remove_tree
 from protoboard.web.fsapi import FsApiServer, Limits
 
 pytestmark = pytest.mark.hostile

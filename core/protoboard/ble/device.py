@@ -64,6 +64,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from protoboard.ble import protocol as p
+from protoboard.deltree import remove_tree
 from protoboard.runtime.drive import TEMP_PREFIX
 from protoboard.runtime.volume import PathRefused, WorkflowVolume, fat_truncate
 
@@ -77,40 +78,6 @@ def _disk_free(root: str) -> Callable[[], int]:
         return st.f_bavail * st.f_frsize
 
     return free
-
-
-def remove_tree(top: Path) -> None:
-    """Delete the folder ``top`` and everything in it, without recursion (a tree deeper than
-    Python's recursion limit, or than ``PATH_MAX``, is deleted too) and without following
-    symlinks. Works through directory handles, so no path grows with the depth."""
-    fds = [os.open(top, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)]
-    names: list[str] = []  # names[i] is the folder fds[i + 1] inside fds[i]
-    try:
-        while fds:
-            child = _first_subfolder(fds[-1])
-            if child is not None:
-                fds.append(
-                    os.open(child, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fds[-1])
-                )
-                names.append(child)
-                continue
-            os.close(fds.pop())  # empty of folders now, and its files are gone
-            if names:
-                os.rmdir(names.pop(), dir_fd=fds[-1])
-    finally:
-        for fd in fds:
-            os.close(fd)
-    os.rmdir(top)
-
-
-def _first_subfolder(fd: int) -> str | None:
-    """Unlink the files in the folder ``fd``; return one subfolder's name, or None."""
-    with os.scandir(fd) as it:
-        for entry in it:
-            if entry.is_dir(follow_symlinks=False):
-                return entry.name
-            os.unlink(entry.name, dir_fd=fd)
-    return None
 
 
 @dataclass
@@ -412,7 +379,7 @@ class DeviceSession:
         path, target = resolved
         try:
             if stat.S_ISDIR(target.lstat().st_mode):
-                remove_tree(target)
+                remove_tree(target.parent, target.name)
             else:
                 os.unlink(target)
         except OSError:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from protoboard.errors import UserError
-from protoboard.runtime import ble_workflow, control, events, vmprocess
+from protoboard.runtime import ble_workflow, control, drivespace, events, vmprocess
 from protoboard.runtime.console import ConsoleHub
 from protoboard.runtime.console.tcp import PASSWORD_ENV, TcpSpec
 from protoboard.runtime.drive import Drive, DriveError
@@ -220,8 +220,26 @@ class Supervisor:
                 console_input=self.console.type,
                 fat_times=self.image is not None,
                 log=self.log,
+                free_space=self._free_space,
             )
         return True
+
+    def _drive_size(self) -> int | None:
+        """What the drive holds, for every writer (the program, BLE): an image's own size,
+        else ``--drive-size`` (None: no limit)."""
+        if self.image is not None:
+            try:
+                return self.image.path.stat().st_size
+            except OSError:
+                return None
+        return self.options.drive_size
+
+    def _free_space(self) -> int:
+        size = self._drive_size()
+        if size is None:
+            st = os.statvfs(self.drive.root)
+            return st.f_bavail * st.f_frsize
+        return drivespace.for_folder(self.drive.root, size).free_bytes()
 
     def _open_consoles(self) -> None:
         for spec in self.options.consoles:
@@ -328,7 +346,7 @@ class Supervisor:
         # Everything the board keeps across soft reloads, plus what this run is about.
         context = RunContext(
             drive=self.drive.root,
-            drive_size=self.options.drive_size,
+            drive_size=self._drive_size(),
             run_reason=reason,
             safe_mode_reason=self.safe_mode_reason,
             serial_connected=self.hub.connected,

@@ -28,6 +28,7 @@ from pathlib import Path, PurePosixPath
 
 from packaging.version import Version
 
+from protoboard.deltree import remove_tree
 from protoboard.errors import UserError
 from protoboard.updater.bootout import BootOut, parse_version
 
@@ -421,29 +422,8 @@ class DiskBackend(Backend):
 
 
 def _rmtree(top: Path) -> None:
-    """shutil.rmtree, and without recursion when that fails for depth (Python 3.11 recurses
-    once per level: a folder nested 1,500 deep raised RecursionError). Links are removed,
-    never followed."""
-    try:
-        shutil.rmtree(top)
-        return
-    except RecursionError:
-        pass
-    stack = [top]
-    while stack:
-        folder = stack[-1]
-        with os.scandir(folder) as entries:
-            below = []
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    below.append(Path(entry.path))
-                else:
-                    os.unlink(entry.path)
-        if below:
-            stack.extend(below)
-        else:
-            os.rmdir(folder)
-            stack.pop()
+    """Delete a folder tree of any depth; links are removed, never followed."""
+    remove_tree(top.parent, top.name)
 
 
 def _fsync(path: Path, flags: int) -> None:

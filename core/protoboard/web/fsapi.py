@@ -89,9 +89,9 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
+from protoboard.deltree import TreeNotRemoved, remove_tree
 from protoboard.runtime.drive import TEMP_PREFIX
 from protoboard.runtime.volume import PathRefused, WorkflowVolume, fat_truncate
-from protoboard.web.deltree import TreeNotRemoved, remove_tree
 from protoboard.web.httpd import BoundedServer, Limits, SocketWriter, reader
 
 __all__ = ["FsApiServer", "Limits", "content_type", "fat_truncate"]
