@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import socket
 import stat
 import tempfile
@@ -28,16 +29,20 @@ needs_root = pytest.mark.skipif(os.getuid() != 0, reason="chown to another user 
 
 
 @pytest.fixture
-def tmpdir_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """No XDG_RUNTIME_DIR and a TMPDIR of our own: the shared-/tmp case."""
-    shared = tmp_path / "tmp"
-    shared.mkdir()
+def tmpdir_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """No XDG_RUNTIME_DIR and a TMPDIR of our own: the shared-/tmp case. The folder is made
+    directly in /tmp: under pytest's long tmp_path a socket path would pass the 108-byte limit
+    of Unix sockets, and the code would (rightly) fall back to /tmp itself."""
+    shared = Path(tempfile.mkdtemp(prefix="pb-", dir="/tmp"))
     shared.chmod(0o1777)  # like /tmp: anyone may create entries
     monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
     monkeypatch.setenv("TMPDIR", str(shared))
     monkeypatch.setattr(tempfile, "tempdir", None)  # tempfile caches TMPDIR on first use
-    yield shared
-    tempfile.tempdir = None
+    try:
+        yield shared
+    finally:
+        tempfile.tempdir = None
+        shutil.rmtree(shared, ignore_errors=True)
 
 
 def echo(request: ControlRequest) -> ControlReply:
@@ -114,10 +119,8 @@ def test_a_pre_made_folder_is_refused(tmpdir_only: Path, tmp_path: Path, kind: s
 
 @needs_root
 @pytest.mark.hostile
-def test_run_refuses_to_start_with_another_users_folder(tmp_path: Path) -> None:
-    shared = tmp_path / "tmp"
-    shared.mkdir()
-    shared.chmod(0o1777)
+def test_run_refuses_to_start_with_another_users_folder(tmpdir_only: Path, tmp_path: Path) -> None:
+    shared = tmpdir_only  # short: under tmp_path the socket would fall back to /tmp
     folder = folder_of(shared)
     make_other_users_folder(folder)
     drive = tmp_path / "CIRCUITPY"

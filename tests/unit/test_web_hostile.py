@@ -250,6 +250,7 @@ def test_slow_clients_are_dropped_and_do_not_starve_others(drive: Path) -> None:
 
 def slow_clients(server: FsApiServer) -> None:
     socks = []
+    before = threading.active_count()  # other tests' threads may still be winding down
     try:
         for _ in range(150):
             sock = socket.create_connection((server.host, server.port), timeout=TIMEOUT)
@@ -258,7 +259,7 @@ def slow_clients(server: FsApiServer) -> None:
         threads = threading.active_count()
         normal = requests.get(f"{server.url}/cp/version.json", timeout=TIMEOUT)
         assert normal.status_code == 200 and normal.json()["web_api_version"] == 4
-        assert threads <= 2 + server.limits.workers + 2  # test thread, loop, workers, slack
+        assert threads <= before + 2  # 150 slow clients hold sockets, not threads
         assert trickle(socks, time.monotonic() + TIMEOUT) == 0
     finally:
         for sock in socks:
