@@ -721,6 +721,7 @@ def test_fuzz_journal(phase, journal_ops):
         assert not (root / JOURNAL_PATH).exists()
 
 
+@pytest.mark.filterwarnings("ignore:Duplicate name")  # duplicate names are one of the attacks
 @FUZZ
 @given(st.lists(paths, min_size=1, max_size=5))
 def test_fuzz_zip_member_names(names):
