@@ -3,7 +3,9 @@ Backend contract method by method, then the updater end to end over HTTP."""
 
 from __future__ import annotations
 
+import http.server
 import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -555,3 +557,52 @@ def test_install_interrupted_between_folder_moves_is_finished(
         "adafruit_bus_device/i2c_device.mpy",
         "adafruit_bus_device/spi_device.mpy",
     ]
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    """A host that records what reaches it; with ``redirect`` set, it redirects every GET."""
+
+    redirect: str | None = None
+    seen: list[tuple[str, str | None]]
+
+    def do_GET(self) -> None:
+        self.seen.append((self.path, self.headers.get("Authorization")))
+        if self.redirect:
+            self.send_response(307)
+            self.send_header("Location", self.redirect + self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        else:
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _serve(address: str, redirect: str | None = None):
+    seen: list[tuple[str, str | None]] = []
+    handler = type("Handler", (_Recorder,), {"redirect": redirect, "seen": seen})
+    server = http.server.ThreadingHTTPServer((address, 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, seen
+
+
+def test_a_redirect_to_another_host_is_not_followed_with_the_password():
+    """Only circuitpython.local's redirect to the board's own name is followed."""
+    elsewhere, elsewhere_seen = _serve("127.0.0.2")
+    target = f"http://127.0.0.2:{elsewhere.server_port}"
+    board, board_seen = _serve("127.0.0.1", redirect=target)
+    backend = WebBackend("127.0.0.1", board.server_port, "secret", timeout=5)
+    try:
+        with pytest.raises(BackendError) as refused:
+            backend.list_dir("")
+        assert "not following it" in str(refused.value)
+        assert "--host 127.0.0.2" in (refused.value.hint or "")
+        assert board_seen and elsewhere_seen == []  # the password never left for 127.0.0.2
+    finally:
+        backend.close()
+        for server in (board, elsewhere):
+            server.shutdown()
+            server.server_close()

@@ -25,6 +25,7 @@ drive's label is ``http://host:port``.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from typing import Any
@@ -57,6 +58,21 @@ _PASSWORD_HELP = (
     "The password is CIRCUITPY_WEB_API_PASSWORD in the board's settings.toml; give "
     f"it with --password or the environment variable {PASSWORD_ENV}."
 )
+
+
+#: the name every board with the web workflow answers to; it redirects to the board's own name
+SHARED_NAME = "circuitpython.local"
+
+
+def _on_local_network(host: str) -> bool:
+    """An mDNS name or a private, link-local or loopback address: where a board can be."""
+    if host.endswith(".local"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_private or address.is_link_local or address.is_loopback
 
 
 class WebBackend(Backend):
@@ -186,12 +202,20 @@ class WebBackend(Backend):
         response._content = bytes(body)  # what .content returns from now on
 
     def _follow(self, response: requests.Response) -> bool:
+        """Follow ``circuitpython.local``'s redirect to the board's own name, and no other: a
+        redirect elsewhere would take the board's password to another host."""
         where = urlsplit(response.headers.get("Location", ""))
         if where.scheme != "http" or not where.hostname:
             return False
         host, port = where.hostname, where.port or 80
         if (host, port) == (self.host, self.port):
             return False
+        if self.host != SHARED_NAME or not _on_local_network(host):
+            raise BackendError(
+                f"{self.label} redirected to {host}:{port}; not following it (the board's "
+                "password would go there too).",
+                f"if {host} is your board, give it as the address: --host {host}",
+            )
         self.host, self.port = host, port
         return True
 
