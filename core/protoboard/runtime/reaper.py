@@ -19,7 +19,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
 PR_SET_CHILD_SUBREAPER = 36
@@ -96,9 +96,15 @@ def kill_descendants(root: int, *, keep: Collection[int] = ()) -> int:
     none is left; the number killed. Returns at once where :func:`available` is False."""
     if not available():
         return 0
+    return _kill_in_rounds(lambda: descendants(root, keep=keep))
+
+
+def _kill_in_rounds(find: Callable[[], list[int]], *, reap: bool = False) -> int:
+    """Stop, then SIGKILL, what ``find()`` returns, until it returns nothing (what dies may
+    leave orphans, re-parented to us, that the next round finds); the number killed."""
     killed: set[int] = set()
     for _ in range(MAX_ROUNDS):
-        found = descendants(root, keep=keep)
+        found = find()
         if not found:
             break
         for pid in found:
@@ -109,6 +115,10 @@ def kill_descendants(root: int, *, keep: Collection[int] = ()) -> int:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
             killed.add(pid)
+        if reap:
+            for pid in found:
+                with contextlib.suppress(ChildProcessError, OSError):
+                    os.waitpid(pid, os.WNOHANG)
         time.sleep(0.001)  # let the kernel re-parent the orphans of what just died
     return len(killed)
 
@@ -134,17 +144,7 @@ def contained() -> Iterator[None]:
         yield
     finally:
         me = os.getpid()
-        for _ in range(MAX_ROUNDS):
-            new = [pid for pid in descendants(me) if pid not in before]
-            if not new:
-                break
-            for pid in new:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
-            for pid in new:
-                with contextlib.suppress(ChildProcessError, OSError):
-                    os.waitpid(pid, os.WNOHANG)
-            time.sleep(0.001)
+        _kill_in_rounds(lambda: [p for p in descendants(me) if p not in before], reap=True)
         reap_zombies(exclude=before)
         if not was:
             set_subreaper(False)
