@@ -53,6 +53,7 @@ MODULES: dict[str, BuiltinModule] = {
         _b("keypad", (), ("digitalio",)),
         _b("rotaryio", (rotaryio.IncrementalEncoder,)),
         _b("countio", (countio.Counter,)),
+        _b("rainbowio"),
         # Runtime modules: the supervisor's state and the drive, no hardware behind them.
         _b("supervisor"),
         _b("storage"),

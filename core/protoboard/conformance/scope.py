@@ -15,6 +15,7 @@ MODULES: tuple[str, ...] = (
     "keypad",
     "rotaryio",
     "countio",
+    "rainbowio",
     "micropython",
     "supervisor",
     "storage",
