@@ -165,6 +165,7 @@ def exec_command(
             fail(f"library folder '{lib}' does not exist")
     target = _make_machine(port, board)
     with testing.activated(target):
+        _wire_parts(target, file.parent)
         if trace:
             _start_trace(target)
         result = vm.run_file(file, lib_paths=libs, timeout=timeout)
@@ -177,6 +178,17 @@ def exec_command(
         sys.exit(1)
     if result.outcome is vm.Outcome.INTERRUPTED:
         sys.exit(130)
+
+
+def _wire_parts(target: Any, folder: Path) -> None:
+    """The parts file beside the program (parts.toml), wired as 'protoboard run' does."""
+    from protoboard.errors import UserError
+    from protoboard.partsfile import wire_folder
+
+    try:
+        wire_folder(target, folder)
+    except UserError as exc:
+        fail(exc.message, exc.hint)
 
 
 def _start_trace(target: Any) -> None:
@@ -332,62 +344,144 @@ def _console_list(extra: tuple[str, ...]) -> tuple[str, ...]:
 def sim() -> None:
     """Change the simulated world of a running board (protoboard run).
 
+    The board is the one whose drive you are in, the one given with --drive, or else the
+    only one running. Parts wired at every start go in the drive's parts.toml (see the docs).
+
     \b
-    protoboard sim set BME280.temperature 30
+    protoboard sim parts                                  what is wired, what can be set
     protoboard sim set BUTTON.pressed true
-    protoboard sim set knob.position 0.25
-    protoboard sim world
+    protoboard sim add Potentiometer --name knob --pin A1 position=0.25
+    protoboard sim set knob.position 0.5
+    protoboard sim add BME280 temperature=30              (on board.I2C())
+    protoboard sim remove knob
+    protoboard sim world                                  settings that outlive reloads
     """
+
+
+def _drive_option(function: Any) -> Any:
+    return click.option(
+        "--drive",
+        type=click.Path(path_type=Path, file_okay=False),
+        metavar="DIR",
+        help="The drive of the board to change (default: the board whose drive you are in, "
+        "else the only one running).",
+    )(function)
+
+
+def _ask_board(drive: Path | None, message: dict[str, Any]) -> dict[str, Any]:
+    """Send ``message`` to the running board; stop with the board's reason if it refuses."""
+    from protoboard.runtime import control
+
+    try:
+        where, _ = control.find_board(drive)
+        reply = control.request_at(where, message, drive=drive)
+    except ConnectionError as exc:
+        fail(str(exc))
+    if not reply.get("ok"):
+        fail(reply.get("error", "the board refused"), reply.get("hint"))
+    return reply
 
 
 @sim.command("set", context_settings=CONTEXT)
 @click.argument("target", metavar="PART.ATTRIBUTE")
 @click.argument("value")
-@click.option(
-    "--drive",
-    type=click.Path(path_type=Path, file_okay=False),
-    metavar="DIR",
-    help="The drive of the board to change (default: the default drive).",
-)
+@_drive_option
 def sim_set(target: str, value: str, drive: Path | None) -> None:
-    """Set a part's attribute; it survives reloads. VALUE is JSON (30, 0.5, true, "text")."""
-    import json
+    """Set a part's attribute now; it stays set across reloads.
 
-    from protoboard.runtime import control
-    from protoboard.runtime.drive import default_location
-
+    VALUE is converted to the attribute's type: true/false/yes/no/on/off/1/0 for a switch,
+    a number for a number. 'protoboard sim parts' lists what can be set.
+    """
     part, dot, attribute = target.partition(".")
     if not dot or not part or not attribute:
-        fail(f"'{target}' is not PART.ATTRIBUTE", "for example: BME280.temperature")
-    try:
-        parsed = json.loads(value)
-    except json.JSONDecodeError:
-        parsed = value  # a bare word is a string
-    try:
-        reply = control.request(
-            drive or default_location(),
-            {"op": "set", "part": part, "attribute": attribute, "value": parsed},
+        fail(f"'{target}' is not PART.ATTRIBUTE", "for example: BUTTON.pressed")
+    message = {"op": "set", "part": part, "attribute": attribute, "value": value}
+    reply = _ask_board(drive, message)
+    if "old" in reply:
+        click.echo(f"{part}.{attribute}: {reply['old']!r} -> {reply['new']!r}")
+    else:
+        click.echo(
+            f"{part}.{attribute} = {value!r}" + (f" ({reply['note']})" if reply.get("note") else "")
         )
-    except ConnectionError as exc:
-        fail(str(exc))
-    if not reply.get("ok"):
-        fail(reply.get("error", "the board refused"))
-    click.echo(
-        f"{part}.{attribute} = {parsed!r}" + (f" ({reply['note']})" if reply.get("note") else "")
-    )
+
+
+def _setting_value(text: str) -> Any:
+    """A KEY=VALUE's value as in parts.toml (0.5, true, 0x76, "text"); a bare word is text."""
+    import tomllib
+
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+@sim.command("add", context_settings=CONTEXT)
+@click.argument("kind", metavar="TYPE")
+@click.argument("settings", nargs=-1, metavar="[KEY=VALUE]...")
+@click.option("--name", help="The part's name, for 'sim set NAME.attribute' (default: TYPE).")
+@click.option("--pin", "pin", metavar="PIN", help="The board pin of a one-pin part (pin=PIN).")
+@_drive_option
+def sim_add(
+    kind: str, settings: tuple[str, ...], name: str | None, pin: str | None, drive: Path | None
+) -> None:
+    """Wire a part to the running board until 'protoboard run' stops.
+
+    TYPE is a part from 'protoboard parts', or yourfile.py:YourClass (a .py on the drive).
+    KEY=VALUE pairs are its pins by role (pin, scl, sda, pin_a, cs...) and its settings:
+
+    \b
+    protoboard sim add Potentiometer --name knob --pin A1 position=0.5
+    protoboard sim add Button --name B2 pin=D5
+    protoboard sim add BME280 scl=D3 sda=D2 temperature=30
+    """
+    values: dict[str, Any] = {}
+    for item in settings:
+        key, equals, text = item.partition("=")
+        if not equals or not key:
+            fail(f"'{item}' is not KEY=VALUE", "for example pin=A1 or position=0.5")
+        values[key] = _setting_value(text)
+    if pin is not None:
+        values["pin"] = pin
+    # Pins are told from settings by the board, which knows the part's roles.
+    message: dict[str, Any] = {"op": "add", "name": name or kind.rpartition(":")[2]}
+    message.update(type=kind, connections={}, settings=values)
+    reply = _ask_board(drive, message)
+    part = reply.get("part")
+    if isinstance(part, dict):
+        click.echo(f"added {_part_line(part)}")
+    else:
+        click.echo(f"added {message['name']} ({reply.get('note', '')})")
+
+
+@sim.command("remove", context_settings=CONTEXT)
+@click.argument("name")
+@_drive_option
+def sim_remove(name: str, drive: Path | None) -> None:
+    """Take a part off the running board until 'protoboard run' stops."""
+    reply = _ask_board(drive, {"op": "remove", "name": name})
+    click.echo(f"removed {name}" + (f" ({reply['note']})" if reply.get("note") else ""))
+
+
+def _part_line(part: dict[str, Any]) -> str:
+    wiring = " ".join(f"{role}={pin}" for role, pin in part.get("wiring", {}).items())
+    values = " ".join(f"{key}={value!r}" for key, value in part.get("attributes", {}).items())
+    return f"{part.get('name')} ({part.get('type')}) {wiring}  {values}".rstrip()
+
+
+@sim.command("parts", context_settings=CONTEXT)
+@_drive_option
+def sim_parts(drive: Path | None) -> None:
+    """List the parts wired to the running board and the attributes 'sim set' can change."""
+    reply = _ask_board(drive, {"op": "parts"})
+    for part in reply.get("parts", []):
+        click.echo(_part_line(part))
 
 
 @sim.command("world", context_settings=CONTEXT)
-@click.option("--drive", type=click.Path(path_type=Path, file_okay=False), metavar="DIR")
+@_drive_option
 def sim_world(drive: Path | None) -> None:
     """Show the world settings that outlive reloads."""
-    from protoboard.runtime import control
-    from protoboard.runtime.drive import default_location
-
-    try:
-        reply = control.request(drive or default_location(), {"op": "world"})
-    except ConnectionError as exc:
-        fail(str(exc))
+    reply = _ask_board(drive, {"op": "world"})
     for part, attribute, value in reply.get("world", []):
         click.echo(f"{part}.{attribute} = {value!r}")
 

@@ -196,7 +196,13 @@ def _alive(path: Path) -> bool:
 
 def request(drive: Path, message: dict[str, Any], timeout: float = 5.0) -> ControlReply:
     """Send one request to the supervisor of ``drive``; ConnectionError if none runs."""
-    path = socket_path(drive)
+    return request_at(socket_path(drive), message, timeout, drive=drive)
+
+
+def request_at(
+    path: Path, message: dict[str, Any], timeout: float = 5.0, *, drive: Path | None = None
+) -> ControlReply:
+    """Send one request to the control socket at ``path``; ConnectionError if none answers."""
     problem = unsafe(path.parent)
     if problem is None and _foreign(path):
         problem = f"holds {path.name}, which is not a socket of yours"
@@ -208,14 +214,63 @@ def request(drive: Path, message: dict[str, Any], timeout: float = 5.0) -> Contr
         client.connect(str(path))
     except OSError:
         client.close()
-        raise ConnectionError(
-            f"no 'protoboard run' is serving the drive {drive}; start it first"
-        ) from None
+        what = f"the drive {drive}" if drive is not None else f"the socket {path}"
+        raise ConnectionError(f"no 'protoboard run' is serving {what}; start it first") from None
     with client:
         client.sendall(json.dumps(message).encode())
         client.shutdown(socket.SHUT_WR)
-        reply: ControlReply = json.loads(_read_all(client) or b'{"ok": false, "error": "no reply"}')
+        reply: ControlReply = json.loads(
+            _read_all(client, MAX_REQUEST) or b'{"ok": false, "error": "no reply"}'
+        )
         return reply
+
+
+#: the most control sockets looked at when finding the running boards
+MAX_SOCKETS = 64
+
+
+def running_boards() -> list[tuple[Path, Path]]:
+    """(socket, drive) of every ``protoboard run`` of this user that answers, found through
+    the control sockets in the (safe) folders :func:`socket_path` uses."""
+    folders = {socket_path(Path("/")).parent}
+    folders.update(
+        Path(tmp) / f"protoboard-{os.getuid()}" for tmp in (tempfile.gettempdir(), "/tmp")
+    )
+    found: list[tuple[Path, Path]] = []
+    for folder in sorted(folders):
+        if unsafe(folder) is not None:
+            continue
+        for path in sorted(folder.glob("protoboard-*.sock"))[:MAX_SOCKETS]:
+            if _foreign(path):
+                continue
+            try:
+                status = request_at(path, {"op": "status"}, timeout=2.0)
+            except (ConnectionError, OSError, ValueError):
+                continue
+            if status.get("ok") and isinstance(status.get("drive"), str):
+                found.append((path, Path(status["drive"])))
+    return found
+
+
+def find_board(drive: Path | None, cwd: Path | None = None) -> tuple[Path, Path]:
+    """(socket, drive) of the board to act on: the one serving ``drive``, else the one whose
+    drive holds ``cwd``, else the only one running. ConnectionError says what to do."""
+    if drive is not None:
+        return socket_path(drive), drive
+    boards = running_boards()
+    here = (cwd or Path.cwd()).resolve()
+    inside = [(s, d) for s, d in boards if here.is_relative_to(d.resolve())]
+    if inside:
+        return max(inside, key=lambda board: len(board[1].parts))
+    if len(boards) == 1:
+        return boards[0]
+    if not boards:
+        raise ConnectionError("no 'protoboard run' is running; start one first")
+    drives = ", ".join(str(d) for _, d in boards)
+    raise ConnectionError(
+        f"{len(boards)} boards are running (drives: {drives}); cd into one's drive or give "
+        "--drive DIR"
+    )
 
 
 def _foreign(path: Path) -> bool:

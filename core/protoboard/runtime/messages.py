@@ -80,11 +80,23 @@ class EraseFilesystem(ToSupervisor):
 
 @dataclass(frozen=True)
 class PartReply(ToSupervisor):
-    """The answer to a :class:`SetPart` with the same ``id``."""
+    """The answer to a :class:`SetPart`, :class:`AddPart`, :class:`RemovePart` or
+    :class:`ListParts` with the same ``id``; ``data`` is what the request asked for (JSON-ready)."""
 
     id: int
     ok: bool
     error: str | None = None
+    data: Any = None
+
+
+@dataclass(frozen=True)
+class PartsLoaded(ToSupervisor):
+    """The VM wired the parts file's parts it was given to try (``ok``), or they failed
+    (``error``, already shown on the console) and it wired the last good ones instead."""
+
+    ok: bool
+    error: str | None = None
+    specs: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -131,6 +143,32 @@ class SetPart(ToVM):
     value: Any
 
 
+@dataclass(frozen=True)
+class AddPart(ToVM):
+    """Wire a part now (``protoboard sim add``); ``spec`` is a
+    :class:`protoboard.partsfile.PartSpec`. Answered with a :class:`PartReply`."""
+
+    id: int
+    spec: Any
+
+
+@dataclass(frozen=True)
+class RemovePart(ToVM):
+    """Take a part off the board now (``protoboard sim remove``); answered with a
+    :class:`PartReply`."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class ListParts(ToVM):
+    """Describe the attached parts (``protoboard sim parts``); answered with a
+    :class:`PartReply` whose ``data`` is the list."""
+
+    id: int
+
+
 # -- control socket requests (JSON ``{"op": ...}`` on the wire) ---------------------------------
 
 #: a control socket reply, JSON on the wire: ``ok`` and then ``error``, ``note`` or the data
@@ -157,6 +195,29 @@ class SetRequest(ControlRequest):
 
 
 @dataclass(frozen=True)
+class AddRequest(ControlRequest):
+    """``{"op": "add", "name", "type", "connections", "settings"}``: wire a part for the rest
+    of this ``protoboard run``."""
+
+    name: str
+    type: str
+    connections: dict[str, str]
+    settings: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RemoveRequest(ControlRequest):
+    """``{"op": "remove", "name"}``: take a part off for the rest of this ``protoboard run``."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class PartsRequest(ControlRequest):
+    """``{"op": "parts"}``: the attached parts and what can be set on them."""
+
+
+@dataclass(frozen=True)
 class StatusRequest(ControlRequest):
     """``{"op": "status"}``: the board, its state and its USB identity."""
 
@@ -177,4 +238,21 @@ def parse_request(request: dict[str, Any]) -> ControlRequest:
         return StatusRequest()
     if op == "set":
         return SetRequest(str(request["part"]), str(request["attribute"]), request["value"])
+    if op == "add":
+        return AddRequest(
+            str(request["name"]),
+            str(request["type"]),
+            _text_map(request.get("connections", {})),
+            dict(request.get("settings", {})),
+        )
+    if op == "remove":
+        return RemoveRequest(str(request["name"]))
+    if op == "parts":
+        return PartsRequest()
     return UnknownRequest(str(op))
+
+
+def _text_map(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise TypeError("connections must be an object of role: pin")
+    return {str(key): str(item) for key, item in value.items()}

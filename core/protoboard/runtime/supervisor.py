@@ -24,24 +24,32 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from protoboard.errors import UserError
 from protoboard.runtime import ble_workflow, control, drivespace, events, vmprocess
+from protoboard.runtime.boardparts import BoardParts
 from protoboard.runtime.console import ConsoleHub
 from protoboard.runtime.console.tcp import PASSWORD_ENV, TcpSpec
 from protoboard.runtime.drive import Drive, DriveError
 from protoboard.runtime.messages import (
+    AddPart,
+    AddRequest,
     BootOut,
     CodeDone,
     ControlReply,
     ControlRequest,
     EraseFilesystem,
     InternalError,
+    ListParts,
     ModeChanged,
     OwnWrite,
     PartReply,
+    PartsLoaded,
+    PartsRequest,
     ReloadRequest,
+    RemovePart,
+    RemoveRequest,
     ResetRequest,
     SetRequest,
     StateChanged,
@@ -132,6 +140,7 @@ class Supervisor:
         port = select_port(options.port)
         self.board = port.board(options.board)
         self.port_name: str = port.name  # VMs use it as is: no port discovery in the VM
+        self.parts = BoardParts(self.drive.root, self.board, self.world)
         self.banner = (
             f"Protoboard {__version__} on {__release_date__}; {self.board.name} "
             f"with {self.board.mcu}"
@@ -347,6 +356,7 @@ class Supervisor:
         context = RunContext(
             drive=self.drive.root,
             drive_size=self._drive_size(),
+            **self._drive_state(),
             run_reason=reason,
             safe_mode_reason=self.safe_mode_reason,
             serial_connected=self.hub.connected,
@@ -360,6 +370,7 @@ class Supervisor:
             port=self.port_name,
             board=self.options.board,
             world=self.world.entries(),
+            **self.parts.for_run(self._parts_problem if phase != "boot" else lambda _: None),
             memory_limit=self.options.memory_limit,
             banner=self.banner,
             boot_out=boot_out,
@@ -372,6 +383,11 @@ class Supervisor:
         self.reload_pending = False
         # Prepare the next VM in the background, once this one is under way.
         threading.Timer(SPARE_DELAY, lambda: self.events.put(events.SpareWanted())).start()
+
+    def _parts_problem(self, text: str) -> None:
+        """The parts file is wrong: said on the console, where the user looks, and logged."""
+        self.say(text)
+        self.log(text.strip().replace("\n", " "))
 
     def _maybe_reload(self) -> None:
         if self.reload_pending and self.settled and self.vm is None:
@@ -400,6 +416,13 @@ class Supervisor:
         self.log(f"the VM crashed ({name}); entering safe mode")
         self.safe_mode_reason = "HARD_FAULT"
         self._enter_safe_mode()
+
+    def _drive_state(self) -> dict[str, Any]:
+        """What a run knows of the drive beyond its folder: the image, where nvm is kept."""
+        from protoboard.runtime import nvmstore
+
+        image = self.options.image if self.image is not None else None
+        return {"image": image, "nvm_file": nvmstore.location(self.drive.root, image)}
 
     def _erase_filesystem(self) -> None:
         """storage.erase_filesystem(): keep the old contents beside the drive (or the image),
@@ -582,6 +605,12 @@ class Supervisor:
         self.world_relay.answered(message)
 
     @_on_vm_message.register
+    def _on_parts_loaded(self, message: PartsLoaded, vm: VM) -> None:
+        self.parts.loaded(message.ok, message.specs)
+        if not message.ok:
+            self.log(f"{message.error}; the board keeps the parts it had before")
+
+    @_on_vm_message.register
     def _on_internal_error(self, message: InternalError, vm: VM) -> None:
         self.log(f"internal error in the VM: {message.error} (please report it)")
 
@@ -624,6 +653,7 @@ class Supervisor:
             {
                 "ok": True,
                 "board": self.board.board_id,
+                "drive": str(self.drive.root.absolute()),
                 "port": self.port_name,
                 "phase": vm.phase if vm is not None else None,
                 "safe_mode_reason": self.safe_mode_reason,
@@ -634,6 +664,59 @@ class Supervisor:
     @_on_control.register
     def _on_set_request(self, request: SetRequest, waiter: queue.Queue[ControlReply]) -> None:
         self.world_relay.set(self.vm, request, waiter.put)
+
+    def _live_vm(self) -> VM | None:
+        vm = self.vm
+        return vm if vm is not None and vm.process.is_alive() else None
+
+    @_on_control.register
+    def _on_add_request(self, request: AddRequest, waiter: queue.Queue[ControlReply]) -> None:
+        from protoboard.partsfile import PartsFileError
+
+        try:
+            spec = self.parts.spec_for_add(
+                request.name, request.type, dict(request.connections), dict(request.settings)
+            )
+        except PartsFileError as exc:
+            waiter.put({"ok": False, "error": exc.message, "hint": exc.hint})
+            return
+        vm = self._live_vm()
+        if vm is None:
+            self.parts.added(spec)
+            waiter.put({"ok": True, "note": "the board wires it when the next run starts"})
+            return
+
+        def accepted(answer: PartReply) -> ControlReply:
+            self.parts.added(spec)
+            return {"ok": True, "part": answer.data}
+
+        self.world_relay.ask(vm, lambda number: AddPart(number, spec), waiter.put, accepted)
+
+    @_on_control.register
+    def _on_remove_request(self, request: RemoveRequest, waiter: queue.Queue[ControlReply]) -> None:
+        vm = self._live_vm()
+        if vm is None:
+            self.parts.taken_off(request.name)
+            waiter.put({"ok": True, "note": "the next run starts without it"})
+            return
+
+        def accepted(answer: PartReply) -> ControlReply:
+            self.parts.taken_off(request.name)
+            return {"ok": True}
+
+        self.world_relay.ask(
+            vm, lambda number: RemovePart(number, request.name), waiter.put, accepted
+        )
+
+    @_on_control.register
+    def _on_parts_request(self, request: PartsRequest, waiter: queue.Queue[ControlReply]) -> None:
+        vm = self._live_vm()
+        if vm is None:
+            waiter.put({"ok": False, "error": "the board is between runs; try again"})
+            return
+        self.world_relay.ask(
+            vm, ListParts, waiter.put, lambda answer: {"ok": True, "parts": answer.data}
+        )
 
     # -- shutdown -----------------------------------------------------------------------------
 

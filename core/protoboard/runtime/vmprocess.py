@@ -21,16 +21,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from protoboard.runtime import state, vmserver
+from protoboard.runtime import state, vmparts, vmserver
 from protoboard.runtime.drive import Drive
 from protoboard.runtime.messages import (
+    AddPart,
     BootOut,
     CodeDone,
     Go,
     InternalError,
+    ListParts,
     ModeChanged,
-    PartReply,
     ReloadRequest,
+    RemovePart,
     ResetRequest,
     SetPart,
     ToSupervisor,
@@ -57,6 +59,13 @@ class VMConfig:
     board: str | None = None
     #: (part, attribute, value) settings of the simulated world, applied before the run
     world: list[tuple[str, str, Any]] = field(default_factory=list)
+    #: parts to wire (protoboard.partsfile.PartSpec): the parts file's, to try, and the last
+    #: good ones to fall back on (None: ``parts`` are the good ones); ``protoboard sim add``'s;
+    #: names ``protoboard sim remove`` took off
+    parts: list[Any] = field(default_factory=list)
+    parts_fallback: list[Any] | None = None
+    session_parts: list[Any] = field(default_factory=list)
+    removed_parts: list[str] = field(default_factory=list)
     #: memory limit for the run, in bytes (None: no limit); see :func:`_limit_memory`
     memory_limit: int | None = None
     #: first line of boot_out.txt, shown as the REPL banner
@@ -236,6 +245,7 @@ def _run(config: VMConfig, channel: Any, prepared: Any) -> None:
 
     try:
         machine = prepared or _new_machine(config.port, config.board)
+        vmparts.wire(machine, config, console.write, notify)
         _apply_world(machine, config.world)
         _listen(channel, machine, notify)
         _install_runtime_rules(config.drive)
@@ -287,13 +297,14 @@ def _listen(channel: Any, target: Any, notify: Callable[[ToSupervisor], None]) -
                 message = channel.recv()
             except (EOFError, OSError):
                 return
-            if isinstance(message, SetPart):
-                try:
-                    part = target.backend.simulated_world().part(message.part)
-                    setattr(part, message.attribute, message.value)
-                    notify(PartReply(message.id, ok=True))
-                except Exception as exc:
-                    notify(PartReply(message.id, ok=False, error=f"{type(exc).__name__}: {exc}"))
+            # (one isinstance per kind: tests/runtime/test_protocol.py looks for each)
+            if (
+                isinstance(message, SetPart)
+                or isinstance(message, AddPart)
+                or isinstance(message, RemovePart)
+                or isinstance(message, ListParts)
+            ):
+                notify(vmparts.answer(message, target))
 
     threading.Thread(target=serve, name="world", daemon=True).start()
 
@@ -407,13 +418,20 @@ def _code(config: VMConfig, console: _Console) -> None:
                 f"(Protoboard limits each run to {config.memory_limit >> 20} MiB of "
                 "memory: protoboard run --memory-limit changes it.)\n"
             )
-        context.notify(CodeDone(outcome.value, result.traceback))
+        context.notify(CodeDone(outcome.value, _without_hint(result.traceback)))
         console.write(f"\n{CODE_DONE}\n")
         failed = outcome in (vm.Outcome.EXCEPTION, vm.Outcome.INTERRUPTED)
         nxt = context.next_code
         if (nxt.reload_on_error and failed) or (nxt.reload_on_success and not failed):
             raise state.ReloadRequested("SUPERVISOR_RELOAD")
     _wait_then_repl(config, console, autoreload_line=True)
+
+
+def _without_hint(text: str | None) -> str | None:
+    """supervisor.get_previous_traceback() gives the traceback alone, as on a board."""
+    from protoboard import hints
+
+    return hints.strip(text) if text else text
 
 
 def _wait_then_repl(config: VMConfig, console: _Console, *, autoreload_line: bool) -> None:

@@ -104,5 +104,10 @@ class World:
     def set(self, part: str, attribute: str, value: Any) -> None:
         self._settings[(part, attribute)] = value
 
+    def forget(self, part: str) -> None:
+        """Drop the settings of ``part`` (taken off, or given anew by the parts file)."""
+        for key in [key for key in self._settings if key[0] == part]:
+            del self._settings[key]
+
     def entries(self) -> list[tuple[str, str, Any]]:
         return [(part, attribute, value) for (part, attribute), value in self._settings.items()]

@@ -1,6 +1,7 @@
-"""``protoboard sim set`` while the board runs: the change goes to the running VM's world, and
-is remembered for the runs to come once the VM has accepted it (a part this board lacks, or a
-bad value, is refused with the VM's reason)."""
+"""``protoboard sim set / add / remove / parts`` while the board runs: each request goes to the
+running VM, which checks it against the parts it has and answers; what it accepted is
+remembered for the runs to come (a part this board lacks, a misspelt attribute or a bad value
+is refused with the VM's reason)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ import queue
 import threading
 from collections.abc import Callable
 
-from protoboard.runtime.messages import ControlReply, PartReply, SetPart, SetRequest
+from protoboard.runtime.messages import ControlReply, PartReply, SetPart, SetRequest, ToVM
 from protoboard.runtime.vmpool import VM
 from protoboard.runtime.world import World
 
 #: how long a VM has to answer (the control socket gives up after 5 s)
 ANSWER_TIMEOUT = 4.0
+#: the most requests waiting for a VM's answer at once (each holds a thread)
+MAX_WAITING = 32
 
 
 class WorldRelay:
@@ -31,11 +34,36 @@ class WorldRelay:
             self.world.set(request.part, request.attribute, request.value)
             reply({"ok": True, "note": "stored: the board applies it when the next run starts"})
             return
+
+        def accepted(answer: PartReply) -> ControlReply:
+            new = answer.data["new"] if isinstance(answer.data, dict) else request.value
+            self.world.set(request.part, request.attribute, new)
+            return {"ok": True, **(answer.data or {})}
+
+        self.ask(
+            vm,
+            lambda number: SetPart(number, request.part, request.attribute, request.value),
+            reply,
+            accepted,
+        )
+
+    def ask(
+        self,
+        vm: VM,
+        message: Callable[[int], ToVM],
+        reply: Callable[[ControlReply], None],
+        accepted: Callable[[PartReply], ControlReply],
+    ) -> None:
+        """Send ``message(id)`` to ``vm``; ``reply`` gets ``accepted(answer)`` if the VM
+        accepts it, else the VM's reason (called once, from another thread)."""
+        if len(self._waiting) >= MAX_WAITING:
+            reply({"ok": False, "error": "the board is busy with other requests; try again"})
+            return
         number = next(self._ids)
         answers: queue.Queue[PartReply] = queue.Queue()
         self._waiting[number] = answers
         try:
-            vm.send(SetPart(number, request.part, request.attribute, request.value))
+            vm.send(message(number))
         except OSError:
             self._waiting.pop(number, None)
             reply({"ok": False, "error": "the board is restarting; try again"})
@@ -45,17 +73,17 @@ class WorldRelay:
             try:
                 answer = answers.get(timeout=ANSWER_TIMEOUT)
             except queue.Empty:
+                self._waiting.pop(number, None)
                 return  # the control socket gives up and says so
             if answer.ok:
-                self.world.set(request.part, request.attribute, request.value)
-                reply({"ok": True})
+                reply(accepted(answer))
             else:
                 reply({"ok": False, "error": answer.error or "the board refused"})
 
         threading.Thread(target=relay, name="world-relay", daemon=True).start()
 
     def answered(self, message: PartReply) -> None:
-        """A VM's answer to one of our :class:`SetPart` messages."""
+        """A VM's answer to one of our messages."""
         answers = self._waiting.pop(message.id, None)
         if answers is not None:
             answers.put(message)
