@@ -38,9 +38,6 @@ _tracked: dict[int, DriveSpace] = {}
 _told: set[str] = set()
 
 _MESSAGES = {
-    "full": "CIRCUITPY is full: Protoboard gives a folder drive {size}, as a board's flash "
-    "holds a few MB. Delete files, or start protoboard run with a bigger --drive-size MIB "
-    "(0: no limit).",
     "top-folder": "CIRCUITPY's top folder is full: FAT holds {entries} entries there (a long "
     "name takes several), so the board refuses more with Errno 13. Put files in a folder.",
 }
@@ -48,14 +45,21 @@ _MESSAGES = {
 
 def tell(space: DriveSpace, kind: str) -> None:
     """Say once per run, on the console, why a write was refused and what to do."""
-    if kind not in _MESSAGES or kind in _told:
+    if kind not in (*_MESSAGES, "full") or kind in _told:
         return
     _told.add(kind)
-    size = space.geometry.size
-    shown = f"{size / 2**20:g} MiB" if size >= 2**20 else f"{size >> 10} KiB"
-    text = _MESSAGES[kind].format(size=shown, entries=space.geometry.root_entries)
+    text = _message(space, kind)
     with contextlib.suppress(OSError):
         _REAL["write"](1, f"\n({text})\n".encode())
+
+
+def _message(space: DriveSpace, kind: str) -> str:
+    if kind == "full":  # the same words as the hint after the traceback
+        from protoboard import hints
+        from protoboard.runtime import state
+
+        return hints.drive_full_text(space.geometry.size, state.current.image)
+    return _MESSAGES[kind].format(entries=space.geometry.root_entries)
 
 
 def no_space(space: DriveSpace) -> OSError:

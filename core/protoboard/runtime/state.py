@@ -42,6 +42,11 @@ class RunContext:
     drive: Path | None = None
     #: the folder drive's size in bytes (protoboard run --drive-size); None: no limit
     drive_size: int | None = None
+    #: the FAT image served (protoboard run --image), for messages; None: a folder drive
+    image: Path | None = None
+    #: where microcontroller.nvm is kept between runs (beside the drive or the image); None:
+    #: in memory only (protoboard exec, tests)
+    nvm_file: Path | None = None
     #: name of a supervisor.RunReason: STARTUP, AUTO_RELOAD, SUPERVISOR_RELOAD, REPL_RELOAD
     run_reason: str = "STARTUP"
     #: name of a supervisor.SafeModeReason (NONE outside safe mode)

@@ -1,16 +1,20 @@
 """Non-volatile memory.
 
 The ``nvm`` module allows you to store whatever raw bytes you wish in a reserved section of
-non-volatile memory. On Protoboard's simulated board the bytes live in a file next to the drive,
-so they outlast reloads as on a real board.
+non-volatile memory. Under ``protoboard run`` the bytes live in a hidden file beside the drive
+folder (or the image), so they outlast reloads, ``microcontroller.reset()`` and restarts as on a
+real board; under ``protoboard exec`` they last for the run only.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from protoboard.bindings import _enum, _validate
 from protoboard.hal import microcontroller as hal
+from protoboard.runtime import nvmstore as _nvmstore
+from protoboard.runtime import state as _state
 
 
 class ByteArray:
@@ -26,8 +30,9 @@ class ByteArray:
        microcontroller.nvm[0:3] = b"\\xcc\\x10\\x00"
     """
 
-    __slots__ = ("_impl",)
+    __slots__ = ("_file", "_impl")
     _impl: hal.NVM
+    _file: Path | None
 
     def __new__(cls, *args: Any, **kwargs: Any) -> ByteArray:
         raise _validate.cannot_create("nvm.ByteArray")
@@ -36,7 +41,18 @@ class ByteArray:
     def _create(cls, impl: hal.NVM) -> ByteArray:
         obj = object.__new__(cls)
         obj._impl = impl
+        obj._file = _state.current.nvm_file
+        if obj._file is not None and impl.size:
+            stored = _nvmstore.load(obj._file, impl.size)
+            if stored:
+                impl.write(0, stored)
         return obj
+
+    def _store(self) -> None:
+        """Keep the whole NVM where the next run finds it (one atomic file write per
+        assignment, as each assignment is one erase-and-write cycle on a board)."""
+        if self._file is not None:
+            _nvmstore.save(self._file, self._impl.read(0, self._impl.size))
 
     def __bool__(self) -> bool:
         return self._impl.size != 0
@@ -74,10 +90,12 @@ class ByteArray:
             if len(data) != stop - start:
                 raise ValueError("Slice and value different lengths.")
             self._impl.write(start, data)
+            self._store()
             return
         position = self._index(index)
         byte = _validate.int_range(value, 0, 255, "value")
         self._impl.write(position, bytes((byte,)))
+        self._store()
 
 
 _enum.publish("nvm", ByteArray)

@@ -12,10 +12,10 @@ from protoboard.runtime.fatimage.plan import Plan
 from protoboard.runtime.fatimage.pyfatfs_fixes import sentinel_fits
 from protoboard.runtime.fatimage.volume import Volume
 
-#: appended to the "image is full" message; {size} is a suggested size in bytes, {mib} in MiB
+#: appended to the "image is full" message; {mib} is a suggested size in whole MiB (the unit of
+#: --image-size; an image cannot grow, so the advice is a new one)
 BIGGER_IMAGE_ADVICE = (
-    "make a bigger one with ImageDrive.create(size_bytes={size}) (about "
-    "{mib} MiB) and copy the files over"
+    "make a bigger one (protoboard run --image NEW.img --image-size {mib}) and copy the files over"
 )
 
 
@@ -23,7 +23,7 @@ def advice(volume: Volume, missing: int) -> str:
     """How to get an image with ``missing`` bytes more room."""
     current = len(volume.raw)
     size = max(current * 2, -(-(current + missing) // 2**20) * 2**20)
-    return BIGGER_IMAGE_ADVICE.format(size=size, mib=round(size / 2**20, 1))
+    return BIGGER_IMAGE_ADVICE.format(mib=-(-size // 2**20))
 
 
 def check_space(plan: Plan, volume: Volume) -> None:

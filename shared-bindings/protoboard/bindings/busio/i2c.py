@@ -12,6 +12,15 @@ from protoboard.hal.errors import HalError
 MAXSIZE = _validate.MAXSIZE
 
 
+def _swapped(scl: Any, sda: Any) -> bool:
+    """The board's own SDA given as scl and its SCL as sda: the SDA/SCL pairs of a real board's
+    I2C units are fixed, so CircuitPython refuses them (``Invalid pins``)."""
+    from protoboard.machine import current
+
+    pins = current().board_pins
+    return pins.get("SDA") is scl and pins.get("SCL") is sda
+
+
 class I2C(LockableBus[hal.I2C]):
     """Two wire serial protocol"""
 
@@ -35,7 +44,7 @@ class I2C(LockableBus[hal.I2C]):
         _validate.pin(sda, "sda")
         frequency = _validate.int_at_least(frequency, 1, "frequency")
         timeout = _validate.to_int(timeout, "timeout")
-        if scl is sda:
+        if scl is sda or _swapped(scl, sda):
             raise _validate.invalid("pins")
         self._claim(scl, sda)
         self._build(hal.I2C, scl._id, sda._id, frequency, timeout)
