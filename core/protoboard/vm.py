@@ -67,23 +67,33 @@ def _internal_roots() -> tuple[str, ...]:
 
 
 _INTERNAL = _internal_roots()
+#: the standard library's folder (its frames called from Protoboard's code are left out)
+_STDLIB = str(Path(contextlib.__file__).resolve().parent)
 
 
 def format_traceback(exc: BaseException, roots: Sequence[Path]) -> str:
     """A traceback as CircuitPython prints it: user frames only, paths relative to the drive."""
+    from protoboard import hints
+
     lines = ["Traceback (most recent call last):"]
+    inside = False  # in Protoboard's own code: the standard library it calls is hidden too
     for frame in traceback.extract_tb(exc.__traceback__):
         filename = frame.filename
         if filename.startswith(_INTERNAL) or filename.startswith("<frozen"):
+            inside = True
             continue
+        if inside and filename.startswith(_STDLIB):
+            continue
+        inside = False
         for root in roots:
             with contextlib.suppress(ValueError):
                 filename = str(Path(filename).resolve().relative_to(root.resolve()))
                 break
         lines.append(f'  File "{filename}", line {frame.lineno}, in {frame.name}')
+    hints.drive_relative_syntax_error(exc, roots)
     message = "".join(traceback.format_exception_only(type(exc), exc)).rstrip()
     lines.append(message)
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + hints.for_exception(exc, roots)
 
 
 @contextlib.contextmanager
