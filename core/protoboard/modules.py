@@ -18,6 +18,7 @@ from protoboard.hal import (
     neopixel_write,
     pwmio,
     rotaryio,
+    rtc,
 )
 from protoboard.hal.base import Implementation
 
@@ -54,6 +55,7 @@ MODULES: dict[str, BuiltinModule] = {
         _b("rotaryio", (rotaryio.IncrementalEncoder,)),
         _b("countio", (countio.Counter,)),
         _b("rainbowio"),
+        _b("rtc", (rtc.RTC,)),
         # Runtime modules: the supervisor's state and the drive, no hardware behind them.
         _b("supervisor"),
         _b("storage"),

@@ -16,6 +16,7 @@ MODULES: tuple[str, ...] = (
     "rotaryio",
     "countio",
     "rainbowio",
+    "rtc",
     "micropython",
     "supervisor",
     "storage",

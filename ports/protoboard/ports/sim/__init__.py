@@ -14,6 +14,7 @@ import protoboard.hal.microcontroller
 import protoboard.hal.neopixel_write
 import protoboard.hal.pwmio
 import protoboard.hal.rotaryio
+import protoboard.hal.rtc
 from protoboard.boards import BoardDef
 from protoboard.ports.sim.model import SimPin, Simulator
 from protoboard.registry import Port
@@ -42,6 +43,7 @@ PORT = Port(
         protoboard.hal.microcontroller.NVM: f"{_M}.microcontroller:NVM",
         protoboard.hal.rotaryio.IncrementalEncoder: f"{_M}.rotaryio:IncrementalEncoder",
         protoboard.hal.countio.Counter: f"{_M}.countio:Counter",
+        protoboard.hal.rtc.RTC: f"{_M}.rtc:RTC",
     },
     backend=f"{_M}:open_backend",
     boards_package=_M,

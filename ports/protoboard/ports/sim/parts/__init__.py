@@ -25,6 +25,7 @@ CATALOG: dict[str, str] = {
     "RotaryEncoder": "protoboard.ports.sim.parts.encoder:RotaryEncoder",
     "KeyMatrixKeys": "protoboard.ports.sim.parts.keys:KeyMatrixKeys",
     "SerialLoopback": "protoboard.ports.sim.parts.serial:SerialLoopback",
+    "Clock": "protoboard.ports.sim.parts.clock:Clock",
 }
 
 
