@@ -213,7 +213,13 @@ def stub_board(board_id: str) -> BoardDef:
         pins={pin: tuple(group) for pin, group in pins.items()},
         modules=frozenset(modules | ALWAYS_AVAILABLE),
         buses=buses,
-        capabilities={"analog_in": frozenset(analog), "pwm": frozenset(pins)},
+        # Stubs do not say which pins can touch: allow every pin rather than a false
+        # "Invalid pin".
+        capabilities={
+            "analog_in": frozenset(analog),
+            "pwm": frozenset(pins),
+            "touch": frozenset(pins),
+        },
         # Some stubs say "NVM size: Unknown": treat anything but a number as no NVM.
         nvm_size=int(nvm) if (nvm := fields.get("NVM size", "0").strip()).isdigit() else 0,
         source=str(path),

@@ -19,6 +19,7 @@ from protoboard.hal import (
     pwmio,
     rotaryio,
     rtc,
+    touchio,
 )
 from protoboard.hal.base import Implementation
 
@@ -56,6 +57,7 @@ MODULES: dict[str, BuiltinModule] = {
         _b("countio", (countio.Counter,)),
         _b("rainbowio"),
         _b("rtc", (rtc.RTC,)),
+        _b("touchio", (touchio.TouchIn,)),
         # Runtime modules: the supervisor's state and the drive, no hardware behind them.
         _b("supervisor"),
         _b("storage"),

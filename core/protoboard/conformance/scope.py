@@ -17,6 +17,7 @@ MODULES: tuple[str, ...] = (
     "countio",
     "rainbowio",
     "rtc",
+    "touchio",
     "micropython",
     "supervisor",
     "storage",

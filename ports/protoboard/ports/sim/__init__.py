@@ -15,6 +15,7 @@ import protoboard.hal.neopixel_write
 import protoboard.hal.pwmio
 import protoboard.hal.rotaryio
 import protoboard.hal.rtc
+import protoboard.hal.touchio
 from protoboard.boards import BoardDef
 from protoboard.ports.sim.model import SimPin, Simulator
 from protoboard.registry import Port
@@ -44,6 +45,7 @@ PORT = Port(
         protoboard.hal.rotaryio.IncrementalEncoder: f"{_M}.rotaryio:IncrementalEncoder",
         protoboard.hal.countio.Counter: f"{_M}.countio:Counter",
         protoboard.hal.rtc.RTC: f"{_M}.rtc:RTC",
+        protoboard.hal.touchio.TouchIn: f"{_M}.touchio:TouchIn",
     },
     backend=f"{_M}:open_backend",
     boards_package=_M,

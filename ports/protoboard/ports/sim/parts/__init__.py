@@ -26,6 +26,7 @@ CATALOG: dict[str, str] = {
     "KeyMatrixKeys": "protoboard.ports.sim.parts.keys:KeyMatrixKeys",
     "SerialLoopback": "protoboard.ports.sim.parts.serial:SerialLoopback",
     "Clock": "protoboard.ports.sim.parts.clock:Clock",
+    "TouchPad": "protoboard.ports.sim.parts.touch:TouchPad",
 }
 
 
