@@ -145,3 +145,15 @@ def test_touch_pad_rejects_bad_settings(sim):
         pad.touched = "yes"
     with pytest.raises(ValueError, match="resistor must be"):
         TouchPad(resistor="sideways")
+
+
+def test_a_real_board_pinout_allows_touch_on_any_pin():
+    from protoboard.testing import simulated_board
+
+    with simulated_board("feather_m0_express") as board_sim:
+        import board
+        import touchio
+
+        board_sim.add("TouchPad", pin="A1", touched=True)
+        with touchio.TouchIn(board.A1) as touch:
+            assert touch.raw_value == 2000
