@@ -22,7 +22,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-#: how every hint starts and ends (:func:`strip` finds it)
+#: how every hint starts and ends (:func:`without_hint` finds it)
 PREFIX = "(Hint: "
 #: where the docs page lives (a path of the docs site)
 DOCS = "docs, errors#"
@@ -44,11 +44,14 @@ def for_exception(exc: BaseException, roots: Sequence[Path] = ()) -> str:
     return ""
 
 
-def strip(text: str) -> str:
+def without_hint(text: str) -> str:
     """A traceback without the hint :func:`for_exception` added (what
     ``supervisor.get_previous_traceback()`` returns, as on a board)."""
     at = text.rfind("\n" + PREFIX)
     return text[: at + 1] if at >= 0 else text
+
+
+strip = without_hint  # the name the VM's reporting calls
 
 
 def _drive_roots() -> list[Path]:
@@ -123,18 +126,14 @@ def _shown(path: Path, roots: list[Path]) -> str:
 
 # -- board names -------------------------------------------------------------------------------
 
-_MISSING_BOARD_NAME = re.compile(
-    r"module 'board' has no attribute '(\w+)'|cannot import name '?(\w+)'? from 'board'"
-)
+_NO_ATTRIBUTE = re.compile(r"module 'board' has no attribute '(\w+)'")
+_NO_NAME = re.compile(r"(?:can't|cannot) import name '?(\w+)'?")
 
 
 def _board_name(exc: BaseException, roots: list[Path]) -> Hint | None:
-    if not isinstance(exc, AttributeError | ImportError):
+    wanted = _missing_board_name(exc)
+    if wanted is None:
         return None
-    found = _MISSING_BOARD_NAME.search(str(exc))
-    if found is None:
-        return None
-    wanted = found.group(1) or found.group(2)
     from protoboard.machine import current
 
     machine = current()
@@ -147,6 +146,27 @@ def _board_name(exc: BaseException, roots: list[Path]) -> Hint | None:
         f"dir(board) at the REPL, or protoboard boards --show {board_id}.",
         "board-pin",
     )
+
+
+def _missing_board_name(exc: BaseException) -> str | None:
+    """The name a program wanted from ``board`` (``board.GP25``, ``from board import GP25``)."""
+    if isinstance(exc, AttributeError):
+        found = _NO_ATTRIBUTE.search(str(exc))
+        return found.group(1) if found else None
+    if not isinstance(exc, ImportError):
+        return None
+    named = _NO_NAME.search(str(exc))
+    if named is None:
+        return None
+    frames = _frames(exc)
+    line = ""
+    if frames:  # CircuitPython's text does not say from where: the statement does
+        import linecache
+
+        last = frames[-1]
+        line = linecache.getline(last.f_code.co_filename, last.f_lineno)
+    from_board = exc.name == "board" or "'board'" in str(exc)
+    return named.group(1) if from_board or re.match(r"\s*from\s+board\s+import", line) else None
 
 
 def nearest(wanted: str, names: Sequence[str], count: int = 2) -> list[str]:

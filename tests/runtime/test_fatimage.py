@@ -447,7 +447,7 @@ def test_full_image_is_refused_and_left_unchanged(tmp_path):
     assert message.startswith("the image is full: ")
     needed = int(message.split(": ")[1].split(" ")[0])
     assert 5000 <= needed <= 5000 + 2 * 512
-    assert "make a bigger one with" in message
+    assert "make a bigger one (protoboard run --image NEW.img --image-size 1)" in message
     assert drive.image.read_bytes() == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(TEMP_PREFIX)]
     # exactly what fits does fit

@@ -33,8 +33,10 @@ def test_errors_from_bindings_keep_circuitpython_text(run_code):
         a = digitalio.DigitalInOut(board.D13)
         b = digitalio.DigitalInOut(board.LED)
     """)
-    assert result.traceback.splitlines()[-1] == "ValueError: D13 in use"
-    assert "_peripheral" not in result.traceback  # no Protoboard internals in the traceback
+    lines = result.traceback.splitlines()
+    assert lines[-2] == "ValueError: D13 in use"  # then Protoboard's hint (protoboard.hints)
+    assert lines[-1].startswith("(Hint: D13 ")
+    assert "_peripheral" not in result.traceback and "contextlib" not in result.traceback  # no Protoboard internals in the traceback
 
 
 def test_time_limit_stops_a_busy_loop_and_a_sleep(run_code):
