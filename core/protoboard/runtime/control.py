@@ -231,15 +231,11 @@ MAX_SOCKETS = 64
 
 def running_boards() -> list[tuple[Path, Path]]:
     """(socket, drive) of every ``protoboard run`` of this user that answers, found through
-    the control sockets in the (safe) folders :func:`socket_path` uses."""
-    folders = {socket_path(Path("/")).parent}
-    folders.update(
-        Path(tmp) / f"protoboard-{os.getuid()}" for tmp in (tempfile.gettempdir(), "/tmp")
-    )
+    the control sockets in the (safe) folder :func:`socket_path` uses."""
+    # Every board of this environment (XDG_RUNTIME_DIR, TMPDIR) puts its socket in one folder.
+    folder = socket_path(Path("/")).parent
     found: list[tuple[Path, Path]] = []
-    for folder in sorted(folders):
-        if unsafe(folder) is not None:
-            continue
+    if unsafe(folder) is None:
         for path in sorted(folder.glob("protoboard-*.sock"))[:MAX_SOCKETS]:
             if _foreign(path):
                 continue

@@ -362,6 +362,7 @@ class Supervisor:
             serial_connected=self.hub.connected,
             **self.persistent.run_values(),
         )
+        parts = self.parts.for_run(self._parts_problem if phase != "boot" else lambda _: None)
         config = vmprocess.VMConfig(
             phase=phase,
             drive=self.drive.root,
@@ -369,8 +370,8 @@ class Supervisor:
             context=context,
             port=self.port_name,
             board=self.options.board,
+            **parts,  # (read first: a changed parts file drops its parts' world settings)
             world=self.world.entries(),
-            **self.parts.for_run(self._parts_problem if phase != "boot" else lambda _: None),
             memory_limit=self.options.memory_limit,
             banner=self.banner,
             boot_out=boot_out,
