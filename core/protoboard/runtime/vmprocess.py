@@ -283,9 +283,12 @@ def _new_machine(port: str | None, board: str | None) -> Any:
 
 
 def _apply_world(target: Any, world: list[tuple[str, str, Any]]) -> None:
+    from protoboard.partsfile import set_attribute
+
     for part, attribute, value in world:
         with contextlib.suppress(Exception):  # a world entry for a part this board lacks
-            setattr(target.backend.simulated_world().part(part), attribute, value)
+            # (checked and converted: one stored while no run was there to check it)
+            set_attribute(target.backend.simulated_world().part(part), attribute, value)
 
 
 def _listen(channel: Any, target: Any, notify: Callable[[ToSupervisor], None]) -> None:
@@ -461,7 +464,8 @@ def _repl(config: VMConfig, console: _Console) -> None:
     state.current.notify(ModeChanged("repl"))
     namespace: dict[str, Any] = {"__name__": "__main__"}
     drive = Drive(config.drive)
-    with vm.program_environment(drive.root, [drive.root / "lib"]):
+    with vm.program_environment(drive.root, [drive.root / "lib"]) as world:
+        namespace["__builtins__"] = world.builtins  # what is typed imports as code.py does
         startup = drive.first_of(("repl.py",))
         if startup is not None:
             result = _run_program(startup)
