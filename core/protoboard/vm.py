@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import enum
 import os
-import runpy
 import signal
 import sys
 import threading
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from protoboard import importer
+from protoboard import boardimport
 
 
 class Outcome(enum.Enum):
@@ -67,8 +66,21 @@ def _internal_roots() -> tuple[str, ...]:
 
 
 _INTERNAL = _internal_roots()
-#: the standard library's folder (its frames called from Protoboard's code are left out)
+#: the standard library's folder: its modules are a board's built-in (C) modules, whose frames
+#: a board's traceback never shows
 _STDLIB = str(Path(contextlib.__file__).resolve().parent)
+_HOST_PACKAGES = ("site-packages", "dist-packages")
+
+
+def _hidden(filename: str, inside: bool) -> bool:
+    """Whether a frame is the board's own (Protoboard, the standard library, or a host
+    package Protoboard called) rather than the program's."""
+    if filename.startswith(_INTERNAL) or filename.startswith("<frozen"):
+        return True
+    host_package = any(part in _HOST_PACKAGES for part in Path(filename).parts)
+    if filename.startswith(_STDLIB) and not host_package:
+        return True
+    return inside and host_package
 
 
 def format_traceback(exc: BaseException, roots: Sequence[Path]) -> str:
@@ -76,13 +88,11 @@ def format_traceback(exc: BaseException, roots: Sequence[Path]) -> str:
     from protoboard import hints
 
     lines = ["Traceback (most recent call last):"]
-    inside = False  # in Protoboard's own code: the standard library it calls is hidden too
+    inside = False  # in Protoboard's own code: the host packages it calls are hidden too
     for frame in traceback.extract_tb(exc.__traceback__):
         filename = frame.filename
-        if filename.startswith(_INTERNAL) or filename.startswith("<frozen"):
-            inside = True
-            continue
-        if inside and filename.startswith(_STDLIB):
+        if _hidden(filename, inside):
+            inside = inside or filename.startswith((*_INTERNAL, "<frozen"))
             continue
         inside = False
         for root in roots:
@@ -135,18 +145,28 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def program_environment(root: Path, lib_paths: Sequence[Path] = ()) -> Iterator[None]:
-    """``sys.path`` as on the board (root, then /lib), the built-in modules served, and the
-    program's own modules forgotten afterwards so the next run imports them fresh."""
-    importer.install()
+def program_environment(
+    root: Path,
+    lib_paths: Sequence[Path] = (),
+    host_packages: bool | Sequence[str] | None = None,
+) -> Iterator[boardimport.World]:
+    """The program's import world as on the board (see :mod:`protoboard.boardimport`): the
+    built-in and standard modules, then the drive root, frozen modules and ``/lib``; nothing
+    else of the host unless ``host_packages`` (None: the ``PROTOBOARD_HOST_PACKAGES`` opt-in)
+    says so. Yields the :class:`~protoboard.boardimport.World`, whose ``builtins`` a REPL's
+    namespace uses. The program's own modules are forgotten afterwards so the next run
+    imports them fresh."""
     roots = [root, *(p for p in lib_paths)]
+    host = boardimport.host_packages_setting(root) if host_packages is None else host_packages
+    world = boardimport.World(root, list(lib_paths), host)
     saved_path = list(sys.path)
     saved_argv = list(sys.argv)
     before = set(sys.modules)
-    sys.path[:0] = [str(p) for p in roots]
+    boardimport.enter(world)
     try:
-        yield
+        yield world
     finally:
+        boardimport.leave(world)
         sys.path[:] = saved_path
         sys.argv[:] = saved_argv
         resolved = [str(p.resolve()) for p in roots]
@@ -162,21 +182,25 @@ def run_file(
     lib_paths: Sequence[str | os.PathLike[str]] = (),
     timeout: float | None = None,
     contain: bool = True,
+    host_packages: bool | Sequence[str] | None = None,
 ) -> RunResult:
     """Run ``path`` as ``__main__`` on the active machine; never raises for the program's own
     errors (they come back in the :class:`RunResult`). With ``contain``, every process the
     program started is killed when it ends, as at a board's soft reset (``protoboard run``'s
-    VMs pass False: the supervisor does it when the run ends)."""
+    VMs pass False: the supervisor does it when the run ends). ``host_packages``: host
+    modules the program may import besides a board's (True: all; None: the
+    ``PROTOBOARD_HOST_PACKAGES`` setting)."""
     from protoboard.runtime import reaper
 
     with reaper.contained() if contain else contextlib.nullcontext():
-        return _run_file(path, lib_paths, timeout)
+        return _run_file(path, lib_paths, timeout, host_packages)
 
 
 def _run_file(
     path: str | os.PathLike[str],
     lib_paths: Sequence[str | os.PathLike[str]],
     timeout: float | None,
+    host_packages: bool | Sequence[str] | None = None,
 ) -> RunResult:
     from protoboard.machine import ResetRequested
     from protoboard.runtime.state import ReloadRequested
@@ -186,11 +210,11 @@ def _run_file(
     libs = [Path(p).resolve() for p in lib_paths]
     if not libs and (root / "lib").is_dir():
         libs = [root / "lib"]
-    with program_environment(root, libs):
+    with program_environment(root, libs, host_packages) as world:
         sys.argv[:] = [program.name]
         try:
             with _time_limit(timeout):
-                runpy.run_path(str(program), run_name="__main__")
+                boardimport.run_main(world, program)
         except SystemExit as exc:
             if exc.code not in (None, 0) and not isinstance(exc.code, int):
                 print(exc.code, file=sys.stderr)

@@ -17,6 +17,14 @@ import pytest
 
 pytestmark = pytest.mark.hostile
 
+
+@pytest.fixture(autouse=True)
+def _host_modules(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These programs start processes, threads and signals, which a board has not: they opt
+    in to the host's modules (docs: "What a program can import"), as a user who wants them would."""
+    monkeypatch.setenv("PROTOBOARD_HOST_PACKAGES", "*")
+
+
 #: how long the kernel and the supervisor may take to clean up (never a pass/fail threshold on
 #: speed: only a bound on waiting)
 SETTLE = 10.0

@@ -11,6 +11,14 @@ import pytest
 
 pytestmark = pytest.mark.hostile
 
+
+@pytest.fixture(autouse=True)
+def _host_modules(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These programs use pathlib, shutil and glob, which a board has not: they opt in to the host's
+    modules (docs: "What a program can import"), as a user who wants them would."""
+    monkeypatch.setenv("PROTOBOARD_HOST_PACKAGES", "*")
+
+
 BOOT = "import storage\nstorage.remount('/', readonly=False)\n"
 DONE = r"Code done running\."
 

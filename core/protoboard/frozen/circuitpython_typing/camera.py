@@ -1,0 +1,7 @@
+"""The camera sensor protocol (``circuitpython_typing.camera``)."""
+
+from __future__ import annotations
+
+from . import CameraSensor
+
+__all__ = ["CameraSensor"]
