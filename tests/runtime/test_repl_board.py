@@ -95,3 +95,13 @@ def test_reset_and_erase_at_the_prompt_restart_the_board(start_board):
     board.wait_for(">>> ")  # the board still answers keys
     board.type(b"1 + 2\r")
     board.wait_for(r"3\n>>> ")
+
+
+def test_annotations_are_not_evaluated_at_the_prompt(start_board):
+    board = _repl(start_board)
+    board.type(b"def f(x: Undefined) -> AlsoUndefined:\r")  # fine on a board
+    board.wait_for(r"\.\.\.     ")
+    board.type(b"return 2 * x\r\r\r\r")
+    board.wait_for(">>> ")
+    board.type(b"f(21)\r")
+    board.wait_for(r"42\n>>> ")

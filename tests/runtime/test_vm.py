@@ -36,7 +36,9 @@ def test_errors_from_bindings_keep_circuitpython_text(run_code):
     lines = result.traceback.splitlines()
     assert lines[-2] == "ValueError: D13 in use"  # then Protoboard's hint (protoboard.hints)
     assert lines[-1].startswith("(Hint: D13 ")
-    assert "_peripheral" not in result.traceback and "contextlib" not in result.traceback  # no Protoboard internals in the traceback
+    assert (
+        "_peripheral" not in result.traceback and "contextlib" not in result.traceback
+    )  # no Protoboard internals in the traceback
 
 
 def test_time_limit_stops_a_busy_loop_and_a_sleep(run_code):

@@ -8,6 +8,7 @@ for a soft reboot. CR, LF and CR LF are each one Enter.
 """
 
 from __future__ import annotations
+import __future__
 
 import codeop
 import re
@@ -290,6 +291,12 @@ def needs_more(lines: list[str]) -> bool:
         return False  # compiling it again reports the error
 
 
+# A board ignores annotations (``def f(x: Undefined)`` works at its prompt): compile typed code
+# with PEP 563's flag, so annotations are kept as text and never evaluated.
+_COMPILE = codeop.CommandCompiler()
+_COMPILE.compiler.flags |= __future__.annotations.compiler_flag
+
+
 def _read_statement(editor: LineEditor) -> str:
     lines = [editor.read_line(PROMPT)]
     while needs_more(lines):
@@ -350,10 +357,10 @@ def run(
         try:
             try:
                 source = _read_statement(editor)
-                code = codeop.compile_command(source, "<stdin>", "single")
+                code = _COMPILE(source, "<stdin>", "single")
             except PasteMode:
                 source = _read_paste(read, write)
-                code = compile(source, "<stdin>", "exec") if source.strip() else None
+                code = _compile_paste(source)
         except KeyboardInterrupt:  # Ctrl-C while typing: drop the line
             write("\n")
             continue
@@ -363,6 +370,13 @@ def run(
             continue
         if code is not None:
             _execute(code, namespace, write)
+
+
+def _compile_paste(source: str) -> Any:
+    if not source.strip():
+        return None
+    flags = __future__.annotations.compiler_flag
+    return compile(source, "<stdin>", "exec", flags=flags, dont_inherit=True)
 
 
 def _read_paste(read: Callable[[], int], write: Callable[[str], None]) -> str:
