@@ -50,6 +50,7 @@ import __future__
 
 import builtins
 import functools
+import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -70,6 +71,9 @@ HOST_PACKAGES_KEY = "PROTOBOARD_HOST_PACKAGES"
 ANNOTATIONS_FLAG = __future__.annotations.compiler_flag
 
 _real_import = builtins.__import__
+
+#: standard modules a program gets in CircuitPython's version (see :mod:`protoboard.boardstd`)
+BOARD_STANDARD = {"gc": "protoboard.boardstd.gc"}
 
 
 def board_import_error(name: str, detail: str = "") -> ImportError:
@@ -267,7 +271,10 @@ class World:
             absolute = importlib.util.resolve_name("." * level + name, package)
         try:
             self.admit(absolute.partition(".")[0])
-            module = _real_import(name, globals, locals, fromlist or (), level)
+            if absolute in BOARD_STANDARD:
+                module = importlib.import_module(BOARD_STANDARD[absolute])
+            else:
+                module = _real_import(name, globals, locals, fromlist or (), level)
         except _MissingSubmodule as exc:
             raise board_import_error(exc.name or absolute) from None
         finally:
