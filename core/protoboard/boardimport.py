@@ -73,7 +73,7 @@ ANNOTATIONS_FLAG = __future__.annotations.compiler_flag
 _real_import = builtins.__import__
 
 #: standard modules a program gets in CircuitPython's version (see :mod:`protoboard.boardstd`)
-BOARD_STANDARD = {"gc": "protoboard.boardstd.gc"}
+BOARD_STANDARD = {"gc": "protoboard.boardstd.gc", "time": "protoboard.boardstd.time"}
 
 
 def board_import_error(name: str, detail: str = "") -> ImportError:
