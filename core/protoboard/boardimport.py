@@ -72,8 +72,11 @@ ANNOTATIONS_FLAG = __future__.annotations.compiler_flag
 
 _real_import = builtins.__import__
 
-#: standard modules a program gets in CircuitPython's version (see :mod:`protoboard.boardstd`)
-BOARD_STANDARD = {"gc": "protoboard.boardstd.gc", "time": "protoboard.boardstd.time"}
+#: standard modules a program gets in CircuitPython's version (see protoboard.bindings.stdlib)
+BOARD_STANDARD = {
+    "gc": "protoboard.bindings.stdlib.gc",
+    "time": "protoboard.bindings.stdlib.time",
+}
 
 
 def board_import_error(name: str, detail: str = "") -> ImportError:

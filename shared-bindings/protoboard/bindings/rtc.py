@@ -15,71 +15,13 @@ import time
 from typing import Any
 
 from protoboard.bindings import _enum, _errors, _validate
+from protoboard.bindings._timeutils import (
+    SECONDS_PER_DAY,
+    seconds_since_epoch,
+    struct_time_fields,
+    to_struct_time,
+)
 from protoboard.hal import rtc as hal
-
-_SECONDS_PER_DAY = 86_400
-_WORD_MIN, _WORD_MAX = -(1 << 31), (1 << 31) - 1
-
-
-def _days_from_civil(year: int, month: int, day: int) -> int:
-    """Days from 1970-01-01 to the date (proleptic Gregorian); a month outside 1-12 carries
-    into the year, as ``mktime`` does."""
-    year += (month - 1) // 12
-    month = (month - 1) % 12 + 1
-    year -= month <= 2
-    era = year // 400
-    year_of_era = year - era * 400
-    day_of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
-    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
-    return era * 146_097 + day_of_era - 719_468
-
-
-def _civil_from_days(days: int) -> tuple[int, int, int]:
-    days += 719_468
-    era = days // 146_097
-    day_of_era = days - era * 146_097
-    year_of_era = (
-        day_of_era - day_of_era // 1460 + day_of_era // 36_524 - day_of_era // 146_096
-    ) // 365
-    day_of_year = day_of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
-    mp = (5 * day_of_year + 2) // 153
-    day = day_of_year - (153 * mp + 2) // 5 + 1
-    month = mp + 3 if mp < 10 else mp - 9
-    return year_of_era + era * 400 + (month <= 2), month, day
-
-
-def _struct_time(seconds: int) -> time.struct_time:
-    """CircuitPython's ``struct_time`` for seconds since 1970 (weekday 0 is Monday; the day
-    of the year counts from 1; ``tm_isdst`` is always -1)."""
-    days, rest = divmod(seconds, _SECONDS_PER_DAY)
-    year, month, day = _civil_from_days(days)
-    hour, rest = divmod(rest, 3600)
-    minute, second = divmod(rest, 60)
-    yday = days - _days_from_civil(year, 1, 1) + 1
-    wday = (days + 3) % 7  # 1970-01-01 was a Thursday
-    return time.struct_time((year, month, day, hour, minute, second, wday, yday, -1))
-
-
-def _word(value: Any) -> int:
-    number = _validate.to_int(value, "")
-    if not _WORD_MIN <= number <= _WORD_MAX:
-        raise OverflowError("overflow converting long int to machine word")
-    return number
-
-
-def _fields(value: Any) -> tuple[int, ...]:
-    """CircuitPython's ``struct_time_to_tm``: a tuple or ``struct_time`` of 9 ints."""
-    if not isinstance(value, tuple):
-        raise TypeError(f"value must be of type struct_time, not {_validate.type_name(value)}")
-    if len(value) != 9:
-        raise TypeError(f"function takes 9 positional arguments but {len(value)} were given")
-    return tuple(_word(field) for field in value)
-
-
-def _seconds(fields: tuple[int, ...]) -> int:
-    year, month, day, hour, minute, second = fields[:6]
-    days = _days_from_civil(year, month, day)
-    return days * _SECONDS_PER_DAY + hour * 3600 + minute * 60 + second
 
 
 class _BoardClock:
@@ -150,11 +92,11 @@ class RTC:
           print(current_time)
           # struct_time(tm_year=2019, tm_month=5, ...)"""
         with _errors.translate():
-            return _struct_time(self._clock.impl.read())
+            return to_struct_time(self._clock.impl.read())
 
     @datetime.setter
     def datetime(self, value: time.struct_time) -> None:
-        seconds = _seconds(_fields(value))
+        seconds = seconds_since_epoch(struct_time_fields(value))
         with _errors.translate():
             self._clock.impl.write(seconds)
 
@@ -214,9 +156,9 @@ def _time_source_time() -> time.struct_time:
     the weekday and day of the year worked out again, as CircuitPython does."""
     clock = _board_clock()
     source = clock.source if clock.source is not None else RTC()
-    fields = _fields(source.datetime)
-    days = _seconds(fields) // _SECONDS_PER_DAY
-    again = _struct_time(days * _SECONDS_PER_DAY)
+    fields = struct_time_fields(source.datetime)
+    days = seconds_since_epoch(fields) // SECONDS_PER_DAY
+    again = to_struct_time(days * SECONDS_PER_DAY)
     return time.struct_time((*fields[:6], again.tm_wday, again.tm_yday, -1))
 
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 from time import monotonic, monotonic_ns, sleep, struct_time
 from typing import Any
 
-from protoboard.bindings.rtc import _fields, _seconds, _struct_time, _time_source_time
+from protoboard.bindings._timeutils import seconds_since_epoch, struct_time_fields, to_struct_time
+from protoboard.bindings.rtc import _time_source_time
 
 __all__ = ["localtime", "mktime", "monotonic", "monotonic_ns", "sleep", "struct_time", "time"]
 
@@ -28,7 +29,7 @@ def _now() -> struct_time:
 
 def time() -> int:
     """Return the current time in seconds since since Jan 1, 1970."""
-    return _seconds(tuple(_now()))
+    return seconds_since_epoch(tuple(_now()))
 
 
 def localtime(secs: Any = None) -> struct_time:
@@ -40,11 +41,11 @@ def localtime(secs: Any = None) -> struct_time:
         secs = int(secs)
     if not isinstance(secs, int):
         raise TypeError(f"can't convert {type(secs).__name__} to int")
-    return _struct_time(secs)
+    return to_struct_time(secs)
 
 
 def mktime(t: Any) -> int:
     """This is the inverse function of localtime(). Its argument is the struct_time or full
     9-tuple (since the dst flag is needed; use -1 as the dst flag if it is unknown) which
     expresses the time in local time, not UTC."""
-    return _seconds(_fields(t))
+    return seconds_since_epoch(struct_time_fields(t))
