@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import os
 import select
@@ -18,6 +19,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import serial
+from console_inbox import Inbox, wait_until
 
 from protoboard.runtime.console import PTY_PROBE_INTERVAL, ConsoleHub
 from protoboard.runtime.console import pty as pty_endpoint
@@ -31,32 +33,7 @@ from protoboard.runtime.console.scrollback import Scrollback
 DEADLINE = 5.0
 
 
-def wait_for(condition: Callable[[], object], what: str, timeout: float = DEADLINE) -> None:
-    end = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.005)
-
-
-class Inbox:
-    """Collects what the hub passes to on_input (called on the hub's I/O thread)."""
-
-    def __init__(self) -> None:
-        self._data = bytearray()
-        self._lock = threading.Lock()
-
-    def __call__(self, data: bytes) -> None:
-        with self._lock:
-            self._data += data
-
-    def get(self) -> bytes:
-        with self._lock:
-            return bytes(self._data)
-
-    def wait(self, expected: bytes) -> None:
-        wait_for(lambda: len(self.get()) >= len(expected), f"input {expected!r}")
-        assert self.get() == expected
+wait_for = functools.partial(wait_until, timeout=DEADLINE)
 
 
 def read_fd(fd: int, size: int) -> bytes:

@@ -7,18 +7,20 @@ Real ``protoboard run`` processes, real sockets; no mocks.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import socket
 import string
 import struct
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import serial
 from board_process import BoardProcess
+from console_inbox import Inbox
+from console_inbox import wait_until as shared_wait_until
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -129,31 +131,7 @@ HTTP_FIRST_BYTES = {
 }
 
 
-class Inbox:
-    """What the hub passes to the board (called on the hub's I/O thread)."""
-
-    def __init__(self) -> None:
-        self._data = bytearray()
-        self._lock = threading.Lock()
-
-    def __call__(self, data: bytes) -> None:
-        with self._lock:
-            self._data += data
-
-    def get(self) -> bytes:
-        with self._lock:
-            return bytes(self._data)
-
-    def wait_for(self, tail: bytes) -> None:
-        wait_until(lambda: self.get().endswith(tail), f"input ending {tail!r}")
-
-
-def wait_until(condition: Callable[[], object], what: str, timeout: float = DEADLINE) -> None:
-    end = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.005)
+wait_until = functools.partial(shared_wait_until, timeout=DEADLINE)
 
 
 def read_exactly(sock: socket.socket, size: int) -> bytes:
@@ -180,7 +158,7 @@ def read_to_eof(sock: socket.socket) -> bytes:
 
 @pytest.fixture
 def hub() -> Iterator[tuple[ConsoleHub, Inbox]]:
-    inbox = Inbox()
+    inbox = Inbox(DEADLINE)
     made = ConsoleHub(inbox)
     yield made, inbox
     made.close()
@@ -387,7 +365,7 @@ def _probe(console: ConsoleHub, inbox: Inbox, address: tuple[str, int], n: int) 
 
 @pytest.mark.hostile
 def test_fuzz_http_requests_never_reach_the_board() -> None:
-    inbox = Inbox()
+    inbox = Inbox(DEADLINE)
     with ConsoleHub(inbox) as console:
         address = console.add_tcp(sniff_quiet=NEVER_QUIET)
 
@@ -405,7 +383,7 @@ def test_fuzz_http_requests_never_reach_the_board() -> None:
 
 @pytest.mark.hostile
 def test_fuzz_random_byte_streams_never_stop_the_console() -> None:
-    inbox = Inbox()
+    inbox = Inbox(DEADLINE)
     with ConsoleHub(inbox, max_buffer=4096) as console:
         address = console.add_tcp()
         count = iter(range(10**6))
