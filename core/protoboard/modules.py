@@ -58,6 +58,12 @@ MODULES: dict[str, BuiltinModule] = {
         _b("rainbowio"),
         _b("rtc", (rtc.RTC,)),
         _b("touchio", (touchio.TouchIn,)),
+        # Display compositing and fonts: pure rendering, no hardware behind them.
+        _b("displayio"),
+        _b("fontio"),
+        _b("terminalio", (), ("displayio", "fontio")),
+        _b("vectorio", (), ("displayio",)),
+        _b("bitmaptools", (), ("displayio",)),
         # Runtime modules: the supervisor's state and the drive, no hardware behind them.
         _b("supervisor"),
         _b("storage"),
