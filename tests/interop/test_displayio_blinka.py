@@ -58,14 +58,27 @@ def blinka_frames(tmp_path_factory: pytest.TempPathFactory) -> Path:
     lib = CACHE / f"blinka-displayio-{key}"
     if not lib.is_dir():
         staging = _staging(lib)
-        command = [sys.executable, "-m", "pip", "install", "--no-deps", "--no-input",
-                   "--disable-pip-version-check", "--target", str(staging), *BLINKA]
+        command = [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-input",
+            "--disable-pip-version-check",
+            "--target",
+            str(staging),
+            *BLINKA,
+        ]
         _build_atomically(lib, staging, [command], "adafruit-blinka-displayio")
     out = tmp_path_factory.mktemp("blinka-frames")
     base = getattr(sys, "_base_executable", None) or sys.executable
     done = subprocess.run(
         [base, "-I", str(GOLDEN / "blinka_render.py"), str(out), str(lib)],
-        capture_output=True, text=True, timeout=600, check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     return out

@@ -60,7 +60,13 @@ default), ``frame_to_image(data, colorspace, panel_width, panel_height)`` (a Pil
 
 from __future__ import annotations
 
-from protoboard.displaycore.area import NULL_TRANSFORM, Area, Transform, compute_overlap, rotation_transform
+from protoboard.displaycore.area import (
+    NULL_TRANSFORM,
+    Area,
+    Transform,
+    compute_overlap,
+    rotation_transform,
+)
 from protoboard.displaycore.colorspace import Colorspace, convert_color
 from protoboard.displaycore.render import (
     buffer_size,

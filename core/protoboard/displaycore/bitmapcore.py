@@ -17,7 +17,9 @@ Storage = Union[bytearray, "array[int]"]
 def new_storage(bits_per_value: int, count: int) -> Storage:
     if bits_per_value <= 8:
         return bytearray(count)
-    return array("H" if bits_per_value == 16 else "I", bytes(count * (2 if bits_per_value == 16 else 4)))
+    return array(
+        "H" if bits_per_value == 16 else "I", bytes(count * (2 if bits_per_value == 16 else 4))
+    )
 
 
 class BitmapCore:

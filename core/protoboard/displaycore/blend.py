@@ -31,14 +31,32 @@ def blend(
         m = list(mask._row(y, 0, width)) if mask is not None else None
         old = list(dest._row(y, 0, width))
         if colorspace == "L8":
-            out = [_grey(a[x], b[x], old[x], f1, f2_base, m[x] if m else None, screen, skip1, skip2) for x in range(width)]
+            out = [
+                _grey(a[x], b[x], old[x], f1, f2_base, m[x] if m else None, screen, skip1, skip2)
+                for x in range(width)
+            ]
         else:
             swap = colorspace.endswith("_SWAPPED")
-            out = [_rgb(a[x], b[x], old[x], f1, f2_base, m[x] if m else None, screen, skip1, skip2, swap) for x in range(width)]
+            out = [
+                _rgb(
+                    a[x], b[x], old[x], f1, f2_base, m[x] if m else None, screen, skip1, skip2, swap
+                )
+                for x in range(width)
+            ]
         dest._store_run(y * width, out)
 
 
-def _grey(s1: int, s2: int, old: int, f1: int, f2: int, m: int | None, screen: bool, skip1: int | None, skip2: int | None) -> int:
+def _grey(
+    s1: int,
+    s2: int,
+    old: int,
+    f1: int,
+    f2: int,
+    m: int | None,
+    screen: bool,
+    skip1: int | None,
+    skip2: int | None,
+) -> int:
     use1 = skip1 is None or s1 != (skip1 & 0xFF)
     use2 = skip2 is None or s2 != (skip2 & 0xFF)
     if m is not None:
@@ -47,7 +65,9 @@ def _grey(s1: int, s2: int, old: int, f1: int, f2: int, m: int | None, screen: b
             use2 = False
     if use1 and use2:
         sda, sca = s1 * f1, s2 * f2
-        mixed = sca + sda - _cdiv(sca * sda, 65536) if screen else sca + _cdiv(sda * (256 - f2), 256)
+        mixed = (
+            sca + sda - _cdiv(sca * sda, 65536) if screen else sca + _cdiv(sda * (256 - f2), 256)
+        )
         denom = f1 + f2 - _cdiv(f1 * f2, 256)
         pixel = _cdiv(mixed, denom) if denom > 0 else 0
     elif use1:
@@ -63,8 +83,17 @@ def _bswap(p: int) -> int:
     return ((p & 0xFF) << 8) | ((p >> 8) & 0xFF)
 
 
-def _rgb(  # noqa: C901 - the C code's one branchy loop body
-    s1: int, s2: int, old: int, f1: int, f2: int, m: int | None, screen: bool, skip1: int | None, skip2: int | None, swap: bool
+def _rgb(
+    s1: int,
+    s2: int,
+    old: int,
+    f1: int,
+    f2: int,
+    m: int | None,
+    screen: bool,
+    skip1: int | None,
+    skip2: int | None,
+    swap: bool,
 ) -> int:
     if swap:
         s1, s2 = _bswap(s1), _bswap(s2)
@@ -88,10 +117,22 @@ def _rgb(  # noqa: C901 - the C code's one branchy loop body
         r = (_cdiv(mixed[0], total) << 8) & r_mask
         g = (_cdiv(mixed[1], total) << 3) & g_mask
         b = (_cdiv(mixed[2], total) >> 3) & b_mask
-        pixel = (min(r_mask, max(0, r)) & r_mask) | (min(g_mask, max(0, g)) & g_mask) | (min(b_mask, max(0, b)) & b_mask)
+        pixel = (
+            (min(r_mask, max(0, r)) & r_mask)
+            | (min(g_mask, max(0, g)) & g_mask)
+            | (min(b_mask, max(0, b)) & b_mask)
+        )
         return _bswap(pixel) if swap else pixel
     if use1:
-        return (_cdiv((s1 & r_mask) * f1, 256) | _cdiv((s1 & g_mask) * f1, 256) | _cdiv((s1 & b_mask) * f1, 256)) & 0xFFFF
+        return (
+            _cdiv((s1 & r_mask) * f1, 256)
+            | _cdiv((s1 & g_mask) * f1, 256)
+            | _cdiv((s1 & b_mask) * f1, 256)
+        ) & 0xFFFF
     if use2:
-        return (_cdiv((s2 & r_mask) * f2, 256) | _cdiv((s2 & g_mask) * f2, 256) | _cdiv((s2 & b_mask) * f2, 256)) & 0xFFFF
+        return (
+            _cdiv((s2 & r_mask) * f2, 256)
+            | _cdiv((s2 & g_mask) * f2, 256)
+            | _cdiv((s2 & b_mask) * f2, 256)
+        ) & 0xFFFF
     return old

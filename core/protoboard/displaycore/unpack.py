@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 
-def unpack_row(row: bytes, width: int, bpp: int, element_size: int, reverse: bool, swap: bool) -> list[int]:
+def unpack_row(
+    row: bytes, width: int, bpp: int, element_size: int, reverse: bool, swap: bool
+) -> list[int]:
     """``width`` pixel values from one row of a file, ``element_size`` bytes an element."""
     if swap and element_size in (2, 4):
         swapped = bytearray(len(row))

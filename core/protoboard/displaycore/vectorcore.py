@@ -111,11 +111,17 @@ class VectorShapeCore:
         if self._current_area_dirty or shader_changed:
             if not self._ephemeral.empty():
                 overlap = self._ephemeral.intersection(self._current_area)
-                overlap_size = overlap.size() if overlap is not None else _partial_overlap_size(self._ephemeral, self._current_area)
+                overlap_size = (
+                    overlap.size()
+                    if overlap is not None
+                    else _partial_overlap_size(self._ephemeral, self._current_area)
+                )
                 union = self._ephemeral.union(self._current_area)
                 dirty_size = self._ephemeral.size()
                 current_size = self._current_area.size()
-                if union.size() - dirty_size - current_size + overlap_size <= min(dirty_size, current_size):
+                if union.size() - dirty_size - current_size + overlap_size <= min(
+                    dirty_size, current_size
+                ):
                     self._ephemeral = union
                 else:
                     areas.append(self._current_area)
@@ -154,7 +160,10 @@ class VectorShapeCore:
             if convert is not None:
                 shaded = convert([v - 1 if v else 0 for v in values])
             else:
-                shaded = [shader._pixel(cs, v - 1 if v else 0, x, y) for x, v in zip(range(overlap.x1, overlap.x2), values, strict=True)]
+                shaded = [
+                    shader._pixel(cs, v - 1 if v else 0, x, y)
+                    for x, v in zip(range(overlap.x1, overlap.x2), values, strict=True)
+                ]
             out: list[int | None] = []
             for value, colour in zip(values, shaded, strict=True):
                 if value == 0:

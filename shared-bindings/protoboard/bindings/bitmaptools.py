@@ -19,7 +19,7 @@ from typing import Any
 
 from protoboard.bindings import _enum, _validate
 from protoboard.bindings.displayio import Bitmap, Colorspace
-from protoboard.displaycore.area import Area
+from protoboard.displaycore.area import Area as _Area
 
 _F32 = struct.Struct("<f")
 _INT_MAX = 2**31 - 1
@@ -78,12 +78,12 @@ def _write(bitmap: Bitmap, x: int, y: int, value: int) -> None:
 
 
 def _dirty(bitmap: Bitmap, x1: int, y1: int, x2: int, y2: int, clip: bool = False) -> None:
-    area = Area(x1, y1, x2, y2)
+    area = _Area(x1, y1, x2, y2)
     if clip:
-        clipped = area.intersection(Area(0, 0, bitmap._width, bitmap._height))
+        clipped = area.intersection(_Area(0, 0, bitmap._width, bitmap._height))
         if clipped is None:
             # compute_overlap wrote its x range before failing
-            area = Area(max(x1, 0), y1, min(x2, bitmap._width), y2)
+            area = _Area(max(x1, 0), y1, min(x2, bitmap._width), y2)
         else:
             area = clipped
     bitmap._mark_dirty(area)
@@ -205,13 +205,22 @@ def _rotozoom(
     sin_a, cos_a = _f(math.sin(angle)), _f(math.cos(angle))
     sw, sh = source._width, source._height
     corners = (
-        (-cos_a * px * scale + sin_a * py * scale + ox, -sin_a * px * scale - cos_a * py * scale + oy),
-        (cos_a * (sw - px) * scale + sin_a * py * scale + ox, sin_a * (sw - px) * scale - cos_a * py * scale + oy),
+        (
+            -cos_a * px * scale + sin_a * py * scale + ox,
+            -sin_a * px * scale - cos_a * py * scale + oy,
+        ),
+        (
+            cos_a * (sw - px) * scale + sin_a * py * scale + ox,
+            sin_a * (sw - px) * scale - cos_a * py * scale + oy,
+        ),
         (
             cos_a * (sw - px) * scale - sin_a * (sh - py) * scale + ox,
             sin_a * (sw - px) * scale + cos_a * (sh - py) * scale + oy,
         ),
-        (-cos_a * px * scale - sin_a * (sh - py) * scale + ox, -sin_a * px * scale + cos_a * (sh - py) * scale + oy),
+        (
+            -cos_a * px * scale - sin_a * (sh - py) * scale + ox,
+            -sin_a * px * scale + cos_a * (sh - py) * scale + oy,
+        ),
     )
     minx, miny, maxx, maxy = d1x, d1y, d0x, d0y
     for cx, cy in corners:
@@ -283,12 +292,18 @@ def alphablend(
     :param bitmap source_bitmap_1: The first source bitmap
     :param bitmap source_bitmap_2: The second source bitmap
     :param float factor1: The proportion of bitmap 1 to mix in
-    :param float factor2: The proportion of bitmap 2 to mix in.  If specified as `None`, ``1-factor1`` is used.  Usually the proportions should sum to 1.
-    :param displayio.Colorspace colorspace: The colorspace of the bitmaps. They must all have the same colorspace.  Only the following colorspaces are permitted:  ``L8``, ``RGB565``, ``RGB565_SWAPPED``, ``BGR565`` and ``BGR565_SWAPPED``.
+    :param float factor2: The proportion of bitmap 2 to mix in.  If specified as `None`,
+        ``1-factor1`` is used.  Usually the proportions should sum to 1.
+    :param displayio.Colorspace colorspace: The colorspace of the bitmaps. They must all have the
+        same colorspace.  Only the following colorspaces are permitted:  ``L8``, ``RGB565``,
+        ``RGB565_SWAPPED``, ``BGR565`` and ``BGR565_SWAPPED``.
     :param bitmaptools.BlendMode blendmode: The blend mode to use. Default is Normal.
-    :param int skip_source1_index: Bitmap palette or luminance index in source_bitmap_1 that will not be blended, set to None to blend all pixels
-    :param int skip_source2_index: Bitmap palette or luminance index in source_bitmap_2 that will not be blended, set to None to blend all pixels
-    :param displayio.Bitmap mask: Optional 8-bits-per-value grayscale mask bitmap controlling per-pixel opacity of ``source_bitmap_2``.
+    :param int skip_source1_index: Bitmap palette or luminance index in source_bitmap_1 that will
+        not be blended, set to None to blend all pixels
+    :param int skip_source2_index: Bitmap palette or luminance index in source_bitmap_2 that will
+        not be blended, set to None to blend all pixels
+    :param displayio.Bitmap mask: Optional 8-bits-per-value grayscale mask bitmap controlling
+        per-pixel opacity of ``source_bitmap_2``.
 
     For the L8 colorspace, the bitmaps must have a bits-per-value of 8.
     For the RGB colorspaces, they must have a bits-per-value of 16."""
@@ -296,10 +311,14 @@ def alphablend(
     src1 = _bitmap(source_bitmap_1, "source_bitmap_1")
     src2 = _bitmap(source_bitmap_2, "source_bitmap_2")
     if not isinstance(colorspace, Colorspace):
-        raise TypeError(f"colorspace must be of type Colorspace, not {_validate.type_name(colorspace)}")
+        raise TypeError(
+            f"colorspace must be of type Colorspace, not {_validate.type_name(colorspace)}"
+        )
     mode = BlendMode.Normal if blendmode is None else blendmode
     if not isinstance(mode, BlendMode):
-        raise TypeError(f"blendmode must be of type BlendMode, not {_validate.type_name(blendmode)}")
+        raise TypeError(
+            f"blendmode must be of type BlendMode, not {_validate.type_name(blendmode)}"
+        )
     f1 = 0.5 if factor_1 is None else _f(_validate.to_float(factor_1, "factor_1"))
     f2 = _f(1 - f1) if factor_2 is None else _f(_validate.to_float(factor_2, "factor_2"))
     sizes = {(b._width, b._height, b._bits_per_value) for b in (dest, src1, src2)}
@@ -371,7 +390,11 @@ def fill_region(dest_bitmap: Bitmap, x1: int, y1: int, x2: int, y2: int, value: 
 
 
 def boundary_fill(
-    dest_bitmap: Bitmap, x: int, y: int, fill_color_value: int, replaced_color_value: int | None = None
+    dest_bitmap: Bitmap,
+    x: int,
+    y: int,
+    fill_color_value: int,
+    replaced_color_value: int | None = None,
 ) -> None:
     """Draws the color value into the destination bitmap enclosed
     area of pixels of the background_value color. Like "Paint Bucket"
@@ -387,7 +410,11 @@ def boundary_fill(
     dest = _bitmap(dest_bitmap, "dest_bitmap")
     fill = _check_value(dest, fill_color_value, "value out of range of target")
     depth = 1 << dest._bits_per_value
-    replaced = _INT_MAX if replaced_color_value is None else _validate.to_int(replaced_color_value, "replaced_color_value") & 0xFFFF_FFFF
+    replaced = (
+        _INT_MAX
+        if replaced_color_value is None
+        else _validate.to_int(replaced_color_value, "replaced_color_value") & 0xFFFF_FFFF
+    )
     if replaced != _INT_MAX and depth <= replaced:
         raise ValueError("background value out of range of target")
     px, py = _i16(_validate.to_int(x, "x")), _i16(_validate.to_int(y, "y"))
@@ -468,7 +495,9 @@ def draw_line(dest_bitmap: Bitmap, x1: int, y1: int, x2: int, y2: int, value: in
         line in the destination bitmap"""
     dest = _bitmap(dest_bitmap, "dest_bitmap")
     number = _check_value(dest, value)
-    ax, ay, bx, by = (_i16(_validate.to_int(v, n)) for v, n in ((x1, "x1"), (y1, "y1"), (x2, "x2"), (y2, "y2")))
+    ax, ay, bx, by = (
+        _i16(_validate.to_int(v, n)) for v, n in ((x1, "x1"), (y1, "y1"), (x2, "x2"), (y2, "y2"))
+    )
     _dirty(dest, min(ax, bx), min(ay, by), max(ax, bx) + 1, max(ay, by) + 1, clip=True)
     _line(dest, ax, ay, bx, by, number)
 
@@ -477,12 +506,14 @@ def _coordinates(buffer: Any) -> tuple[list[int], int]:
     try:
         view = memoryview(buffer)
     except TypeError:
-        raise TypeError(f"object with buffer protocol required, not {_validate.type_name(buffer)}") from None
+        raise TypeError(
+            f"object with buffer protocol required, not {_validate.type_name(buffer)}"
+        ) from None
     size = view.itemsize
     raw = view.cast("B")
     code = {1: "b", 2: "h", 4: "i"}.get(size, "b")
     count = len(raw) // size
-    return list(raw[: count * size].cast(code)), size
+    return list(raw[: count * size].cast(code)), size  # type: ignore[call-overload]
 
 
 def draw_polygon(
@@ -563,7 +594,8 @@ def arrayblit(
     y2: int | None = None,
     skip_index: int | None = None,
 ) -> None:
-    """Inserts pixels from ``data`` into the rectangle of width×height pixels with the upper left corner at ``(x,y)``
+    """Inserts pixels from ``data`` into the rectangle of widthxheight pixels with the upper left
+    corner at ``(x,y)``
 
     The values from ``data`` are taken modulo the number of color values
     available in the destination bitmap.
@@ -594,11 +626,13 @@ def arrayblit(
     try:
         view = memoryview(data)
     except TypeError:
-        raise TypeError(f"object with buffer protocol required, not {_validate.type_name(data)}") from None
+        raise TypeError(
+            f"object with buffer protocol required, not {_validate.type_name(data)}"
+        ) from None
     left, top, right, bottom = _rect(target, x1, y1, x2, y2)
     size = view.itemsize if view.itemsize in (1, 2, 4) else 1
     raw = view.cast("B")
-    values = raw[: len(raw) // size * size].cast({1: "B", 2: "H", 4: "I"}[size])
+    values = raw[: len(raw) // size * size].cast({1: "B", 2: "H", 4: "I"}[size])  # type: ignore[call-overload]
     skip = _optional_int(skip_index)
     if len(values) < (right - left) * (bottom - top):
         raise IndexError("index out of range")
@@ -638,11 +672,16 @@ def readinto(
 
     :param displayio.Bitmap bitmap: A writable bitmap
     :param typing.BinaryIO file: A file opened in binary mode
-    :param int bits_per_pixel: Number of bits per pixel.  Values 1, 2, 4, 8, 16, 24, and 32 are supported;
-    :param int element_size: Number of bytes per element.  Values of 1, 2, and 4 are supported, except that 24 ``bits_per_pixel`` requires 1 byte per element.
-    :param bool reverse_pixels_in_element: If set, the first pixel in a word is taken from the Most Significant Bits; otherwise, it is taken from the Least Significant Bits.
-    :param bool swap_bytes_in_element: If the ``element_size`` is not 1, then reverse the byte order of each element read.
-    :param bool reverse_rows: Reverse the direction of the row loading (required for some bitmap images).
+    :param int bits_per_pixel: Number of bits per pixel.  Values 1, 2, 4, 8, 16, 24, and 32 are
+        supported;
+    :param int element_size: Number of bytes per element.  Values of 1, 2, and 4 are supported,
+        except that 24 ``bits_per_pixel`` requires 1 byte per element.
+    :param bool reverse_pixels_in_element: If set, the first pixel in a word is taken from the Most
+        Significant Bits; otherwise, it is taken from the Least Significant Bits.
+    :param bool swap_bytes_in_element: If the ``element_size`` is not 1, then reverse the byte order
+        of each element read.
+    :param bool reverse_rows: Reverse the direction of the row loading (required for some bitmap
+        images).
     """
     target = _bitmap(bitmap, "bitmap")
     size = _validate.to_int(element_size, "element_size")
@@ -669,9 +708,15 @@ def readinto(
         row = read(row_size)
         if row is None or len(row) != row_size:
             raise EOFError
-        values = unpack_row(bytes(row), width, bpp, size, bool(reverse_pixels_in_element), bool(swap_bytes_in_element))
+        values = unpack_row(
+            bytes(row),
+            width,
+            bpp,
+            size,
+            bool(reverse_pixels_in_element),
+            bool(swap_bytes_in_element),
+        )
         y_draw = target._height - 1 - y if reverse_rows else y
-        start = y_draw * width
         target._store_run(y_draw * width, [v & mask for v in values])
 
 
@@ -696,18 +741,24 @@ def dither(
 ) -> None:
     """Convert the input image into a 2-level output image using the given dither algorithm.
 
-    :param bitmap dest_bitmap: Destination bitmap.  It must have a value_count of 2 or 65536.  The stored values are 0 and the maximum pixel value.
-    :param bitmap source_bitmap: Source bitmap that contains the graphical region to be dithered.  It must have a value_count of 65536.
-    :param colorspace: The colorspace of the image.  The supported colorspaces are ``RGB565``, ``BGR565``, ``RGB565_SWAPPED``, and ``BGR565_SWAPPED``
+    :param bitmap dest_bitmap: Destination bitmap.  It must have a value_count of 2 or 65536.  The
+        stored values are 0 and the maximum pixel value.
+    :param bitmap source_bitmap: Source bitmap that contains the graphical region to be dithered.
+        It must have a value_count of 65536.
+    :param colorspace: The colorspace of the image.  The supported colorspaces are ``RGB565``,
+        ``BGR565``, ``RGB565_SWAPPED``, and ``BGR565_SWAPPED``
     :param algorithm: The dither algorithm to use, one of the `DitherAlgorithm` values.
     """
     source = _bitmap(source_bitmap, "source_bitmap")
     dest = _bitmap(dest_bitmap, "dest_bitmap")
     if not isinstance(algorithm, DitherAlgorithm):
-        raise TypeError(f"algorithm must be of type DitherAlgorithm, not {_validate.type_name(algorithm)}")
+        raise TypeError(
+            f"algorithm must be of type DitherAlgorithm, not {_validate.type_name(algorithm)}"
+        )
     if not isinstance(source_colorspace, Colorspace):
         raise TypeError(
-            f"source_colorspace must be of type Colorspace, not {_validate.type_name(source_colorspace)}"
+            "source_colorspace must be of type Colorspace, not "
+            f"{_validate.type_name(source_colorspace)}"
         )
     if source._width != dest._width or source._height != dest._height:
         raise TypeError("bitmap sizes must match")
@@ -822,11 +873,14 @@ def blit(
                   corner will be placed
     :param int x1: Minimum x-value for rectangular bounding box to be copied from the source bitmap
     :param int y1: Minimum y-value for rectangular bounding box to be copied from the source bitmap
-    :param int x2: Maximum x-value (exclusive) for rectangular bounding box to be copied from the source bitmap. If unspecified or `None`, the source bitmap width is used.
-    :param int y2: Maximum y-value (exclusive) for rectangular bounding box to be copied from the source bitmap. If unspecified or `None`, the source bitmap height is used.
+    :param int x2: Maximum x-value (exclusive) for rectangular bounding box to be copied from the
+        source bitmap. If unspecified or `None`, the source bitmap width is used.
+    :param int y2: Maximum y-value (exclusive) for rectangular bounding box to be copied from the
+        source bitmap. If unspecified or `None`, the source bitmap height is used.
     :param int skip_source_index: bitmap palette index in the source that will not be copied,
                            set to None to copy all pixels
-    :param int skip_dest_index: bitmap palette index in the destination bitmap that will not get overwritten
+    :param int skip_dest_index: bitmap palette index in the destination bitmap that will not get
+        overwritten
                                 by the pixels from the source"""
     dest = _bitmap(dest_bitmap, "dest_bitmap")
     dx = _validate.int_range(_validate.to_int(x, "x"), 0, dest._width, "x")

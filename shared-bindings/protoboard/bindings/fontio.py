@@ -4,7 +4,8 @@
     fonts in CircuitPython see the `adafruit_bitmap_font library
     <https://github.com/adafruit/Adafruit_CircuitPython_Bitmap_Font>`_.
     For information on creating custom fonts for use in CircuitPython, see
-    `this Learn guide <https://learn.adafruit.com/custom-fonts-for-pyportal-circuitpython-display>`_.
+    `this Learn guide
+    <https://learn.adafruit.com/custom-fonts-for-pyportal-circuitpython-display>`_.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ class BuiltinFont:
         return font
 
     def get_bounding_box(self) -> tuple[int, int]:
-        """Returns the maximum bounds of all glyphs in the font in a tuple of two values: width, height."""
+        """Returns the maximum bounds of all glyphs in the font in a tuple of two values: width,
+        height."""
         return self._width, self._height
 
     def _glyph_index(self, codepoint: int) -> int:

@@ -4,7 +4,8 @@ The `terminalio` module contains classes to display a character stream on a disp
 in font is available as ``terminalio.FONT``.
 
 .. note:: This module does not give access to the
-    `REPL <https://learn.adafruit.com/welcome-to-circuitpython/interacting-with-the-serial-console>`_.
+    `REPL
+    <https://learn.adafruit.com/welcome-to-circuitpython/interacting-with-the-serial-console>`_.
 
 The built-in font is Terminus 6x12 (SIL Open Font License 1.1), as on a board.
 """
@@ -16,15 +17,15 @@ from typing import Any
 from protoboard.bindings import _enum, _validate
 from protoboard.bindings.displayio import Bitmap, Palette, TileGrid
 from protoboard.bindings.fontio import BuiltinFont
-from protoboard.displaycore.fonts import EXTRA_CHARACTERS, terminus_bitmap
+from protoboard.displaycore import fonts as _fonts
 
 
 def _builtin_font() -> BuiltinFont:
-    tile_w, tile_h, pixels, characters = terminus_bitmap()
+    tile_w, tile_h, pixels, characters = _fonts.terminus_bitmap()
     bitmap = Bitmap(tile_w * len(characters), tile_h, 2)
-    bitmap._data[:] = pixels
+    bitmap._store_run(0, list(pixels))
     bitmap._read_only = True
-    return BuiltinFont._make(bitmap, tile_w, tile_h, EXTRA_CHARACTERS)
+    return BuiltinFont._make(bitmap, tile_w, tile_h, _fonts.EXTRA_CHARACTERS)
 
 
 FONT: BuiltinFont = _builtin_font()
@@ -43,7 +44,8 @@ def _vt_colour(code: int) -> int:
 
 
 class Terminal:
-    """Terminal manages tile indices and cursor position based on VT100 commands. The ``font`` should be
+    """Terminal manages tile indices and cursor position based on VT100 commands. The ``font``
+    should be
     a `fontio.BuiltinFont` and the ``scroll_area`` TileGrid's bitmap should match the font's bitmap.
 
     Display a character stream with a TileGrid
@@ -80,15 +82,22 @@ class Terminal:
     def __init__(
         self, scroll_area: TileGrid, font: BuiltinFont, *, status_bar: TileGrid | None = None
     ) -> None:
-        """Terminal manages tile indices and cursor position based on VT100 commands. The font should be
+        """Terminal manages tile indices and cursor position based on VT100 commands. The font
+        should be
         a `fontio.BuiltinFont` and the TileGrid's bitmap should match the font's bitmap."""
         if not isinstance(scroll_area, TileGrid):
-            raise TypeError(f"scroll_area must be of type TileGrid, not {_validate.type_name(scroll_area)}")
+            raise TypeError(
+                f"scroll_area must be of type TileGrid, not {_validate.type_name(scroll_area)}"
+            )
         if status_bar is not None and not isinstance(status_bar, TileGrid):
-            raise TypeError(f"status_bar must be of type TileGrid, not {_validate.type_name(status_bar)}")
+            raise TypeError(
+                f"status_bar must be of type TileGrid, not {_validate.type_name(status_bar)}"
+            )
         if not isinstance(font, BuiltinFont):
             raise TypeError("unsupported font type")
-        _validate.int_at_least(scroll_area._width_in_tiles * scroll_area._height_in_tiles, 2, "scroll_area_area")
+        _validate.int_at_least(
+            scroll_area._width_in_tiles * scroll_area._height_in_tiles, 2, "scroll_area_area"
+        )
         self._scroll = scroll_area
         self._status = status_bar
         self._font = font
@@ -142,7 +151,11 @@ class Terminal:
         else:
             self._cursor_x = self._cursor_y = 0
         self._set_tile(status_bar, character)
-        while (self._status_x, self._status_y) != (0, 0) if status_bar else (self._cursor_x, self._cursor_y) != (0, 0):
+        while (
+            (self._status_x, self._status_y) != (0, 0)
+            if status_bar
+            else (self._cursor_x, self._cursor_y) != (0, 0)
+        ):
             self._set_tile(status_bar, character)
 
     def _screen_row(self, row: int) -> int:
@@ -166,7 +179,9 @@ class Terminal:
         try:
             data = bytes(memoryview(buf))
         except TypeError:
-            raise TypeError(f"object with buffer protocol required, not {_validate.type_name(buf)}") from None
+            raise TypeError(
+                f"object with buffer protocol required, not {_validate.type_name(buf)}"
+            ) from None
         text = data.decode("utf-8", errors="replace")
         chars = [ord(c) for c in text]
         self._write(chars)
@@ -190,7 +205,11 @@ class Terminal:
                     self._in_osc = False
                     self._status_x = self._status_y = 0
                     index += 1
-                elif self._osc_command == 0 and self._status is not None and self._status_y < self._status._height_in_tiles:
+                elif (
+                    self._osc_command == 0
+                    and self._status is not None
+                    and self._status_y < self._status._height_in_tiles
+                ):
                     if self._status_x == 0 and self._status_y == 0:
                         self._set_all_tiles(True, " ")
                     self._set_tile(True, chr(c))
@@ -226,7 +245,12 @@ class Terminal:
             self._cursor_y = self._screen_row(self._vt_scroll_end)
             for row in range(self._vt_scroll_top, self._vt_scroll_end):
                 for col in range(width):
-                    self._put(self._scroll, col, self._screen_row(row), self._get_tile(col, self._screen_row(row + 1)))
+                    self._put(
+                        self._scroll,
+                        col,
+                        self._screen_row(row),
+                        self._get_tile(col, self._screen_row(row + 1)),
+                    )
         else:
             self._set_top_left(0, (self._cursor_y + height + 1) % height)
         self._cursor_x = 0
@@ -235,7 +259,9 @@ class Terminal:
         self._cursor_x = 0
         self._cursor_y = old_y
 
-    def _escape(self, chars: list[int], i: int, start_y: int, at: Any) -> tuple[int, int]:  # noqa: C901
+    def _escape(  # noqa: C901 - one branch a sequence, as the C code
+        self, chars: list[int], i: int, start_y: int, at: Any
+    ) -> tuple[int, int]:
         """``ESC`` at ``i - 1``: run the sequence, return where reading goes on and ``start_y``."""
         grid = self._scroll
         height, width = grid._height_in_tiles, grid._width_in_tiles
@@ -333,7 +359,12 @@ class Terminal:
         if self._vt_scroll_top != 0 or self._vt_scroll_end != height - 1:
             for row in range(self._vt_scroll_end - 1, self._vt_scroll_top - 1, -1):
                 for col in range(width):
-                    self._put(self._scroll, col, self._screen_row(row + 1), self._get_tile(col, self._screen_row(row)))
+                    self._put(
+                        self._scroll,
+                        col,
+                        self._screen_row(row + 1),
+                        self._get_tile(col, self._screen_row(row)),
+                    )
             self._cursor_x = 0
             old_y = self._cursor_y
             self._clear_row()

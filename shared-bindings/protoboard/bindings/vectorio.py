@@ -28,8 +28,8 @@ from typing import Any
 
 from protoboard.bindings import _enum, _validate
 from protoboard.bindings.displayio import ColorConverter, Palette
-from protoboard.displaycore.area import Area
-from protoboard.displaycore.vectorcore import VectorShapeCore
+from protoboard.displaycore.area import Area as _Area
+from protoboard.displaycore.vectorcore import VectorShapeCore as _VectorShapeCore
 
 _SHRT_MIN, _SHRT_MAX = -32768, 32767
 
@@ -48,7 +48,7 @@ def _u16(value: int) -> int:
     return value & 0xFFFF
 
 
-class _Shape(VectorShapeCore):
+class _Shape(_VectorShapeCore):
     """What every vectorio shape has: position, visibility, shader and hit test."""
 
     _color_index: int
@@ -154,7 +154,8 @@ class Circle(_Shape):
     ) -> None:
         """Circle is positioned on screen by its center point.
 
-        :param Union[~displayio.ColorConverter,~displayio.Palette] pixel_shader: The pixel shader that produces colors from values
+        :param Union[~displayio.ColorConverter,~displayio.Palette] pixel_shader: The pixel shader
+            that produces colors from values
         :param int radius: The radius of the circle in pixels
         :param int x: Initial x position of the axis.
         :param int y: Initial y position of the axis.
@@ -173,9 +174,9 @@ class Circle(_Shape):
         self._radius = abs(_validate_i16(_validate.to_int(value, "radius")))
         self._set_dirty()
 
-    def _shape_area(self) -> Area:
+    def _shape_area(self) -> _Area:
         r = _validate_i16(self._radius)
-        return Area(-r - 1, -r - 1, r + 1, r + 1)
+        return _Area(-r - 1, -r - 1, r + 1, r + 1)
 
     def _shape_pixel(self, x: int, y: int) -> int:
         radius = _validate_i16(self._radius)
@@ -220,7 +221,8 @@ class Rectangle(_Shape):
     ) -> None:
         """Represents a rectangle by defining its bounds
 
-        :param Union[~displayio.ColorConverter,~displayio.Palette] pixel_shader: The pixel shader that produces colors from values
+        :param Union[~displayio.ColorConverter,~displayio.Palette] pixel_shader: The pixel shader
+            that produces colors from values
         :param int width: The number of pixels wide
         :param int height: The number of pixels high
         :param int x: Initial x position of the top left corner.
@@ -251,8 +253,8 @@ class Rectangle(_Shape):
         self._height = abs(_i16(_validate.to_int(value, "height")))
         self._set_dirty()
 
-    def _shape_area(self) -> Area:
-        return Area(0, 0, _i16(self._width), _i16(self._height))
+    def _shape_area(self) -> _Area:
+        return _Area(0, 0, _i16(self._width), _i16(self._height))
 
     def _shape_pixel(self, x: int, y: int) -> int:
         if 0 <= x < self._width and 0 <= y < self._height:
@@ -324,8 +326,8 @@ class Polygon(_Shape):
         self._set_points(value)
         self._set_dirty()
 
-    def _shape_area(self) -> Area:
-        area = Area(_SHRT_MAX, _SHRT_MAX, _SHRT_MIN, _SHRT_MIN)
+    def _shape_area(self) -> _Area:
+        area = _Area(_SHRT_MAX, _SHRT_MAX, _SHRT_MIN, _SHRT_MIN)
         pts = self._points
         for i in range(0, len(pts), 2):
             x, y = pts[i], pts[i + 1]

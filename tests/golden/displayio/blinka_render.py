@@ -1,7 +1,9 @@
 """Render the shared golden scenes with Adafruit's pure-Python adafruit-blinka-displayio.
 
 Run in a separate interpreter whose path holds adafruit-blinka-displayio (and no Protoboard):
-``python -I blinka_render.py OUTDIR LIBDIR`` (LIBDIR: a ``pip install --target`` folder). Writes ``<scene>.bin`` (or ``<scene>.err``, the exception when Blinka cannot build it) (the frame's packed bytes; for
+``python -I blinka_render.py OUTDIR LIBDIR`` (LIBDIR: a ``pip install --target`` folder). Writes
+``<scene>.bin`` (or ``<scene>.err``, the exception when Blinka cannot build it) (the frame's packed
+bytes; for
 e-paper the black plane then the accent plane) for each scene of ``scenes.SHARED``.
 
 Blinka's bus modules import Blinka's ``microcontroller``/``digitalio``/``busio``; frames are
@@ -43,12 +45,28 @@ MODULES = types.SimpleNamespace(displayio=displayio, vectorio=vectorio, terminal
 def core_for(scene: scenes.Scene, depth: int) -> _DisplayCore:
     tricolor = scene.kind == "tricolor"
     core = _DisplayCore(
-        bus=None, width=scene.width, height=scene.height, ram_width=0x100, ram_height=0x100,
-        colstart=0, rowstart=0, rotation=scene.rotation, color_depth=depth, grayscale=tricolor,
-        pixels_in_byte_share_row=True, bytes_per_cell=1, reverse_pixels_in_byte=tricolor,
-        reverse_bytes_in_word=True, column_command=0x2A, row_command=0x2B,
-        set_current_column_command=0x100, set_current_row_command=0x100, data_as_commands=False,
-        always_toggle_chip_select=False, sh1107_addressing=False, address_little_endian=False,
+        bus=None,
+        width=scene.width,
+        height=scene.height,
+        ram_width=0x100,
+        ram_height=0x100,
+        colstart=0,
+        rowstart=0,
+        rotation=scene.rotation,
+        color_depth=depth,
+        grayscale=tricolor,
+        pixels_in_byte_share_row=True,
+        bytes_per_cell=1,
+        reverse_pixels_in_byte=tricolor,
+        reverse_bytes_in_word=True,
+        column_command=0x2A,
+        row_command=0x2B,
+        set_current_column_command=0x100,
+        set_current_row_command=0x100,
+        data_as_commands=False,
+        always_toggle_chip_select=False,
+        sh1107_addressing=False,
+        address_little_endian=False,
     )
     if tricolor:
         core.colorspace.tricolor = True

@@ -38,15 +38,21 @@ SCENES: Any = load("scenes")
 def frame(scene: Any) -> bytes:
     """The packed bytes the panel gets (e-paper: black plane then accent plane)."""
     if scene.kind == "tricolor":
-        black, accent = render_tricolor(scene.group, scene.width, scene.height, rotation=scene.rotation)
+        black, accent = render_tricolor(
+            scene.group, scene.width, scene.height, rotation=scene.rotation
+        )
         return black + accent
-    return render(scene.group, Colorspace(depth=16), scene.width, scene.height, rotation=scene.rotation)
+    return render(
+        scene.group, Colorspace(depth=16), scene.width, scene.height, rotation=scene.rotation
+    )
 
 
 def image(scene: Any) -> Image.Image:
     """What the panel shows, in the panel's own orientation."""
     if scene.kind == "tricolor":
-        black, accent = render_tricolor(scene.group, scene.width, scene.height, rotation=scene.rotation)
+        black, accent = render_tricolor(
+            scene.group, scene.width, scene.height, rotation=scene.rotation
+        )
         return tricolor_image(black, accent, scene.width, scene.height)
     cs = Colorspace(depth=16)
     data = render(scene.group, cs, scene.width, scene.height, rotation=scene.rotation)

@@ -75,8 +75,14 @@ def flip_transpose(m: Any) -> Scene:
     combos = [(fx, fy, t) for t in (False, True) for fy in (False, True) for fx in (False, True)]
     for index, (fx, fy, t) in enumerate(combos):
         grid = d.TileGrid(
-            sheet, pixel_shader=palette, width=2, height=1, tile_width=8, tile_height=8,
-            x=2 + (index % 4) * 20, y=2 + (index // 4) * 20,
+            sheet,
+            pixel_shader=palette,
+            width=2,
+            height=1,
+            tile_width=8,
+            tile_height=8,
+            x=2 + (index % 4) * 20,
+            y=2 + (index // 4) * 20,
         )
         grid[0] = 0
         grid[1] = 1
@@ -107,7 +113,9 @@ def vectorio_shapes(m: Any) -> Scene:
     group = d.Group()
     group.append(v.Rectangle(pixel_shader=palette, width=30, height=20, x=4, y=4))
     group.append(v.Circle(pixel_shader=palette, radius=12, x=50, y=20, color_index=1))
-    group.append(v.Polygon(pixel_shader=palette, points=[(0, 0), (24, 6), (6, 24)], x=66, y=4, color_index=2))
+    group.append(
+        v.Polygon(pixel_shader=palette, points=[(0, 0), (24, 6), (6, 24)], x=66, y=4, color_index=2)
+    )
     group.append(v.Circle(pixel_shader=palette, radius=5, x=20, y=34, color_index=3))
     return Scene(group, 96, 48)
 
@@ -146,8 +154,14 @@ def font_tiles(m: Any) -> Scene:
     text = "Hello, Protoboard! 0123"
     palette = _palette(d, [0x000000, 0xFFFFFF])
     grid = d.TileGrid(
-        font.bitmap, pixel_shader=palette, width=len(text), height=1,
-        tile_width=width, tile_height=height, x=2, y=2,
+        font.bitmap,
+        pixel_shader=palette,
+        width=len(text),
+        height=1,
+        tile_width=width,
+        tile_height=height,
+        x=2,
+        y=2,
     )
     for index, char in enumerate(text):
         grid[index] = font.get_glyph(ord(char)).tile_index
