@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from pathlib import Path
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,8 +30,8 @@ CS = Colorspace(depth=16, reverse_bytes_in_word=False)  # plain RGB565 values: e
 
 @pytest.fixture
 def libs(sim: Any, adafruit_libs: Path, tmp_path: Path) -> Iterator[Callable[..., Any]]:
-    """``libs("adafruit_display_text", "label")``: a library module (or a name from it) imported as a program on the
-    board imports it (through the board world's ``__import__``, compiled with PEP 563
+    """``libs("adafruit_display_text", "label")``: a library module (or a name from it),
+    imported as a program on the board imports it (through the board world's ``__import__``, compiled with PEP 563
     annotations: a board never evaluates annotations, and adafruit_display_text annotates with
     ``fontio.FontProtocol``, which only exists in the stubs)."""
     from protoboard.vm import program_environment
@@ -219,30 +219,26 @@ def test_ondiskbitmap_reads_the_bmp_as_imageload_does(libs, tmp_path: Path) -> N
 def test_display_shapes(libs) -> None:
     import displayio
 
-    Circle = libs("adafruit_display_shapes.circle", "Circle")
-    Line = libs("adafruit_display_shapes.line", "Line")
-    Rect = libs("adafruit_display_shapes.rect", "Rect")
-    RoundRect = libs("adafruit_display_shapes.roundrect", "RoundRect")
-    Triangle = libs("adafruit_display_shapes.triangle", "Triangle")
-
     group = displayio.Group()
-    group.append(Rect(2, 2, 30, 20, fill=0x0000FF, outline=0xFFFFFF))
-    group.append(Circle(50, 14, 10, fill=0x00FF00, outline=0xFF0000))
-    group.append(RoundRect(66, 2, 28, 24, 6, fill=0xFF00FF, outline=0xFFFF00, stroke=2))
-    group.append(Triangle(4, 44, 30, 28, 40, 44, fill=0xFF8000))
-    group.append(Line(44, 30, 94, 46, 0xFFFFFF))
+    shapes = {
+        name: libs(f"adafruit_display_shapes.{name.lower()}", name)
+        for name in ("Circle", "Line", "Rect", "RoundRect", "Triangle")
+    }
+    group.append(shapes["Rect"](2, 2, 30, 20, fill=0x0000FF, outline=0xFFFFFF))
+    group.append(shapes["Circle"](50, 14, 10, fill=0x00FF00, outline=0xFF0000))
+    group.append(shapes["RoundRect"](66, 2, 28, 24, 6, fill=0xFF00FF, outline=0xFFFF00, stroke=2))
+    group.append(shapes["Triangle"](4, 44, 30, 28, 40, 44, fill=0xFF8000))
+    group.append(shapes["Line"](44, 30, 94, 46, 0xFFFFFF))
     compare_golden("shapes", picture(group, 96, 48))
 
 
 def test_progressbar(libs) -> None:
     import displayio
 
-    HorizontalProgressBar = libs(
-        "adafruit_progressbar.horizontalprogressbar", "HorizontalProgressBar"
-    )
+    progress_bar = libs("adafruit_progressbar.horizontalprogressbar", "HorizontalProgressBar")
 
     group = displayio.Group()
-    bar = HorizontalProgressBar((4, 4), (80, 12), value=40, bar_color=0x00FF00)
+    bar = progress_bar((4, 4), (80, 12), value=40, bar_color=0x00FF00)
     group.append(bar)
     compare_golden("progressbar", picture(group, 88, 20))
     bar.value = 75
