@@ -32,7 +32,8 @@ CS = Colorspace(depth=16, reverse_bytes_in_word=False)  # plain RGB565 values: e
 def libs(sim: Any, adafruit_libs: Path, tmp_path: Path) -> Iterator[Callable[..., Any]]:
     """``libs("adafruit_display_text", "label")``: a library module (or a name from it),
     imported as a program on the board imports it (through the board world's ``__import__``,
-    compiled with PEP 563 annotations: a board never evaluates annotations, and adafruit_display_text annotates with
+    compiled with PEP 563 annotations: a board never evaluates annotations, and
+    adafruit_display_text annotates with
     ``fontio.FontProtocol``, which only exists in the stubs)."""
     from protoboard.vm import program_environment
 
