@@ -880,8 +880,7 @@ def blit(
     :param int skip_source_index: bitmap palette index in the source that will not be copied,
                            set to None to copy all pixels
     :param int skip_dest_index: bitmap palette index in the destination bitmap that will not get
-        overwritten
-                                by the pixels from the source"""
+        overwritten by the pixels from the source"""
     dest = _bitmap(dest_bitmap, "dest_bitmap")
     dx = _validate.int_range(_validate.to_int(x, "x"), 0, dest._width, "x")
     dy = _validate.int_range(_validate.to_int(y, "y"), 0, dest._height, "y")
