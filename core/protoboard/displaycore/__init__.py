@@ -32,7 +32,9 @@ group) has these methods; a display calls them on its ``root_group``:
 
 ``_get_refresh_areas(areas: list[Area]) -> None``
     Append the panel areas changed since the last refresh (what the C code links into its
-    list; the order does not change the frame). Call before filling, once per refresh.
+    list; the order does not change the frame). Call before filling, once per refresh. The
+    areas are the layers' own objects (as the C list links them): use them before
+    ``_finish_refresh``, which resets some of them.
 
 ``_fill_area(colorspace: Colorspace, area: Area, mask: bytearray, buffer: memoryview) -> bool``
     Draw the layer's pixels inside ``area`` into ``buffer``: the area's packed pixels in the
