@@ -128,10 +128,8 @@ def blinka(frames: int, lib: str) -> float:
 def ensure_blinka() -> Path:
     if not BLINKA_LIB.is_dir():
         staging = BLINKA_LIB.with_name(BLINKA_LIB.name + ".installing")
-        subprocess.run(
-            [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(staging), *BLINKA],
-            check=True,
-        )  # fmt: skip
+        pip = [sys.executable, "-m", "pip", "install", "-q", "--no-deps"]
+        subprocess.run([*pip, "--target", str(staging), *BLINKA], check=True)
         staging.rename(BLINKA_LIB)
     return BLINKA_LIB
 
@@ -179,16 +177,14 @@ def main() -> None:
     if args.json:
         print(json.dumps(report))
         return
-    print(
-        f"320x240 RGB565, every pixel changed, median of {args.rounds} rounds (Python {report['python']})"
-    )
-    print(f"  ours    {ours_fps:8.1f} frames/s   samples {[round(v, 1) for v in results['ours']]}")
-    print(
-        f"  Blinka  {blinka_fps:8.2f} frames/s   samples {[round(v, 2) for v in results['blinka']]}"
-    )
-    print(
-        f"  ratio ours/Blinka {ours_fps / blinka_fps:.1f}; 24 MHz SPI limit {SPI_LIMIT:.1f} frames/s"
-    )
+    ours_samples = [round(v, 1) for v in results["ours"]]
+    blinka_samples = [round(v, 2) for v in results["blinka"]]
+    print(f"320x240 RGB565, every pixel changed, median of {args.rounds} rounds")
+    print(f"  ours    {ours_fps:8.1f} frames/s   samples {ours_samples}")
+    print(f"  Blinka  {blinka_fps:8.2f} frames/s   samples {blinka_samples}")
+    ratio = ours_fps / blinka_fps
+    print(f"  ratio ours/Blinka {ratio:.1f}; 24 MHz SPI limit {SPI_LIMIT:.1f} frames/s")
+    print(f"  Python {report['python']}")
 
 
 if __name__ == "__main__":
