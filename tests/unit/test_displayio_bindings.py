@@ -366,3 +366,17 @@ def test_sub_byte_displays_pack_pixels_as_the_c_code() -> None:
     assert render(group, reversed_rows, 8, 8) == bytes(0x80 >> i for i in range(8))
     columns = Colorspace(depth=1, grayscale=True, pixels_in_byte_share_row=False)  # SSD1306
     assert render(group, columns, 8, 8) == bytes(1 << i for i in range(8))
+
+
+def test_circuitpython_terminal_layout_for_a_display() -> None:
+    from protoboard.bindings import _terminal_display
+
+    terminal = _terminal_display.start_terminal(320, 240)
+    group = displayio.CIRCUITPYTHON_TERMINAL
+    scroll, logo, status = list(group)
+    assert group.scale == 1 and _terminal_display.terminal() is terminal
+    assert (scroll.width, scroll.height) == (53, 19)  # 320 // 6, 240 // 12 - 1
+    assert (scroll.x, scroll.y) == (320 - 53 * 6, 240 - 19 * 12)
+    assert (status.width, status.y, logo.x) == ((320 - 13) // 6, 0, 0)
+    wide = _terminal_display.start_terminal(800, 480)
+    assert displayio.CIRCUITPYTHON_TERMINAL.scale == 2 and wide is not terminal

@@ -74,6 +74,17 @@ def terminal_scene() -> Any:
     return SCENES.Scene(group, 144, 60)
 
 
+def repl_scene() -> Any:
+    """displayio.CIRCUITPYTHON_TERMINAL laid out for a 240x135 screen, with a title and text."""
+    from protoboard.bindings import _terminal_display
+
+    terminal = _terminal_display.start_terminal(240, 135)
+    terminal.write(b"\x1b]0;\xf0\x9f\x90\x8dcode.py | 10.0.0\x1b\\")
+    terminal.write(b"Adafruit CircuitPython 10.0.0; Protoboard\r\n>>> print('hi')\r\nhi\r\n>>> ")
+    return SCENES.Scene(displayio.CIRCUITPYTHON_TERMINAL, 240, 135)
+
+
 #: every golden scene: the shared ones and Protoboard-only ones
 ALL = {name: (lambda build=build: build(MODULES)) for name, build in SCENES.SHARED.items()}
 ALL["terminal"] = terminal_scene
+ALL["repl"] = repl_scene
