@@ -52,6 +52,14 @@ group) has these methods; a display calls them on its ``root_group``:
 ``_finish_refresh() -> None``
     After the refresh: forget the changes drawn (dirty areas, moved flags, palette changes).
 
+For displays also: ``protoboard.displaycore.registry.register(display)`` when a display is
+made (``displayio.release_displays()`` then calls its ``_release()``), and
+``protoboard.bindings._terminal_display.start_terminal(width, height)``, which lays out
+``displayio.CIRCUITPYTHON_TERMINAL`` (the REPL shown while ``root_group`` is None) for the
+display's size and returns the ``terminalio.Terminal`` the console output goes to.
+E-paper: ``render.tricolor_colorspace(highlight)`` and ``render_tricolor`` do the two passes of
+``EPaperDisplay.c`` (black plane with ``grayscale_bit`` 7, then the accent plane).
+
 Helpers: ``clip_area(colorspace, whole, area)`` (``displayio_display_core_clip_area``, byte
 aligned for sub-byte depths), ``fill(group, colorspace, area) -> bytearray``,
 ``render(group, colorspace, width, height, area=None, rotation=0) -> bytes`` (the whole panel by
