@@ -169,6 +169,8 @@ def exec_command(
         _wire_parts(target, file.parent)
         if trace:
             _start_trace(target)
+        file, libs = file.resolve(), tuple(lib.resolve() for lib in libs)
+        _board_filesystem(file.parent)
         result = vm.run_file(file, lib_paths=libs, timeout=timeout)
     sys.stdout.flush()
     if result.traceback:
@@ -179,6 +181,15 @@ def exec_command(
         sys.exit(1)
     if result.outcome is vm.Outcome.INTERRUPTED:
         sys.exit(130)
+
+
+def _board_filesystem(folder: Path) -> None:
+    """The program's folder is its drive, as in 'protoboard run': ``/`` and relative paths are
+    drive paths, ``os.getenv`` reads its settings.toml. (This process only runs the program.)"""
+    from protoboard.runtime import paths, settings
+
+    paths.install(folder, None)
+    settings.install_os_getenv(folder)
 
 
 def _wire_parts(target: Any, folder: Path) -> None:
