@@ -23,6 +23,8 @@ MODULES: tuple[str, ...] = (
     "terminalio",
     "vectorio",
     "bitmaptools",
+    "hashlib",
+    "msgpack",
     "micropython",
     "supervisor",
     "storage",
