@@ -244,3 +244,30 @@ def test_progressbar(libs) -> None:
     compare_golden("progressbar", picture(group, 88, 20))
     bar.value = 75
     compare_golden("progressbar_75", picture(group, 88, 20))
+
+
+def test_a_program_on_the_board_draws_a_label(run_code, adafruit_libs: Path, capsys) -> None:
+    """The strongest form: a code.py run in the board's world (its imports, its file access)
+    with the unmodified libraries in /lib."""
+    import terminalio
+
+    result = run_code(
+        """
+        import displayio
+        import terminalio
+        from adafruit_display_text import bitmap_label
+
+        text = bitmap_label.Label(terminalio.FONT, text="Hi!", color=0xFF0000)
+        bitmap = text.bitmap
+        lit = sum(1 for y in range(bitmap.height) for x in range(bitmap.width) if bitmap[x, y])
+        print("lit", lit, bitmap.width, bitmap.height)
+        """,
+        lib_paths=[adafruit_libs],
+    )
+    assert result.ok, result.traceback
+    font = terminalio.FONT.bitmap
+    expected = 0
+    for char in "Hi!":
+        tile = terminalio.FONT.get_glyph(ord(char)).tile_index
+        expected += sum(font[tile * 6 + x, y] for y in range(12) for x in range(6))
+    assert f"lit {expected} " in capsys.readouterr().out

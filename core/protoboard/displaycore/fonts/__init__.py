@@ -3,7 +3,8 @@ CircuitPython's ``tools/gen_display_resources.py`` lays it out for an en_US buil
 
 from __future__ import annotations
 
-from importlib import resources
+import io
+from pathlib import Path
 
 #: visible ASCII; the en_US translation adds no other characters (the extra characters of other
 #: languages' builds follow these in the bitmap)
@@ -37,7 +38,9 @@ def _glyphs(text: str, wanted: set[int]) -> dict[int, tuple[int, int, int, int, 
 def terminus_bitmap() -> tuple[int, int, bytearray, str]:
     """``(tile_width, tile_height, pixels, characters)``: the font bitmap one byte per pixel,
     ``len(characters) * 6`` wide and 12 high, glyph ``i`` in tile ``i``."""
-    text = resources.files(__name__).joinpath("ter-u12n.bdf").read_text(encoding="utf-8")
+    # io.open_code, as imports read files: in a run's VM, open() maps paths onto the drive.
+    with io.open_code(str(Path(__file__).with_name("ter-u12n.bdf"))) as handle:
+        text = handle.read().decode("utf-8")
     characters = CHARACTERS + EXTRA_CHARACTERS
     glyphs = _glyphs(text, {ord(c) for c in characters})
     tile_w, tile_h = 6, 12
