@@ -287,3 +287,19 @@ def test_colour_arithmetic() -> None:
     red = Colorspace(depth=1, grayscale=False, tricolor=True, tricolor_hue=hue(0xFF0000))
     assert convert_color(red, 0xFF0000) == 1 and convert_color(red, 0x0000FF) == 0
     assert convert_color(Colorspace(depth=4), 0xFF00FF) == 0b1010
+
+
+def test_removing_a_shape_redraws_where_it_was() -> None:
+    from protoboard.displaycore import Area, rotation_transform
+
+    palette = _palette(0xFFFFFF)
+    group = displayio.Group()
+    shape = vectorio.Rectangle(pixel_shader=palette, width=3, height=2, x=4, y=5)
+    group.append(shape)
+    group._update_transform(rotation_transform(16, 16, 0)[0])
+    group._get_refresh_areas([])
+    group._finish_refresh()
+    group.remove(shape)
+    areas: list[Area] = []
+    group._get_refresh_areas(areas)
+    assert areas == [Area(4, 5, 7, 7)]

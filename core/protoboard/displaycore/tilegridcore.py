@@ -126,6 +126,9 @@ class TileGridCore:
             return None
         return self._previous_area.copy()
 
+    def _removal_area(self) -> Area | None:
+        return self._get_previous_area()
+
     def _mark_tile_dirty(self, x: int, y: int) -> None:
         tx = (x - self._top_left_x) % self._width_in_tiles
         ty = (y - self._top_left_y) % self._height_in_tiles

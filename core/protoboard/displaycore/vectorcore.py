@@ -24,6 +24,7 @@ class VectorShapeCore:
     """Position, dirty tracking and drawing shared by Circle, Polygon and Rectangle."""
 
     _pixel_shader: Any
+    _is_vector_shape = True
 
     def _init_shape(self, pixel_shader: Any, x: int, y: int) -> None:
         self._x = x
@@ -105,6 +106,10 @@ class VectorShapeCore:
 
     def _get_previous_area(self) -> Area | None:
         return None
+
+    def _removal_area(self) -> Area | None:
+        """Where a removed shape must be redrawn: ``vectorio_vector_shape_get_dirty_area``."""
+        return self._ephemeral.union(self._current_area)
 
     def _get_refresh_areas(self, areas: list[Area]) -> None:
         shader_changed = getattr(self._pixel_shader, "_needs_refresh", False)
