@@ -33,7 +33,7 @@ def library_findings(root: Path) -> list[Finding]:
         shown = path.relative_to(root).as_posix()
         if boot.kind == "protoboard":
             findings[library] = Finding(
-                shown, 1, 0, "warning", "compiled-library",
+                shown, 1, 0, "warning", "compiled-lib",
                 f"{shown} is compiled for a real board; Protoboard runs Python source",
                 f"protoboard install {library} puts the .py version in its place",
             )  # fmt: skip
