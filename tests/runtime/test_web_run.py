@@ -170,3 +170,35 @@ def test_rebinding_and_cross_site_sockets_are_refused(start_board) -> None:
 def test_wider_address_gets_a_loud_note(start_board) -> None:
     board = start_board({"code.py": "print('x')\n"}, args=("--web", "0", "--web-host", "0.0.0.0"))
     board.wait_for(r"NOTE: the web workflow listens on 0\.0\.0\.0", stream="err")
+
+
+@pytest.mark.hostile
+def test_a_serial_client_that_never_reads_does_not_hold_the_board(start_board) -> None:
+    import socket
+
+    flood = "n = 0\nwhile True:\n    n += 1\n    print('line', n, 'x' * 200)\n"
+    board = start_board({"code.py": flood}, args=("--web", "0"))
+    base, token = address(board)
+    host, port = base.removeprefix("http://").split(":")
+    stuck = socket.create_connection((host, int(port)), timeout=TIMEOUT)
+    stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    auth = base64.b64encode(f":{token}".encode()).decode()
+    stuck.sendall(
+        f"GET /cp/serial/ HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Key: MDEyMzQ1Njc4OWFiY2RlZg==\r\n"
+        f"Sec-WebSocket-Version: 13\r\nAuthorization: Basic {auth}\r\n\r\n".encode()
+    )
+    try:
+        # it never reads: the board goes on printing to the terminal all the same
+        first = int(board.wait_for(r"line (\d+) x")[-300:].rsplit("line ", 1)[1].split()[0])
+        board.wait_for(rf"line {first + 20000} x", timeout=60)
+        # and a new client gets the console (the stuck one is replaced)
+        serial = Serial(base, token)
+        try:
+            serial.wait_for(r"line \d+ x")
+            serial.ws.send("\x03")
+            serial.wait_for("KeyboardInterrupt")
+        finally:
+            serial.close()
+    finally:
+        stuck.close()

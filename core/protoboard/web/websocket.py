@@ -196,19 +196,24 @@ class WebSocket:
 
     def close(self, code: int = CLOSE_NORMAL, reason: str = "") -> None:
         """Send a close frame (once; later calls do nothing). The caller closes the socket once
-        :meth:`receive` returned None, or whenever it gives up waiting."""
+        :meth:`receive` returned None, or whenever it gives up waiting. A peer that stopped
+        reading (a send is stuck) gets no close frame: its connection is shut down."""
         body = struct.pack("!H", code) + reason.encode()[:123]
-        with self._send_lock:
+        if not self._send_lock.acquire(timeout=CLOSE_TIMEOUT):
+            self.closed = True
+            with contextlib.suppress(OSError):
+                self.sock.shutdown(socket.SHUT_RDWR)  # ends the stuck send at once
+            return
+        try:
             if self.closed:
                 return
             self.closed = True
             with contextlib.suppress(OSError):
                 timeout = self.sock.gettimeout()
-                # a peer that stopped reading must not hold the closer for long
-                self.sock.settimeout(
-                    CLOSE_TIMEOUT if timeout is None else min(timeout, CLOSE_TIMEOUT)
-                )
+                self.sock.settimeout(min(timeout or CLOSE_TIMEOUT, CLOSE_TIMEOUT))
                 self.sock.sendall(frame(CLOSE, body))
+        finally:
+            self._send_lock.release()
 
     # --- receiving ----------------------------------------------------------------------
 

@@ -289,8 +289,10 @@ class WebWorkflow:
         client = SerialClient(ws, console, self.title())
         with self._lock:
             old, self._client = self._client, client
-        if old is not None:
-            old.stop(websocket.CLOSE_GOING_AWAY)  # one client at a time: the newest wins
+        if old is not None:  # one client at a time: the newest wins, without waiting for the old
+            threading.Thread(
+                target=old.stop, args=(websocket.CLOSE_GOING_AWAY,), daemon=True
+            ).start()
         threading.Thread(target=client.run, name="web-serial", daemon=True).start()
         return None
 
