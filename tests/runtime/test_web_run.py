@@ -119,6 +119,8 @@ def test_password_in_settings_starts_it_and_cp_endpoints(start_board) -> None:
     assert devices["total"] == len(devices["devices"])
     [disk] = requests.get(f"{base}/cp/diskinfo.json", timeout=TIMEOUT).json()
     assert disk["total"] * disk["block_size"] <= 2 << 20  # the drive's own 2 MiB, not the host's
+    index = requests.get(f"{base}/", timeout=TIMEOUT)
+    assert index.status_code == 200 and 'href="/edit/#/code.py"' in index.text
     assert requests.get(f"{base}/edit/", timeout=TIMEOUT).status_code == 401
     page = requests.get(f"{base}/edit/", auth=("", "passw0rd"), timeout=TIMEOUT)
     assert page.status_code == 200 and "Offline Code Edit" in page.text

@@ -87,7 +87,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from urllib.parse import unquote_to_bytes
+from urllib.parse import quote, unquote_to_bytes
 
 from protoboard.deltree import TreeNotRemoved, remove_tree
 from protoboard.runtime.drive import TEMP_PREFIX
@@ -619,7 +619,11 @@ class _Handler(BaseHTTPRequestHandler):
         for e in self.api.listing(folder):
             name = html.escape(e["name"])
             slash = "/" if e["directory"] else ""
-            yield f'<li><a href="{name}{slash}">{name}</a> {e["file_size"]}</li>'.encode()
+            link = quote(e["name"]) + slash
+            edit = ""
+            if not slash and e["name"].endswith((".py", ".txt", ".toml", ".json")):
+                edit = f' <a href="/edit/#/{link}">edit</a>'  # served by `run --web`
+            yield f'<li><a href="{link}">{name}</a> {e["file_size"]}{edit}</li>'.encode()
         yield b"</ul></body></html>"
 
     def _mkdir(self, raw: str) -> None:

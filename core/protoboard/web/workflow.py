@@ -13,6 +13,8 @@ together with the pages a board serves:
     <run state> | <version> ESC \\``, the run state being ``code.py``, ``Done`` or
     ``3@code.py NameError`` (:class:`RunStatus`). Ctrl-C reaches the program at once (the console
     drops what was typed ahead of it).
+``/``
+    A page of links to the others (a mount at ``/``, such as the board view, replaces it).
 ``/edit/``
     An editor page for one file (``/edit/#/code.py``): loads it from ``/fs/``, saves with ``PUT``
     (Ctrl-S); authenticated, as on a board. Every asset is in the package: it works offline.
@@ -220,6 +222,7 @@ class WebWorkflow:
         self.server = WebServer(context.drive, context=context, **options)
         self.server.mount("/cp/serial/", self._serial)
         self.server.mount("/edit/", self._edit)
+        self.server.mount("/", self._index, auth=False)  # the board view replaces it
         self._client: SerialClient | None = None
         self._lock = threading.Lock()
         self.status.listeners.append(self._state_changed)
@@ -295,6 +298,13 @@ class WebWorkflow:
             ).start()
         threading.Thread(target=client.run, name="web-serial", daemon=True).start()
         return None
+
+    def _index(self, request: Request) -> Response:
+        if request.path != "/":
+            raise Refused(404)
+        if request.method not in ("GET", "HEAD"):
+            raise Refused(405)
+        return static_response("index.html")
 
     def _edit(self, request: Request) -> Response:
         if request.method not in ("GET", "HEAD"):
