@@ -28,6 +28,13 @@ def merge(into: dict[str, Any], delta: dict[str, Any]) -> None:
                 target[key] = value
 
 
+def combine(into: dict[str, Any], delta: dict[str, Any]) -> None:
+    """Add ``delta`` to the pending delta ``into``: the later value wins, and a None (gone)
+    is kept, for the page to remove the entry too."""
+    for section, entries in delta.items():
+        into.setdefault(section, {}).update(entries)
+
+
 class View:
     """One open page: its pending delta and a wake-up for its sender."""
 
@@ -76,7 +83,7 @@ class BoardStateHub:
             with view.ready:
                 if "reset" in delta:
                     view.pending = {}
-                merge(view.pending, delta)
+                combine(view.pending, delta)
                 view.ready.notify()
 
     def open(self) -> View:
@@ -89,7 +96,7 @@ class BoardStateHub:
                 )
             first = not self._views
             self._views.append(view)
-            merge(view.pending, {"reset": {"run": self.run}, **self.state})
+            combine(view.pending, {"reset": {"run": self.run}, **self.state})
         if first:
             self.on_watch(True)
         return view
