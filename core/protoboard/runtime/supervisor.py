@@ -71,11 +71,14 @@ from protoboard.runtime.world import Persistent, UsbIdentity, World
 from protoboard.runtime.worldrelay import WorldRelay
 from protoboard.version import __release_date__, __version__
 from protoboard.web.boardview.hub import BoardStateHub
+from protoboard.web.workflow import RunStatus
 
 if TYPE_CHECKING:
     from protoboard.ble.service import BleWorkflow
     from protoboard.runtime.imagesync import ImageSync
     from protoboard.runtime.watcher import DriveWatcher
+    from protoboard.web.mdns import Mdns
+    from protoboard.web.workflow import WebWorkflow
 
 #: how long a VM may take to stop after being asked before it is killed
 STOP_GRACE = 0.25
@@ -117,6 +120,11 @@ class RunOptions:
     #: serve CircuitPython's BLE workflow (file transfer and serial console) through BlueZ;
     #: also turned on by CIRCUITPY_BLE_WORKFLOW = true in settings.toml
     ble: bool = False
+    #: serve CircuitPython's web workflow (``/fs/``, ``/cp/``, ``/edit/``): True, or a port;
+    #: also turned on by CIRCUITPY_WEB_API_PASSWORD in settings.toml
+    web: bool | int = False
+    #: the address the web workflow listens on
+    web_host: str = "127.0.0.1"
 
 
 class Supervisor:
@@ -172,6 +180,9 @@ class Supervisor:
         self.watcher: DriveWatcher | None = None
         self.control: control.ControlServer | None = None
         self.ble: BleWorkflow | None = None
+        self.web: WebWorkflow | None = None
+        self.web_mdns: Mdns | None = None
+        self.run_status = RunStatus()
 
     # -- host-side messages (stderr) and board console messages (the hub) -----------------
 
@@ -241,7 +252,42 @@ class Supervisor:
                 log=self.log,
                 free_space=self._free_space,
             )
+        self._start_web()
         return True
+
+    def _start_web(self) -> None:
+        from protoboard.runtime import web_workflow
+        from protoboard.web.server import WebContext
+
+        forced = self.options.web is not False
+        if not web_workflow.wanted(self.drive.root, forced=forced):
+            return
+        streams = self.hub.add_streams()
+        context = WebContext(
+            drive=self.drive.root,
+            console=lambda: streams.open("web"),
+            control=self._control,
+            board={"id": self.board.board_id, "name": self.board.name, "port": self.port_name},
+            extra={"world": self.world, "parts": self.parts},
+        )
+        web = self.options.web
+        started = web_workflow.start(
+            context,
+            board=self.board,
+            banner=self.banner,
+            status=self.run_status,
+            read_only=lambda: self.persistent.program_owns_drive,
+            chosen_port=web if web is not True and web is not False else None,
+            host=self.options.web_host,
+            ble=self.ble is not None,
+            log=self.log,
+            space=self._space if self._drive_size() is not None else None,
+        )
+        if started is not None:
+            self.web, self.web_mdns = started
+            from protoboard.web.boardview.handler import BoardView
+
+            BoardView(self.board, self.board_state).mount(self.web.server)
 
     def _drive_size(self) -> int | None:
         """What the drive holds, for every writer (the program, BLE): an image's own size,
@@ -259,6 +305,12 @@ class Supervisor:
             st = os.statvfs(self.drive.root)
             return st.f_bavail * st.f_frsize
         return drivespace.for_folder(self.drive.root, size).free_bytes()
+
+    def _space(self) -> os.statvfs_result:
+        size = self._drive_size()
+        if size is None:
+            return os.statvfs(self.drive.root)
+        return drivespace.for_folder(self.drive.root, size).statvfs()
 
     def _open_consoles(self) -> None:
         for spec in self.options.consoles:
@@ -390,6 +442,11 @@ class Supervisor:
             watch_board=self.board_state.watching,
         )
         self.vm = self.pool.start(config)
+        if phase == "code" and not resume:
+            choice = None
+            with contextlib.suppress(DriveError, OSError):
+                choice = self.drive.choose_code(self.persistent.next_code.filename)
+            self.run_status.running(choice.path.name if choice is not None else "Done")
         self.vm.reason = reason
         self.vm.resumed = resume
         self.reload_pending = False
@@ -586,6 +643,7 @@ class Supervisor:
     def _on_code_done(self, message: CodeDone, vm: VM) -> None:
         vm.outcome = message.outcome
         self.persistent.previous_traceback = message.traceback
+        self.run_status.finished(message.traceback)
 
     @_on_vm_message.register
     def _on_boot_out(self, message: BootOut, vm: VM) -> None:
@@ -765,6 +823,12 @@ class Supervisor:
         if self.ble is not None:
             with contextlib.suppress(Exception):
                 self.ble.stop()
+        if self.web_mdns is not None:
+            with contextlib.suppress(Exception):
+                self.web_mdns.close()
+        if self.web is not None:
+            with contextlib.suppress(Exception):
+                self.web.stop()
         if self.control is not None:
             with contextlib.suppress(Exception):
                 self.control.close()

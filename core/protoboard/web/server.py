@@ -50,6 +50,7 @@ import contextlib
 import hmac
 import ipaddress
 import logging
+import os
 import secrets
 import socket
 import threading
@@ -169,6 +170,7 @@ class WebServer(FsApiServer):
     :param context: what mounted handlers get.
     :param allowed_hosts: more ``Host`` names to accept (lower case, without port).
     :param trusted_origins: origins whose pages may open WebSockets here.
+    :param space: the drive's ``statvfs`` (a folder drive's own size); default: the host's.
     :param devices: returns ``/cp/devices.json``'s device list (mDNS); default: none.
     """
 
@@ -183,6 +185,7 @@ class WebServer(FsApiServer):
         trusted_origins: Iterable[str] = (),
         devices: Callable[[], list[dict[str, Any]]] = list,
         max_sockets: int = DEFAULT_MAX_SOCKETS,
+        space: Callable[[], os.statvfs_result] | None = None,
         **options: Any,
     ) -> None:
         self.token = token or secrets.token_urlsafe(24)
@@ -197,6 +200,19 @@ class WebServer(FsApiServer):
         self._sockets = 0
         self._sockets_lock = threading.Lock()
         self._mounts: list[_Mount] = []
+        self.space = space
+
+    def disk(self) -> dict:
+        """As :class:`FsApiServer`'s, from ``space`` (the drive's own size) if given."""
+        if self.space is None:
+            return super().disk()
+        st = self.space()
+        return {
+            "free": st.f_bavail,
+            "total": st.f_blocks,
+            "block_size": st.f_frsize,
+            "writable": not self.read_only(),
+        }
 
     # --- mounts -------------------------------------------------------------------------
 
