@@ -67,13 +67,13 @@ count = 100
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def new_page(browser, board):
-    context = browser.new_context(http_credentials={"username": "", "password": PASSWORD})
+    context = browser.new_context()
     page = context.new_page()
-    page.goto(board.url + "/board/")
+    page.goto(board.page_url())
     page.wait_for_function("window.pb && window.pb.ready && window.pb.state.run > 0")
     return page
 
@@ -86,7 +86,8 @@ def pin_to_picture(browser, drive: Path) -> list[float]:
             """() => {
             window.stamps = [];
             const led = document.querySelector("[data-part='LED']");
-            new MutationObserver(() => window.stamps.push([performance.timeOrigin + performance.now(), led.dataset.lit]))
+            const stamp = () => performance.timeOrigin + performance.now();
+            new MutationObserver(() => window.stamps.push([stamp(), led.dataset.lit]))
                 .observe(led, {attributes: true, attributeFilter: ["data-lit"]});
         }"""
         )
@@ -188,13 +189,15 @@ def repl(browser, drive: Path) -> tuple[list[float], list[float]]:
         anchor, ours = [], []
         for _ in range(5):
             anchor.append(serial_prompt_seconds(board.url, PASSWORD))
-            context = browser.new_context(http_credentials={"username": "", "password": PASSWORD})
+            context = browser.new_context()
             page = context.new_page()
+            url = board.page_url()
             started = time.perf_counter()
-            page.goto(board.url + "/board/")
+            page.goto(url)
             page.wait_for_function("window.pb && window.pb.ready")
             page.wait_for_function(
-                "() => { window.pb.serialWrite('\\r'); return /\\n>>> $/m.test(window.pb.consoleText().trimEnd() + ' '); }",
+                "() => { window.pb.serialWrite('\\r'); "
+                "return /\\n>>> $/m.test(window.pb.consoleText().trimEnd() + ' '); }",
                 polling=50,
                 timeout=20_000,
             )
@@ -227,7 +230,8 @@ def main() -> None:
         anchor, ours = repl(browser, base / "repl")
         print(
             f"page open -> REPL prompt: median {statistics.median(ours) * 1000:.0f} ms, max "
-            f"{max(ours) * 1000:.0f} ms; bare /cp/serial/ client {statistics.median(anchor) * 1000:.0f} ms "
+            f"{max(ours) * 1000:.0f} ms; bare /cp/serial/ client "
+            f"{statistics.median(anchor) * 1000:.0f} ms "
             f"(ratio {statistics.median(ours) / statistics.median(anchor):.1f}; goal under 2 s)"
         )
         browser.close()

@@ -8,6 +8,7 @@ variable), where a missing browser is a failure.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import sys
@@ -64,7 +65,12 @@ class WebBoard:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             try:
-                if requests.get(self.url + "/cp/version.json", timeout=2).ok:
+                if (
+                    requests.get(self.url + "/cp/version.json", timeout=2).ok
+                    and requests.get(
+                        self.url + "/board/board.json", params={"token": self.token}, timeout=2
+                    ).ok
+                ):
                     return
             except requests.ConnectionError:
                 pass
@@ -74,6 +80,16 @@ class WebBoard:
         raise AssertionError(
             f"the web workflow did not answer at {self.url}\n{self.process.errors[-3000:]}"
         )
+
+    @property
+    def token(self) -> str:
+        """The random token ``run`` printed (the page's login, as Jupyter's)."""
+        found = re.search(r"\?token=([A-Za-z0-9_\-]+)", self.process.errors)
+        assert found, f"run printed no token:\n{self.process.errors[-2000:]}"
+        return found.group(1)
+
+    def page_url(self, path: str = "/board/") -> str:
+        return f"{self.url}{path}?token={self.token}"
 
 
 def start_board(drive: Path, code: str, parts: str = "") -> WebBoard:
@@ -106,13 +122,9 @@ def browser():
 
 
 def open_page(browser, board: WebBoard, path: str = "/board/"):
-    context = browser.new_context(
-        http_credentials={"username": "", "password": PASSWORD},
-        accept_downloads=True,
-        viewport={"width": 1280, "height": 900},
-    )
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto(board.url + path)
+    page.goto(board.page_url(path))
     page.wait_for_function("window.pb && window.pb.ready && window.pb.state.run > 0")
     return page
 

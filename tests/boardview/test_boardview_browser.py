@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import PASSWORD, open_page, screenshot, start_board
+from conftest import open_page, screenshot, start_board
 
 from protoboard.web.boardview import vcd
 
@@ -177,13 +177,15 @@ def test_the_repl_answers_in_the_page(browser, board):
     console_has(page, ">>> ")
     page.evaluate("window.pb.serialWrite('print(6 * 7)\\r')")
     console_has(page, "42")
+    page.click("#console-ctrl-d")  # leave the REPL: saves run the program again
+    console_has(page, "soft reboot")
     page.context.close()
 
 
 def test_the_embedded_board_speaks_postmessage(browser, board):
-    context = browser.new_context(http_credentials={"username": "", "password": PASSWORD})
+    context = browser.new_context()
     page = context.new_page()
-    page.goto(board.url + "/board/embed-demo.html")
+    page.goto(board.page_url("/board/embed-demo.html"))
     page.wait_for_function("Number(document.getElementById('events').textContent) > 0")
     page.click("#flash")
     frame = page.frame_locator("#board")
