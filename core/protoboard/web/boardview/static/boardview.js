@@ -247,6 +247,7 @@ function updateControls(rebuild) {
     host.textContent = "";
     for (const [name, part] of Object.entries(state.parts)) {
       const entries = Object.entries(part.settable || {}).filter(([k, v]) => !HIDDEN.has(k) && (typeof v === "number" || typeof v === "boolean"));
+      if (part.type === "Clock") continue; // the RTC keeps its own time
       if (part.type === "Button") entries.unshift(["pressed", false]);
       if (!entries.length) continue;
       const box = el("fieldset", { "data-controls": name }, host);
