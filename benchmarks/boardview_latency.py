@@ -116,9 +116,9 @@ def fps(board, seconds: float, page=None) -> list[float]:
 
 def pixels(browser, drive: Path, paced: bool) -> tuple[float, float]:
     drive.mkdir(parents=True, exist_ok=True)
-    board = start_board(drive, PIXELS.format(paced=paced), STRIP)
+    board = start_board(drive, PIXELS.format(paced=paced), STRIP, terminal=True)
     try:
-        # (the console is read from run's terminal output: `--console none` keeps stdout)
+        # (the frame rates are read from run's terminal output)
         without = statistics.median(fps(board, 10))
         page = new_page(browser, board)
         mark = len(re.findall(r"fps", board.process.output))

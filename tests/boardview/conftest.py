@@ -92,7 +92,9 @@ class WebBoard:
         return f"{self.url}{path}?token={self.token}"
 
 
-def start_board(drive: Path, code: str, parts: str = "") -> WebBoard:
+def start_board(drive: Path, code: str, parts: str = "", *, terminal: bool = False) -> WebBoard:
+    """A board on ``drive`` running ``code``; its console is only on the web (``terminal``:
+    also on the process's output)."""
     drive.mkdir(parents=True, exist_ok=True)
     port = free_port()
     (drive / "settings.toml").write_text(
@@ -101,7 +103,7 @@ def start_board(drive: Path, code: str, parts: str = "") -> WebBoard:
     (drive / "code.py").write_text(code)
     if parts:
         (drive / "parts.toml").write_text(parts)
-    process = BoardProcess(drive, "--console", "none")
+    process = BoardProcess(drive) if terminal else BoardProcess(drive, "--console", "none")
     board = WebBoard(drive, process, port)
     board.wait_until_served()
     return board
