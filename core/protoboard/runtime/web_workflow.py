@@ -51,9 +51,10 @@ def port(drive: Path, chosen: int | None) -> int:
     return value if isinstance(value, int) and 0 < value < 65536 else DEFAULT_PORT
 
 
-def hostname(board_id: str, banner: str) -> str:
-    """``cpy-<board id>-<4 hex digits that stay the same per board>``, as a board's."""
-    digest = hashlib.sha256(banner.encode()).hexdigest()[:6]
+def hostname(board_id: str, drive: Path) -> str:
+    """``cpy-<board id>-<6 hex digits>``, as a board's (which end in its MAC address): the same
+    for the same drive, different for two boards on one computer."""
+    digest = hashlib.sha256(str(drive.absolute()).encode()).hexdigest()[:6]
     return f"cpy-{board_id.replace('_', '-')}-{digest}"[:63]
 
 
@@ -64,7 +65,7 @@ def board_info(drive: Path, board: Any, banner: str) -> dict[str, Any]:
         "board_name": name[: mdns.MAX_INSTANCE],
         "board_id": str(board.board_id),
         "mcu_name": str(board.mcu),
-        "hostname": hostname(str(board.board_id), banner),
+        "hostname": hostname(str(board.board_id), drive),
     }
 
 

@@ -202,6 +202,13 @@ class WebServer(FsApiServer):
         self._mounts: list[_Mount] = []
         self.space = space
 
+    def version(self) -> dict:
+        """CircuitPython's fields, plus ``protoboard`` (its version): clients that know it (our
+        updater) install ``.py`` libraries here, as on a Protoboard drive; others ignore it."""
+        from protoboard.version import __version__
+
+        return {**super().version(), "protoboard": __version__}
+
     def disk(self) -> dict:
         """As :class:`FsApiServer`'s, from ``space`` (the drive's own size) if given."""
         if self.space is None:

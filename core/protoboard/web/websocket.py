@@ -16,9 +16,9 @@ are never fragmented and may come between the fragments of a message; a ping is 
 pong with its payload; a close is answered by a close with the same code; reserved bits and
 opcodes are refused (``1002``); a text message must be valid UTF-8 (``1007``); a message over
 ``max_message`` bytes, counted as frames arrive (before any is buffered whole), closes with
-``1009``. A peer that stops sending mid-frame runs into the socket's timeout (``TimeoutError``
-out of :meth:`~WebSocket.receive`); callers that want an idle connection to live set a long
-timeout or none, and ping.
+``1009``. A peer that stops sending runs into the socket's timeout, if it has one, and
+:meth:`~WebSocket.receive` then returns None as for a closed connection; a server that keeps
+idle clients with a timeout pings them (browsers answer pings by themselves).
 """
 
 from __future__ import annotations
@@ -59,6 +59,8 @@ CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
 #: close codes a peer may send (RFC 6455 §7.4); others are a protocol error
 _VALID_CLOSE = {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014}
+#: seconds a close frame (and the peer's answer to it) may take
+CLOSE_TIMEOUT = 5.0
 #: the default bound on one message, in bytes
 DEFAULT_MAX_MESSAGE = 1 << 20
 
@@ -194,14 +196,24 @@ class WebSocket:
 
     def close(self, code: int = CLOSE_NORMAL, reason: str = "") -> None:
         """Send a close frame (once; later calls do nothing). The caller closes the socket once
-        :meth:`receive` returned None, or whenever it gives up waiting."""
+        :meth:`receive` returned None, or whenever it gives up waiting. A peer that stopped
+        reading (a send is stuck) gets no close frame: its connection is shut down."""
         body = struct.pack("!H", code) + reason.encode()[:123]
-        with self._send_lock:
+        if not self._send_lock.acquire(timeout=CLOSE_TIMEOUT):
+            self.closed = True
+            with contextlib.suppress(OSError):
+                self.sock.shutdown(socket.SHUT_RDWR)  # ends the stuck send at once
+            return
+        try:
             if self.closed:
                 return
             self.closed = True
             with contextlib.suppress(OSError):
+                timeout = self.sock.gettimeout()
+                self.sock.settimeout(min(timeout or CLOSE_TIMEOUT, CLOSE_TIMEOUT))
                 self.sock.sendall(frame(CLOSE, body))
+        finally:
+            self._send_lock.release()
 
     # --- receiving ----------------------------------------------------------------------
 
@@ -214,7 +226,7 @@ class WebSocket:
         except ProtocolError as error:
             self.close(error.code, error.reason)
             return None
-        except (ConnectionError, EOFError):
+        except (OSError, EOFError, ValueError):  # gone, timed out, or shut down by another thread
             self.closed = True
             return None
 

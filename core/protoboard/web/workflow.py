@@ -24,6 +24,7 @@ import codecs
 import contextlib
 import logging
 import re
+import selectors
 import socket
 import threading
 from collections.abc import Callable
@@ -39,6 +40,10 @@ log = logging.getLogger(__name__)
 ESC = "\x1b"
 #: the largest message a serial client may send at once (CircuitPython reads keystrokes)
 MAX_SERIAL_MESSAGE = 64 * 1024
+#: seconds of quiet after which a serial client is pinged (browsers answer by themselves)
+PING_INTERVAL = 20.0
+#: seconds a serial client may go without reading or sending anything (pongs count)
+CLIENT_TIMEOUT = 60.0
 _STATIC = {
     ".html": "text/html;charset=UTF-8",
     ".js": "text/javascript;charset=UTF-8",
@@ -101,32 +106,41 @@ def describe_end(traceback: str | None) -> str:
 
 
 class SerialClient:
-    """One ``/cp/serial/`` WebSocket joined to the console through a console stream."""
+    """One ``/cp/serial/`` WebSocket joined to the console through a console stream.
+
+    Two threads: one types what the client sends; one sends the console's output and the
+    title bar (set from any thread with :meth:`set_title`, never blocking the caller) and pings
+    an idle client every :data:`PING_INTERVAL` seconds. A client that neither reads nor answers
+    for :data:`CLIENT_TIMEOUT` seconds is dropped."""
 
     def __init__(self, ws: websocket.WebSocket, console: socket.socket, title: str) -> None:
         self.ws = ws
         self.console = console
         self.title = title
+        self._title_sent = ""
         self.done = threading.Event()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_w.setblocking(False)
+        ws.sock.settimeout(CLIENT_TIMEOUT)
 
     def run(self) -> None:
-        """Serve until either side leaves (a thread for each direction)."""
-        try:
-            self.send_title(self.title)
-        except OSError:
-            self.stop()
-            return
+        """Serve until either side leaves."""
         output = threading.Thread(target=self._output, name="web-serial-out", daemon=True)
         output.start()
         try:
             self._input()
+        except OSError:
+            pass
         finally:
             self.stop()
             output.join(timeout=5)
+            for end in (self._wake_r, self._wake_w):
+                end.close()
 
-    def send_title(self, title: str) -> None:
+    def set_title(self, title: str) -> None:
         self.title = title
-        self.ws.send_text(f"{ESC}]0;{title}{ESC}\\")
+        with contextlib.suppress(OSError):
+            self._wake_w.send(b"\0")
 
     def _input(self) -> None:
         while (message := self.ws.receive()) is not None:
@@ -136,18 +150,42 @@ class SerialClient:
     def _output(self) -> None:
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         try:
-            while data := self.console.recv(65536):
-                text = decoder.decode(data)
-                if text:
-                    self.ws.send_text(text)
-        except OSError:
-            pass
-        self.stop()
+            with selectors.DefaultSelector() as selector:
+                selector.register(self.console, selectors.EVENT_READ, "console")
+                selector.register(self._wake_r, selectors.EVENT_READ, "title")
+                self._send_title()
+                while not self.done.is_set():
+                    ready = selector.select(PING_INTERVAL)
+                    if not ready:
+                        self.ws.ping(b"protoboard")
+                    for key, _ in ready:
+                        if key.data == "title":
+                            self._wake_r.recv(4096)
+                            self._send_title()
+                            continue
+                        data = self.console.recv(65536)
+                        if not data:
+                            return
+                        text = decoder.decode(data)
+                        if text:
+                            self.ws.send_text(text)
+        except (OSError, ValueError):
+            pass  # the client or the console went away
+        finally:
+            self.stop()
+
+    def _send_title(self) -> None:
+        title = self.title
+        if title != self._title_sent:
+            self._title_sent = title
+            self.ws.send_text(f"{ESC}]0;{title}{ESC}\\")
 
     def stop(self, code: int = websocket.CLOSE_NORMAL) -> None:
         if self.done.is_set():
             return
         self.done.set()
+        with contextlib.suppress(OSError):
+            self._wake_w.send(b"\0")
         self.ws.close(code)
         with contextlib.suppress(OSError):
             self.console.shutdown(socket.SHUT_RDWR)
@@ -221,7 +259,7 @@ class WebWorkflow:
         client = self._client
         if client is not None and not client.done.is_set():
             try:
-                client.send_title(self.title())
+                client.set_title(self.title())
             except OSError:
                 client.stop()
         for listener in list(self.context.on_state):
@@ -251,8 +289,10 @@ class WebWorkflow:
         client = SerialClient(ws, console, self.title())
         with self._lock:
             old, self._client = self._client, client
-        if old is not None:
-            old.stop(websocket.CLOSE_GOING_AWAY)  # one client at a time: the newest wins
+        if old is not None:  # one client at a time: the newest wins, without waiting for the old
+            threading.Thread(
+                target=old.stop, args=(websocket.CLOSE_GOING_AWAY,), daemon=True
+            ).start()
         threading.Thread(target=client.run, name="web-serial", daemon=True).start()
         return None
 
