@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests" / "boardview"), str(ROOT / "tests" / "runtime")]
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, PASSWORD, start_board  # noqa: E402
+from webboard import CHROMIUM, CHROMIUM_ARGS, PASSWORD, start_board  # noqa: E402
 
 BLINK = """import time, board, digitalio
 led = digitalio.DigitalInOut(board.LED)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import open_page, screenshot, start_board
+from webboard import open_page, screenshot, start_board
 
 from protoboard.web.boardview import vcd
 
