@@ -35,6 +35,7 @@ from protoboard.runtime.drive import CODE_FILES, Drive, DriveError
 from protoboard.runtime.messages import (
     AddPart,
     AddRequest,
+    BoardState,
     BootOut,
     CodeDone,
     ControlReply,
@@ -55,8 +56,12 @@ from protoboard.runtime.messages import (
     StateChanged,
     StatusRequest,
     ToSupervisor,
+    TraceBoard,
+    TraceRequest,
     UnknownRequest,
     UsbIdentification,
+    WatchBoard,
+    WatchRequest,
     WorldRequest,
 )
 from protoboard.runtime.state import RunContext
@@ -65,6 +70,7 @@ from protoboard.runtime.vmpool import VM, VMPool
 from protoboard.runtime.world import Persistent, UsbIdentity, World
 from protoboard.runtime.worldrelay import WorldRelay
 from protoboard.version import __release_date__, __version__
+from protoboard.web.boardview.hub import BoardStateHub
 from protoboard.web.workflow import RunStatus
 
 if TYPE_CHECKING:
@@ -136,6 +142,10 @@ class Supervisor:
         self.usb_identity = UsbIdentity()
         self.world = World()
         self.world_relay = WorldRelay(self.world)
+        # the board view's pages: the VM sends the board's state while one is open
+        self.board_state = BoardStateHub(
+            on_watch=lambda on: self.events.put(events.Control(WatchRequest(on), queue.Queue()))
+        )
         # the board's life
         self.vm: VM | None = None
         self.safe_mode_reason = "USER" if options.safe_mode else "NONE"
@@ -277,6 +287,9 @@ class Supervisor:
         )
         if started is not None:
             self.web, self.web_mdns = started
+            from protoboard.web.boardview.handler import BoardView
+
+            BoardView(self.board, self.board_state).mount(self.web.server)
 
     def _drive_size(self) -> int | None:
         """What the drive holds, for every writer (the program, BLE): an image's own size,
@@ -430,6 +443,7 @@ class Supervisor:
             boot_out=boot_out,
             resume=resume,
             code_done=code_done,
+            watch_board=self.board_state.watching,
         )
         self.vm = self.pool.start(config)
         if phase == "code" and not resume:
@@ -680,6 +694,11 @@ class Supervisor:
         self.world_relay.answered(message)
 
     @_on_vm_message.register
+    def _on_board_state(self, message: BoardState, vm: VM) -> None:
+        if vm is self.vm:
+            self.board_state.update(message.delta, message.full)
+
+    @_on_vm_message.register
     def _on_parts_loaded(self, message: PartsLoaded, vm: VM) -> None:
         self.parts.loaded(message.ok, message.specs)
         if not message.ok:
@@ -791,6 +810,24 @@ class Supervisor:
             return
         self.world_relay.ask(
             vm, ListParts, waiter.put, lambda answer: {"ok": True, "parts": answer.data}
+        )
+
+    @_on_control.register
+    def _on_watch_request(self, request: WatchRequest, waiter: queue.Queue[ControlReply]) -> None:
+        vm = self._live_vm()
+        if vm is not None:
+            with contextlib.suppress(OSError):
+                vm.send(WatchBoard(self.board_state.watching))
+        waiter.put({"ok": True})
+
+    @_on_control.register
+    def _on_trace_request(self, request: TraceRequest, waiter: queue.Queue[ControlReply]) -> None:
+        vm = self._live_vm()
+        if vm is None:
+            waiter.put({"ok": False, "error": "the board is between runs; try again"})
+            return
+        self.world_relay.ask(
+            vm, TraceBoard, waiter.put, lambda answer: {"ok": True, "trace": answer.data}
         )
 
     # -- shutdown -----------------------------------------------------------------------------
