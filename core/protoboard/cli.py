@@ -295,6 +295,26 @@ def _start_trace(target: Any) -> None:
     "in settings.toml.",
 )
 @click.option(
+    "--web",
+    "web",
+    is_flag=False,
+    flag_value=-1,
+    default=None,
+    type=click.IntRange(-1, 65535),
+    metavar="[PORT]",
+    help="Serve CircuitPython's web workflow (/fs/, /cp/serial/, /edit/, for circup --host "
+    "and browsers) on 127.0.0.1, port PORT (default: CIRCUITPY_WEB_API_PORT, else 8080; 0: a "
+    "free one). Also on with CIRCUITPY_WEB_API_PASSWORD in settings.toml.",
+)
+@click.option(
+    "--web-host",
+    default="127.0.0.1",
+    show_default=True,
+    metavar="HOST",
+    help="The address the web workflow listens on; 0.0.0.0 lets other computers in (with "
+    "the password or the printed token).",
+)
+@click.option(
     "--safe-mode",
     is_flag=True,
     help="Start in safe mode, as if reset was pressed during boot: boot.py and code.py do not run.",
@@ -323,6 +343,8 @@ def run(
     drive_size: int,
     consoles: tuple[str, ...],
     ble: bool,
+    web: int | None,
+    web_host: str,
     safe_mode: bool,
     memory_limit: int,
     check_board: str | None,
@@ -354,6 +376,8 @@ def run(
         image_size=image_size << 20,
         drive_size=drive_size << 20 if drive_size and image is None else None,
         ble=ble,
+        web=False if web is None else (True if web == -1 else web),
+        web_host=web_host,
         consoles=_console_list(consoles),
         safe_mode=safe_mode,
         memory_limit=memory_limit << 20 if memory_limit > 0 else None,
