@@ -334,6 +334,18 @@ def _start_trace(target: Any) -> None:
     help="Before each run, say what would stop code.py on that real board (as 'protoboard "
     "check --board ID' does); it runs anyway.",
 )
+@click.option(
+    "--panel/--no-panel",
+    default=None,
+    help="The board in one line at the bottom of the terminal: LEDs, NeoPixels, buttons, "
+    "knobs (default: on when the terminal can show it; never in a pipe).",
+)
+@click.option(
+    "--show",
+    "show_pins",
+    metavar="PINS",
+    help="Pins to show in that line too, e.g. --show D5,A1 (level or PWM duty).",
+)
 def run(
     board: str | None,
     port: str | None,
@@ -348,6 +360,8 @@ def run(
     safe_mode: bool,
     memory_limit: int,
     check_board: str | None,
+    panel: bool | None,
+    show_pins: str | None,
 ) -> None:
     """Be a board: run code.py from the CIRCUITPY drive, and again whenever you save.
 
@@ -382,6 +396,8 @@ def run(
         safe_mode=safe_mode,
         memory_limit=memory_limit << 20 if memory_limit > 0 else None,
         check=check_board,
+        panel=panel,
+        panel_pins=tuple(p.strip() for p in (show_pins or "").split(",") if p.strip()),
     )
     sys.exit(Supervisor(options).run())
 

@@ -76,6 +76,7 @@ from protoboard.web.workflow import RunStatus
 if TYPE_CHECKING:
     from protoboard.ble.service import BleWorkflow
     from protoboard.runtime.imagesync import ImageSync
+    from protoboard.runtime.panel import TerminalPanel
     from protoboard.runtime.watcher import DriveWatcher
     from protoboard.web.mdns import Mdns
     from protoboard.web.workflow import WebWorkflow
@@ -127,6 +128,10 @@ class RunOptions:
     web_host: str = "127.0.0.1"
     #: a real board's id: before each run of code.py, say what would stop it there
     check: str | None = None
+    #: the board in one line under the console (:mod:`.panel`): None draws it when the
+    #: terminal can; ``panel_pins`` are pins to show besides the parts
+    panel: bool | None = None
+    panel_pins: tuple[str, ...] = ()
 
 
 class Supervisor:
@@ -183,6 +188,7 @@ class Supervisor:
         self.control: control.ControlServer | None = None
         self.ble: BleWorkflow | None = None
         self.web: WebWorkflow | None = None
+        self.panel: TerminalPanel | None = None
         self.web_mdns: Mdns | None = None
         self.run_status = RunStatus()
 
@@ -314,12 +320,21 @@ class Supervisor:
             return os.statvfs(self.drive.root)
         return drivespace.for_folder(self.drive.root, size).statvfs()
 
+    def _start_panel(self) -> None:
+        from protoboard.runtime.panel import TerminalPanel, wanted
+
+        if self.options.panel is False or (self.options.panel is None and not wanted(1)):
+            return
+        self.panel = TerminalPanel(self.board_state, 1, self.options.panel_pins)
+        self.panel.start()
+
     def _open_consoles(self) -> None:
         for spec in self.options.consoles:
             if spec == "terminal":
                 self.hub.add_terminal()
                 if os.isatty(0):
                     self.log("press Ctrl-] to quit")
+                self._start_panel()
             elif spec == "pty":
                 self.log(
                     f"serial console: {self.hub.add_pty()}  (open it with screen, tio or pyserial)"
@@ -851,6 +866,9 @@ class Supervisor:
         if self.control is not None:
             with contextlib.suppress(Exception):
                 self.control.close()
+        if self.panel is not None:
+            with contextlib.suppress(Exception):
+                self.panel.stop()
         with contextlib.suppress(Exception):
             self.hub.close()
         self.console.close()
