@@ -21,6 +21,7 @@ from protoboard.hal import (
     rtc,
     touchio,
 )
+from protoboard.hal import audiobusio, audioio, audiopwmio
 from protoboard.hal.base import Implementation
 
 Contract = type[Implementation]
@@ -58,6 +59,12 @@ MODULES: dict[str, BuiltinModule] = {
         _b("rainbowio"),
         _b("rtc", (rtc.RTC,)),
         _b("touchio", (touchio.TouchIn,)),
+        _b("audiocore"),
+        _b("audioio", (audioio.AudioOut,), ("audiocore",)),
+        _b("audiopwmio", (audiopwmio.PWMAudioOut,), ("audiocore",)),
+        _b("audiobusio", (audiobusio.I2SOut, audiobusio.PDMIn), ("audiocore",)),
+        _b("audiomixer", (), ("audiocore",)),
+        _b("audiomp3", (), ("audiocore",)),
         # Runtime modules: the supervisor's state and the drive, no hardware behind them.
         _b("supervisor"),
         _b("storage"),

@@ -16,6 +16,9 @@ import protoboard.hal.pwmio
 import protoboard.hal.rotaryio
 import protoboard.hal.rtc
 import protoboard.hal.touchio
+import protoboard.hal.audioio
+import protoboard.hal.audiopwmio
+import protoboard.hal.audiobusio
 from protoboard.boards import BoardDef
 from protoboard.ports.sim.model import SimPin, Simulator
 from protoboard.registry import Port
@@ -46,6 +49,10 @@ PORT = Port(
         protoboard.hal.countio.Counter: f"{_M}.countio:Counter",
         protoboard.hal.rtc.RTC: f"{_M}.rtc:RTC",
         protoboard.hal.touchio.TouchIn: f"{_M}.touchio:TouchIn",
+        protoboard.hal.audioio.AudioOut: f"{_M}.audioio:AudioOut",
+        protoboard.hal.audiopwmio.PWMAudioOut: f"{_M}.audiopwmio:PWMAudioOut",
+        protoboard.hal.audiobusio.I2SOut: f"{_M}.audiobusio:I2SOut",
+        protoboard.hal.audiobusio.PDMIn: f"{_M}.audiobusio:PDMIn",
     },
     backend=f"{_M}:open_backend",
     boards_package=_M,
