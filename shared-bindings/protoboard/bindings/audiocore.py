@@ -19,7 +19,7 @@ from array import array
 from typing import Any, BinaryIO
 
 from protoboard.bindings import _audio, _enum, _validate
-from protoboard.hal.audiocore import SampleStream
+from protoboard.hal.audiocore import SampleStream as _SampleStream
 
 #: a bytearray's or bytes' buffer format
 _BYTE_FORMATS = {"B": (8, False), "b": (8, True), "h": (16, True), "H": (16, False)}
@@ -40,8 +40,8 @@ class _Deinitable:
             _validate.raise_deinited()
         return stream
 
-    def _audio_stream(self) -> SampleStream:
-        stream: SampleStream = self._live()
+    def _audio_stream(self) -> _SampleStream:
+        stream: _SampleStream = self._live()
         return stream
 
     def deinit(self) -> None:
@@ -82,7 +82,7 @@ class _Deinitable:
         return count
 
 
-class _RawStream(SampleStream):
+class _RawStream(_SampleStream):
     def __init__(self, view: memoryview, bits: int, signed: bool, channels: int, rate: int):
         self.view = view
         self.bits_per_sample = bits
@@ -157,7 +157,7 @@ class RawSample(_Deinitable):
         self._stream_obj = _RawStream(memoryview(raw), bits, signed, channels, rate)
 
 
-class _WaveStream(SampleStream):
+class _WaveStream(_SampleStream):
     """A WAV file's data chunk, read ``_FILE_CHUNK_FRAMES`` frames at a time (never whole)."""
 
     def __init__(self, file: BinaryIO, name: str) -> None:
@@ -228,7 +228,7 @@ class _WaveStream(SampleStream):
         return f"WaveFile({self.name!r})"
 
 
-def open_binary(file: Any) -> tuple[BinaryIO, str]:
+def _open_binary(file: Any) -> tuple[BinaryIO, str]:
     """A path opened ``rb`` (a drive path, as the program's ``open`` sees it) or a file the
     program opened in byte mode; CircuitPython's TypeError for anything else."""
     if isinstance(file, str):
@@ -241,7 +241,7 @@ def open_binary(file: Any) -> tuple[BinaryIO, str]:
     return file, str(getattr(file, "name", "<file>"))
 
 
-def check_buffer(buffer: Any) -> None:
+def _check_buffer(buffer: Any) -> None:
     """The optional decode buffer: writable, 8-1024 bytes (we do not need it to decode)."""
     view = _validate.buffer_slice(buffer, 0, _validate.MAXSIZE, "buffer", writable=True)
     if not 8 <= len(view) <= 1024:
@@ -287,8 +287,8 @@ class WaveFile(_Deinitable):
           print("stopped")"""
         self._stream_obj = None
         if buffer is not None:
-            check_buffer(buffer)
-        handle, name = open_binary(file)
+            _check_buffer(buffer)
+        handle, name = _open_binary(file)
         try:
             handle.seek(0)
             self._stream_obj = _WaveStream(handle, name)

@@ -11,7 +11,8 @@ from operator import add, mul, rshift
 from typing import Any
 
 from protoboard.bindings import _audio, _enum, _validate
-from protoboard.hal.audiocore import AudioPlayer, SampleStream
+from protoboard.hal.audiocore import AudioPlayer as _AudioPlayer
+from protoboard.hal.audiocore import SampleStream as _SampleStream
 
 _ONE = 1 << 15  # a level of 1.0 in the mixer's fixed point
 
@@ -20,7 +21,7 @@ class _VoiceState:
     __slots__ = ("level", "loop", "panning", "stream")
 
     def __init__(self) -> None:
-        self.stream: SampleStream | None = None
+        self.stream: _SampleStream | None = None
         self.loop = False
         self.level = 1.0
         self.panning = 0.0
@@ -33,7 +34,7 @@ def _gain(samples: array[int], q15: int) -> Any:
     return map(rshift, map(mul, samples, repeat(q15)), repeat(15))
 
 
-def mix(voices: list[tuple[array[int], int]], length: int) -> array[int]:
+def _mix(voices: list[tuple[array[int], int]], length: int) -> array[int]:
     """Sum ``(samples, level_q15)`` voices into ``length`` signed 16-bit values, clipped.
 
     Whole-buffer ``map`` calls instead of a Python loop per sample: several times faster, and
@@ -51,7 +52,7 @@ def mix(voices: list[tuple[array[int], int]], length: int) -> array[int]:
     return array("h", total)
 
 
-class _MixerStream(SampleStream):
+class _MixerStream(_SampleStream):
     """The mixer as a sample: it never ends (silence when no voice plays), as on a board."""
 
     def __init__(self, voices: int, channels: int, bits: int, signed: bool, rate: int) -> None:
@@ -60,9 +61,9 @@ class _MixerStream(SampleStream):
         self.bits_per_sample = bits
         self.samples_signed = signed
         self.voices = [_VoiceState() for _ in range(voices)]
-        self.player: AudioPlayer | None = None
+        self.player: _AudioPlayer | None = None
 
-    def played_by(self, player: AudioPlayer | None) -> None:
+    def played_by(self, player: _AudioPlayer | None) -> None:
         self.player = player
 
     def catch_up(self) -> None:
@@ -106,7 +107,7 @@ class _MixerStream(SampleStream):
                 data[1::2] = right
                 level = _ONE
             parts.append((data, level))
-        return mix(parts, frames * self.channel_count)
+        return _mix(parts, frames * self.channel_count)
 
     def describe(self) -> str:
         return f"Mixer({len(self.voices)} voices)"
@@ -277,7 +278,7 @@ class Mixer:
             _validate.raise_deinited()
         return stream
 
-    def _audio_stream(self) -> SampleStream:
+    def _audio_stream(self) -> _SampleStream:
         return self._live()
 
     def deinit(self) -> None:

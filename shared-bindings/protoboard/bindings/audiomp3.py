@@ -16,8 +16,8 @@ from collections.abc import Generator
 from typing import Any, BinaryIO
 
 from protoboard.bindings import _enum, _validate
-from protoboard.bindings.audiocore import check_buffer, open_binary
-from protoboard.hal.audiocore import SampleStream
+from protoboard.bindings.audiocore import _check_buffer, _open_binary
+from protoboard.hal.audiocore import SampleStream as _SampleStream
 
 #: how far into a file we look for the first frame (after any ID3v2 tag)
 _SYNC_SEARCH = 64 * 1024
@@ -64,7 +64,7 @@ class _Source:
         return self.file.read(num_bytes)
 
 
-class _MP3Stream(SampleStream):
+class _MP3Stream(_SampleStream):
     def __init__(self, file: BinaryIO, name: str) -> None:
         self.name = name
         self.bits_per_sample = 16
@@ -181,11 +181,11 @@ class MP3Decoder:
         self._stream_obj: _MP3Stream | None = None
         self._owned: BinaryIO | None = None
         if buffer is not None:
-            check_buffer(buffer)
+            _check_buffer(buffer)
         self._load(file)
 
     def _load(self, file: Any) -> None:
-        handle, name = open_binary(file)
+        handle, name = _open_binary(file)
         try:
             stream = _MP3Stream(handle, name)
         except BaseException:
@@ -203,7 +203,7 @@ class MP3Decoder:
             _validate.raise_deinited()
         return stream
 
-    def _audio_stream(self) -> SampleStream:
+    def _audio_stream(self) -> _SampleStream:
         return self._live()
 
     def deinit(self) -> None:
