@@ -33,7 +33,9 @@ def now_ns() -> int:
 class Sink(Protocol):
     """A part that hears an output: a speaker on a DAC pin, an amplifier on an I2S bus."""
 
-    def audio_started(self, player: Player, description: str, rate: int, loop: bool) -> None: ...
+    def audio_started(
+        self, player: Player, description: str, rate: int, loop: bool, start_ns: int
+    ) -> None: ...
 
     def audio_frames(self, player: Player, start_ns: int, rate: int, mono: array[int]) -> None: ...
 
@@ -86,7 +88,7 @@ class Player(AudioPlayer):
         stream.played_by(self)
         self._listening = self._sinks()
         for sink, _ in self._listening:
-            sink.audio_started(self, stream.describe(), self._rate, loop)
+            sink.audio_started(self, stream.describe(), self._rate, loop, self._start_ns)
 
     def stop(self) -> None:
         self.catch_up()

@@ -102,8 +102,10 @@ class _Listener(Part):
 
     # -- what a player tells -------------------------------------------------------------------
 
-    def audio_started(self, player: Player, description: str, rate: int, loop: bool) -> None:
-        now = _now()
+    def audio_started(
+        self, player: Player, description: str, rate: int, loop: bool, start_ns: int
+    ) -> None:
+        now = start_ns
         if self._rate is None:
             self._rate = rate
         if self._t0 is None:
