@@ -23,6 +23,9 @@ from protoboard.hal.audiocore import SampleStream as _SampleStream
 _SYNC_SEARCH = 64 * 1024
 _RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
 _FAILED = "Failed to parse MP3 file"
+#: frames asked of the decoder at a time: miniaudio drops the frames of its last, partial read,
+#: so a small read loses at most this much of a file's very end
+_READ_FRAMES = 256
 _NEEDS_MINIAUDIO = (
     "playing MP3 files on Protoboard needs the miniaudio package: "
     "pip install 'protoboard[audio]'"
@@ -105,9 +108,8 @@ class _MP3Stream(_SampleStream):
             output_format=miniaudio.SampleFormat.SIGNED16,
             nchannels=self.channel_count,
             sample_rate=self.sample_rate,
-            frames_to_read=1152,
+            frames_to_read=_READ_FRAMES,
         )
-        next(frames)  # miniaudio's generators start on a first next()
         return frames
 
     def read(self, frames: int) -> array[int]:
@@ -117,7 +119,7 @@ class _MP3Stream(_SampleStream):
             self._pending = array("h")
         while len(self._pending) < want:
             try:
-                self._pending.extend(self._frames.send(1152))
+                self._pending.extend(self._frames.send(_READ_FRAMES))
             except StopIteration:
                 break
             except Exception as exc:
