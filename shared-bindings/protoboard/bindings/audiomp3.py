@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 
 from protoboard.bindings import _enum, _validate
 from protoboard.bindings.audiocore import _check_buffer, _open_binary
+from protoboard.hal.audiocore import AudioPlayer as _AudioPlayer
 from protoboard.hal.audiocore import SampleStream as _SampleStream
 
 #: how far into a file we look for the first frame (after any ID3v2 tag)
@@ -74,7 +75,16 @@ class _MP3Stream(_SampleStream):
         self.samples_signed = True
         self.samples_decoded = 0
         self.rms_level = 0.0
+        self.player: _AudioPlayer | None = None
         self._open(file)
+
+    def played_by(self, player: _AudioPlayer | None) -> None:
+        self.player = player
+
+    def catch_up(self) -> None:
+        """Decode up to now on the player, so the levels and counts are current."""
+        if self.player is not None:
+            self.player.catch_up()
 
     def _open(self, file: BinaryIO) -> None:
         file.seek(0)
@@ -265,12 +275,16 @@ class MP3Decoder:
     def rms_level(self) -> float:
         """Float value of the RMS level of the most recently decoded audio, 0.0 to 1.0.
         (read only)"""
-        return self._live().rms_level
+        stream = self._live()
+        stream.catch_up()
+        return stream.rms_level
 
     @property
     def samples_decoded(self) -> int:
         """The number of audio samples decoded from the current file. (read only)"""
-        return self._live().samples_decoded
+        stream = self._live()
+        stream.catch_up()
+        return stream.samples_decoded
 
 
 _enum.publish("audiomp3", MP3Decoder)
