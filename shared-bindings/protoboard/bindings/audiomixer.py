@@ -37,16 +37,18 @@ def _gain(samples: array[int], q15: int) -> Any:
 def _mix(voices: list[tuple[array[int], int]], length: int) -> array[int]:
     """Sum ``(samples, level_q15)`` voices into ``length`` signed 16-bit values, clipped.
 
-    Whole-buffer ``map`` calls instead of a Python loop per sample: several times faster, and
-    the clip loop only runs when the sum really overflows."""
+    Whole-buffer ``map`` calls (C loops) instead of a Python loop per sample; products are
+    summed at full precision and shifted once, and the clip loop only runs when the sum
+    really overflows."""
     total: Any = None
     for samples, q15 in voices:
-        scaled = _gain(samples, q15)
+        scaled: Any = map(mul, samples, repeat(q15))
         if len(samples) < length:
             scaled = [*scaled, *repeat(0, length - len(samples))]
         total = list(scaled) if total is None else list(map(add, total, scaled))
     if total is None:
         return array("h", bytes(2 * length))
+    total = list(map(rshift, total, repeat(15)))
     if max(total) > 32767 or min(total) < -32768:
         total = [32767 if v > 32767 else -32768 if v < -32768 else v for v in total]
     return array("h", total)
