@@ -80,11 +80,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=2.0, help="time per measurement")
     args = parser.parse_args(argv)
     print(f"Python {sys.version.split()[0]}; board needs {RATE:,} frames/s (real time)")
-    print(f"{'voices':>6} {'ours frames/s':>14} {'x real time':>12} {'baseline':>12} {'ours/base':>10}")
+    header = ("voices", "ours frames/s", "x real time", "baseline", "ours/base")
+    print("{:>6} {:>14} {:>12} {:>12} {:>10}".format(*header))
     for voices in (1, 2, 4, 8):
         fast = ours(voices, args.seconds)
         slow = baseline(voices, args.seconds)
-        print(f"{voices:>6} {fast:>14,.0f} {fast / RATE:>12.1f} {slow:>12,.0f} {fast / slow:>10.2f}")
+        print(
+            f"{voices:>6} {fast:>14,.0f} {fast / RATE:>12.1f} {slow:>12,.0f} {fast / slow:>10.2f}"
+        )
     return 0
 
 

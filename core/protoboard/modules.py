@@ -11,6 +11,9 @@ from dataclasses import dataclass
 
 from protoboard.hal import (
     analogio,
+    audiobusio,
+    audioio,
+    audiopwmio,
     busio,
     countio,
     digitalio,
@@ -21,7 +24,6 @@ from protoboard.hal import (
     rtc,
     touchio,
 )
-from protoboard.hal import audiobusio, audioio, audiopwmio
 from protoboard.hal.base import Implementation
 
 Contract = type[Implementation]

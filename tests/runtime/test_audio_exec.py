@@ -51,7 +51,7 @@ def test_exec_plays_a_wav_from_the_drive_to_a_speaker(tmp_path):
     (tmp_path / "code.py").write_text(PROGRAM)
     (tmp_path / "myparts.py").write_text(RECORDER)
     (tmp_path / "parts.toml").write_text(
-        f'[speaker]\ntype = "myparts.py:RecordingSpeaker"\npin = "A0"\npath = "/heard.wav"\n'
+        '[speaker]\ntype = "myparts.py:RecordingSpeaker"\npin = "A0"\npath = "/heard.wav"\n'
     )
     result = subprocess.run(
         [sys.executable, "-m", "protoboard.cli", "exec", str(tmp_path / "code.py")],

@@ -10,7 +10,9 @@ from pathlib import Path
 
 def tone_frames(frequency: float, rate: int, seconds: float, amplitude: float = 0.5) -> list[int]:
     count = int(rate * seconds)
-    return [int(amplitude * 32767 * math.sin(2 * math.pi * frequency * i / rate)) for i in range(count)]
+    return [
+        int(amplitude * 32767 * math.sin(2 * math.pi * frequency * i / rate)) for i in range(count)
+    ]
 
 
 def write_tone_wav(

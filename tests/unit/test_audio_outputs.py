@@ -51,7 +51,9 @@ def test_a_looping_tone_plays_until_stopped(sim):
 
     speaker = sim.add("Speaker", pin="A0")
     length = 8000 // 400
-    sine = array.array("H", [int(math.sin(2 * math.pi * i / length) * 30000 + 0x8000) for i in range(length)])
+    sine = array.array(
+        "H", [int(math.sin(2 * math.pi * i / length) * 30000 + 0x8000) for i in range(length)]
+    )
     dac = audioio.AudioOut(board.A0)
     dac.play(audiocore.RawSample(sine, sample_rate=8000), loop=True)
     time.sleep(0.2)

@@ -88,10 +88,13 @@ def test_pdmin_errors(sim, tmp_path):
         ValueError, match="^destination buffer must be an array of type 'H' for bit_depth = 16$"
     ):
         pdm.record(bytearray(10), 10)
-    with pytest.raises(ValueError, match="^Destination capacity is smaller than destination_length.$"):
+    with pytest.raises(
+        ValueError, match="^Destination capacity is smaller than destination_length.$"
+    ):
         pdm.record(array.array("H", [0] * 4), 8)
-    with open(tmp_path / "rec.raw", "wb") as file, pytest.raises(
-        NotImplementedError, match="^Cannot record to a file$"
+    with (
+        open(tmp_path / "rec.raw", "wb") as file,
+        pytest.raises(NotImplementedError, match="^Cannot record to a file$"),
     ):
         pdm.record(file, 8)
     pdm.deinit()

@@ -26,7 +26,7 @@ def test_wavefile_reports_the_format(sim, tmp_path):
         assert eight.channel_count == 2
     wav.deinit()
     with pytest.raises(ValueError, match="^" + DEINIT):
-        wav.sample_rate
+        _ = wav.sample_rate
 
 
 def test_wavefile_streams_its_data_as_signed_16_bit(sim, tmp_path):
@@ -78,8 +78,11 @@ def test_rawsample_formats(sim):
         (b"", ValueError, "Invalid file"),
         (b"hello, this is not a wave file at all", ValueError, "Invalid file"),
         (b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 20, ValueError, "Invalid file"),
-        (b"RIFF\x00\x00\x00\x00WAVEfmt " + struct.pack("<I", 41), ValueError,
-         "Invalid format chunk size"),
+        (
+            b"RIFF\x00\x00\x00\x00WAVEfmt " + struct.pack("<I", 41),
+            ValueError,
+            "Invalid format chunk size",
+        ),
         (b"RIFF\x00\x00\x00\x00WAVEfmt ", ValueError, "Invalid format chunk size"),
     ],
 )
@@ -95,7 +98,9 @@ def test_not_a_wav_gets_circuitpythons_error(sim, tmp_path, content, error, text
 def _fmt(audio_format=1, channels=1, rate=8000, bits=16, size=16, extra=b""):
     block = channels * bits // 8
     body = struct.pack("<HHIIHH", audio_format, channels, rate, rate * block, block, bits) + extra
-    return b"RIFF\x00\x00\x00\x00WAVEfmt " + struct.pack("<I", size) + body[:size].ljust(size, b"\0")
+    return (
+        b"RIFF\x00\x00\x00\x00WAVEfmt " + struct.pack("<I", size) + body[:size].ljust(size, b"\0")
+    )
 
 
 @pytest.mark.hostile
@@ -149,8 +154,9 @@ def test_file_arguments(sim, tmp_path):
     import audiocore
 
     path = write_tone_wav(tmp_path / "a.wav", seconds=0.01)
-    with open(path, encoding="latin-1") as text, pytest.raises(
-        TypeError, match="^file must be a file opened in byte mode$"
+    with (
+        open(path, encoding="latin-1") as text,
+        pytest.raises(TypeError, match="^file must be a file opened in byte mode$"),
     ):
         audiocore.WaveFile(text)
     with pytest.raises(TypeError, match="^file must be a file opened in byte mode$"):
@@ -174,7 +180,8 @@ def test_rawsample_bad_buffers(sim):
     with pytest.raises(TypeError, match="object with buffer protocol required"):
         audiocore.RawSample([1, 2, 3])
     with pytest.raises(
-        ValueError, match=r"^Length of buffer must be an even multiple of channel_count \* type_size$"
+        ValueError,
+        match=r"^Length of buffer must be an even multiple of channel_count \* type_size$",
     ):
         audiocore.RawSample(array.array("h", [1, 2, 3]), channel_count=2, single_buffer=False)
 

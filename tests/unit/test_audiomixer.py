@@ -121,4 +121,4 @@ def test_mixer_errors(sim):
         mixer.voice[0].level = 2
     mixer.deinit()
     with pytest.raises(ValueError, match="^" + DEINIT):
-        mixer.playing
+        _ = mixer.playing

@@ -56,7 +56,9 @@ def test_open_switches_files_and_id3_tags_are_skipped(sim, tmp_path):
     second = write_mp3(tmp_path / "b.mp3", 880, seconds=0.1, channels=2)
     tagged = tmp_path / "tagged.mp3"
     tag_body = b"TIT2" + (7).to_bytes(4, "big") + b"\x00\x00\x00Beep!\x00"
-    tagged.write_bytes(b"ID3\x03\x00\x00" + bytes([0, 0, 0, len(tag_body)]) + tag_body + second.read_bytes())
+    tagged.write_bytes(
+        b"ID3\x03\x00\x00" + bytes([0, 0, 0, len(tag_body)]) + tag_body + second.read_bytes()
+    )
     with open(first, "rb") as file:
         mp3 = audiomp3.MP3Decoder(file, bytearray(1024))
         assert mp3.sample_rate == 22050
@@ -100,11 +102,12 @@ def test_decoder_arguments(sim, tmp_path):
     import audiomp3
 
     path = write_mp3(tmp_path / "a.mp3", seconds=0.05)
-    with open(path, encoding="latin-1") as text, pytest.raises(
-        TypeError, match="^file must be a file opened in byte mode$"
+    with (
+        open(path, encoding="latin-1") as text,
+        pytest.raises(TypeError, match="^file must be a file opened in byte mode$"),
     ):
         audiomp3.MP3Decoder(text)
     mp3 = audiomp3.MP3Decoder(str(path))
     mp3.deinit()
     with pytest.raises(ValueError, match="deinitialized"):
-        mp3.sample_rate
+        _ = mp3.sample_rate

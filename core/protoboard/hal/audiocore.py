@@ -74,6 +74,7 @@ class SampleStream(abc.ABC):
     def played_by(self, player: AudioPlayer | None) -> None:
         """Told which player reads it (or None when it stops): a mixer asks that player to
         catch up before it answers ``playing``."""
+        return None
 
 
 class AudioPlayer(Implementation):

@@ -15,6 +15,7 @@ from protoboard.hal.audiocore import AudioPlayer, SampleStream, to_s16
 
 __all__ = ["Player", "must_match", "quiescent", "stream_of", "to_s16"]
 
+
 def stream_of(sample: Any) -> SampleStream:
     """The stream of an audio sample, or CircuitPython's TypeError for anything else."""
     get = getattr(type(sample), "_audio_stream", None)

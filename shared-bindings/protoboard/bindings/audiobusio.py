@@ -138,7 +138,9 @@ class PDMIn(_peripheral.Peripheral[hal.PDMIn]):
 
           # Prep a buffer to record into
           b = bytearray(200)
-          with audiobusio.PDMIn(board.MICROPHONE_CLOCK, board.MICROPHONE_DATA, sample_rate=16000) as mic:
+          with audiobusio.PDMIn(
+              board.MICROPHONE_CLOCK, board.MICROPHONE_DATA, sample_rate=16000
+          ) as mic:
               mic.record(b, len(b))"""
         clock = _validate.free_pin(clock_pin, "clock_pin")
         data = _validate.free_pin(data_pin, "data_pin")

@@ -16,7 +16,7 @@ import io
 import os
 import struct
 from array import array
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from protoboard.bindings import _audio, _enum, _validate
 from protoboard.hal.audiocore import SampleStream as _SampleStream
@@ -34,15 +34,16 @@ def _eio() -> OSError:
 class _Deinitable:
     __slots__ = ("_stream_obj",)
 
-    def _live(self) -> Any:
+    _stream_obj: _SampleStream | None
+
+    def _live(self) -> _SampleStream:
         stream = self._stream_obj
         if stream is None:
             _validate.raise_deinited()
         return stream
 
     def _audio_stream(self) -> _SampleStream:
-        stream: _SampleStream = self._live()
-        return stream
+        return self._live()
 
     def deinit(self) -> None:
         """Deinitialises the sample and releases any hardware resources for reuse."""
@@ -62,8 +63,7 @@ class _Deinitable:
         second). When the sample is looped, this can change the pitch output without changing
         the underlying sample. This will not change the sample rate of any active playback.
         Call ``play`` again to change it."""
-        rate: int = self._live().sample_rate
-        return rate
+        return self._live().sample_rate
 
     @sample_rate.setter
     def sample_rate(self, value: int) -> None:
@@ -72,14 +72,12 @@ class _Deinitable:
     @property
     def bits_per_sample(self) -> int:
         """Bits per sample. (read only)"""
-        bits: int = self._live().bits_per_sample
-        return bits
+        return self._live().bits_per_sample
 
     @property
     def channel_count(self) -> int:
         """Number of audio channels. (read only)"""
-        count: int = self._live().channel_count
-        return count
+        return self._live().channel_count
 
 
 class _RawStream(_SampleStream):
@@ -89,7 +87,7 @@ class _RawStream(_SampleStream):
         self.samples_signed = signed
         self.channel_count = channels
         self.sample_rate = rate
-        self.frame_bytes = bits // 8 * channels
+        self.frame_bytes: int = bits // 8 * channels
         self.position = 0  # in bytes
 
     def read(self, frames: int) -> array[int]:
@@ -192,7 +190,7 @@ class _WaveStream(_SampleStream):
         self.channel_count = channels
         self.bits_per_sample = bits
         self.samples_signed = bits > 8
-        self.frame_bytes = bits // 8 * channels
+        self.frame_bytes: int = bits // 8 * channels
         while True:  # skip chunks up to "data"
             tag = file.read(4)
             length = file.read(4)
@@ -203,7 +201,7 @@ class _WaveStream(_SampleStream):
                 break
             file.seek(chunk_length, io.SEEK_CUR)
         self.data_start = file.tell()
-        self.data_length = chunk_length - chunk_length % self.frame_bytes
+        self.data_length: int = chunk_length - chunk_length % self.frame_bytes
         self.position = 0
 
     def read(self, frames: int) -> array[int]:
@@ -238,7 +236,7 @@ def _open_binary(file: Any) -> tuple[BinaryIO, str]:
         isinstance(file, io.BufferedIOBase | io.RawIOBase) and file.readable()
     ):
         raise TypeError("file must be a file opened in byte mode")
-    return file, str(getattr(file, "name", "<file>"))
+    return cast(BinaryIO, file), str(getattr(file, "name", "<file>"))
 
 
 def _check_buffer(buffer: Any) -> None:

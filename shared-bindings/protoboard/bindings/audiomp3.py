@@ -28,8 +28,7 @@ _FAILED = "Failed to parse MP3 file"
 #: so a small read loses at most this much of a file's very end
 _READ_FRAMES = 256
 _NEEDS_MINIAUDIO = (
-    "playing MP3 files on Protoboard needs the miniaudio package: "
-    "pip install 'protoboard[audio]'"
+    "playing MP3 files on Protoboard needs the miniaudio package: pip install 'protoboard[audio]'"
 )
 
 

@@ -7,6 +7,9 @@ Use it from tests and scripts through :class:`Simulator` (``sim.pin("D13").histo
 from __future__ import annotations
 
 import protoboard.hal.analogio
+import protoboard.hal.audiobusio
+import protoboard.hal.audioio
+import protoboard.hal.audiopwmio
 import protoboard.hal.busio
 import protoboard.hal.countio
 import protoboard.hal.digitalio
@@ -16,9 +19,6 @@ import protoboard.hal.pwmio
 import protoboard.hal.rotaryio
 import protoboard.hal.rtc
 import protoboard.hal.touchio
-import protoboard.hal.audioio
-import protoboard.hal.audiopwmio
-import protoboard.hal.audiobusio
 from protoboard.boards import BoardDef
 from protoboard.ports.sim.model import SimPin, Simulator
 from protoboard.registry import Port

@@ -65,8 +65,7 @@ class PDMIn(hal.PDMIn):
                 samples = mic.sound_at(start, self._rate, count)
             except Exception as exc:
                 raise HardwareError(
-                    f"simulated part '{mic.name}' failed in sound_at(): "
-                    f"{type(exc).__name__}: {exc}"
+                    f"simulated part '{mic.name}' failed in sound_at(): {type(exc).__name__}: {exc}"
                 ) from exc
         # Recording takes the samples' time on a board: the call returns when they are in.
         end = start + count * 1_000_000_000 // self._rate

@@ -5,7 +5,7 @@ from __future__ import annotations
 from protoboard.hal import audioio as hal
 from protoboard.hal.errors import InvalidPin
 from protoboard.ports.sim.audio import Player
-from protoboard.ports.sim.model import Simulator
+from protoboard.ports.sim.model import SimPin, Simulator
 
 
 class AudioOut(Player, hal.AudioOut):
@@ -15,9 +15,9 @@ class AudioOut(Player, hal.AudioOut):
         for pin in (left, right):
             if pin is not None and not backend.board.has("analog_out", pin):
                 raise InvalidPin(pin)
-        outputs = [(backend.pins[left], 0)]
+        outputs: list[tuple[SimPin, int | None]] = [(backend.pins[left], 0)]
         if right is not None:
             outputs.append((backend.pins[right], 1))
         super().__init__(backend, outputs)
-        for pin, _ in outputs:
-            pin.configure("audio_out")
+        for sim_pin, _ in outputs:
+            sim_pin.configure("audio_out")
