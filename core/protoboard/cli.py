@@ -140,6 +140,13 @@ def main() -> None:
     help="Stop the program after this many seconds (it counts as a normal end).",
 )
 @click.option(
+    "--check",
+    "check_board",
+    metavar="ID",
+    help="First say what would stop FILE on that real board (as 'protoboard check "
+    "--board ID' does); the program runs anyway.",
+)
+@click.option(
     "--trace", is_flag=True, help="Print every change of the simulated pins and parts to stderr."
 )
 def exec_command(
@@ -148,6 +155,7 @@ def exec_command(
     port: str | None,
     libs: tuple[Path, ...],
     timeout: float | None,
+    check_board: str | None,
     trace: bool,
 ) -> None:
     """Run FILE once, the way a board runs code.py.
@@ -164,6 +172,8 @@ def exec_command(
     for lib in libs:
         if not lib.is_dir():
             fail(f"library folder '{lib}' does not exist")
+    if check_board:
+        _advise(file.resolve(), check_board)
     target = _make_machine(port, board)
     with testing.activated(target):
         _wire_parts(target, file.parent)
@@ -181,6 +191,14 @@ def exec_command(
         sys.exit(1)
     if result.outcome is vm.Outcome.INTERRUPTED:
         sys.exit(130)
+
+
+def _advise(file: Path, board_id: str) -> None:
+    from protoboard.check.advice import advice, program_files
+
+    text = advice(program_files(file.parent, file), board_id, file.parent)
+    if text:
+        click.secho(text, fg="yellow", err=True, nl=False)
 
 
 def _board_filesystem(folder: Path) -> None:
@@ -289,6 +307,13 @@ def _start_trace(target: Any) -> None:
     metavar="MIB",
     help="Memory each run may use before it gets a MemoryError (0: no limit).",
 )
+@click.option(
+    "--check",
+    "check_board",
+    metavar="ID",
+    help="Before each run, say what would stop code.py on that real board (as 'protoboard "
+    "check --board ID' does); it runs anyway.",
+)
 def run(
     board: str | None,
     port: str | None,
@@ -300,6 +325,7 @@ def run(
     ble: bool,
     safe_mode: bool,
     memory_limit: int,
+    check_board: str | None,
 ) -> None:
     """Be a board: run code.py from the CIRCUITPY drive, and again whenever you save.
 
@@ -331,6 +357,7 @@ def run(
         consoles=_console_list(consoles),
         safe_mode=safe_mode,
         memory_limit=memory_limit << 20 if memory_limit > 0 else None,
+        check=check_board,
     )
     sys.exit(Supervisor(options).run())
 
