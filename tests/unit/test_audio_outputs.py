@@ -167,6 +167,22 @@ def test_i2s_amplifier_hears_the_mono_mix(sim, tmp_path):
         audiobusio.I2SOut(board.D1, board.D1, board.D9)
 
 
+def test_plays_and_stops_are_reported_as_activity(sim):
+    import audiocore
+    import audioio
+    import board
+
+    seen = []
+    sim.on_activity(seen.append)
+    dac = audioio.AudioOut(board.A0)
+    dac.play(audiocore.RawSample(array.array("h", [0] * 80)))
+    _wait_until_done(dac)
+    audio = [a for a in seen if a.kind == "audio"]
+    assert [a.data["event"] for a in audio] == ["play", "stop"]
+    assert audio[0].where == "A0" and audio[0].data["source"] == "RawSample(80 frames)"
+    assert audio[0].data["sample_rate"] == 8000 and audio[0].data["loop"] is False
+
+
 def test_the_speaker_saves_what_it_heard_as_a_wav(sim, tmp_path):
     import audiocore
     import audioio

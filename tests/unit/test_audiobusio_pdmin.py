@@ -112,7 +112,8 @@ def test_microphone_settings_are_checked(sim, tmp_path):
     with pytest.raises(ValueError, match="signal must be one of silence, tone, noise, wav"):
         mic.signal = "music"
     with pytest.raises(ValueError, match="amplitude must be between 0.0 and 1.0"):
-        mic.tone(440, amplitude=3)
+        mic.tone(880, amplitude=3)
+    assert mic.frequency == 440  # nothing changed
     not_wav = tmp_path / "x.wav"
     not_wav.write_bytes(b"not a wave")
     with pytest.raises(Exception, match="file does not start with RIFF id"):

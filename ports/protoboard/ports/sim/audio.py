@@ -89,6 +89,7 @@ class Player(AudioPlayer):
         self._listening = self._sinks()
         for sink, _ in self._listening:
             sink.audio_started(self, stream.describe(), self._rate, loop, self._start_ns)
+        self._report("play", source=stream.describe(), sample_rate=self._rate, loop=loop)
 
     def stop(self) -> None:
         self.catch_up()
@@ -189,3 +190,10 @@ class Player(AudioPlayer):
         for sink, _ in self._listening:
             sink.audio_stopped(self, end_ns)
         self._listening = []
+        self._report("stop", end_ns=end_ns)
+
+    def _report(self, event: str, **data: object) -> None:
+        """Tell activity listeners (``--trace``, board views) what the output does."""
+        if self._sim.activity_listeners:
+            for pin, _ in self._outputs:
+                self._sim.report(pin.label, "audio", event=event, **data)

@@ -239,6 +239,17 @@ class I2SAmplifier(_Listener):
 _SIGNALS = ("silence", "tone", "noise", "wav")
 
 
+def _check(key: str, value: Any) -> None:
+    """A microphone setting's value, checked (plain words, the fix in them)."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if key == "signal" and value not in _SIGNALS:
+        raise ValueError(f"signal must be one of {', '.join(_SIGNALS)}, not {value!r}")
+    if key == "frequency" and not (number and value > 0):
+        raise ValueError(f"frequency must be a number of Hz above 0, not {value!r}")
+    if key == "amplitude" and not (number and 0 <= value <= 1):
+        raise ValueError(f"amplitude must be between 0.0 and 1.0, not {value!r}")
+
+
 class Microphone(Part):
     """A PDM microphone: what ``audiobusio.PDMIn`` on its data pin records.
 
@@ -271,12 +282,7 @@ class Microphone(Part):
             self.wav = wav
 
     def __setattr__(self, key: str, value: Any) -> None:
-        if key == "signal" and value not in _SIGNALS:
-            raise ValueError(f"signal must be one of {', '.join(_SIGNALS)}, not {value!r}")
-        if key == "frequency" and (not isinstance(value, int | float) or value <= 0):
-            raise ValueError(f"frequency must be a number of Hz above 0, not {value!r}")
-        if key == "amplitude" and (not isinstance(value, int | float) or not 0 <= value <= 1):
-            raise ValueError(f"amplitude must be between 0.0 and 1.0, not {value!r}")
+        _check(key, value)
         super().__setattr__(key, value)
 
     @property
@@ -294,14 +300,17 @@ class Microphone(Part):
         self.signal = "wav"
 
     def tone(self, frequency: float, amplitude: float = 0.5) -> None:
+        _check("frequency", frequency)
+        _check("amplitude", amplitude)  # both checked first: a bad call changes nothing
         self.frequency, self.amplitude, self.signal = frequency, amplitude, "tone"
 
     def noise(self, amplitude: float = 0.5) -> None:
         self.amplitude, self.signal = amplitude, "noise"
 
     def play_wav(self, path: str | Path, amplitude: float = 1.0) -> None:
-        self.amplitude = amplitude
+        _check("amplitude", amplitude)
         self.wav = path
+        self.amplitude = amplitude
 
     def silence(self) -> None:
         self.signal = "silence"
