@@ -249,3 +249,17 @@ def test_a_program_on_the_drive_plays_a_wav(sim, run_code, tmp_path, capsys):
     assert "done 22050" in capsys.readouterr().out
     assert speaker.plays[-1].source.endswith("boing.wav')")
     assert speaker.plays[-1].frequency == pytest.approx(523, abs=3)
+
+
+@pytest.mark.board("circuitplayground_express")
+def test_a_real_boards_speaker_pin_plays(sim):
+    """Boards made from circuitpython-stubs do not say which pins have a DAC: any pin may play."""
+    import audiocore
+    import audioio
+    import board
+
+    speaker = sim.add("Speaker", pin="SPEAKER")
+    dac = audioio.AudioOut(board.SPEAKER)
+    dac.play(audiocore.RawSample(array.array("h", [500] * 40)))
+    _wait_until_done(dac)
+    assert set(speaker.plays[-1].samples) == {500}
