@@ -21,6 +21,8 @@ from protoboard.hal import (
     rtc,
     touchio,
 )
+from protoboard.hal import alarm as hal_alarm
+from protoboard.hal import usb_cdc, usb_hid, usb_midi
 from protoboard.hal.base import Implementation
 
 Contract = type[Implementation]
@@ -58,6 +60,11 @@ MODULES: dict[str, BuiltinModule] = {
         _b("rainbowio"),
         _b("rtc", (rtc.RTC,)),
         _b("touchio", (touchio.TouchIn,)),
+        _b("adafruit_pixelbuf"),
+        _b("usb_hid", (usb_hid.HidHost,)),
+        _b("usb_midi", (usb_midi.MidiHost,)),
+        _b("usb_cdc", (usb_cdc.DataChannel,)),
+        _b("alarm", (hal_alarm.Sleeper,)),
         # Runtime modules: the supervisor's state and the drive, no hardware behind them.
         _b("supervisor"),
         _b("storage"),

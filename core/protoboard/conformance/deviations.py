@@ -18,7 +18,9 @@ from protoboard.conformance.scope import MODULES
 #: * ``"keyword-only"``: the stub shows the parameter as positional-or-keyword, CircuitPython's C
 #:   code parses it with ``MP_ARG_KW_ONLY``; ours may be keyword-only (or match the stub).
 #: * ``"extra-varargs"``: ours may take ``*args`` the stub does not show.
-Accept = Literal["keyword-only", "extra-varargs"]
+#: * ``"stub-self"``: the stub gives a module-level function a ``self`` parameter that the C
+#:   function does not have; ours has none.
+Accept = Literal["keyword-only", "extra-varargs", "stub-self"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,15 @@ class Deviation:
 
 
 DEVIATIONS: tuple[Deviation, ...] = (
+    # usb_midi.set_names(*, streaming_interface_name=None, ...): the stub adds a ``self``.
+    Deviation(
+        "usb_midi",
+        "set_names",
+        "self",
+        "stub-self",
+        "shared-bindings/usb_midi/__init__.c defines usb_midi_set_names as a module function "
+        "(MP_DEFINE_CONST_FUN_OBJ_KW, all arguments keyword-only); its //| stub says (self, *, ...)",
+    ),
     # busio.SPI(clock, MOSI=None, MISO=None, *, half_duplex=False): the stub drops the ``*``.
     Deviation(
         "busio",

@@ -103,6 +103,12 @@ class _Comparer:
                 problems.append(f"parameter {self.position} is '{at.name}' (stub: '{sp.name}')")
                 self.seen.add(at.name)
                 return
+        if op is None and sp.name == "self":
+            deviation = accepted(self.name, self.member, "self", "stub-self")
+            if deviation is not None:
+                self.position -= 1  # ours has no parameter in that place
+                self.result.deviations.append(deviation)
+                return
         if op is None:
             if self.has_varkw and sp.kind is not P.POSITIONAL_ONLY:
                 return  # accepted through **kwargs

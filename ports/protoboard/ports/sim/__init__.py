@@ -16,6 +16,10 @@ import protoboard.hal.pwmio
 import protoboard.hal.rotaryio
 import protoboard.hal.rtc
 import protoboard.hal.touchio
+import protoboard.hal.alarm
+import protoboard.hal.usb_cdc
+import protoboard.hal.usb_hid
+import protoboard.hal.usb_midi
 from protoboard.boards import BoardDef
 from protoboard.ports.sim.model import SimPin, Simulator
 from protoboard.registry import Port
@@ -46,6 +50,10 @@ PORT = Port(
         protoboard.hal.countio.Counter: f"{_M}.countio:Counter",
         protoboard.hal.rtc.RTC: f"{_M}.rtc:RTC",
         protoboard.hal.touchio.TouchIn: f"{_M}.touchio:TouchIn",
+        protoboard.hal.usb_hid.HidHost: f"{_M}.usb_hid:HidHost",
+        protoboard.hal.usb_midi.MidiHost: f"{_M}.usb_midi:MidiHost",
+        protoboard.hal.usb_cdc.DataChannel: f"{_M}.usb_cdc:DataChannel",
+        protoboard.hal.alarm.Sleeper: f"{_M}.alarm:Sleeper",
     },
     backend=f"{_M}:open_backend",
     boards_package=_M,
