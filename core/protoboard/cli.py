@@ -156,6 +156,7 @@ def exec_command(
     Press Ctrl-C to stop a program that runs forever.
     """
     from protoboard import testing, vm
+    from protoboard.runtime import deepsleep
 
     if not file.is_file():
         where = Path.cwd()
@@ -168,7 +169,9 @@ def exec_command(
         _wire_parts(target, file.parent)
         if trace:
             _start_trace(target)
-        result = vm.run_file(file, lib_paths=libs, timeout=timeout)
+        result = deepsleep.run_with_sleep(
+            lambda left: vm.run_file(file, lib_paths=libs, timeout=left), timeout, click.echo
+        )
     sys.stdout.flush()
     if result.traceback:
         click.echo(result.traceback, err=True, nl=False)
@@ -257,6 +260,14 @@ def _start_trace(target: Any) -> None:
     "PROTOBOARD_CONSOLE_PASSWORD if it is set; one speaking HTTP is closed unread.",
 )
 @click.option(
+    "--data",
+    "data",
+    multiple=True,
+    metavar="KIND",
+    help="Where usb_cdc.data goes (when boot.py enables it): 'pty' or 'tcp:PORT', as "
+    "--console. Repeatable.",
+)
+@click.option(
     "--ble",
     is_flag=True,
     help="Offer the drive and the console over Bluetooth LE "
@@ -285,6 +296,7 @@ def run(
     image_size: int,
     drive_size: int,
     consoles: tuple[str, ...],
+    data: tuple[str, ...],
     ble: bool,
     safe_mode: bool,
     memory_limit: int,
@@ -317,6 +329,7 @@ def run(
         drive_size=drive_size << 20 if drive_size and image is None else None,
         ble=ble,
         consoles=_console_list(consoles),
+        data=tuple(_console_list((*data, "none"))),
         safe_mode=safe_mode,
         memory_limit=memory_limit << 20 if memory_limit > 0 else None,
     )

@@ -117,6 +117,14 @@ class UsbIdentification(ToSupervisor):
     pid: int = -1
 
 
+@dataclass(frozen=True)
+class WokenUp(ToSupervisor):
+    """An alarm ended the run's (pretended) deep sleep: run code.py again as after a reset,
+    with ``alarm`` (protoboard.hal.alarm.WakeAlarm) as alarm.wake_alarm."""
+
+    alarm: Any
+
+
 # -- supervisor -> VM --------------------------------------------------------------------------
 
 

@@ -87,6 +87,8 @@ class RunContext:
     usb_cdc_data: bool = False
     #: the supervisor's usb_cdc.data pty (protoboard run); None: the simulated host's buffers
     usb_cdc_data_path: str | None = None
+    #: that pty, opened by the VM before the program's path rules apply (-1: not open)
+    usb_cdc_data_fd: int = -1
     #: alarm.sleep_memory's bytes: kept across deep sleep and reloads, lost at power off
     sleep_memory: bytes = b""
     #: what woke the board from deep sleep (protoboard.hal.alarm.WakeAlarm), this run only

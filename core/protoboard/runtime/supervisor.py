@@ -57,8 +57,10 @@ from protoboard.runtime.messages import (
     ToSupervisor,
     UnknownRequest,
     UsbIdentification,
+    WokenUp,
     WorldRequest,
 )
+from protoboard.runtime.datachannel import DataChannel
 from protoboard.runtime.state import RunContext
 from protoboard.runtime.vmconsole import VMConsole
 from protoboard.runtime.vmpool import VM, VMPool
@@ -111,6 +113,8 @@ class RunOptions:
     #: serve CircuitPython's BLE workflow (file transfer and serial console) through BlueZ;
     #: also turned on by CIRCUITPY_BLE_WORKFLOW = true in settings.toml
     ble: bool = False
+    #: usb_cdc.data endpoints: "pty", "tcp:PORT" (none: the data channel goes nowhere)
+    data: tuple[str, ...] = ()
 
 
 class Supervisor:
@@ -162,6 +166,9 @@ class Supervisor:
         self.watcher: DriveWatcher | None = None
         self.control: control.ControlServer | None = None
         self.ble: BleWorkflow | None = None
+        self.data: DataChannel | None = None
+        #: the alarm that ended a pretended deep sleep, for the next run
+        self._wake_alarm: Any = None
 
     # -- host-side messages (stderr) and board console messages (the hub) -----------------
 
@@ -214,6 +221,13 @@ class Supervisor:
         except (OSError, UserError) as exc:
             self.log(f"cannot open the console: {exc}")
             return False
+        if self.options.data:
+            try:
+                self.data = DataChannel()
+                self.data.open(self.options.data, self.log)
+            except (OSError, UserError) as exc:
+                self.log(f"cannot open the usb_cdc.data serial port: {exc}")
+                return False
         try:
             self.control = control.ControlServer(
                 control.socket_path(self.drive.root), self._control
@@ -341,6 +355,7 @@ class Supervisor:
         boot_out: bool = False,
         resume: bool = False,
         code_done: bool = False,
+        wake_alarm: Any = None,
     ) -> None:
         try:
             self.drive.check()
@@ -361,6 +376,8 @@ class Supervisor:
             safe_mode_reason=self.safe_mode_reason,
             serial_connected=self.hub.connected,
             **self.persistent.run_values(),
+            usb_cdc_data_path=self.data.path if self.data is not None else None,
+            wake_alarm=wake_alarm,
         )
         parts = self.parts.for_run(self._parts_problem if phase != "boot" else lambda _: None)
         config = vmprocess.VMConfig(
@@ -472,6 +489,10 @@ class Supervisor:
             self.persistent.expire_next_code(reloaded=reloaded, outcome=vm.outcome)
         if final[:1] == ("booted",):
             self._start("code", "STARTUP")
+        elif final[:1] == ("woken",):
+            # as after a reset (no "soft reboot"), but boot.py does not run again
+            woke, self._wake_alarm = self._wake_alarm, None
+            self._start("code", "STARTUP", wake_alarm=woke)
         elif vm.stopping or final[:2] == ("reload", "AUTO_RELOAD"):
             self.reload_pending = True
             if vm.killed:
@@ -588,6 +609,11 @@ class Supervisor:
             self.log(f"could not write boot_out.txt: {exc.strerror}")
         if vm.phase == "boot":
             vm.final = ("booted",)
+
+    @_on_vm_message.register
+    def _on_woken(self, message: WokenUp, vm: VM) -> None:
+        vm.final = ("woken", "")
+        self._wake_alarm = message.alarm
 
     @_on_vm_message.register
     def _on_reload(self, message: ReloadRequest, vm: VM) -> None:
@@ -737,4 +763,7 @@ class Supervisor:
         with contextlib.suppress(Exception):
             self.hub.close()
         self.console.close()
+        if self.data is not None:
+            with contextlib.suppress(Exception):
+                self.data.close()
         self.pool.stop_server()

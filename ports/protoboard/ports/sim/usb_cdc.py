@@ -74,11 +74,11 @@ class DataChannel(_Channel):
         self._sim = backend
         self._fd = -1
         self._console = console
-        path = getattr(state.current, "usb_cdc_data_path", None)
         if console:
             self._in, self._out = 0, 1
-        elif path:
-            self._fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+        elif state.current.usb_cdc_data_fd >= 0:
+            # the runtime's data pty (opened before the program's path rules applied)
+            self._fd = state.current.usb_cdc_data_fd
             self._in = self._out = self._fd
 
     @property
@@ -155,7 +155,4 @@ class DataChannel(_Channel):
         return True
 
     def deinit(self) -> None:
-        if self._fd >= 0:
-            with contextlib.suppress(OSError):
-                os.close(self._fd)
-            self._fd = -1
+        """The data pty stays open for the run (the VM's exit closes it)."""
