@@ -45,6 +45,8 @@ def describe(kind: str, data: dict[str, Any]) -> str:
         if data["read"]:
             parts.append("read " + _hex(data["read"]))
         return " ".join(parts)
+    if kind == "usb":  # the USB host's decoding: "keyboard: H ('H')", "MIDI NoteOn ..."
+        return str(data["text"])
     return f"{kind} {data}"
 
 

@@ -115,15 +115,14 @@ class Serial:
                 return lines
             lines.append(line)
 
-    def write(self, buf: Any) -> int:
+    def write(self, buf: Any, *limits: int) -> int:
         """Write as many bytes as possible from the buffer of bytes.
 
         :return: the number of bytes written
         :rtype: int"""
-        if isinstance(buf, str):
-            data = buf.encode()
-        else:
-            data = bytes(memoryview(buf).cast("B"))
+        from protoboard.bindings.usb_midi import _stream_slice
+
+        data = buf.encode() if isinstance(buf, str) else _stream_slice(buf, limits)
         with _errors.translate():
             return self._impl.write(data, self._write_timeout)
 

@@ -82,15 +82,29 @@ class PortOut(_Port):
         descriptor and added to the ``usb_midi.ports`` tuple."""
         raise _validate.cannot_create("usb_midi.PortOut")
 
-    def write(self, buf: Any) -> int | None:
+    def write(self, buf: Any, *limits: int) -> int | None:
         """Write the buffer of bytes to the bus.
 
         :return: the number of bytes written
         :rtype: int or None"""
-        data = bytes(memoryview(buf).cast("B"))
+        data = _stream_slice(buf, limits)
         with _errors.translate():
             self._host().write(data)
         return len(data)
+
+
+def _stream_slice(buf: Any, limits: tuple[int, ...]) -> bytes:
+    """MicroPython's stream ``write(buf[, max_len])`` and ``write(buf, off, max_len)``
+    (adafruit_midi calls ``write(packet, length)``)."""
+    data = bytes(memoryview(buf).cast("B"))
+    if len(limits) > 2:
+        raise TypeError(f"function expected at most 4 arguments, got {len(limits) + 2}")
+    numbers = [_validate.to_int(n, "length") for n in limits]
+    if not numbers:
+        return data
+    offset, length = (0, numbers[0]) if len(numbers) == 1 else (numbers[0], numbers[1])
+    offset = min(max(offset, 0), len(data))
+    return data[offset : offset + max(length, 0)]
 
 
 _PORTS = (object.__new__(PortIn), object.__new__(PortOut))
