@@ -20,7 +20,8 @@ from protoboard.conformance.scope import MODULES
 #: * ``"extra-varargs"``: ours may take ``*args`` the stub does not show.
 #: * ``"stub-self"``: the stub gives a module-level function a ``self`` parameter that the C
 #:   function does not have; ours has none.
-Accept = Literal["keyword-only", "extra-varargs", "stub-self"]
+#: * ``"c-default"``: the stub's default is not the C code's; ours follows the C code.
+Accept = Literal["keyword-only", "extra-varargs", "stub-self", "c-default"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,15 @@ class Deviation:
 
 
 DEVIATIONS: tuple[Deviation, ...] = (
+    # adafruit_pixelbuf.PixelBuf(size, *, brightness=None): None means 1.0, as the docstring says.
+    Deviation(
+        "adafruit_pixelbuf",
+        "PixelBuf.__init__",
+        "brightness",
+        "c-default",
+        "shared-bindings/adafruit_pixelbuf/PixelBuf.c: brightness defaults to mp_const_none, "
+        "which is 1.0 (\"default 1.0\" in its docstring); the //| signature says 0",
+    ),
     # usb_midi.set_names(*, streaming_interface_name=None, ...): the stub adds a ``self``.
     Deviation(
         "usb_midi",

@@ -159,6 +159,10 @@ class _Comparer:
         if expected is _UNKNOWN:
             return  # a default we cannot evaluate here: only its presence is checked
         if not _same_default(op.default, expected):
+            deviation = accepted(self.name, self.member, sp.name, "c-default")
+            if deviation is not None:
+                self.result.deviations.append(deviation)
+                return
             problems.append(f"'{sp.name}' defaults to {op.default!r} (stub: {sp.default})")
 
     def _eval_default(self, text: str) -> Any:

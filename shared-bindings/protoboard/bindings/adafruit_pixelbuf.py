@@ -69,7 +69,7 @@ class PixelBuf:
         size: int,
         *,
         byteorder: str = "BGR",
-        brightness: float = 0,
+        brightness: float | None = None,
         auto_write: bool = False,
         header: Any = b"",
         trailer: Any = b"",
