@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from protoboard.hal import alarm as hal_alarm
 from protoboard.hal import (
     analogio,
     busio,
@@ -20,9 +21,10 @@ from protoboard.hal import (
     rotaryio,
     rtc,
     touchio,
+    usb_cdc,
+    usb_hid,
+    usb_midi,
 )
-from protoboard.hal import alarm as hal_alarm
-from protoboard.hal import usb_cdc, usb_hid, usb_midi
 from protoboard.hal.base import Implementation
 
 Contract = type[Implementation]

@@ -153,9 +153,20 @@ def test_exec_trace_shows_decoded_keys(tmp_path, adafruit_libs) -> None:
     program = tmp_path / "code.py"
     program.write_text(KEYBOARD_PROGRAM)
     done = subprocess.run(
-        [sys.executable, "-m", "protoboard.cli", "exec", str(program), "--trace",
-         "--lib", str(adafruit_libs)],
-        capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "protoboard.cli",
+            "exec",
+            str(program),
+            "--trace",
+            "--lib",
+            str(adafruit_libs),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert "typed" in done.stdout

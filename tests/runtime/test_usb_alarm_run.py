@@ -70,15 +70,18 @@ def test_pin_alarm_from_the_simulated_world(start_board, tmp_path):
         "import alarm, board\n"
         "print('woke', alarm.wake_alarm and alarm.wake_alarm.pin)\n"
         "if alarm.wake_alarm is None:\n"
-        "    alarm.exit_and_deep_sleep_until_alarms(alarm.pin.PinAlarm(board.BUTTON, False, pull=True))\n"
+        "    button = alarm.pin.PinAlarm(board.BUTTON, False, pull=True)\n"
+        "    alarm.exit_and_deep_sleep_until_alarms(button)\n"
     )
     board = start_board({"code.py": code})
     board.wait_for(r"Pretending to deep sleep")
-    from protoboard.cli import main  # the real CLI, as a user types it
-
     from click.testing import CliRunner
 
-    result = CliRunner().invoke(main, ["sim", "set", "BUTTON.pressed", "true", "--drive", str(board.drive)])
+    from protoboard.cli import main  # the real CLI, as a user types it
+
+    result = CliRunner().invoke(
+        main, ["sim", "set", "BUTTON.pressed", "true", "--drive", str(board.drive)]
+    )
     assert result.exit_code == 0, result.output
     board.wait_for(r"woke board\.BUTTON")
 

@@ -62,7 +62,9 @@ def test_errors() -> None:
         strip[0] = (1, 2)
     with pytest.raises(TypeError, match="can't convert str to int"):
         strip[0] = ("a", 2, 3)
-    with pytest.raises(ValueError, match=r"Unmatched number of items on RHS \(expected 2, got 3\)\."):
+    with pytest.raises(
+        ValueError, match=r"Unmatched number of items on RHS \(expected 2, got 3\)\."
+    ):
         strip[0:2] = [0, 0, 0]
     with pytest.raises(AttributeError, match="_transmit"):
         PixelBuf(1).show()

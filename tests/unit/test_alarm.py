@@ -120,7 +120,9 @@ def test_sleep_memory_as_a_bytearray(sim, context) -> None:
         memory[4096]
     with pytest.raises(ValueError, match=r"^Slice and value different lengths\.$"):
         memory[0:2] = b"abc"
-    with pytest.raises(NotImplementedError, match=r"^only slices with step=1 \(aka None\) are supported$"):
+    with pytest.raises(
+        NotImplementedError, match=r"^only slices with step=1 \(aka None\) are supported$"
+    ):
         memory[0:4:2] = b"ab"
     with pytest.raises(NotImplementedError, match="^array/bytes required on right side$"):
         memory[0:2] = [1, 2]
@@ -158,7 +160,10 @@ def test_exec_deep_sleep_runs_the_program_again(tmp_path) -> None:
     program.write_text(DEEP_SLEEP)
     done = subprocess.run(
         [sys.executable, "-m", "protoboard.cli", "exec", str(program)],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
@@ -172,12 +177,18 @@ def test_exec_deep_sleep_runs_the_program_again(tmp_path) -> None:
 @pytest.mark.hostile
 def test_exec_deep_sleep_forever_stops_at_the_timeout(tmp_path) -> None:
     program = tmp_path / "code.py"
-    program.write_text("import alarm\nprint('sleeping')\nalarm.exit_and_deep_sleep_until_alarms()\n")
+    program.write_text(
+        "import alarm\nprint('sleeping')\nalarm.exit_and_deep_sleep_until_alarms()\n"
+    )
     done = subprocess.run(
         [sys.executable, "-m", "protoboard.cli", "exec", str(program), "--timeout", "0.5"],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
-        "sleeping", "Pretending to deep sleep until alarm, CTRL-C or file write."
+        "sleeping",
+        "Pretending to deep sleep until alarm, CTRL-C or file write.",
     ]

@@ -56,7 +56,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         "brightness",
         "c-default",
         "shared-bindings/adafruit_pixelbuf/PixelBuf.c: brightness defaults to mp_const_none, "
-        "which is 1.0 (\"default 1.0\" in its docstring); the //| signature says 0",
+        'which is 1.0 ("default 1.0" in its docstring); the //| signature says 0',
     ),
     # usb_midi.set_names(*, streaming_interface_name=None, ...): the stub adds a ``self``.
     Deviation(
@@ -65,7 +65,8 @@ DEVIATIONS: tuple[Deviation, ...] = (
         "self",
         "stub-self",
         "shared-bindings/usb_midi/__init__.c defines usb_midi_set_names as a module function "
-        "(MP_DEFINE_CONST_FUN_OBJ_KW, all arguments keyword-only); its //| stub says (self, *, ...)",
+        "(MP_DEFINE_CONST_FUN_OBJ_KW, all arguments keyword-only); "
+        "its //| stub says (self, *, ...)",
     ),
     # busio.SPI(clock, MOSI=None, MISO=None, *, half_duplex=False): the stub drops the ``*``.
     Deviation(

@@ -67,7 +67,9 @@ def sleep_until(
             time.sleep(max(pause, 0.0))
 
 
-def run_with_sleep(run_once: Callable[[float | None], Any], timeout: float | None, say: Callable[[str], None]) -> Any:
+def run_with_sleep(
+    run_once: Callable[[float | None], Any], timeout: float | None, say: Callable[[str], None]
+) -> Any:
     """``protoboard exec``'s deep sleep: ``run_once(time_left)`` runs the program (a
     protoboard.vm.RunResult); while it ends in deep sleep, wait for its alarms and run it again
     on the same board with ``alarm.wake_alarm`` set, within ``timeout`` seconds in all."""

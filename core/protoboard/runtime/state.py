@@ -90,7 +90,7 @@ class RunContext:
     #: that pty, opened by the VM before the program's path rules apply (-1: not open)
     usb_cdc_data_fd: int = -1
     #: alarm.sleep_memory's bytes: kept across deep sleep and reloads, lost at power off
-    sleep_memory: bytes = b""
+    sleep_memory: bytes | bytearray = b""
     #: what woke the board from deep sleep (protoboard.hal.alarm.WakeAlarm), this run only
     wake_alarm: Any = None
 

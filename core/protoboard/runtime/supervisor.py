@@ -31,6 +31,7 @@ from protoboard.runtime import ble_workflow, control, drivespace, events, vmproc
 from protoboard.runtime.boardparts import BoardParts
 from protoboard.runtime.console import ConsoleHub
 from protoboard.runtime.console.tcp import PASSWORD_ENV, TcpSpec
+from protoboard.runtime.datachannel import DataChannel
 from protoboard.runtime.drive import Drive, DriveError
 from protoboard.runtime.messages import (
     AddPart,
@@ -60,7 +61,6 @@ from protoboard.runtime.messages import (
     WokenUp,
     WorldRequest,
 )
-from protoboard.runtime.datachannel import DataChannel
 from protoboard.runtime.state import RunContext
 from protoboard.runtime.vmconsole import VMConsole
 from protoboard.runtime.vmpool import VM, VMPool

@@ -40,7 +40,7 @@ class Persistent:
     usb_midi_enabled: bool = True
     usb_cdc_console: bool = True
     usb_cdc_data: bool = False
-    sleep_memory: bytes = b""
+    sleep_memory: bytes | bytearray = b""
 
     @property
     def program_owns_drive(self) -> bool:

@@ -14,16 +14,16 @@ per-pixel brightness), so the bytes a strip receives are a board's bytes.
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any
 
 from protoboard.bindings import _enum, _validate
 
 #: The types returned when getting a pixel value
-PixelReturnType = Union[tuple[int, int, int], tuple[int, int, int, int], tuple[int, int, int, float]]  # noqa: UP007
+PixelReturnType = tuple[int, int, int] | tuple[int, int, int, int] | tuple[int, int, int, float]
 PixelReturnSequence = tuple[PixelReturnType]
 #: The types accepted when setting a pixel value
-PixelType = Union[int, PixelReturnType]  # noqa: UP007
-PixelSequence = Union[tuple[PixelType], list[PixelType]]  # noqa: UP007
+PixelType = int | PixelReturnType
+PixelSequence = tuple[PixelType] | list[PixelType]
 
 _DOTSTAR_START = 0b1110_0000
 _DOTSTAR_FULL = 0xFF
@@ -88,14 +88,20 @@ class PixelBuf:
         :param str byteorder: Byte order string (such as "RGB", "RGBW" or "PBGR")
         :param float brightness: Brightness (0 to 1.0, default 1.0)
         :param bool auto_write: Whether to automatically write pixels (Default False)
-        :param ~circuitpython_typing.ReadableBuffer header: Sequence of bytes to always send before pixel values.
-        :param ~circuitpython_typing.ReadableBuffer trailer: Sequence of bytes to always send after pixel values.
+        :param ~circuitpython_typing.ReadableBuffer header: Sequence of bytes to always send
+            before pixel values.
+        :param ~circuitpython_typing.ReadableBuffer trailer: Sequence of bytes to always send
+            after pixel values.
         """
         count = _validate.int_at_least(size, 0, "size")
         order = _Order(byteorder)
         head = _buffer_or_empty(header)
         tail = _buffer_or_empty(trailer)
-        level = 1.0 if brightness is None else min(1.0, max(0.0, _validate.to_float(brightness, "brightness")))
+        level = (
+            1.0
+            if brightness is None
+            else min(1.0, max(0.0, _validate.to_float(brightness, "brightness")))
+        )
         self._order = order
         self._count = count
         self._step = 4 if order.dotstar else order.bpp
@@ -193,19 +199,19 @@ class PixelBuf:
             yield self._pixel(i)
 
     def __getitem__(self, index: Any) -> Any:
-        """Returns the pixel value at the given index as a tuple of (Red, Green, Blue[, White]) values
-        between 0 and 255.  When in PWM (DotStar) mode, the 4th tuple value is a float of the pixel
-        intensity from 0-1.0."""
+        """Returns the pixel value at the given index as a tuple of (Red, Green, Blue[, White])
+        values between 0 and 255.  When in PWM (DotStar) mode, the 4th tuple value is a float of
+        the pixel intensity from 0-1.0."""
         if isinstance(index, slice):
             return tuple(self._pixel(i) for i in range(*index.indices(self._count)))
         return self._pixel(self._index(index))
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        """Sets the pixel value at the given index.  Value can either be a tuple or integer.  Tuples are
-        The individual (Red, Green, Blue[, White]) values between 0 and 255.  If given an integer, the
-        red, green and blue values are packed into the lower three bytes (0xRRGGBB).
-        For RGBW byteorders, if given only RGB values either as an int or as a tuple, the white value
-        is used instead when the red, green, and blue values are the same."""
+        """Sets the pixel value at the given index.  Value can either be a tuple or integer.
+        Tuples are The individual (Red, Green, Blue[, White]) values between 0 and 255.  If given
+        an integer, the red, green and blue values are packed into the lower three bytes
+        (0xRRGGBB). For RGBW byteorders, if given only RGB values either as an int or as a tuple,
+        the white value is used instead when the red, green, and blue values are the same."""
         if isinstance(index, slice):
             self._set_slice(index, value)
         else:

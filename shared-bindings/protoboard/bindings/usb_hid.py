@@ -159,9 +159,7 @@ class Device:
         return f"<Device usage_page=0x{self._spec.usage_page:02x} usage=0x{self._spec.usage:02x}>"
 
 
-Device.KEYBOARD = Device._of(
-    hal.HidDevice(_KEYBOARD_DESCRIPTOR, 0x01, 0x06, (1,), (8,), (1,))
-)
+Device.KEYBOARD = Device._of(hal.HidDevice(_KEYBOARD_DESCRIPTOR, 0x01, 0x06, (1,), (8,), (1,)))
 Device.MOUSE = Device._of(hal.HidDevice(_MOUSE_DESCRIPTOR, 0x01, 0x02, (2,), (4,), (0,)))
 Device.CONSUMER_CONTROL = Device._of(
     hal.HidDevice(_CONSUMER_DESCRIPTOR, 0x0C, 0x01, (3,), (2,), (0,))

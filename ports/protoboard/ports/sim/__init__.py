@@ -6,6 +6,7 @@ Use it from tests and scripts through :class:`Simulator` (``sim.pin("D13").histo
 
 from __future__ import annotations
 
+import protoboard.hal.alarm
 import protoboard.hal.analogio
 import protoboard.hal.busio
 import protoboard.hal.countio
@@ -16,7 +17,6 @@ import protoboard.hal.pwmio
 import protoboard.hal.rotaryio
 import protoboard.hal.rtc
 import protoboard.hal.touchio
-import protoboard.hal.alarm
 import protoboard.hal.usb_cdc
 import protoboard.hal.usb_hid
 import protoboard.hal.usb_midi

@@ -24,9 +24,7 @@ class Sleeper(hal.Sleeper):
         return sim_pin.level
 
     def _touched(self, pin: str) -> bool:
-        return any(
-            isinstance(part, TouchPad) and part.touched for part in self._sim.parts_on(pin)
-        )
+        return any(isinstance(part, TouchPad) and part.touched for part in self._sim.parts_on(pin))
 
     def fired(self, alarms: Sequence[hal.WakeAlarm], start_levels: dict[str, bool]) -> int | None:
         now = time.monotonic()
@@ -35,7 +33,9 @@ class Sleeper(hal.Sleeper):
                 return index
             if alarm.kind == "pin":
                 level = self.level(alarm.pin, alarm.pull, alarm.value)
-                if level == alarm.value and not (alarm.edge and start_levels.get(alarm.pin) == alarm.value):
+                if level == alarm.value and not (
+                    alarm.edge and start_levels.get(alarm.pin) == alarm.value
+                ):
                     return index
                 if alarm.edge and level != alarm.value:
                     start_levels[alarm.pin] = level  # armed: the next change to value fires

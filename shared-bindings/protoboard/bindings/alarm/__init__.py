@@ -11,9 +11,9 @@ It does not shut down WiFi, BLE, or other communications, or ongoing activities 
 as audio playback. It reduces power consumption to the extent possible that leaves
 these continuing activities running. In some cases there may be no decrease in power consumption.
 
-Deep sleep shuts down power to nearly all of the microcontroller including the CPU and RAM. This can save
-a more significant amount of power, but CircuitPython must restart ``code.py`` from the beginning when
-awakened.
+Deep sleep shuts down power to nearly all of the microcontroller including the CPU and RAM.
+This can save a more significant amount of power, but CircuitPython must restart ``code.py`` from
+the beginning when awakened.
 
 For more information about working with alarms and light/deep sleep in CircuitPython,
 see `this Learn guide <https://learn.adafruit.com/deep-sleep-with-circuitpython>`_.
@@ -41,7 +41,7 @@ from protoboard.runtime.messages import StateChanged as _StateChanged
 
 #: how often a sleep looks at pin and touch alarms
 _POLL = 0.002
-_KINDS = {"time": time.TimeAlarm, "pin": pin.PinAlarm, "touch": touch.TouchAlarm}
+_KINDS: dict[str, Any] = {"time": time.TimeAlarm, "pin": pin.PinAlarm, "touch": touch.TouchAlarm}
 
 
 class SleepMemory:
@@ -122,7 +122,10 @@ def _memory() -> bytearray:
     context = state.current
     memory = context.sleep_memory
     if not isinstance(memory, bytearray) or len(memory) != hal.SLEEP_MEMORY_LENGTH:
-        memory = bytearray(bytes(memory)[: hal.SLEEP_MEMORY_LENGTH].ljust(hal.SLEEP_MEMORY_LENGTH, b"\0"))
+        # (bytes from the supervisor, or nothing yet: zeros, as after power on)
+        memory = bytearray(
+            bytes(memory)[: hal.SLEEP_MEMORY_LENGTH].ljust(hal.SLEEP_MEMORY_LENGTH, b"\0")
+        )
         context.sleep_memory = memory
     return memory
 
@@ -140,7 +143,8 @@ sleep_memory = object.__new__(SleepMemory)
 This object is the sole instance of `alarm.SleepMemory`."""
 
 wake_alarm: Any
-"""The most recently triggered alarm. If CircuitPython was sleeping, the alarm that woke it from sleep.
+"""The most recently triggered alarm. If CircuitPython was sleeping, the alarm that woke it from
+sleep.
 If no alarm occurred since the last hard reset or soft restart, value is ``None``.
 """
 
@@ -245,8 +249,8 @@ def exit_and_deep_sleep_until_alarms(*alarms: Any, preserve_dios: Sequence[Any] 
         On Espressif chips, preserving pin settings during deep sleep may consume extra current.
         On ESP32, this was measured to be 250 uA or more.
         Consider not preserving pins unless you need to.
-        Measure power consumption carefully both with no pins preserved and with the pins you might want to
-        preserve to achieve the lowest consumption.
+        Measure power consumption carefully both with no pins preserved and with the pins you
+        might want to preserve to achieve the lowest consumption.
 
     **If CircuitPython is connected to a host computer via USB or BLE
     the first time a deep sleep is requested,
@@ -306,6 +310,4 @@ def __dir__() -> list[str]:
     return public_names(sys.modules[__name__], ("pin", "time", "touch", "wake_alarm"))
 
 
-_enum.publish(
-    "alarm", SleepMemory, light_sleep_until_alarms, exit_and_deep_sleep_until_alarms
-)
+_enum.publish("alarm", SleepMemory, light_sleep_until_alarms, exit_and_deep_sleep_until_alarms)

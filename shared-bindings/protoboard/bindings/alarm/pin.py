@@ -24,7 +24,8 @@ class PinAlarm:
 
         :param microcontroller.Pin pin: The pin to monitor. On some ports, the choice of pin
           may be limited due to hardware restrictions, particularly for deep-sleep alarms.
-        :param bool value: When active, trigger when the pin value is high (``True``) or low (``False``).
+        :param bool value: When active, trigger when the pin value is high (``True``) or low
+          (``False``).
           On some ports, multiple `PinAlarm` objects may need to have coordinated values
           for deep-sleep alarms.
         :param bool edge: If ``True``, trigger only when there is a transition to the specified
@@ -54,7 +55,9 @@ class PinAlarm:
         return self._value
 
     def _describe(self) -> WakeAlarm:
-        return WakeAlarm("pin", pin=self._pin._id, value=self._value, edge=self._edge, pull=self._pull)
+        return WakeAlarm(
+            "pin", pin=self._pin._id, value=self._value, edge=self._edge, pull=self._pull
+        )
 
     @classmethod
     def _from(cls, found: WakeAlarm) -> Any:

@@ -17,7 +17,9 @@ class TimeAlarm:
 
     __slots__ = ("_monotonic_time",)
 
-    def __init__(self, *, monotonic_time: float | None = None, epoch_time: int | None = None) -> None:
+    def __init__(
+        self, *, monotonic_time: float | None = None, epoch_time: int | None = None
+    ) -> None:
         """Create an alarm that will be triggered when `time.monotonic()` would equal
         ``monotonic_time``, or when `time.time()` would equal ``epoch_time``.
         Only one of the two arguments can be given.

@@ -113,7 +113,14 @@ _STATUS = {
     0xD0: ("ChannelPressure", ("pressure",)),
     0xE0: ("PitchBend", ("lsb", "msb")),
 }
-_SYSTEM = {0xF8: "TimingClock", 0xFA: "Start", 0xFB: "Continue", 0xFC: "Stop", 0xFE: "ActiveSensing", 0xFF: "SystemReset"}
+_SYSTEM = {
+    0xF8: "TimingClock",
+    0xFA: "Start",
+    0xFB: "Continue",
+    0xFC: "Stop",
+    0xFE: "ActiveSensing",
+    0xFF: "SystemReset",
+}
 #: longest SysEx kept whole (longer ones are cut, the count kept)
 SYSEX_LIMIT = 4096
 
