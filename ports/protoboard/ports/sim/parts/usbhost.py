@@ -254,6 +254,12 @@ class UsbHost(Part):
         with self._lock:
             return "".join(self._text)
 
+    @text.setter
+    def text(self, value: str) -> None:
+        """Edit the PC's text field (``""`` clears it), as someone at the PC would."""
+        with self._lock:
+            self._text = list(str(value)[-TEXT_LIMIT:])
+
     @property
     def keys(self) -> tuple[str, ...]:
         """Keys held down now (modifiers first), by name."""
