@@ -17,6 +17,7 @@ import difflib
 import errno
 import gc
 import re
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
@@ -78,6 +79,13 @@ def _missing_module(exc: BaseException, roots: list[Path]) -> Hint | None:
         return (
             f"{top} is {whose} module; CircuitPython has none of that name: {instead}.",
             "other-dialects",
+        )
+    if top in sys.stdlib_module_names:
+        return (
+            f"{top} is part of Python on computers; a CircuitPython board does not have it, "
+            "so the simulated board has not either. Look for a CircuitPython library that "
+            "does the job (circuitpython.org/libraries), or do without it.",
+            "computer-only-module",
         )
     install = _install_command(top, roots)
     compiled = _compiled(top, roots)
@@ -342,5 +350,5 @@ _RULES: tuple[Callable[[BaseException, list[Path]], Hint | None], ...] = (
 #: every docs anchor a hint can print (a test checks docs/errors.rst has each)
 ANCHORS = (
     *("missing-library", "compiled-library", "other-dialects", "board-pin"),
-    *("pin-in-use", "i2c-pins", "drive-full", "syntax-error"),
+    *("pin-in-use", "i2c-pins", "drive-full", "syntax-error", "computer-only-module"),
 )

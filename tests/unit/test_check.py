@@ -130,3 +130,19 @@ def test_command_says_what_is_wrong_with_its_input(tmp_path):
     done = _cli("--board", "no_such_board", cwd=tmp_path)
     assert done.returncode == 2 and "no_such_board" in done.stderr
     assert "protoboard boards --search" in done.stderr
+
+
+def test_exec_check_says_what_would_fail_then_runs(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "code.py").write_text("import board\nprint('ran', board.D13)\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "protoboard.cli", "exec", str(tmp_path / "code.py"), "--check",
+         "raspberry_pi_pico"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "would not run on Raspberry Pi Pico" in done.stderr
+    assert "code.py:2:" in done.stderr and "board.D13 does not exist" in done.stderr
+    assert done.stdout.startswith("ran board.D13")  # the simulated board has D13: it ran

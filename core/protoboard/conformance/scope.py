@@ -23,6 +23,8 @@ MODULES: tuple[str, ...] = (
     "usb_midi",
     "usb_cdc",
     "alarm",
+    "hashlib",
+    "msgpack",
     "micropython",
     "supervisor",
     "storage",

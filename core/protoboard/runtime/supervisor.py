@@ -32,7 +32,7 @@ from protoboard.runtime.boardparts import BoardParts
 from protoboard.runtime.console import ConsoleHub
 from protoboard.runtime.console.tcp import PASSWORD_ENV, TcpSpec
 from protoboard.runtime.datachannel import DataChannel
-from protoboard.runtime.drive import Drive, DriveError
+from protoboard.runtime.drive import CODE_FILES, Drive, DriveError
 from protoboard.runtime.messages import (
     AddPart,
     AddRequest,
@@ -115,6 +115,8 @@ class RunOptions:
     ble: bool = False
     #: usb_cdc.data endpoints: "pty", "tcp:PORT" (none: the data channel goes nowhere)
     data: tuple[str, ...] = ()
+    #: a real board's id: before each run of code.py, say what would stop it there
+    check: str | None = None
 
 
 class Supervisor:
@@ -380,6 +382,8 @@ class Supervisor:
             wake_alarm=wake_alarm,
         )
         parts = self.parts.for_run(self._parts_problem if phase != "boot" else lambda _: None)
+        if self.options.check and phase == "code":
+            self._advise(self.options.check)
         config = vmprocess.VMConfig(
             phase=phase,
             drive=self.drive.root,
@@ -401,6 +405,17 @@ class Supervisor:
         self.reload_pending = False
         # Prepare the next VM in the background, once this one is under way.
         threading.Timer(SPARE_DELAY, lambda: self.events.put(events.SpareWanted())).start()
+
+    def _advise(self, board_id: str) -> None:
+        """``run --check``: what would stop the program on that board, before it runs here."""
+        from protoboard.check.advice import advice, program_files
+
+        code = self.drive.first_of(CODE_FILES)
+        if code is None:
+            return
+        text = advice(program_files(self.drive.root, code), board_id, self.drive.root)
+        if text:
+            self.say("\n" + text)
 
     def _parts_problem(self, text: str) -> None:
         """The parts file is wrong: said on the console, where the user looks, and logged."""
