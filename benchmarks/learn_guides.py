@@ -24,9 +24,9 @@ import subprocess
 from collections import Counter, defaultdict
 from pathlib import PurePosixPath
 
+from protoboard.boardimport import BOARD_STANDARD
 from protoboard.check.program import any_board_modules
 from protoboard.check.reading import read_program
-from protoboard.boardimport import BOARD_STANDARD
 from protoboard.modules import MODULES, PYTHON_MODULES
 
 FROZEN = {"circuitpython_typing"}

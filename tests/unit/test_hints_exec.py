@@ -92,6 +92,7 @@ def test_a_pin_used_twice_names_who_holds_it(tmp_path: Path) -> None:
     assert "contextlib" not in err  # the binding's own frames stay hidden
     hint = hint_of(err)
     assert "D13 (also called board.LED) is already held by led (a digitalio.DigitalInOut)" in hint
+    assert "made at code.py line 2" in hint  # where the program made the holder
     assert "led.deinit()" in hint
 
 

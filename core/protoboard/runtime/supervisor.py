@@ -516,6 +516,8 @@ class Supervisor:
         elif final[:1] == ("reload",):
             self.say("\nsoft reboot\n")
             phase = "safemode" if self.safe_mode_reason != "NONE" else "code"
+            if final[2:] == ("raw",):
+                phase = "raw_repl"
             self._start(phase, final[1] or "SUPERVISOR_RELOAD")
         elif final[:1] == ("reset",):
             if vm.erase:
@@ -632,7 +634,9 @@ class Supervisor:
 
     @_on_vm_message.register
     def _on_reload(self, message: ReloadRequest, vm: VM) -> None:
-        vm.final = ("reload", message.reason)
+        vm.final = (
+            ("reload", message.reason, "raw") if message.raw_repl else ("reload", message.reason)
+        )
 
     @_on_vm_message.register
     def _on_reset(self, message: ResetRequest, vm: VM) -> None:
