@@ -58,6 +58,8 @@ MODULES: dict[str, BuiltinModule] = {
         _b("rainbowio"),
         _b("rtc", (rtc.RTC,)),
         _b("touchio", (touchio.TouchIn,)),
+        _b("fourwire", (), ("busio", "digitalio")),
+        _b("i2cdisplaybus", (), ("busio", "digitalio")),
         # Runtime modules: the supervisor's state and the drive, no hardware behind them.
         _b("supervisor"),
         _b("storage"),

@@ -18,6 +18,8 @@ MODULES: tuple[str, ...] = (
     "rainbowio",
     "rtc",
     "touchio",
+    "fourwire",
+    "i2cdisplaybus",
     "micropython",
     "supervisor",
     "storage",

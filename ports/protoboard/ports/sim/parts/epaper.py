@@ -238,7 +238,7 @@ class SSD1680(EPaperPanel):
 
     def reset(self) -> None:
         super().reset()
-        ram_w, ram_h = self.ram_size
+        _, ram_h = self.ram_size
         self.entry_mode = 0x03
         self.x_window = (0, self.stride - 1)
         self.y_window = (0, ram_h - 1)

@@ -43,7 +43,7 @@ def rotate_rgb(data: bytes, width: int, height: int, rotation: int) -> bytes:
     if rotation == 180:
         pixels.reverse()
         return b"".join(pixels)
-    out = []
+    out: list[bytes] = []
     if rotation == 90:  # new row r is old column r, read bottom to top
         for x in range(width):
             out.extend(pixels[(height - 1 - y) * width + x] for y in range(height))

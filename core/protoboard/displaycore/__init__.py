@@ -1,0 +1,1 @@
+"""The display core: CircuitPython's displayio internals (rendering, refresh, bus addressing)."""
