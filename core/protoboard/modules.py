@@ -60,6 +60,8 @@ MODULES: dict[str, BuiltinModule] = {
         _b("touchio", (touchio.TouchIn,)),
         _b("fourwire", (), ("busio", "digitalio")),
         _b("i2cdisplaybus", (), ("busio", "digitalio")),
+        _b("displayio"),
+        _b("busdisplay", (), ("displayio",)),
         # Runtime modules: the supervisor's state and the drive, no hardware behind them.
         _b("supervisor"),
         _b("storage"),

@@ -7,6 +7,7 @@ from typing import Any
 
 from protoboard.bindings import _validate
 from protoboard.bindings._displaypins import ControlPin, control_pin
+from protoboard.displaycore import registry
 from protoboard.displaycore.bus_core import ByteType, ChipSelect
 
 
@@ -63,6 +64,7 @@ class FourWire:
         if self._reset is not None:
             self._pulse_reset()
         self._chip_select = control_pin(chip_select, "chip_select")
+        registry.register(self)
 
     def _pulse_reset(self) -> None:
         assert self._reset is not None
@@ -146,6 +148,11 @@ class FourWire:
         if self._chip_select is not None:
             self._chip_select.set(True)
         self._spi.unlock()
+
+    def _release(self) -> None:
+        """``displayio.release_displays()``: free the pins (the bus object stays the program's)."""
+        registry.unregister(self)
+        self._deinit()
 
     def _deinit(self) -> None:
         for pin in (self._command, self._chip_select, self._reset):

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from protoboard.bindings import _validate
+from protoboard.displaycore import registry
 from protoboard.displaycore.bus_core import ByteType, ChipSelect
 
 
@@ -46,6 +47,7 @@ class I2CDisplayBus:
         if not found:
             self._deinit()
             raise ValueError(f"Unable to find I2C Display at {self._address:x}")
+        registry.register(self)
 
     def _pulse_reset(self) -> None:
         self._reset.value = False
@@ -93,6 +95,11 @@ class I2CDisplayBus:
 
     def _end_transaction(self) -> None:
         self._i2c.unlock()
+
+    def _release(self) -> None:
+        """``displayio.release_displays()``: free the pins (the bus object stays the program's)."""
+        registry.unregister(self)
+        self._deinit()
 
     def _deinit(self) -> None:
         if self._reset is not None:

@@ -116,8 +116,7 @@ class DisplayPanel(Part):
             from PIL import Image
         except ImportError:
             raise RuntimeError(
-                "seeing a display's picture as an image needs Pillow: "
-                "pip install 'protoboard[display]'"
+                "seeing a display's picture as an image needs Pillow: pip install pillow"
             ) from None
         return Image.frombytes("RGB", (self.width, self.height), self.render())
 
