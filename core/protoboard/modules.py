@@ -62,6 +62,7 @@ MODULES: dict[str, BuiltinModule] = {
         _b("i2cdisplaybus", (), ("busio", "digitalio")),
         _b("displayio"),
         _b("busdisplay", (), ("displayio",)),
+        _b("epaperdisplay", (), ("displayio",)),
         # Runtime modules: the supervisor's state and the drive, no hardware behind them.
         _b("supervisor"),
         _b("storage"),

@@ -21,6 +21,7 @@ MODULES: tuple[str, ...] = (
     "fourwire",
     "i2cdisplaybus",
     "busdisplay",
+    "epaperdisplay",
     "micropython",
     "supervisor",
     "storage",

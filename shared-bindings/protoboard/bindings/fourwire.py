@@ -149,6 +149,13 @@ class FourWire:
             self._chip_select.set(True)
         self._spi.unlock()
 
+    def _bus_reset(self) -> bool:
+        """The reset a display does before each e-paper refresh (False without a pin)."""
+        if self._reset is None:
+            return False
+        self._pulse_reset()
+        return True
+
     def _release(self) -> None:
         """``displayio.release_displays()``: free the pins (the bus object stays the program's)."""
         registry.unregister(self)

@@ -96,6 +96,12 @@ class I2CDisplayBus:
     def _end_transaction(self) -> None:
         self._i2c.unlock()
 
+    def _bus_reset(self) -> bool:
+        if self._reset is None:
+            return False
+        self._pulse_reset()
+        return True
+
     def _release(self) -> None:
         """``displayio.release_displays()``: free the pins (the bus object stays the program's)."""
         registry.unregister(self)
