@@ -209,15 +209,14 @@ class BusDisplay:
         self.auto_refresh = bool(auto_refresh)
 
     def _open_backlight(self, pin: Any, frequency: int) -> None:
+        from protoboard.bindings.digitalio import DigitalInOut
+        from protoboard.bindings.pwmio import PWMOut
+
         try:
-            import pwmio
-
-            self._backlight = pwmio.PWMOut(pin, duty_cycle=0, frequency=frequency)
+            self._backlight = PWMOut(pin, duty_cycle=0, frequency=frequency)
             self._backlight_pwm = True
-        except (ImportError, ValueError, RuntimeError):
-            import digitalio
-
-            self._backlight = digitalio.DigitalInOut(pin)
+        except (ValueError, RuntimeError):
+            self._backlight = DigitalInOut(pin)
             self._backlight.switch_to_output()
 
     def _show_terminal(self) -> None:

@@ -208,9 +208,9 @@ class EPaperDisplay:
         self._refreshing = False
         self._lock = threading.RLock()
         if busy is not None:
-            import digitalio
+            from protoboard.bindings.digitalio import DigitalInOut
 
-            self._busy = digitalio.DigitalInOut(busy)
+            self._busy = DigitalInOut(busy)
         registry.register(self)
         self._show_terminal()
 
