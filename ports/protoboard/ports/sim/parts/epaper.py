@@ -18,6 +18,7 @@ from protoboard.ports.sim.parts.base import SPIPart
 from protoboard.ports.sim.parts.panel import DisplayPanel, rotate_rgb
 
 WHITE, BLACK, RED = b"\xff\xff\xff", b"\x00\x00\x00", b"\xff\x00\x00"
+_GREYS = (BLACK, b"\x55\x55\x55", b"\xaa\xaa\xaa", WHITE)
 
 
 class EPaperPanel(DisplayPanel, SPIPart):
@@ -43,6 +44,7 @@ class EPaperPanel(DisplayPanel, SPIPart):
         x_offset: int = 0,
         rotation: int = 0,
         color: bool = False,
+        grayscale: bool = False,
         refresh_time: float = 1.0,
     ) -> None:
         super().__init__(name=name)
@@ -62,6 +64,9 @@ class EPaperPanel(DisplayPanel, SPIPart):
         self.width, self.height = (height, width) if rotation % 180 else (width, height)
         #: tri-colour glass (black, white and red)
         self.color = color
+        #: four greys: the black/white plane is the high bit, the second plane the low bit
+        #: (the MagTag's panel with its grey waveforms)
+        self.grayscale = grayscale
         self.refresh_time = refresh_time
         stride = (ram_w + 7) // 8
         #: the two RAM planes, one bit per pixel, ``stride`` bytes per row
@@ -292,6 +297,8 @@ class SSD1680(EPaperPanel):
                     self.y, _ = _step(self.y, y_lo, y_hi, y_up)
 
     def _pixel_color(self, black_bit: int, red_bit: int) -> bytes:
+        if self.grayscale:
+            return _GREYS[black_bit << 1 | red_bit]
         if self.color and red_bit:
             return RED
         return WHITE if black_bit else BLACK

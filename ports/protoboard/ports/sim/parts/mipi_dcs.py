@@ -57,8 +57,9 @@ class MipiDcsDisplay(DisplayPanel, SPIPart):
     #: to draw upright)
     flip_x: ClassVar[bool] = False
     flip_y: ClassVar[bool] = False
-    #: the glass's colour filters are in B, G, R order (a driver sets MADCTL's BGR bit)
-    bgr_panel: ClassVar[bool] = False
+    #: the glass's colour filters are in B, G, R order (a driver sets MADCTL's BGR bit); the
+    #: ``bgr`` option sets it for one module
+    bgr_panel: bool = False
     #: IPS glass shows true colours only with the controller's inversion on (INVON)
     inverted_panel: ClassVar[bool] = False
     default_size: ClassVar[tuple[int, int]] = (240, 320)
@@ -72,8 +73,11 @@ class MipiDcsDisplay(DisplayPanel, SPIPart):
         x_offset: int = 0,
         y_offset: int = 0,
         rotation: int = 0,
+        bgr: bool | None = None,
     ) -> None:
         super().__init__(name=name)
+        if bgr is not None:
+            self.bgr_panel = bgr  # this module's glass, whatever the chip's usual one
         if rotation not in (0, 90, 180, 270):
             raise ValueError(f"rotation must be 0, 90, 180 or 270, not {rotation}")
         width = self.default_size[0] if width is None else width
@@ -366,6 +370,9 @@ class ST7789(MipiDcsDisplay):
     vendor_commands = frozenset(
         {0xB0, 0xB1, 0xB2, 0xB3, 0xB7, 0xBA, 0xBB, 0xC0, 0xC2, 0xC3, 0xC4, 0xC5, 0xC6, 0xC7}
         | {0xCA, 0xCB, 0xD0, 0xD2, 0xDF, 0xE0, 0xE1, 0xE2, 0xE3, 0xE4, 0xE7, 0xE8, 0xE9, 0xEC}
+        # not an ST7789 command, but the Feather ESP32-S2/S3 TFT's start-up sends it (the chip
+        # ignores it): accepted quietly so every boot does not log it
+        | {0xB6}
     )
 
 
