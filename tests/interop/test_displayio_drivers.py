@@ -139,3 +139,36 @@ def test_auto_refresh_in_the_background(sim, drivers) -> None:
         time.sleep(0.01)
     display.auto_refresh = False
     check_scene(part, 240, 240)
+
+
+@pytest.mark.parametrize(("height", "offset"), [(64, 0x60), (128, 0x00)])
+def test_sh1107_featherwing_and_128x128(sim, drivers, height: int, offset: int) -> None:
+    import adafruit_displayio_sh1107
+    import board
+    import displayio
+    import i2cdisplaybus
+
+    from protoboard.ports.sim.parts.sh1107 import SH1107
+
+    part = sim.attach(SH1107(height=height))
+    bus = i2cdisplaybus.I2CDisplayBus(board.I2C(), device_address=0x3C)
+    display = adafruit_displayio_sh1107.SH1107(
+        bus, width=128, height=height, display_offset=offset, auto_refresh=False
+    )
+    assert part.display_on and part.display_offset == offset and part.multiplex == height
+    bitmap = displayio.Bitmap(128, height, 2)
+    palette = displayio.Palette(2)
+    palette[1] = 0xFFFFFF
+    for x in range(6):
+        for y in range(3):
+            bitmap[x, y] = 1
+    bitmap[127, height - 1] = 1
+    group = displayio.Group()
+    group.append(displayio.TileGrid(bitmap, pixel_shader=palette))
+    display.root_group = group
+    display.refresh()
+    lit = {(x, y) for y, row in enumerate(part.frame) for x, v in enumerate(row) if v == WHITE}
+    assert lit == {(x, y) for x in range(6) for y in range(3)} | {(127, height - 1)}
+    display.brightness = 0.5  # the brightness command (0x81) sets the contrast
+    assert part.contrast == 127
+    assert not part.unknown_commands

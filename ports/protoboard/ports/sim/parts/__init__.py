@@ -31,6 +31,7 @@ CATALOG: dict[str, str] = {
     "ILI9341": "protoboard.ports.sim.parts.mipi_dcs:ILI9341",
     "HX8357": "protoboard.ports.sim.parts.mipi_dcs:HX8357",
     "ST7735R": "protoboard.ports.sim.parts.mipi_dcs:ST7735R",
+    "SH1107": "protoboard.ports.sim.parts.sh1107:SH1107",
     "SSD1680": "protoboard.ports.sim.parts.epaper:SSD1680",
     "UC8151": "protoboard.ports.sim.parts.epaper:UC8151",
 }
