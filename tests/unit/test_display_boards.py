@@ -11,6 +11,7 @@ from protoboard.testing import simulated_board
 RED, BLUE, WHITE = (255, 0, 0), (0, 0, 255), (255, 255, 255)
 
 BOARDS = {
+    "pyportal": ("BusDisplay", 320, 240, "ILI9341Parallel", {"NEOPIXEL", "LIGHT", "LED"}),
     # board id: (display class, width, height, part kind, parts besides the display)
     "clue_nrf52840_express": ("BusDisplay", 240, 240, "ST7789", {"BUTTON_A", "BUTTON_B"}),
     "adafruit_funhouse": ("BusDisplay", 240, 240, "ST7789", {"BUTTON_UP", "LIGHT", "DOTSTAR"}),

@@ -161,3 +161,46 @@ def test_nine_bit_mode_packs_the_dc_bit(sim) -> None:
     # Each send is packed on its own: D/C 0 + 0x2A is 000101010, padded to 0x15 0x00; D/C 1
     # + 0x01 is 100000001, padded to 0x80 0x80
     assert seen == [b"\x15\x00", b"\x80\x80"]
+
+
+def test_parallel_bus_to_the_pyportal_screen_part(sim) -> None:
+    import board
+    import paralleldisplaybus
+
+    from protoboard.ports.sim.parts.mipi_dcs import ILI9341Parallel
+
+    part = sim.attach(ILI9341Parallel(), write="D10", cs="D11", dc="D12")
+    bus = paralleldisplaybus.ParallelBus(
+        data_pins=[board.D0, board.D1, board.D2, board.D3, board.D4, board.D5, board.D6, board.D7],
+        command=board.D12,
+        chip_select=board.D11,
+        write=board.D10,
+        read=None,
+    )
+    for command, data in ((0x11, b""), (0x36, b"\x48"), (0x3A, b"\x55"), (0x29, b"")):
+        bus.send(command, data)
+    core = BusCore(bus, ram_width=0x100, ram_height=0x100)
+    fill(core, Region(0, 0, 4, 4), RED565)
+    assert part.lit and part.colors()[RED] == 16 and part.pixel(0, 0) == RED
+    with pytest.raises(RuntimeError, match="^No reset pin$"):
+        bus.reset()
+
+
+@pytest.mark.hostile
+def test_parallel_bus_errors(sim) -> None:
+    import board
+    import paralleldisplaybus
+
+    with pytest.raises(ValueError, match="^Specify exactly one of data0 or data_pins$"):
+        paralleldisplaybus.ParallelBus(
+            command=board.D12, chip_select=board.D11, write=board.D10, read=None
+        )
+    with pytest.raises(ValueError, match="^frequency must be >= 1$"):
+        paralleldisplaybus.ParallelBus(
+            data0=board.D0,
+            command=board.D12,
+            chip_select=board.D11,
+            write=board.D10,
+            read=None,
+            frequency=0,
+        )

@@ -20,6 +20,7 @@ MODULES: tuple[str, ...] = (
     "touchio",
     "fourwire",
     "i2cdisplaybus",
+    "paralleldisplaybus",
     "busdisplay",
     "epaperdisplay",
     "micropython",

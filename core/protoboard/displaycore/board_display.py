@@ -6,7 +6,7 @@ The table::
 
     [display]
     driver = "busdisplay"          # or "epaperdisplay"
-    bus = "fourwire"
+    bus = "fourwire"                 # or "paralleldisplaybus" (data0, write, read: pin names)
     spi = { clock = "TFT_SCK", MOSI = "TFT_MOSI" }   # or spi = "SPI": the board's board.SPI()
     command = "TFT_DC"
     chip_select = "TFT_CS"
@@ -34,9 +34,26 @@ def _hex(text: str) -> bytes:
     return bytes.fromhex(text.replace(",", " "))
 
 
+def _parallel_bus(machine: Any, spec: dict[str, Any]) -> Any:
+    from protoboard.bindings.paralleldisplaybus import ParallelBus
+
+    pins = machine.board_pins
+    return ParallelBus(
+        data0=pins[spec["data0"]],
+        command=pins[spec["command"]],
+        chip_select=pins[spec["chip_select"]],
+        write=pins[spec["write"]],
+        read=pins[spec["read"]] if spec.get("read") else None,
+        reset=pins[spec["reset"]] if spec.get("reset") else None,
+        frequency=int(spec.get("frequency", 30_000_000)) or 30_000_000,
+    )
+
+
 def _bus(machine: Any, spec: dict[str, Any]) -> Any:
     from protoboard.bindings import board, busio, fourwire
 
+    if spec.get("bus") == "paralleldisplaybus":
+        return _parallel_bus(machine, spec)
     pins = machine.board_pins
     spi_spec = spec.get("spi", "SPI")
     if spi_spec == "SPI":

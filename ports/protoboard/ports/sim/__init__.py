@@ -12,6 +12,7 @@ import protoboard.hal.countio
 import protoboard.hal.digitalio
 import protoboard.hal.microcontroller
 import protoboard.hal.neopixel_write
+import protoboard.hal.paralleldisplaybus
 import protoboard.hal.pwmio
 import protoboard.hal.rotaryio
 import protoboard.hal.rtc
@@ -46,6 +47,7 @@ PORT = Port(
         protoboard.hal.countio.Counter: f"{_M}.countio:Counter",
         protoboard.hal.rtc.RTC: f"{_M}.rtc:RTC",
         protoboard.hal.touchio.TouchIn: f"{_M}.touchio:TouchIn",
+        protoboard.hal.paralleldisplaybus.ParallelBus: f"{_M}.paralleldisplaybus:ParallelBus",
     },
     backend=f"{_M}:open_backend",
     boards_package=_M,

@@ -29,6 +29,7 @@ CATALOG: dict[str, str] = {
     "TouchPad": "protoboard.ports.sim.parts.touch:TouchPad",
     "ST7789": "protoboard.ports.sim.parts.mipi_dcs:ST7789",
     "ILI9341": "protoboard.ports.sim.parts.mipi_dcs:ILI9341",
+    "ILI9341Parallel": "protoboard.ports.sim.parts.mipi_dcs:ILI9341Parallel",
     "HX8357": "protoboard.ports.sim.parts.mipi_dcs:HX8357",
     "ST7735R": "protoboard.ports.sim.parts.mipi_dcs:ST7735R",
     "SH1107": "protoboard.ports.sim.parts.sh1107:SH1107",

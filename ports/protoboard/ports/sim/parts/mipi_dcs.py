@@ -422,3 +422,27 @@ class ST7735R(MipiDcsDisplay):
     vendor_commands = frozenset(
         {0xB1, 0xB2, 0xB3, 0xB4, 0xB6, 0xC0, 0xC1, 0xC2, 0xC3, 0xC4, 0xC5, 0xFC, 0xE0, 0xE1}
     )
+
+
+class ILI9341Parallel(ILI9341):
+    """An ILI9341 on its 8-bit parallel interface (the PyPortal's screen): bytes arrive with
+    each pulse of ``write`` while ``cs`` is low, ``dc`` telling commands from data. Wire
+    ``write``, ``cs``, ``dc`` and optionally ``reset`` and ``read``; same options and
+    inspection as :class:`ILI9341`."""
+
+    kind = "ILI9341Parallel"
+    roles: ClassVar[tuple[str, ...]] = ("write", "cs", "dc")
+    optional_roles: tuple[str, ...] = ("reset", "read")
+
+    def on_attach(self) -> None:
+        self.listen_data("write", self._strobe)
+        if "reset" in self.connections:
+            self.listen("reset", self._reset_pin)
+
+    def on_detach(self) -> None:
+        """Listeners go with the part (nothing on an SPI bus to leave)."""
+
+    def _strobe(self, pin: object, data: bytes, kind: str) -> None:
+        if kind != "parallel" or self.pin("cs").level:
+            return
+        self.spi_transfer(data)  # the same decoding: dc says command or data
