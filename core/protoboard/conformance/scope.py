@@ -23,6 +23,8 @@ MODULES: tuple[str, ...] = (
     "paralleldisplaybus",
     "busdisplay",
     "epaperdisplay",
+    "hashlib",
+    "msgpack",
     "micropython",
     "supervisor",
     "storage",
