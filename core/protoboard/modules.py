@@ -62,9 +62,14 @@ MODULES: dict[str, BuiltinModule] = {
         _b("fourwire", (), ("busio", "digitalio")),
         _b("i2cdisplaybus", (), ("busio", "digitalio")),
         _b("paralleldisplaybus", (paralleldisplaybus.ParallelBus,), ("digitalio",)),
-        _b("displayio"),
         _b("busdisplay", (), ("displayio",)),
         _b("epaperdisplay", (), ("displayio",)),
+        # Display compositing and fonts: pure rendering, no hardware behind them.
+        _b("displayio"),
+        _b("fontio"),
+        _b("terminalio", (), ("displayio", "fontio")),
+        _b("vectorio", (), ("displayio",)),
+        _b("bitmaptools", (), ("displayio",)),
         # Runtime modules: the supervisor's state and the drive, no hardware behind them.
         _b("supervisor"),
         _b("storage"),

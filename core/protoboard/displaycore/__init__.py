@@ -32,7 +32,9 @@ group) has these methods; a display calls them on its ``root_group``:
 
 ``_get_refresh_areas(areas: list[Area]) -> None``
     Append the panel areas changed since the last refresh (what the C code links into its
-    list; the order does not change the frame). Call before filling, once per refresh.
+    list; the order does not change the frame). Call before filling, once per refresh. The
+    areas are the layers' own objects (as the C list links them): use them before
+    ``_finish_refresh``, which resets some of them.
 
 ``_fill_area(colorspace: Colorspace, area: Area, mask: bytearray, buffer: memoryview) -> bool``
     Draw the layer's pixels inside ``area`` into ``buffer``: the area's packed pixels in the
@@ -50,6 +52,14 @@ group) has these methods; a display calls them on its ``root_group``:
 ``_finish_refresh() -> None``
     After the refresh: forget the changes drawn (dirty areas, moved flags, palette changes).
 
+For displays also: ``protoboard.displaycore.registry.register(display)`` when a display is
+made (``displayio.release_displays()`` then calls its ``_release()``), and
+``protoboard.bindings._terminal_display.start_terminal(width, height)``, which lays out
+``displayio.CIRCUITPYTHON_TERMINAL`` (the REPL shown while ``root_group`` is None) for the
+display's size and returns the ``terminalio.Terminal`` the console output goes to.
+E-paper: ``render.tricolor_colorspace(highlight)`` and ``render_tricolor`` do the two passes of
+``EPaperDisplay.c`` (black plane with ``grayscale_bit`` 7, then the accent plane).
+
 Helpers: ``clip_area(colorspace, whole, area)`` (``displayio_display_core_clip_area``, byte
 aligned for sub-byte depths), ``fill(group, colorspace, area) -> bytearray``,
 ``render(group, colorspace, width, height, area=None, rotation=0) -> bytes`` (the whole panel by
@@ -60,7 +70,13 @@ default), ``frame_to_image(data, colorspace, panel_width, panel_height)`` (a Pil
 
 from __future__ import annotations
 
-from protoboard.displaycore.area import NULL_TRANSFORM, Area, Transform, compute_overlap, rotation_transform
+from protoboard.displaycore.area import (
+    NULL_TRANSFORM,
+    Area,
+    Transform,
+    compute_overlap,
+    rotation_transform,
+)
 from protoboard.displaycore.colorspace import Colorspace, convert_color
 from protoboard.displaycore.render import (
     buffer_size,

@@ -17,7 +17,9 @@ Storage = Union[bytearray, "array[int]"]
 def new_storage(bits_per_value: int, count: int) -> Storage:
     if bits_per_value <= 8:
         return bytearray(count)
-    return array("H" if bits_per_value == 16 else "I", bytes(count * (2 if bits_per_value == 16 else 4)))
+    return array(
+        "H" if bits_per_value == 16 else "I", bytes(count * (2 if bits_per_value == 16 else 4))
+    )
 
 
 class BitmapCore:
@@ -35,6 +37,20 @@ class BitmapCore:
         """Values ``x1..x2-1`` of row ``y`` (all inside the bitmap)."""
         start = y * self._width
         return self._data[start + x1 : start + x2]
+
+    def _fill_run(self, start: int, count: int, value: int) -> None:
+        """Set ``count`` values from flat index ``start`` to ``value``."""
+        if isinstance(self._data, bytearray):
+            self._data[start : start + count] = bytes([value]) * count
+        else:
+            self._data[start : start + count] = array(self._data.typecode, [value]) * count
+
+    def _store_run(self, start: int, values: list[int]) -> None:
+        """Store ``values`` from flat index ``start`` (each already fits the storage)."""
+        if isinstance(self._data, bytearray):
+            self._data[start : start + len(values)] = bytes(values)
+        else:
+            self._data[start : start + len(values)] = array(self._data.typecode, values)
 
     def _get(self, x: int, y: int) -> int:
         if 0 <= x < self._width and 0 <= y < self._height:

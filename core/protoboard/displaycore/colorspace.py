@@ -1,4 +1,5 @@
-"""A display's pixel format and the colour conversions of ``shared-module/displayio/ColorConverter.c``.
+"""A display's pixel format and the colour conversions of
+``shared-module/displayio/ColorConverter.c``.
 
 Every function here computes what CircuitPython's C code computes, integer for integer, so a
 frame rendered here has the bytes a board would send to its panel.
@@ -185,7 +186,9 @@ def _dithered(cs: Colorspace, c: int, x: int, y: int) -> int:
     return r << 16 | g << 8 | b
 
 
-def convert_color(cs: Colorspace, rgb888: int, dither: bool = False, x: int = 0, y: int = 0) -> int | None:
+def convert_color(
+    cs: Colorspace, rgb888: int, dither: bool = False, x: int = 0, y: int = 0
+) -> int | None:
     """An RGB888 colour in the display's format (``displayio_convert_color``), or None when the
     format has no conversion (the pixel stays transparent). ``x``/``y`` seed the dither noise."""
     c = rgb888 & 0xFFFF_FFFF

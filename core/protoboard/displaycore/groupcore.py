@@ -101,13 +101,22 @@ class GroupCore:
         self._update_child_transforms()
 
     def _get_previous_area(self) -> Area | None:
-        """The union of what the group's layers drew last frame (None: nothing)."""
+        """What the group's TileGrids and groups drew last frame, with the areas of removed
+        layers (None: nothing). ``vectorio`` shapes are left out: the C code reads an
+        uninitialised area for them here."""
         result: Area | None = None
         for member in self._members:
+            if getattr(member, "_is_vector_shape", False):
+                continue
             area = member._get_previous_area()
             if area is not None:
                 result = area if result is None else result.union(area)
+        if self._item_removed:
+            result = self._dirty_area.copy() if result is None else result.union(self._dirty_area)
         return result
+
+    def _removal_area(self) -> Area | None:
+        return self._get_previous_area()
 
     def _add_layer(self, layer: Any) -> None:
         """A layer joins: it takes the group's transform and hidden state."""
@@ -120,7 +129,7 @@ class GroupCore:
     def _remove_layer(self, layer: Any) -> None:
         """A layer leaves: where it was drawn must be redrawn."""
         layer._in_group = False
-        area = layer._get_previous_area()
+        area = layer._removal_area()
         layer._update_transform(None)
         if area is None:
             return

@@ -74,7 +74,7 @@ class RowWriter:
         opaque = None not in values
         view = self.view
         if opaque and view is not None and mask[first:stop:step].count(0) == count:
-            view[first:stop:step] = array(view.format, values)  # type: ignore[arg-type]
+            view[first:stop:step] = array(view.format, values)  # type: ignore[type-var]
             mask[first:stop:step] = b"\x01" * count
             return True
         put = self._put

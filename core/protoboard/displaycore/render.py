@@ -145,6 +145,51 @@ def to_png(image: Image.Image, path: str) -> None:
     image.save(path, format="PNG", optimize=False)
 
 
+def tricolor_colorspace(highlight_color: int = 0xFF0000) -> Colorspace:
+    """The colorspace ``epaperdisplay.EPaperDisplay`` builds for a black/white/accent panel
+    (one bit a pixel, leftmost pixel in the high bit)."""
+    from protoboard.displaycore.colorspace import hue
+
+    return Colorspace(
+        depth=1,
+        grayscale=True,
+        tricolor=True,
+        tricolor_hue=hue(highlight_color),
+        pixels_in_byte_share_row=True,
+        reverse_pixels_in_byte=True,
+        reverse_bytes_in_word=True,
+    )
+
+
+def render_tricolor(
+    group: Any, width: int, height: int, highlight_color: int = 0xFF0000, rotation: int = 0
+) -> tuple[bytes, bytes]:
+    """The two planes an e-paper display sends for ``group``: black/white (pass 0: grey,
+    ``grayscale_bit`` 7) and accent (pass 1: not grey), as ``EPaperDisplay.c`` does."""
+    cs = tricolor_colorspace(highlight_color)
+    cs.grayscale, cs.grayscale_bit = True, 7
+    black = render(group, cs, width, height, rotation=rotation)
+    cs.grayscale = False
+    accent = render(group, cs, width, height, rotation=rotation)
+    return black, accent
+
+
+def tricolor_image(
+    black: bytes, accent: bytes, width: int, height: int, highlight_color: int = 0xFF0000
+) -> Image.Image:
+    """What a tricolour panel shows: the accent where its plane is set, else white or black."""
+    from PIL import Image
+
+    cs = tricolor_colorspace(highlight_color)
+    whites = unpack_frame(black, cs, width, height)
+    accents = unpack_frame(accent, cs, width, height)
+    rgb = bytearray()
+    for white, marked in zip(whites, accents, strict=True):
+        colour = highlight_color if marked else (0xFFFFFF if white else 0x000000)
+        rgb += colour.to_bytes(3, "big")
+    return Image.frombytes("RGB", (width, height), bytes(rgb))
+
+
 __all__ = [
     "Transform",
     "buffer_size",
@@ -154,7 +199,10 @@ __all__ = [
     "mask_size",
     "panel_size",
     "render",
+    "render_tricolor",
     "to_png",
+    "tricolor_colorspace",
+    "tricolor_image",
     "unpack_frame",
     "value_to_rgb",
 ]

@@ -126,6 +126,9 @@ class TileGridCore:
             return None
         return self._previous_area.copy()
 
+    def _removal_area(self) -> Area | None:
+        return self._get_previous_area()
+
     def _mark_tile_dirty(self, x: int, y: int) -> None:
         tx = (x - self._top_left_x) % self._width_in_tiles
         ty = (y - self._top_left_y) % self._height_in_tiles
@@ -191,7 +194,12 @@ class TileGridCore:
         if self._transpose_xy != t.transpose_xy:
             x1, y1 = y1, x1
             x2, y2 = y2, x2
-        area = Area(t.x + t.dx * (x + x1), t.y + t.dy * (y + y1), t.x + t.dx * (x + x2), t.y + t.dy * (y + y2))
+        area = Area(
+            t.x + t.dx * (x + x1),
+            t.y + t.dy * (y + y1),
+            t.x + t.dx * (x + x2),
+            t.y + t.dy * (y + y2),
+        )
         area.canon()
         self._dirty_area = area
         return area
@@ -297,7 +305,13 @@ class TileGridCore:
             by = (tile // bwt) * th + y_in
             segments.append(bitmap._row(by, bx, bx + seg_end - pos))
             pos = seg_end
-        row = segments[0] if len(segments) == 1 else segments[0][:0].join(segments) if isinstance(segments[0], bytearray) else _concat(segments)
+        row = (
+            segments[0]
+            if len(segments) == 1
+            else segments[0][:0].join(segments)
+            if isinstance(segments[0], bytearray)
+            else _concat(segments)
+        )
         if scale == 1:
             return row
         wide = [0] * (len(row) * scale)
@@ -306,7 +320,9 @@ class TileGridCore:
         skip = start_x - lx0 * scale
         return wide[skip : skip + end_x - start_x]
 
-    def _shade_pixels(self, cs: Colorspace, local_y: int, start_x: int, end_x: int, scale: int) -> list[int | None]:
+    def _shade_pixels(
+        self, cs: Colorspace, local_y: int, start_x: int, end_x: int, scale: int
+    ) -> list[int | None]:
         """One row through a shader that needs each pixel's bitmap coordinates (dithering)."""
         tw, th = self._tile_width, self._tile_height
         wit = self._width_in_tiles

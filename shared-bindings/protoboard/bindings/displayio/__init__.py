@@ -36,7 +36,8 @@ def release_displays() -> None:
     initialization so the display is active as long as possible.
 
     Once you release a builtin display (one that is initialized automatically, not by user code),
-    the display will remain released even if you restart the CircuitPython VM, for instance by typing ctrl-D.
+    the display will remain released even if you restart the CircuitPython VM, for instance by
+    typing ctrl-D.
     The display is not re-initialized until you do a hard reset or manually initialize it again.
     """
     registry.release_all()
@@ -63,7 +64,17 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'displayio' has no attribute '{name}'")
 
 
-_enum.publish("displayio", Bitmap, ColorConverter, Colorspace, Group, OnDiskBitmap, Palette, TileGrid, release_displays)
+_enum.publish(
+    "displayio",
+    Bitmap,
+    ColorConverter,
+    Colorspace,
+    Group,
+    OnDiskBitmap,
+    Palette,
+    TileGrid,
+    release_displays,
+)
 
 __all__ = [
     "CIRCUITPYTHON_TERMINAL",

@@ -14,15 +14,20 @@ class Colorspace(_enum.Constant):
 
     __slots__ = ()
     RGB888: Colorspace
-    """The standard 24-bit colorspace.  Bits 0-7 are blue, 8-15 are green, and 16-24 are red. (0xRRGGBB)"""
+    """The standard 24-bit colorspace.  Bits 0-7 are blue, 8-15 are green, and 16-24 are red.
+    (0xRRGGBB)"""
     RGB565: Colorspace
-    """The standard 16-bit colorspace.  Bits 0-4 are blue, bits 5-10 are green, and 11-15 are red (0bRRRRRGGGGGGBBBBB)"""
+    """The standard 16-bit colorspace.  Bits 0-4 are blue, bits 5-10 are green, and 11-15 are red
+    (0bRRRRRGGGGGGBBBBB)"""
     RGB565_SWAPPED: Colorspace
-    """The swapped 16-bit colorspace.  First, the high and low 8 bits of the number are swapped, then they are interpreted as for RGB565"""
+    """The swapped 16-bit colorspace.  First, the high and low 8 bits of the number are swapped,
+    then they are interpreted as for RGB565"""
     RGB555: Colorspace
-    """The standard 15-bit colorspace.  Bits 0-4 are blue, bits 5-9 are green, and 11-14 are red.  The top bit is ignored. (0bxRRRRRGGGGGBBBBB)"""
+    """The standard 15-bit colorspace.  Bits 0-4 are blue, bits 5-9 are green, and 11-14 are red.
+    The top bit is ignored. (0bxRRRRRGGGGGBBBBB)"""
     RGB555_SWAPPED: Colorspace
-    """The swapped 15-bit colorspace.  First, the high and low 8 bits of the number are swapped, then they are interpreted as for RGB555"""
+    """The swapped 15-bit colorspace.  First, the high and low 8 bits of the number are swapped,
+    then they are interpreted as for RGB555"""
     BGR565: Colorspace
     """The standard 16-bit colorspace with blue and red swapped."""
     BGR565_SWAPPED: Colorspace
@@ -79,7 +84,8 @@ class Bitmap(BitmapCore):
     into a Bitmap."""
 
     def __init__(self, width: int, height: int, value_count: int) -> None:
-        """Create a Bitmap object with the given fixed size. Each pixel stores a value that is used to
+        """Create a Bitmap object with the given fixed size. Each pixel stores a value that is used
+        to
         index into a corresponding palette. This enables differently colored sprites to share the
         underlying Bitmap. value_count is used to minimize the memory used to store the Bitmap.
 
@@ -125,7 +131,9 @@ class Bitmap(BitmapCore):
         try:
             items = _validate.sequence(index)
         except TypeError:
-            raise TypeError(f"object '{_validate.type_name(index)}' isn't a tuple or list") from None
+            raise TypeError(
+                f"object '{_validate.type_name(index)}' isn't a tuple or list"
+            ) from None
         if len(items) != 2:
             raise ValueError("tuple/list has wrong length")
         x = _validate.to_int(items[0], "x")
@@ -137,7 +145,8 @@ class Bitmap(BitmapCore):
         return x, y
 
     def __getitem__(self, index: tuple[int, int] | int) -> int:
-        """Returns the value at the given index. The index can either be an x,y tuple or an int equal
+        """Returns the value at the given index. The index can either be an x,y tuple or an int
+        equal
         to ``y * width + x``.
 
         This allows you to::
@@ -180,8 +189,10 @@ class Bitmap(BitmapCore):
 
         :param int x1: Minimum x-value for rectangular bounding box to be considered as modified
         :param int y1: Minimum y-value for rectangular bounding box to be considered as modified
-        :param int x2: Maximum x-value (exclusive) for rectangular bounding box to be considered as modified
-        :param int y2: Maximum y-value (exclusive) for rectangular bounding box to be considered as modified
+        :param int x2: Maximum x-value (exclusive) for rectangular bounding box to be considered as
+            modified
+        :param int y2: Maximum y-value (exclusive) for rectangular bounding box to be considered as
+            modified
 
         If x1 or y1 are not specified, they are taken as 0.  If x2 or y2
         are not specified, or are given as -1, they are taken as the width

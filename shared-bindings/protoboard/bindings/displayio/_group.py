@@ -42,7 +42,8 @@ class Group(GroupCore):
 
     @property
     def hidden(self) -> bool:
-        """True when the Group and all of it's layers are not visible. When False, the Group's layers
+        """True when the Group and all of it's layers are not visible. When False, the Group's
+        layers
         are visible if they haven't been hidden."""
         return self._native()._hidden
 
@@ -52,7 +53,8 @@ class Group(GroupCore):
 
     @property
     def scale(self) -> int:
-        """Scales each pixel within the Group in both directions. For example, when scale=2 each pixel
+        """Scales each pixel within the Group in both directions. For example, when scale=2 each
+        pixel
         will be represented by 2x2 pixels."""
         return self._native()._scale
 

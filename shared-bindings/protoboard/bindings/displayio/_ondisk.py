@@ -50,7 +50,8 @@ class OnDiskBitmap:
     def __init__(self, file: str | BinaryIO) -> None:
         """Create an OnDiskBitmap object with the given file.
 
-        :param file file: The name of the bitmap file.  For backwards compatibility, a file opened in binary mode may also be passed.
+        :param file file: The name of the bitmap file.  For backwards compatibility, a file opened
+            in binary mode may also be passed.
 
         Older versions of CircuitPython required a file opened in binary
         mode. CircuitPython 7.0 modified OnDiskBitmap so that it takes a
@@ -81,7 +82,8 @@ class OnDiskBitmap:
                 raise ValueError("Invalid file")
         elif header_size != 12:
             raise ValueError(
-                f"Only Windows format, uncompressed BMP supported: given header size is {header_size}"
+                "Only Windows format, uncompressed BMP supported: given header size is "
+                f"{header_size}"
             )
         compression = _word(data, 15)
         if compression not in (0, 3):
@@ -108,7 +110,9 @@ class OnDiskBitmap:
                 if len(table) != colors * 4:
                     raise ValueError("Unable to read color palette data")
                 for index in range(len(palette)):
-                    palette[index] = int.from_bytes(table[index * 4 : index * 4 + 4], "little") & 0xFFFFFF
+                    palette[index] = (
+                        int.from_bytes(table[index * 4 : index * 4 + 4], "little") & 0xFFFFFF
+                    )
             else:
                 # C sets colours 0 and 1 of a one-colour palette (black, white); 1 is past the end
                 palette[0] = 0x000000
@@ -140,7 +144,9 @@ class OnDiskBitmap:
                 pixels.extend(row[:width])
             else:
                 for x in range(width):
-                    pixels.append(self._colour(int.from_bytes(row[x * size : x * size + size], "little")))
+                    pixels.append(
+                        self._colour(int.from_bytes(row[x * size : x * size + size], "little"))
+                    )
         return pixels
 
     def _colour(self, value: int) -> int:
@@ -185,5 +191,3 @@ class OnDiskBitmap:
         bitmap's structure.  The pixel shader can be modified (e.g., to set the
         transparent pixel or, for palette shaded images, to update the palette.)"""
         return self._pixel_shader  # type: ignore[no-any-return]
-
-

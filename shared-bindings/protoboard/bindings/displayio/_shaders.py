@@ -42,14 +42,16 @@ def _color(value: Any) -> int:
 
 
 class Palette(PaletteCore):
-    """Map a pixel palette_index to a full color. Colors are transformed to the display's format internally to
+    """Map a pixel palette_index to a full color. Colors are transformed to the display's format
+    internally to
     save memory."""
 
     def __init__(self, color_count: int, *, dither: bool = False) -> None:
         """Create a Palette object to store a set number of colors.
 
         :param int color_count: The number of colors in the Palette
-        :param bool dither: When true, dither the RGB color before converting to the display's color space
+        :param bool dither: When true, dither the RGB color before converting to the display's color
+            space
         """
         count = _validate.int_range(color_count, 1, 32767, "color_count")
         super().__init__(count, bool(dither))
@@ -78,9 +80,11 @@ class Palette(PaletteCore):
         return self._colors[_index(self, index)]
 
     def __setitem__(self, index: int, value: Any) -> None:
-        """Sets the pixel color at the given index. The index should be an integer in the range 0 to color_count-1.
+        """Sets the pixel color at the given index. The index should be an integer in the range 0 to
+        color_count-1.
 
-        The value argument represents a color, and can be from 0x000000 to 0xFFFFFF (to represent an RGB value).
+        The value argument represents a color, and can be from 0x000000 to 0xFFFFFF (to represent an
+        RGB value).
         Value can be an int, bytes (3 bytes (RGB) or 4 bytes (RGB + pad byte)), bytearray,
         or a tuple or list of 3 integers.
 
@@ -129,14 +133,17 @@ class Palette(PaletteCore):
 class ColorConverter(ColorConverterCore):
     """Converts one color format to another."""
 
-    def __init__(self, *, input_colorspace: Colorspace = Colorspace.RGB888, dither: bool = False) -> None:
+    def __init__(
+        self, *, input_colorspace: Colorspace = Colorspace.RGB888, dither: bool = False
+    ) -> None:
         """Create a ColorConverter object to convert color formats.
 
         :param Colorspace colorspace: The source colorspace, one of the Colorspace constants
         :param bool dither: Adds random noise to dither the output image"""
         if not isinstance(input_colorspace, Colorspace):
             raise TypeError(
-                f"input_colorspace must be of type Colorspace, not {_validate.type_name(input_colorspace)}"
+                "input_colorspace must be of type Colorspace, not "
+                f"{_validate.type_name(input_colorspace)}"
             )
         super().__init__(input_colorspace._name, bool(dither))
 
@@ -144,7 +151,9 @@ class ColorConverter(ColorConverterCore):
         """Converts the given color to RGB565 or RGB888 (the display's colorspace, 16 bits here)"""
         if not isinstance(color, int):
             raise TypeError(f"color must be of type int, not {_validate.type_name(color)}")
-        result = self._convert_one(DisplayColorspace(depth=16, reverse_bytes_in_word=False), color & 0xFFFF_FFFF)
+        result = self._convert_one(
+            DisplayColorspace(depth=16, reverse_bytes_in_word=False), color & 0xFFFF_FFFF
+        )
         return 0 if result is None else result
 
     @property
@@ -173,5 +182,3 @@ class ColorConverter(ColorConverterCore):
         :param int color: [IGNORED] Use any value"""
         _validate.to_int(color, "color")
         self._transparent_color = NO_TRANSPARENT_COLOR
-
-

@@ -45,19 +45,24 @@ class TileGrid(TileGridCore):
         y: int = 0,
     ) -> None:
         """Create a TileGrid object. The bitmap is source for 2d pixels. The pixel_shader is used to
-        convert the value and its location to a display native pixel color. This may be a simple color
+        convert the value and its location to a display native pixel color. This may be a simple
+        color
         palette lookup, a gradient, a pattern or a color transformer.
 
-        To save RAM usage, tile values are only allowed in the range from 0 to 255 inclusive (single byte values).
+        To save RAM usage, tile values are only allowed in the range from 0 to 255 inclusive (single
+        byte values).
 
         tile_width and tile_height match the height of the bitmap by default.
 
         :param Bitmap,OnDiskBitmap bitmap: The bitmap storing one or more tiles.
-        :param ColorConverter,Palette pixel_shader: The pixel shader that produces colors from values
+        :param ColorConverter,Palette pixel_shader: The pixel shader that produces colors from
+            values
         :param int width: Width of the grid in tiles.
         :param int height: Height of the grid in tiles.
-        :param int tile_width: Width of a single tile in pixels. Defaults to the full Bitmap and must evenly divide into the Bitmap's dimensions.
-        :param int tile_height: Height of a single tile in pixels. Defaults to the full Bitmap and must evenly divide into the Bitmap's dimensions.
+        :param int tile_width: Width of a single tile in pixels. Defaults to the full Bitmap and
+            must evenly divide into the Bitmap's dimensions.
+        :param int tile_height: Height of a single tile in pixels. Defaults to the full Bitmap and
+            must evenly divide into the Bitmap's dimensions.
         :param int default_tile: Default tile index to show.
         :param int x: Initial x position of the left edge within the parent.
         :param int y: Initial y position of the top edge within the parent."""
@@ -90,7 +95,8 @@ class TileGrid(TileGridCore):
 
     @property
     def hidden(self) -> bool:
-        """True when the TileGrid is hidden. This may be False even when a part of a hidden Group."""
+        """True when the TileGrid is hidden. This may be False even when a part of a hidden
+        Group."""
         return self._hidden
 
     @hidden.setter
@@ -244,7 +250,8 @@ class TileGrid(TileGridCore):
         return x, y
 
     def __getitem__(self, index: tuple[int, int] | int) -> int:
-        """Returns the tile index at the given index. The index can either be an x,y tuple or an int equal
+        """Returns the tile index at the given index. The index can either be an x,y tuple or an int
+        equal
         to ``y * width + x``.
 
         This allows you to::
@@ -254,7 +261,8 @@ class TileGrid(TileGridCore):
         return self._tiles[y * self._width_in_tiles + x]
 
     def __setitem__(self, index: tuple[int, int] | int, value: int) -> None:
-        """Sets the tile index at the given index. The index can either be an x,y tuple or an int equal
+        """Sets the tile index at the given index. The index can either be an x,y tuple or an int
+        equal
         to ``y * width + x``.
 
         This allows you to::
