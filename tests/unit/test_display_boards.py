@@ -61,6 +61,10 @@ def test_board_display_is_upright_on_the_product(board_id: str) -> None:
         assert others <= set(sim.parts)
         if kind == "BusDisplay":
             display.auto_refresh = False
+            display.refresh()  # the terminal: Blinka at the top left, on black
+            logo = {part.pixel(x, y) for x in range(12) for y in range(12)}
+            assert len(logo) >= 3  # black and the logo's colours
+            assert part.pixel(width - 1, height - 1) == (0, 0, 0)
         display.root_group = corner_scene(width, height)
         display.refresh()
         frame = part.frame

@@ -220,13 +220,13 @@ class BusDisplay:
             self._backlight.switch_to_output()
 
     def _show_terminal(self) -> None:
-        """With no group of its own, a display shows the serial terminal (the REPL), as a
-        board's built-in display does."""
-        try:
-            from protoboard.bindings.displayio import CIRCUITPYTHON_TERMINAL
-        except ImportError:
-            return
+        """With no group of its own, a display shows the serial terminal (Blinka, the status
+        line and the scroll area laid out for its size), as a board's built-in display does."""
+        from protoboard.bindings._terminal_display import start_terminal
+        from protoboard.bindings.displayio import CIRCUITPYTHON_TERMINAL
+
         if not CIRCUITPYTHON_TERMINAL._in_group:
+            start_terminal(self._core.width, self._core.height)
             self._core.set_root_group(CIRCUITPYTHON_TERMINAL)
 
     # -- brightness ----------------------------------------------------------------------------

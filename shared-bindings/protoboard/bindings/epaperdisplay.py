@@ -215,11 +215,13 @@ class EPaperDisplay:
         self._show_terminal()
 
     def _show_terminal(self) -> None:
-        try:
-            from protoboard.bindings.displayio import CIRCUITPYTHON_TERMINAL
-        except ImportError:
-            return
+        """With no group of its own, a display shows the serial terminal (Blinka, the status
+        line and the scroll area laid out for its size), as a board's built-in display does."""
+        from protoboard.bindings._terminal_display import start_terminal
+        from protoboard.bindings.displayio import CIRCUITPYTHON_TERMINAL
+
         if not CIRCUITPYTHON_TERMINAL._in_group:
+            start_terminal(self._core.width, self._core.height)
             self._core.set_root_group(CIRCUITPYTHON_TERMINAL)
 
     # -- command sequences ---------------------------------------------------------------------
