@@ -18,6 +18,7 @@ from protoboard.hal import (
     neopixel_write,
     paralleldisplaybus,
     pwmio,
+    rgbmatrix,
     rotaryio,
     rtc,
     touchio,
@@ -64,6 +65,8 @@ MODULES: dict[str, BuiltinModule] = {
         _b("paralleldisplaybus", (paralleldisplaybus.ParallelBus,), ("digitalio",)),
         _b("busdisplay", (), ("displayio",)),
         _b("epaperdisplay", (), ("displayio",)),
+        _b("framebufferio", (), ("displayio",)),
+        _b("rgbmatrix", (rgbmatrix.RGBMatrix,)),
         # Display compositing and fonts: pure rendering, no hardware behind them.
         _b("displayio"),
         _b("fontio"),

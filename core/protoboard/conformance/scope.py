@@ -23,6 +23,8 @@ MODULES: tuple[str, ...] = (
     "paralleldisplaybus",
     "busdisplay",
     "epaperdisplay",
+    "framebufferio",
+    "rgbmatrix",
     "displayio",
     "fontio",
     "terminalio",

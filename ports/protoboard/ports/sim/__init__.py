@@ -14,6 +14,7 @@ import protoboard.hal.microcontroller
 import protoboard.hal.neopixel_write
 import protoboard.hal.paralleldisplaybus
 import protoboard.hal.pwmio
+import protoboard.hal.rgbmatrix
 import protoboard.hal.rotaryio
 import protoboard.hal.rtc
 import protoboard.hal.touchio
@@ -48,6 +49,7 @@ PORT = Port(
         protoboard.hal.rtc.RTC: f"{_M}.rtc:RTC",
         protoboard.hal.touchio.TouchIn: f"{_M}.touchio:TouchIn",
         protoboard.hal.paralleldisplaybus.ParallelBus: f"{_M}.paralleldisplaybus:ParallelBus",
+        protoboard.hal.rgbmatrix.RGBMatrix: f"{_M}.rgbmatrix:RGBMatrix",
     },
     backend=f"{_M}:open_backend",
     boards_package=_M,

@@ -34,6 +34,7 @@ CATALOG: dict[str, str] = {
     "ST7735R": "protoboard.ports.sim.parts.mipi_dcs:ST7735R",
     "SH1107": "protoboard.ports.sim.parts.sh1107:SH1107",
     "SSD1680": "protoboard.ports.sim.parts.epaper:SSD1680",
+    "RGBMatrixPanel": "protoboard.ports.sim.parts.ledmatrix:RGBMatrixPanel",
     "UC8151": "protoboard.ports.sim.parts.epaper:UC8151",
 }
 

@@ -208,7 +208,9 @@ class SSD1680(EPaperPanel):
     ``width`` x ``height`` is the glass (128 x 296 by default: the MagTag's and the 2.9"
     FeatherWing's; 122 x 250 for 2.13"), ``x_offset`` where it starts in the RAM's columns,
     ``rotation`` how it is mounted (degrees clockwise), ``color=True`` for black/white/red
-    glass, ``refresh_time`` seconds of busy per refresh.
+    glass, ``grayscale=True`` for four greys (the black/white RAM is the high bit, the red RAM
+    the low bit, as the MagTag's waveforms use them), ``refresh_time`` seconds of busy per
+    refresh.
 
     Decoded: software reset (0x12), deep sleep (0x10), data entry mode (0x11: X/Y increment or
     decrement, X or Y first), RAM X/Y windows (0x44/0x45) and counters (0x4E/0x4F), the
