@@ -172,3 +172,27 @@ def test_sh1107_featherwing_and_128x128(sim, drivers, height: int, offset: int) 
     display.brightness = 0.5  # the brightness command (0x81) sets the contrast
     assert part.contrast == 127
     assert not part.unknown_commands
+
+
+@pytest.mark.board("adafruit_funhouse")
+def test_a_program_draws_on_the_funhouse_screen(sim, run_code, adafruit_libs) -> None:
+    """The docs' example program, run as a board runs code.py (loop cut short), with
+    adafruit_display_text's label from /lib on top."""
+    from pathlib import Path
+
+    example = Path(__file__).parents[2] / "docs" / "examples" / "displays" / "code.py"
+    program = example.read_text(encoding="utf-8").replace("while True:", "for _ in range(1):")
+    program += (
+        "\nfrom adafruit_display_text import label\n"
+        "import terminalio\n"
+        "screen.append(label.Label(terminalio.FONT, text='Hi', color=0xFF0000, x=200, y=220))\n"
+        "display.refresh()\n"
+    )
+    result = run_code(program, lib_paths=[adafruit_libs], timeout=60)
+    assert result.ok, result.traceback
+    screen = sim.part("DISPLAY")
+    colours = screen.colors()
+    assert colours[(255, 255, 0)] > 1000 and colours[(0, 0, 255)] > 1000  # the bars
+    text = {screen.pixel(x, y) for x in range(195, 235) for y in range(205, 236)}
+    assert (255, 0, 0) in text  # the label, below the bars
+    assert screen.pixel(0, 0) == (255, 255, 255)  # the first bar, top left: upright
