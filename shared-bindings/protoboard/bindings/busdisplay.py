@@ -63,6 +63,8 @@ class BusDisplay:
     Most people should not use this class directly. Use a specific display driver instead that
     will contain the initialization sequence at minimum."""
 
+    # Long: CircuitPython's 26 constructor arguments, each checked, then the start-up in
+    # the C code's order (init sequence, backlight, brightness, terminal, auto-refresh).
     def __init__(
         self,
         display_bus: Any,

@@ -42,6 +42,8 @@ class EPaperDisplay:
     Most people should not use this class directly. Use a specific display driver instead that
     will contain the startup and shutdown sequences at minimum."""
 
+    # Long: CircuitPython's 33 constructor arguments, each checked and turned into the colour
+    # space and bus addressing the C constructor sets up.
     def __init__(
         self,
         display_bus: Any,
