@@ -152,6 +152,16 @@ def test_every_deviation_gives_a_reason():
         assert len(deviation.reason) > 20
 
 
+def test_stub_self_and_c_default_deviations_are_narrow():
+    assert deviations.accepted("usb_midi", "set_names", "self", "stub-self") is not None
+    assert deviations.accepted("usb_midi", "disable", "self", "stub-self") is None
+    found = deviations.accepted("adafruit_pixelbuf", "PixelBuf.__init__", "brightness", "c-default")
+    assert found is not None
+    assert (
+        deviations.accepted("adafruit_pixelbuf", "PixelBuf.__init__", "size", "c-default") is None
+    )
+
+
 def test_micropython_falls_back_to_documented_names(monkeypatch):
     monkeypatch.setattr(stubs, "stub_path", lambda module: None)
     stub = stubs.load_stub("micropython")
