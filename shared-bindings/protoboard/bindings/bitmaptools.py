@@ -188,6 +188,8 @@ def rotozoom(
     _rotozoom(dest, o_x, o_y, dclip, source, p_x, p_y, sclip, turn, zoom, skip)
 
 
+# Long: common_hal_bitmaptools_rotozoom step by step (corners, clip, then the scan), so its
+# 32-bit float rounding can be checked line by line against the C code.
 def _rotozoom(
     dest: Bitmap,
     ox: int,

@@ -187,7 +187,8 @@ class Terminal:
         self._write(chars)
         return len(data)
 
-    def _write(self, chars: list[int]) -> None:  # noqa: C901 - one state machine, as the C loop
+    # Complex: one state machine over the characters, as common_hal_terminalio_terminal_write
+    def _write(self, chars: list[int]) -> None:  # noqa: C901
         grid = self._scroll
         height = grid._height_in_tiles
         width = grid._width_in_tiles
@@ -259,9 +260,7 @@ class Terminal:
         self._cursor_x = 0
         self._cursor_y = old_y
 
-    def _escape(  # noqa: C901 - one branch a sequence, as the C code
-        self, chars: list[int], i: int, start_y: int, at: Any
-    ) -> tuple[int, int]:
+    def _escape(self, chars: list[int], i: int, start_y: int, at: Any) -> tuple[int, int]:
         """``ESC`` at ``i - 1``: run the sequence, return where reading goes on and ``start_y``."""
         grid = self._scroll
         height, width = grid._height_in_tiles, grid._width_in_tiles
@@ -295,49 +294,7 @@ class Terminal:
                 slot += 1
             if c == ord("?"):
                 return i + 5, start_y
-            if c == ord("K"):
-                original = (self._cursor_x, self._cursor_y)
-                clear_start, clear_end = self._cursor_x, width
-                if args[0] == 1:
-                    clear_start, clear_end = 0, self._cursor_x
-                elif args[0] == 2:
-                    clear_start = 0
-                self._cursor_x = clear_start
-                for _ in range(clear_start, clear_end):
-                    self._set_tile(False, " ")
-                self._cursor_x, self._cursor_y = original
-            elif c == ord("D"):
-                self._cursor_x = 0 if args[0] > self._cursor_x else self._cursor_x - args[0]
-            elif c == ord("J"):
-                if args[0] == 2:
-                    self._set_top_left(0, 0)
-                    self._cursor_x = self._cursor_y = start_y = 0
-                    self._set_all_tiles(False, " ")
-            elif c == ord("H"):
-                row = max(args[0] - 1, 0) if args[0] > 0 else 0
-                col = max(args[1] - 1, 0) if args[1] > 0 else 0
-                row = min(row, height - 1)
-                col = min(col, width - 1)
-                self._cursor_x = col
-                self._cursor_y = self._screen_row(row)
-                start_y = self._cursor_y
-            elif c == ord("m"):
-                palette = grid._pixel_shader
-                for k in range(n_args):
-                    code = args[k]
-                    if isinstance(palette, Palette) and (40 <= code <= 47 or 30 <= code <= 37):
-                        palette[1 - code // 40] = _vt_colour(code % 10)
-                    if isinstance(palette, Palette) and code == 0:
-                        palette[0] = 0x000000
-                        palette[1] = 0xFFFFFF
-            elif c == ord("r"):
-                if args[0] < args[1] and args[0] >= 1 and args[1] <= height:
-                    self._vt_scroll_top, self._vt_scroll_end = args[0] - 1, args[1] - 1
-                else:
-                    self._vt_scroll_top, self._vt_scroll_end = 0, height - 1
-                self._cursor_x = 0
-                self._cursor_y = grid._top_left_y % height
-                start_y = self._cursor_y
+            start_y = self._csi(c, args, n_args, start_y)
             return i + j + 1, start_y
         if lead == ord("M"):
             self._reverse_index(height, width)
@@ -350,6 +307,55 @@ class Terminal:
             self._osc_command = args[0]
             return i + j + 1, start_y
         return i, start_y
+
+    def _csi(self, c: int, args: list[int], n_args: int, start_y: int) -> int:
+        """Run ``ESC [ args c`` (one branch a command, as the C code); returns ``start_y``."""
+        grid = self._scroll
+        height, width = grid._height_in_tiles, grid._width_in_tiles
+        if c == ord("K"):
+            original = (self._cursor_x, self._cursor_y)
+            clear_start, clear_end = self._cursor_x, width
+            if args[0] == 1:
+                clear_start, clear_end = 0, self._cursor_x
+            elif args[0] == 2:
+                clear_start = 0
+            self._cursor_x = clear_start
+            for _ in range(clear_start, clear_end):
+                self._set_tile(False, " ")
+            self._cursor_x, self._cursor_y = original
+        elif c == ord("D"):
+            self._cursor_x = 0 if args[0] > self._cursor_x else self._cursor_x - args[0]
+        elif c == ord("J"):
+            if args[0] == 2:
+                self._set_top_left(0, 0)
+                self._cursor_x = self._cursor_y = start_y = 0
+                self._set_all_tiles(False, " ")
+        elif c == ord("H"):
+            row = max(args[0] - 1, 0) if args[0] > 0 else 0
+            col = max(args[1] - 1, 0) if args[1] > 0 else 0
+            row = min(row, height - 1)
+            col = min(col, width - 1)
+            self._cursor_x = col
+            self._cursor_y = self._screen_row(row)
+            start_y = self._cursor_y
+        elif c == ord("m"):
+            palette = grid._pixel_shader
+            for k in range(n_args):
+                code = args[k]
+                if isinstance(palette, Palette) and (40 <= code <= 47 or 30 <= code <= 37):
+                    palette[1 - code // 40] = _vt_colour(code % 10)
+                if isinstance(palette, Palette) and code == 0:
+                    palette[0] = 0x000000
+                    palette[1] = 0xFFFFFF
+        elif c == ord("r"):
+            if args[0] < args[1] and args[0] >= 1 and args[1] <= height:
+                self._vt_scroll_top, self._vt_scroll_end = args[0] - 1, args[1] - 1
+            else:
+                self._vt_scroll_top, self._vt_scroll_end = 0, height - 1
+            self._cursor_x = 0
+            self._cursor_y = grid._top_left_y % height
+            start_y = self._cursor_y
+        return start_y
 
     def _reverse_index(self, height: int, width: int) -> None:
         """``ESC M``: up a line, scrolling the region down at its top."""
