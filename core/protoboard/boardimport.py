@@ -76,6 +76,9 @@ _real_import = builtins.__import__
 BOARD_STANDARD = {
     "gc": "protoboard.bindings.stdlib.gc",
     "time": "protoboard.bindings.stdlib.time",
+    # CPython has modules of these names: a program gets CircuitPython's, the host keeps its own
+    "ssl": "protoboard.bindings.ssl",
+    "ipaddress": "protoboard.bindings.ipaddress",
 }
 
 

@@ -19,7 +19,9 @@ from protoboard.hal import (
     pwmio,
     rotaryio,
     rtc,
+    socketpool,
     touchio,
+    wifi,
 )
 from protoboard.hal.base import Implementation
 
@@ -58,6 +60,12 @@ MODULES: dict[str, BuiltinModule] = {
         _b("rainbowio"),
         _b("rtc", (rtc.RTC,)),
         _b("touchio", (touchio.TouchIn,)),
+        # The network: the radio, the IP stack behind it, and portable modules on top.
+        _b("wifi", (wifi.Radio,)),
+        _b("socketpool", (socketpool.SocketPool,), ("wifi",)),
+        _b("ssl", (), ("socketpool",)),
+        _b("ipaddress"),
+        _b("mdns", (), ("wifi",)),
         # Runtime modules: the supervisor's state and the drive, no hardware behind them.
         _b("supervisor"),
         _b("storage"),

@@ -18,7 +18,9 @@ from protoboard.conformance.scope import MODULES
 #: * ``"keyword-only"``: the stub shows the parameter as positional-or-keyword, CircuitPython's C
 #:   code parses it with ``MP_ARG_KW_ONLY``; ours may be keyword-only (or match the stub).
 #: * ``"extra-varargs"``: ours may take ``*args`` the stub does not show.
-Accept = Literal["keyword-only", "extra-varargs"]
+#: * ``"optional"``: the stub shows the parameter as required, CircuitPython's C code gives it a
+#:   default; ours may have that default.
+Accept = Literal["keyword-only", "extra-varargs", "optional"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,23 @@ class Deviation:
 
 
 DEVIATIONS: tuple[Deviation, ...] = (
+    # The network: parameters the C code gives a default and the stubs show as required.
+    Deviation(
+        "socketpool",
+        "Socket.recv_into",
+        "bufsize",
+        "optional",
+        "shared-bindings/socketpool/Socket.c parses bufsize as MP_ARG_INT with default 0 "
+        "(the buffer's length); the stub shows it required",
+    ),
+    Deviation(
+        "wifi",
+        "Radio.set_ipv4_address",
+        "ipv4_dns",
+        "optional",
+        "shared-bindings/wifi/Radio.c parses ipv4_dns as MP_ARG_OBJ | MP_ARG_KW_ONLY with a "
+        "default (keep the DNS server); the stub shows it required",
+    ),
     # busio.SPI(clock, MOSI=None, MISO=None, *, half_duplex=False): the stub drops the ``*``.
     Deviation(
         "busio",

@@ -15,7 +15,9 @@ import protoboard.hal.neopixel_write
 import protoboard.hal.pwmio
 import protoboard.hal.rotaryio
 import protoboard.hal.rtc
+import protoboard.hal.socketpool
 import protoboard.hal.touchio
+import protoboard.hal.wifi
 from protoboard.boards import BoardDef
 from protoboard.ports.sim.model import SimPin, Simulator
 from protoboard.registry import Port
@@ -46,6 +48,8 @@ PORT = Port(
         protoboard.hal.countio.Counter: f"{_M}.countio:Counter",
         protoboard.hal.rtc.RTC: f"{_M}.rtc:RTC",
         protoboard.hal.touchio.TouchIn: f"{_M}.touchio:TouchIn",
+        protoboard.hal.wifi.Radio: f"{_M}.wifi:Radio",
+        protoboard.hal.socketpool.SocketPool: f"{_M}.socketpool:SocketPool",
     },
     backend=f"{_M}:open_backend",
     boards_package=_M,

@@ -27,6 +27,7 @@ CATALOG: dict[str, str] = {
     "SerialLoopback": "protoboard.ports.sim.parts.serial:SerialLoopback",
     "Clock": "protoboard.ports.sim.parts.clock:Clock",
     "TouchPad": "protoboard.ports.sim.parts.touch:TouchPad",
+    "AccessPoint": "protoboard.ports.sim.parts.network:AccessPoint",
 }
 
 
