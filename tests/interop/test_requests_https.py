@@ -22,7 +22,7 @@ class _Service(http.server.BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         body = json.dumps(WEATHER).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")

@@ -15,7 +15,7 @@ from protoboard.testing import simulated_board
 
 
 class _Hello(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         body = b"hello from the host"
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
@@ -73,7 +73,9 @@ def test_scan_connect_and_addresses(sim) -> None:
     assert wifi.radio.ap_info.ssid == "Protoboard"
     assert wifi.radio.ipv4_address is not None and wifi.radio.ipv4_gateway is not None
     assert len(wifi.radio.mac_address) == 6
-    assert wifi.radio.hostname.startswith("cpy-protoboard_sim-") or wifi.radio.hostname.startswith("cpy-")
+    assert wifi.radio.hostname.startswith("cpy-protoboard_sim-") or wifi.radio.hostname.startswith(
+        "cpy-"
+    )
     assert isinstance(wifi.radio.ping(wifi.radio.ipv4_gateway), float)
 
 
