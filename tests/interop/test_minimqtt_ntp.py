@@ -52,14 +52,14 @@ def broker(tmp_path: Path) -> Iterator[int]:
 
 
 def test_minimqtt_publish_and_receive(sim, drivers, broker) -> None:
-    import adafruit_minimqtt.adafruit_minimqtt as MQTT
+    import adafruit_minimqtt.adafruit_minimqtt as mqtt
     import socketpool
     import wifi
 
     wifi.radio.connect("Protoboard", "circuitpython")
     pool = socketpool.SocketPool(wifi.radio)
     received: list[tuple[str, str]] = []
-    client = MQTT.MQTT(broker="127.0.0.1", port=broker, socket_pool=pool, is_ssl=False)
+    client = mqtt.MQTT(broker="127.0.0.1", port=broker, socket_pool=pool, is_ssl=False)
     client.on_message = lambda _client, topic, message: received.append((topic, message))
     client.connect()
     client.subscribe("protoboard/test")
