@@ -32,6 +32,12 @@ class RemoteService:
     """
 
     __slots__ = ("_address", "_hostname", "_instance", "_port", "_protocol", "_type")
+    _address: str | None
+    _hostname: str
+    _instance: str
+    _port: int
+    _protocol: str
+    _type: str
 
     def __new__(cls, *args: Any, **kwargs: Any) -> RemoteService:
         raise _validate.cannot_create("mdns.RemoteService")
@@ -78,6 +84,11 @@ class Server:
     querying other devices."""
 
     __slots__ = ("_hostname", "_instance", "_radio", "_services", "_zc")
+    _hostname: str
+    _instance: str
+    _radio: Any
+    _services: dict[str, Any]
+    _zc: Zeroconf | None
 
     def __new__(cls, network_interface: Any) -> Server:
         from protoboard.bindings.wifi import Radio, board_radio

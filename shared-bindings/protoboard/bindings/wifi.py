@@ -206,6 +206,9 @@ class Monitor:
     The simulated radio captures no packets: ``packet()`` returns an empty dict."""
 
     __slots__ = ("_channel", "_live", "_queue")
+    _channel: int
+    _live: bool
+    _queue: int
 
     def __new__(cls, channel: int | None = 1, queue: int | None = 128) -> Monitor:
         machine = _machine()
@@ -536,14 +539,12 @@ class Radio:
     ) -> None:
         """Sets the IP v4 address of the station. Must include the netmask and gateway. DNS
         address is optional. Setting the address manually will stop the DHCP client."""
-        addresses = [
-            str(_validate.of_type(ipv4, IPv4Address, "ipv4")),
-            str(_validate.of_type(netmask, IPv4Address, "netmask")),
-            str(_validate.of_type(gateway, IPv4Address, "gateway")),
-        ]
+        address = str(_validate.of_type(ipv4, IPv4Address, "ipv4"))
+        mask = str(_validate.of_type(netmask, IPv4Address, "netmask"))
+        router = str(_validate.of_type(gateway, IPv4Address, "gateway"))
         dns = _validate.of_type_or_none(ipv4_dns, IPv4Address, "ipv4_dns")
         self._dhcp = False
-        self._impl.set_static(*addresses, None if dns is None else str(dns))
+        self._impl.set_static(address, mask, router, None if dns is None else str(dns))
 
     def start_dhcp(self, *, ipv4: bool = True, ipv6: bool = False) -> None:
         """Starts the station DHCP client."""

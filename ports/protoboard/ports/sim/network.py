@@ -51,15 +51,14 @@ def default_access_point() -> AccessPoint:
     """The access point a board gets when its world has none: it takes the name and password
     from ``settings.toml`` (``CIRCUITPY_WIFI_SSID`` / ``CIRCUITPY_WIFI_PASSWORD``) when they
     are there, so a program written for your own network connects here too."""
-    options: dict[str, str] = {}
     ssid, password = _setting("CIRCUITPY_WIFI_SSID"), _setting("CIRCUITPY_WIFI_PASSWORD")
-    if ssid is not None and 1 <= len(ssid.encode()) <= 32:
-        options["ssid"] = ssid
-        if password is None:
-            options["password"] = ""
-        elif 8 <= len(password.encode()) <= 64:
-            options["password"] = password
-    return AccessPoint(name="AP", **options)
+    if ssid is None or not 1 <= len(ssid.encode()) <= 32:
+        return AccessPoint(name="AP")
+    if password is None:
+        return AccessPoint(name="AP", ssid=ssid, password="")
+    if 8 <= len(password.encode()) <= 64:
+        return AccessPoint(name="AP", ssid=ssid, password=password)
+    return AccessPoint(name="AP", ssid=ssid)
 
 
 class NetworkState:
