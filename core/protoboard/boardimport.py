@@ -76,6 +76,7 @@ _real_import = builtins.__import__
 BOARD_STANDARD = {
     "gc": "protoboard.bindings.stdlib.gc",
     "time": "protoboard.bindings.stdlib.time",
+    "sys": "protoboard.bindings.stdlib.sys",
     # CPython has modules of these names: a program gets CircuitPython's, the host keeps its own
     "ssl": "protoboard.bindings.ssl",
     "ipaddress": "protoboard.bindings.ipaddress",

@@ -390,10 +390,10 @@ class SocketPool:
         :param radio: The (connected) network interface to associate with this
             SocketPool, such as :py:attr:`wifi.radio` or :py:attr:`board.NETWORK`.
         """
-        from protoboard.bindings.wifi import Radio
+        from protoboard.bindings.wifi import board_radio
 
-        if not isinstance(radio, Radio):
-            raise _validate.invalid("radio")
+        if radio is not board_radio():
+            raise ValueError("SocketPool can only be used with wifi.radio")
         self._impl = _pool_impl()
 
     def socket(
