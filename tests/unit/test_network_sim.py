@@ -224,3 +224,32 @@ def test_a_program_gets_circuitpythons_ssl_and_the_host_keeps_its_own(sim) -> No
     assert ours.create_default_context().__class__.__module__ == "ssl"
     assert host_ssl.SSLContext is not ours.SSLContext
     assert importlib.import_module("ssl") is host_ssl
+
+
+def test_access_points_from_a_parts_file(tmp_path) -> None:
+    from protoboard import partsfile
+
+    (tmp_path / "parts.toml").write_text(
+        '[CAFE]\ntype = "AccessPoint"\nssid = "cafe"\npassword = ""\nrssi = -70\nchannel = 11\n'
+    )
+    with simulated_board() as sim:
+        import wifi
+
+        from protoboard.machine import current
+
+        partsfile.wire_folder(current(), tmp_path)
+        assert [n.ssid for n in wifi.radio.start_scanning_networks()] == ["cafe"]
+        wifi.radio.connect("cafe")
+        assert wifi.radio.ap_info.authmode == [wifi.AuthMode.OPEN]
+        partsfile.set_attribute(sim.part("CAFE"), "present", "false")
+        assert not wifi.radio.connected
+
+
+@pytest.mark.hostile
+def test_access_point_settings_are_checked() -> None:
+    from protoboard.ports.sim.parts.network import AccessPoint
+
+    with pytest.raises(ValueError, match="1 to 32 bytes"):
+        AccessPoint(ssid="")
+    with pytest.raises(ValueError, match="8 to 64 characters"):
+        AccessPoint(password="short")
