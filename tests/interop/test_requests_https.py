@@ -122,3 +122,41 @@ def test_dns_failure_and_network_down(sim, drivers, http_port) -> None:
     assert unreachable.value.errno == errno.EHOSTUNREACH
     sim.part("AP").internet = True
     assert requests.get(f"http://127.0.0.1:{http_port}/").json() == WEATHER
+
+
+class _Stalling(http.server.BaseHTTPRequestHandler):
+    """Sends the headers and half the body, then waits (the network goes away meanwhile)."""
+
+    protocol_version = "HTTP/1.1"
+    release = threading.Event()
+
+    def do_GET(self) -> None:  # noqa: N802
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "200")
+        self.end_headers()
+        self.wfile.write(b'{"half": "')
+        self.wfile.flush()
+        self.release.wait(timeout=10)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.hostile
+def test_network_down_mid_request(sim, drivers) -> None:
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Stalling)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        requests, _context = _session()
+        response = requests.get(f"http://127.0.0.1:{httpd.server_address[1]}/", timeout=10)
+        assert response.status_code == 200
+        sim.part("AP").present = False  # the access point goes away mid-body
+        with pytest.raises(OSError) as lost:
+            response.content  # noqa: B018
+        assert lost.value.errno == errno.ECONNABORTED
+        assert str(lost.value) == "[Errno 103] ECONNABORTED"
+    finally:
+        _Stalling.release.set()
+        httpd.shutdown()
+        httpd.server_close()
