@@ -109,6 +109,12 @@ def test_settings_join_then_sim_set_takes_the_network_away(
         back = _sim(drive, "set", "AP.internet", "true")
         assert back.returncode == 0, back.stdout + back.stderr
         board.wait_for(r"fetched hello board", timeout=30)
+        added = _sim(drive, "add", "AccessPoint", "--name", "CAFE", "ssid=cafe", "password=")
+        assert added.returncode == 0, added.stdout + added.stderr
+        listed = _sim(drive, "parts")
+        assert "CAFE (AccessPoint)" in listed.stdout, listed.stdout
+        assert "ssid='cafe'" in listed.stdout and "ssid='HomeNet'" in listed.stdout
+        assert "correct horse" not in listed.stdout  # a real password is never shown
     finally:
         board.stop()
     assert "Traceback" not in board.output, board.output

@@ -130,7 +130,7 @@ class _Stalling(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     release = threading.Event()
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", "200")

@@ -250,3 +250,15 @@ def test_access_point_settings_are_checked() -> None:
         AccessPoint(ssid="")
     with pytest.raises(ValueError, match="8 to 64 characters"):
         AccessPoint(password="short")
+
+
+def test_removing_the_access_point_takes_it_away_for_good(sim) -> None:
+    import wifi
+
+    wifi.radio.connect("Protoboard", "circuitpython")
+    sim.detach("AP")
+    assert not wifi.radio.connected
+    assert list(wifi.radio.start_scanning_networks()) == []  # no new default appears
+    wifi.radio.stop_scanning_networks()
+    with pytest.raises(ConnectionError, match="^No network with that ssid$"):
+        wifi.radio.connect("Protoboard", "circuitpython")

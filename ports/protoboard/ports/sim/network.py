@@ -14,7 +14,6 @@ import os
 import socket
 import threading
 import weakref
-from collections.abc import Callable
 
 from protoboard.hal.wifi import AccessPointInfo, Link
 from protoboard.ports.sim.model import Simulator
@@ -75,18 +74,23 @@ class NetworkState:
         self.dns_override: str | None = None
         self.sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
         self.lost: weakref.WeakKeyDictionary[socket.socket, int] = weakref.WeakKeyDictionary()
-        self._watched: dict[str, Callable[[], None]] = {}
+        self._watched: weakref.WeakSet[AccessPoint] = weakref.WeakSet()
+        #: the default access point is made once: removing it later takes it away for good
+        self._default_made = False
 
     # -- the world ---------------------------------------------------------------------------
 
     def access_points(self) -> list[AccessPoint]:
         with self.sim.lock:
             found = [p for p in self.sim.parts.values() if isinstance(p, AccessPoint)]
-            if not found and "AP" not in self.sim.parts:
+            if not found and not self._default_made and "AP" not in self.sim.parts:
+                self._default_made = True
                 found = [self.sim.attach(default_access_point())]  # type: ignore[list-item]
+            self._default_made = True
         for ap in found:
-            if ap.name not in self._watched:
-                self._watched[ap.name] = ap.on_change(self._world_changed)
+            if ap not in self._watched:
+                self._watched.add(ap)
+                ap.on_change(self._world_changed)
         return found
 
     def in_range(self) -> list[AccessPoint]:
@@ -94,13 +98,14 @@ class NetworkState:
 
     def _world_changed(self, ap: AccessPoint) -> None:
         with self.lock:
+            gone = not ap.present or ap.sim is None
             if self.joined is ap:
-                if not ap.present or (ap.ssid, ap.password) != self.remembered:
+                if gone or (ap.ssid, ap.secret) != self.remembered:
                     self.drop(errno.ECONNABORTED)
                 elif not ap.internet:
                     self.break_sockets(errno.ECONNABORTED, keep_local=True)
             elif self.joined is None and self.enabled and self.remembered is not None:
-                if ap.present and (ap.ssid, ap.password) == self.remembered:
+                if not gone and (ap.ssid, ap.secret) == self.remembered:
                     self.joined = ap  # reconnections are automatic once one succeeded
 
     # -- the radio ---------------------------------------------------------------------------

@@ -62,7 +62,7 @@ class Radio(hal.Radio):
             raise hal.JoinFailed("no_ap")
         # The strongest first (the C code scans all channels); a channel only orders the search.
         ap = candidates[0]
-        if ap.password.encode() != password:
+        if not ap.accepts(password):
             with net.lock:
                 net.drop(errno.ECONNABORTED)
             raise hal.JoinFailed("auth")
@@ -70,7 +70,7 @@ class Radio(hal.Radio):
             if net.joined is not ap:
                 net.drop(errno.ECONNABORTED)
             net.joined = ap
-            net.remembered = (ap.ssid, ap.password)
+            net.remembered = (ap.ssid, ap.secret)
 
     def leave(self) -> None:
         with self._net.lock:

@@ -95,6 +95,17 @@ class AccessPoint(Part):
 
     @property
     def password(self) -> str:
+        """Reads back as ``********`` (empty for an open network), so ``protoboard sim parts``
+        never prints a real Wi-Fi password taken from settings.toml."""
+        return "********" if self._password else ""
+
+    def accepts(self, password: bytes) -> bool:
+        """Is this the network's password?"""
+        return self._password.encode() == password
+
+    @property
+    def secret(self) -> str:
+        """The password itself (for the radio's reconnecting)."""
         return self._password
 
     @password.setter
@@ -160,6 +171,10 @@ class AccessPoint(Part):
                     self._listeners.remove(listener)
 
         return forget
+
+    def _detach(self) -> None:
+        super()._detach()
+        self._changed()  # removed from the board: out of range, as if switched off
 
     def _changed(self) -> None:
         listeners = list(getattr(self, "_listeners", ()))
