@@ -99,15 +99,6 @@ class AccessPoint(Part):
         never prints a real Wi-Fi password taken from settings.toml."""
         return "********" if self._password else ""
 
-    def accepts(self, password: bytes) -> bool:
-        """Is this the network's password?"""
-        return self._password.encode() == password
-
-    @property
-    def secret(self) -> str:
-        """The password itself (for the radio's reconnecting)."""
-        return self._password
-
     @password.setter
     def password(self, value: str) -> None:
         if not isinstance(value, str) or (value and not 8 <= len(value.encode()) <= 64):
@@ -116,6 +107,15 @@ class AccessPoint(Part):
             )
         self._password = value
         self._changed()
+
+    def accepts(self, password: bytes) -> bool:
+        """Is this the network's password?"""
+        return self._password.encode() == password
+
+    @property
+    def secret(self) -> str:
+        """The password itself (for the radio's reconnecting)."""
+        return self._password
 
     @property
     def present(self) -> bool:
