@@ -362,9 +362,9 @@ def _connect_wifi(drive: Path) -> None:
         if result is not settings.Result.OK or not ssid:
             return
         result, password = settings.supervisor_setting(drive, "CIRCUITPY_WIFI_PASSWORD")
-        from protoboard.bindings.wifi import board_radio
+        from protoboard.bindings.wifi import _board_radio
 
-        board_radio().connect(ssid, password if result is settings.Result.OK else "")
+        _board_radio().connect(ssid, password if result is settings.Result.OK else "")
 
 
 def _boot_header(config: VMConfig) -> str:

@@ -12,8 +12,8 @@ from typing import Any
 
 from protoboard.bindings import _enum
 
-NOT_VALID = "Not a valid IP string"
-ONLY_INT_OR_STRING = "Only int or string supported for ip"
+_NOT_VALID = "Not a valid IP string"
+_ONLY_INT_OR_STRING = "Only int or string supported for ip"
 
 
 def _parse_octet(text: str) -> int | None:
@@ -30,7 +30,7 @@ def _parse_octet(text: str) -> int | None:
     return int(sign + body.replace("_", ""))
 
 
-def parse_ipv4(text: str) -> int | None:
+def _parse_ipv4(text: str) -> int | None:
     """``ipaddress_parse_ipv4address``: the address as CircuitPython stores it (the first octet
     in the low byte, as a little-endian chip lays out the four bytes), or None.
 
@@ -68,9 +68,9 @@ class IPv4Address:
         if isinstance(address, int):
             self._packed = _packed_from_int(address)
         elif isinstance(address, str):
-            value = parse_ipv4(address)
+            value = _parse_ipv4(address)
             if value is None:
-                raise ValueError(NOT_VALID)
+                raise ValueError(_NOT_VALID)
             self._packed = _packed_from_int(value)
         else:
             try:
@@ -117,14 +117,14 @@ def ip_address(obj: int | str) -> IPv4Address:
     if isinstance(obj, int):
         return IPv4Address(obj)
     if isinstance(obj, str):
-        value = parse_ipv4(obj)
+        value = _parse_ipv4(obj)
         if value is None:
-            raise ValueError(NOT_VALID)
+            raise ValueError(_NOT_VALID)
         return IPv4Address(value)
-    raise ValueError(ONLY_INT_OR_STRING)
+    raise ValueError(_ONLY_INT_OR_STRING)
 
 
-def from_host(text: str) -> IPv4Address:
+def _from_host(text: str) -> IPv4Address:
     """An address written the usual way (``"192.168.4.2"``), for ports and bindings."""
     return IPv4Address(bytes(int(part) for part in text.split(".")))
 

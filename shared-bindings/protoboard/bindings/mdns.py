@@ -17,13 +17,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from protoboard.bindings import _enum, _validate
-from protoboard.bindings.ipaddress import IPv4Address, from_host
+from protoboard.bindings.ipaddress import IPv4Address, _from_host
 
 if TYPE_CHECKING:
     from zeroconf import Zeroconf
 
 #: the most services ``find`` returns (an ESP32's mdns_query_ptr limit)
-MAX_RESULTS = 32
+_MAX_RESULTS = 32
 
 
 class RemoteService:
@@ -73,7 +73,7 @@ class RemoteService:
     @property
     def ipv4_address(self) -> IPv4Address | None:
         """IP v4 Address of the remote service. None if no A records are found."""
-        return None if self._address is None else from_host(self._address)
+        return None if self._address is None else _from_host(self._address)
 
     def __del__(self) -> None:
         """Deletes the RemoteService object."""
@@ -91,10 +91,10 @@ class Server:
     _zc: Zeroconf | None
 
     def __new__(cls, network_interface: Any) -> Server:
-        from protoboard.bindings.wifi import Radio, board_radio
+        from protoboard.bindings.wifi import Radio, _board_radio
         from protoboard.machine import current
 
-        if not isinstance(network_interface, Radio) or network_interface is not board_radio():
+        if not isinstance(network_interface, Radio) or network_interface is not _board_radio():
             raise ValueError("mDNS only works with built-in WiFi")
         machine = current()
         found = machine.singletons.get("mdns")
@@ -194,7 +194,7 @@ class Server:
 
         class Collect(ServiceListener):
             def add_service(self, zc: Zeroconf, type_: str, name: str) -> None:
-                if name not in names and len(names) < MAX_RESULTS:
+                if name not in names and len(names) < _MAX_RESULTS:
                     names.append(name)
 
             def update_service(self, zc: Zeroconf, type_: str, name: str) -> None:

@@ -18,40 +18,40 @@ import socket as _host
 from typing import Any
 
 from protoboard.bindings import _enum, _errors, _validate
+from protoboard.hal import errors as _hal_errors
 from protoboard.hal import socketpool as hal
-from protoboard.hal.errors import HalError
 
 #: CircuitPython's constants (lwIP's values, shared-bindings/socketpool/enum.h)
-AF_INET = 2
-AF_INET6 = 10
-SOCK_STREAM = 1
-SOCK_DGRAM = 2
-SOCK_RAW = 3
-EAI_NONAME = -2
-SOL_SOCKET = 0xFFF
-SO_REUSEADDR = 0x0004
-TCP_NODELAY = 1
-IPPROTO_IP = 0
-IPPROTO_ICMP = 1
-IPPROTO_TCP = 6
-IPPROTO_UDP = 17
-IPPROTO_IPV6 = 41
-IPPROTO_RAW = 255
-IP_MULTICAST_TTL = 5
+_AF_INET = 2
+_AF_INET6 = 10
+_SOCK_STREAM = 1
+_SOCK_DGRAM = 2
+_SOCK_RAW = 3
+_EAI_NONAME = -2
+_SOL_SOCKET = 0xFFF
+_SO_REUSEADDR = 0x0004
+_TCP_NODELAY = 1
+_IPPROTO_IP = 0
+_IPPROTO_ICMP = 1
+_IPPROTO_TCP = 6
+_IPPROTO_UDP = 17
+_IPPROTO_IPV6 = 41
+_IPPROTO_RAW = 255
+_IP_MULTICAST_TTL = 5
 
-NAME_NOT_KNOWN = "Name or service not known"
-PORT_NEGATIVE = "port must be >= 0"
-BUFFER_TOO_SMALL = "buffer too small for requested bytes"
+_NAME_NOT_KNOWN = "Name or service not known"
+_PORT_NEGATIVE = "port must be >= 0"
+_BUFFER_TOO_SMALL = "buffer too small for requested bytes"
 #: (level, option) as lwIP numbers them -> the host's
 _OPTIONS = {
-    (SOL_SOCKET, SO_REUSEADDR): (_host.SOL_SOCKET, _host.SO_REUSEADDR),
-    (IPPROTO_TCP, TCP_NODELAY): (_host.IPPROTO_TCP, _host.TCP_NODELAY),
-    (IPPROTO_IP, IP_MULTICAST_TTL): (_host.IPPROTO_IP, _host.IP_MULTICAST_TTL),
+    (_SOL_SOCKET, _SO_REUSEADDR): (_host.SOL_SOCKET, _host.SO_REUSEADDR),
+    (_IPPROTO_TCP, _TCP_NODELAY): (_host.IPPROTO_TCP, _host.TCP_NODELAY),
+    (_IPPROTO_IP, _IP_MULTICAST_TTL): (_host.IPPROTO_IP, _host.IP_MULTICAST_TTL),
 }
-_KINDS = {SOCK_STREAM: _host.SOCK_STREAM, SOCK_DGRAM: _host.SOCK_DGRAM}
+_KINDS = {_SOCK_STREAM: _host.SOCK_STREAM, _SOCK_DGRAM: _host.SOCK_DGRAM}
 
 
-def os_error(code: int) -> OSError:
+def _os_error(code: int) -> OSError:
     """``mp_raise_OSError(code)``: printed as ``[Errno 111] ECONNREFUSED`` on a board."""
     return OSError(code, errno.errorcode.get(code, str(code)))
 
@@ -59,12 +59,12 @@ def os_error(code: int) -> OSError:
 def _host_error(exc: OSError) -> OSError:
     """A host socket failure as CircuitPython reports it."""
     if isinstance(exc, TimeoutError | _host.timeout):
-        return os_error(errno.ETIMEDOUT)
+        return _os_error(errno.ETIMEDOUT)
     if isinstance(exc, BlockingIOError):
-        return os_error(errno.EAGAIN)
+        return _os_error(errno.EAGAIN)
     if isinstance(exc, BrokenPipeError):
         return BrokenPipeError()
-    return os_error(exc.errno or errno.EIO)
+    return _os_error(exc.errno or errno.EIO)
 
 
 def _address(address: Any) -> tuple[str, int]:
@@ -80,7 +80,7 @@ def _address(address: Any) -> tuple[str, int]:
         raise TypeError(f"can't convert '{_validate.type_name(host)}' object to str implicitly")
     number = _validate.to_int(port, "port")
     if number < 0:
-        raise ValueError(PORT_NEGATIVE)
+        raise ValueError(_PORT_NEGATIVE)
     return host, number
 
 
@@ -133,24 +133,24 @@ class Socket:
         """The host socket, or CircuitPython's error for a closed or lost one."""
         sock = self._sock
         if sock is None:
-            raise os_error(errno.EBADF)
+            raise _os_error(errno.EBADF)
         code = self._pool._impl.lost(sock)
         if code is not None:
-            raise os_error(code)
+            raise _os_error(code)
         return sock
 
     def _failed(self, exc: OSError) -> OSError:
         """A host error, unless the world took the network away meanwhile (that wins)."""
         sock = self._sock
         code = None if sock is None else self._pool._impl.lost(sock)
-        return os_error(code) if code is not None else _host_error(exc)
+        return _os_error(code) if code is not None else _host_error(exc)
 
     def _resolve(self, host: str, port: int) -> tuple[str, int]:
         address = self._pool._lookup(host)
         try:
             self._pool._impl.check_route(address)
         except hal.Unreachable as exc:
-            raise os_error(exc.errno) from None
+            raise _os_error(exc.errno) from None
         return address, port
 
     # -- the API ------------------------------------------------------------------------------
@@ -244,7 +244,7 @@ class Socket:
         view = _validate.buffer_slice(buffer, 0, _validate.MAXSIZE, writable=True)
         size = _validate.to_int(bufsize, "bufsize")
         if size > len(view):
-            raise ValueError(BUFFER_TOO_SMALL)
+            raise ValueError(_BUFFER_TOO_SMALL)
         if size <= 0:
             size = len(view)
         sock = self._live()
@@ -255,7 +255,7 @@ class Socket:
         self._live()  # a shutdown by the world reads as the end of the stream: not here
         if count == 0 and self._timeout == 0:
             self._connected = False
-            raise os_error(errno.ENOTCONN)
+            raise _os_error(errno.ENOTCONN)
         return count
 
     def send(self, bytes: Any) -> int:
@@ -326,7 +326,7 @@ class Socket:
         sock = self._live()
         host_key = _OPTIONS.get(key)
         if host_key is None:
-            raise os_error(errno.ENOPROTOOPT)
+            raise _os_error(errno.ENOPROTOOPT)
         try:
             sock.setsockopt(*host_key, setting)
         except OSError as exc:
@@ -364,22 +364,22 @@ class SocketPool:
     __slots__ = ("_impl",)
     _impl: hal.SocketPool
 
-    AF_INET = AF_INET
-    AF_INET6 = AF_INET6
-    SOCK_STREAM = SOCK_STREAM
-    SOCK_DGRAM = SOCK_DGRAM
-    SOCK_RAW = SOCK_RAW
-    EAI_NONAME = EAI_NONAME
-    SOL_SOCKET = SOL_SOCKET
-    SO_REUSEADDR = SO_REUSEADDR
-    TCP_NODELAY = TCP_NODELAY
-    IPPROTO_IP = IPPROTO_IP
-    IPPROTO_ICMP = IPPROTO_ICMP
-    IPPROTO_TCP = IPPROTO_TCP
-    IPPROTO_UDP = IPPROTO_UDP
-    IPPROTO_IPV6 = IPPROTO_IPV6
-    IPPROTO_RAW = IPPROTO_RAW
-    IP_MULTICAST_TTL = IP_MULTICAST_TTL
+    AF_INET = _AF_INET
+    AF_INET6 = _AF_INET6
+    SOCK_STREAM = _SOCK_STREAM
+    SOCK_DGRAM = _SOCK_DGRAM
+    SOCK_RAW = _SOCK_RAW
+    EAI_NONAME = _EAI_NONAME
+    SOL_SOCKET = _SOL_SOCKET
+    SO_REUSEADDR = _SO_REUSEADDR
+    TCP_NODELAY = _TCP_NODELAY
+    IPPROTO_IP = _IPPROTO_IP
+    IPPROTO_ICMP = _IPPROTO_ICMP
+    IPPROTO_TCP = _IPPROTO_TCP
+    IPPROTO_UDP = _IPPROTO_UDP
+    IPPROTO_IPV6 = _IPPROTO_IPV6
+    IPPROTO_RAW = _IPPROTO_RAW
+    IP_MULTICAST_TTL = _IP_MULTICAST_TTL
 
     class gaierror(OSError):  # noqa: N801 (CircuitPython's name)
         """Errors raised by getaddrinfo"""
@@ -390,9 +390,9 @@ class SocketPool:
         :param radio: The (connected) network interface to associate with this
             SocketPool, such as :py:attr:`wifi.radio` or :py:attr:`board.NETWORK`.
         """
-        from protoboard.bindings.wifi import board_radio
+        from protoboard.bindings.wifi import _board_radio
 
-        if radio is not board_radio():
+        if radio is not _board_radio():
             raise ValueError("SocketPool can only be used with wifi.radio")
         self._impl = _pool_impl()
 
@@ -412,7 +412,7 @@ class SocketPool:
         family = _validate.to_int(family, "family")
         kind = _validate.to_int(type, "type")
         _validate.to_int(proto, "proto")
-        if family != AF_INET:
+        if family != _AF_INET:
             raise NotImplementedError("Unsupported socket type")
         if kind not in _KINDS:
             raise NotImplementedError("Unsupported socket type")
@@ -442,14 +442,14 @@ class SocketPool:
         _validate.to_int(family, "family")
         _validate.to_int(flags, "flags")
         address = self._lookup(host)
-        return [(AF_INET, kind, protocol, "", (address, number))]
+        return [(_AF_INET, kind, protocol, "", (address, number))]
 
     def _lookup(self, host: str) -> str:
         try:
             return self._impl.resolve(host)
         except hal.NameNotFound:
-            raise SocketPool.gaierror(EAI_NONAME, NAME_NOT_KNOWN) from None
-        except HalError as exc:
+            raise SocketPool.gaierror(_EAI_NONAME, _NAME_NOT_KNOWN) from None
+        except _hal_errors.HalError as exc:
             raise _errors.convert(exc) from None
 
     def _adopt(self, sock: _host.socket) -> None:

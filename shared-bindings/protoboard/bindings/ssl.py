@@ -17,7 +17,7 @@ import tempfile
 from typing import Any
 
 from protoboard.bindings import _enum, _validate
-from protoboard.bindings.socketpool import Socket, os_error
+from protoboard.bindings.socketpool import Socket, _os_error
 
 #: mbedTLS's error numbers and texts CircuitPython raises (shared-module/ssl/SSLSocket.c)
 CERT_VERIFY_FAILED = -0x2700
@@ -45,13 +45,13 @@ def _tls_error(exc: Exception) -> Exception:
         text = CERT_VERIFY_FAILED_TEXT + (f"; {detail}" if detail else "")
         return OSError(CERT_VERIFY_FAILED, text)
     if isinstance(exc, _hostssl.SSLWantReadError | _hostssl.SSLWantWriteError):
-        return os_error(errno.EWOULDBLOCK)
+        return _os_error(errno.EWOULDBLOCK)
     if isinstance(exc, _hostssl.SSLError):
         return OSError(FATAL_ALERT, FATAL_ALERT_TEXT)
     if isinstance(exc, TimeoutError | _host.timeout):
-        return os_error(errno.ETIMEDOUT)
+        return _os_error(errno.ETIMEDOUT)
     if isinstance(exc, OSError):
-        return os_error(exc.errno or errno.EIO)
+        return _os_error(exc.errno or errno.EIO)
     return exc
 
 
@@ -112,7 +112,7 @@ class SSLSocket:
         except Exception as exc:
             lost = pool.lost(wrapped)
             raw.close()
-            raise (os_error(lost) if lost is not None else _tls_error(exc)) from None
+            raise (_os_error(lost) if lost is not None else _tls_error(exc)) from None
 
     def accept(self) -> tuple[SSLSocket, tuple[str, int]]:
         """Accept a connection on a listening socket of type SOCK_STREAM,

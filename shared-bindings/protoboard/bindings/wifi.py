@@ -13,16 +13,16 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from protoboard.bindings import _enum, _errors, _validate
-from protoboard.bindings.ipaddress import IPv4Address, from_host
+from protoboard.bindings.ipaddress import IPv4Address, _from_host
 from protoboard.hal import wifi as hal
 
-AUTHENTICATION_FAILURE = "Authentication failure"
-NO_NETWORK = "No network with that ssid"
-NOT_ENABLED = "WiFi is not enabled"
-ALREADY_SCANNING = "Already scanning for wifi networks"
+_AUTHENTICATION_FAILURE = "Authentication failure"
+_NO_NETWORK = "No network with that ssid"
+_NOT_ENABLED = "WiFi is not enabled"
+_ALREADY_SCANNING = "Already scanning for wifi networks"
 #: the access point the radio runs in AP mode (Espressif's default addresses)
-AP_ADDRESS = "192.168.4.1"
-AP_NETMASK = "255.255.255.0"
+_AP_ADDRESS = "192.168.4.1"
+_AP_NETMASK = "255.255.255.0"
 
 
 def _buffer(value: Any) -> bytes:
@@ -396,13 +396,13 @@ class Radio:
         """Scans for available wifi networks over the given channel range. Make sure the
         channels are allowed in your country."""
         if self._scan is not None:
-            raise RuntimeError(ALREADY_SCANNING)
+            raise RuntimeError(_ALREADY_SCANNING)
         start = _validate.int_range(start_channel, 1, 165, "start_channel")
         stop = _validate.int_range(stop_channel, 1, 165, "stop_channel")
         try:
             found = self._impl.scan(start, stop)
         except hal.RadioOff:
-            raise RuntimeError(NOT_ENABLED) from None
+            raise RuntimeError(_NOT_ENABLED) from None
         scan = object.__new__(ScannedNetworks)
         scan._found = list(found)
         scan._radio = self
@@ -450,17 +450,17 @@ class Radio:
             if len(mac) != 6:
                 raise ValueError("Invalid BSSID")
         if not self._impl.enabled:
-            raise RuntimeError(NOT_ENABLED)
+            raise RuntimeError(_NOT_ENABLED)
         self._station = True
         try:
             self._impl.join(name, secret, number, mac)
         except hal.RadioOff:
-            raise RuntimeError(NOT_ENABLED) from None
+            raise RuntimeError(_NOT_ENABLED) from None
         except hal.JoinFailed as exc:
             if exc.reason == "auth":
-                raise ConnectionError(AUTHENTICATION_FAILURE) from None
+                raise ConnectionError(_AUTHENTICATION_FAILURE) from None
             if exc.reason == "no_ap":
-                raise ConnectionError(NO_NETWORK) from None
+                raise ConnectionError(_NO_NETWORK) from None
             raise ConnectionError(f"Unknown failure {exc.reason}") from None
 
     @property
@@ -470,7 +470,7 @@ class Radio:
 
     def _link_address(self, field: str) -> IPv4Address | None:
         link = self._impl.link()
-        return None if link is None else from_host(getattr(link, field))
+        return None if link is None else _from_host(getattr(link, field))
 
     @property
     def ipv4_gateway(self) -> IPv4Address | None:
@@ -501,7 +501,7 @@ class Radio:
     def ipv4_dns(self) -> IPv4Address:
         """IP v4 Address of the DNS server to be used."""
         link = self._impl.link()
-        return from_host(link.dns if link is not None else "0.0.0.0")
+        return _from_host(link.dns if link is not None else "0.0.0.0")
 
     @ipv4_dns.setter
     def ipv4_dns(self, value: IPv4Address) -> None:
@@ -589,10 +589,10 @@ class Radio:
             else _validate.int_range(max_connections, 0, 10, "max_connections")
         )
         if not self._impl.enabled:
-            raise RuntimeError(NOT_ENABLED)
+            raise RuntimeError(_NOT_ENABLED)
         info = hal.AccessPointInfo(name, self._mac_ap, 0, number, "", tuple(m._name for m in modes))
         del limit
-        self._ap = hal.Link(AP_ADDRESS, AP_NETMASK, AP_ADDRESS, AP_ADDRESS, info)
+        self._ap = hal.Link(_AP_ADDRESS, _AP_NETMASK, _AP_ADDRESS, _AP_ADDRESS, info)
 
     def stop_ap(self) -> None:
         """Stops the access point."""
@@ -604,7 +604,7 @@ class Radio:
         return self._ap is not None
 
     def _ap_address(self, field: str) -> IPv4Address | None:
-        return None if self._ap is None else from_host(getattr(self._ap, field))
+        return None if self._ap is None else _from_host(getattr(self._ap, field))
 
     @property
     def ipv4_gateway_ap(self) -> IPv4Address | None:
@@ -682,7 +682,7 @@ def _machine() -> Any:
     return current()
 
 
-def board_radio() -> Radio:
+def _board_radio() -> Radio:
     """The board's radio (created on first use), what ``wifi.radio`` is."""
     machine = _machine()
     found = machine.singletons.get("wifi")
@@ -696,7 +696,7 @@ def board_radio() -> Radio:
 
 def __getattr__(name: str) -> Any:
     if name == "radio":
-        return board_radio()
+        return _board_radio()
     raise AttributeError(f"module 'wifi' has no attribute '{name}'")
 
 
