@@ -170,3 +170,42 @@ def test_mdns_advertise_and_find(sim) -> None:
     assert str(service.ipv4_address) == str(wifi.radio.ipv4_address)
     with pytest.raises(ValueError, match="can no longer be used"):
         server.hostname  # noqa: B018
+
+
+@pytest.mark.hostile
+def test_tls_non_blocking_read_with_nothing_to_read(sim) -> None:
+    """mbedTLS's WANT_READ is CircuitPython's OSError(EWOULDBLOCK), not OpenSSL's number."""
+    trustme = pytest.importorskip("trustme")
+    from protoboard.bindings import ssl as board_ssl
+
+    ca = trustme.CA()
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("localhost").configure_cert(server_context)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    done = threading.Event()
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with server_context.wrap_socket(conn, server_side=True) as tls:
+            done.wait(timeout=10)
+            tls.sendall(b"late")
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    context = board_ssl.create_default_context()
+    context.load_verify_locations(cadata=ca.cert_pem.bytes().decode())
+    sock = context.wrap_socket(_pool().socket(), server_hostname="localhost")
+    sock.connect(listener.getsockname())
+    sock.setblocking(False)
+    with pytest.raises(OSError) as nothing:
+        sock.recv_into(bytearray(8))
+    assert nothing.value.errno == errno.EWOULDBLOCK
+    done.set()
+    sock.settimeout(5)
+    buffer = bytearray(8)
+    assert bytes(buffer[: sock.recv_into(buffer)]) == b"late"
+    sock.close()
+    thread.join(timeout=10)
+    listener.close()

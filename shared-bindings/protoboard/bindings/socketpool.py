@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import errno
 import socket as _host
+import ssl as _hostssl
 from typing import Any
 
 from protoboard.bindings import _enum, _errors, _validate
@@ -56,8 +57,40 @@ def _os_error(code: int) -> OSError:
     return OSError(code, errno.errorcode.get(code, str(code)))
 
 
+#: mbedTLS's error numbers and texts CircuitPython raises (shared-module/ssl/SSLSocket.c)
+_CERT_VERIFY_FAILED = -0x2700
+_CERT_VERIFY_FAILED_TEXT = (
+    "X509 - Certificate verification failed, e.g. CRL, CA or signature check failed"
+)
+_FATAL_ALERT = -0x7780
+_FATAL_ALERT_TEXT = "SSL - A fatal alert message was received from our peer"
+#: mbedtls_x509_crt_verify_info's words for the verify flags, keyed by OpenSSL's verify codes
+_VERIFY_INFO = {
+    9: "The certificate validity starts in the future",
+    10: "The certificate validity has expired",
+    18: "The certificate is not correctly signed by the trusted CA",
+    19: "The certificate is not correctly signed by the trusted CA",
+    20: "The certificate is not correctly signed by the trusted CA",
+    21: "The certificate is not correctly signed by the trusted CA",
+    62: "The certificate Common Name (CN) does not match with the expected CN",
+}
+
+
+def _tls_error(exc: _hostssl.SSLError) -> OSError:
+    """A host TLS failure as CircuitPython's ``mbedtls_raise_error`` reports it."""
+    if isinstance(exc, _hostssl.SSLCertVerificationError):
+        detail = _VERIFY_INFO.get(exc.verify_code or 0)
+        text = _CERT_VERIFY_FAILED_TEXT + (f"; {detail}" if detail else "")
+        return OSError(_CERT_VERIFY_FAILED, text)
+    if isinstance(exc, _hostssl.SSLWantReadError | _hostssl.SSLWantWriteError):
+        return _os_error(errno.EWOULDBLOCK)
+    return OSError(_FATAL_ALERT, _FATAL_ALERT_TEXT)
+
+
 def _host_error(exc: OSError) -> OSError:
-    """A host socket failure as CircuitPython reports it."""
+    """A host socket (or TLS) failure as CircuitPython reports it."""
+    if isinstance(exc, _hostssl.SSLError):  # an OSError too, with OpenSSL's numbers
+        return _tls_error(exc)
     if isinstance(exc, TimeoutError | _host.timeout):
         return _os_error(errno.ETIMEDOUT)
     if isinstance(exc, BlockingIOError):

@@ -9,49 +9,19 @@ failed handshake raises CircuitPython's ``OSError`` (mbedTLS's number and text).
 
 from __future__ import annotations
 
-import errno
 import os
-import socket as _host
 import ssl as _hostssl
 import tempfile
 from typing import Any
 
 from protoboard.bindings import _enum, _validate
-from protoboard.bindings.socketpool import Socket, _os_error
-
-#: mbedTLS's error numbers and texts CircuitPython raises (shared-module/ssl/SSLSocket.c)
-CERT_VERIFY_FAILED = -0x2700
-CERT_VERIFY_FAILED_TEXT = (
-    "X509 - Certificate verification failed, e.g. CRL, CA or signature check failed"
-)
-FATAL_ALERT = -0x7780
-FATAL_ALERT_TEXT = "SSL - A fatal alert message was received from our peer"
-#: mbedtls_x509_crt_verify_info's words for the verify flags, keyed by OpenSSL's verify codes
-_VERIFY_INFO = {
-    9: "The certificate validity starts in the future",
-    10: "The certificate validity has expired",
-    18: "The certificate is not correctly signed by the trusted CA",
-    19: "The certificate is not correctly signed by the trusted CA",
-    20: "The certificate is not correctly signed by the trusted CA",
-    21: "The certificate is not correctly signed by the trusted CA",
-    62: "The certificate Common Name (CN) does not match with the expected CN",
-}
+from protoboard.bindings.socketpool import Socket, _host_error, _os_error
 
 
 def _tls_error(exc: Exception) -> Exception:
-    """A host TLS failure as CircuitPython's ``mbedtls_raise_error`` reports it."""
-    if isinstance(exc, _hostssl.SSLCertVerificationError):
-        detail = _VERIFY_INFO.get(exc.verify_code or 0)
-        text = CERT_VERIFY_FAILED_TEXT + (f"; {detail}" if detail else "")
-        return OSError(CERT_VERIFY_FAILED, text)
-    if isinstance(exc, _hostssl.SSLWantReadError | _hostssl.SSLWantWriteError):
-        return _os_error(errno.EWOULDBLOCK)
-    if isinstance(exc, _hostssl.SSLError):
-        return OSError(FATAL_ALERT, FATAL_ALERT_TEXT)
-    if isinstance(exc, TimeoutError | _host.timeout):
-        return _os_error(errno.ETIMEDOUT)
+    """A failure while wrapping or shaking hands, as CircuitPython reports it."""
     if isinstance(exc, OSError):
-        return _os_error(exc.errno or errno.EIO)
+        return _host_error(exc)
     return exc
 
 
@@ -94,7 +64,7 @@ class SSLSocket:
         context = self._context._server if self._server_side else self._context._host
         if context is None:  # a server with no certificate: the handshake cannot succeed
             raw.close()
-            raise OSError(FATAL_ALERT, FATAL_ALERT_TEXT)
+            raise _tls_error(_hostssl.SSLError("no certificate"))
         try:
             wrapped = context.wrap_socket(
                 plain,
@@ -160,20 +130,14 @@ class SSLSocket:
 
         :param bytearray buffer: buffer to receive into
         :param int bufsize: optionally, a maximum number of bytes to read."""
-        try:
-            return self._socket.recv_into(buffer, bufsize)
-        except _hostssl.SSLError as exc:
-            raise _tls_error(exc) from None
+        return self._socket.recv_into(buffer, bufsize)  # TLS errors mapped there
 
     def send(self, bytes: Any) -> int:
         """Send some bytes to the connected remote address.
         Suits sockets of type SOCK_STREAM
 
         :param ~bytes bytes: some bytes to send"""
-        try:
-            return self._socket.send(bytes)
-        except _hostssl.SSLError as exc:
-            raise _tls_error(exc) from None
+        return self._socket.send(bytes)
 
     def setsockopt(self, level: int, optname: int, value: Any) -> None:
         """Sets socket options"""

@@ -45,4 +45,9 @@ class _BoardSys(types.ModuleType):
         return sorted(set(dir(_sys)))
 
 
-_sys.modules[__name__] = _BoardSys(__name__, _sys.__doc__)
+_board_sys = _BoardSys(__name__, _sys.__doc__)
+# This file stays the module's origin (importlib.util.find_spec, reload, inspect).
+_board_sys.__dict__.update(
+    {name: globals()[name] for name in ("__spec__", "__file__", "__loader__", "__package__")}
+)
+_sys.modules[__name__] = _board_sys
