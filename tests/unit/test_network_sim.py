@@ -262,3 +262,23 @@ def test_removing_the_access_point_takes_it_away_for_good(sim) -> None:
     wifi.radio.stop_scanning_networks()
     with pytest.raises(ConnectionError, match="^No network with that ssid$"):
         wifi.radio.connect("Protoboard", "circuitpython")
+
+
+@pytest.mark.hostile
+def test_scan_and_access_point_arguments(sim) -> None:
+    import wifi
+
+    with pytest.raises(ValueError, match="^start_channel must be 1-165$"):
+        wifi.radio.start_scanning_networks(start_channel=0)
+    # a reversed range is swapped, as the C code does
+    assert [n.ssid for n in wifi.radio.start_scanning_networks(start_channel=11, stop_channel=1)]
+    wifi.radio.stop_scanning_networks()
+    with pytest.raises(ValueError, match="^channel must be 1-13$"):
+        wifi.radio.start_ap("board-ap", "circuitpython", channel=14)
+    with pytest.raises(ValueError, match="^AuthMode.OPEN is not used with password$"):
+        wifi.radio.start_ap("board-ap", "circuitpython", authmode=[wifi.AuthMode.OPEN])
+    wifi.radio.start_ap("board-ap", "circuitpython")
+    assert wifi.radio.ap_active and str(wifi.radio.ipv4_address_ap) == "192.168.4.1"
+    assert wifi.radio.stations_ap == []
+    wifi.radio.stop_ap()
+    assert wifi.radio.ipv4_address_ap is None and wifi.radio.stations_ap is None

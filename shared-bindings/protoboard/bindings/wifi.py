@@ -399,6 +399,7 @@ class Radio:
             raise RuntimeError(_ALREADY_SCANNING)
         start = _validate.int_range(start_channel, 1, 165, "start_channel")
         stop = _validate.int_range(stop_channel, 1, 165, "stop_channel")
+        start, stop = min(start, stop), max(start, stop)  # the C code swaps them
         try:
             found = self._impl.scan(start, stop)
         except hal.RadioOff:
@@ -577,21 +578,17 @@ class Radio:
         """Starts running an access point with the specified ssid and password."""
         name = _length(_buffer(ssid), 1, 32, "ssid")
         secret = _validate_password(_buffer(password))
-        number = _validate.to_int(channel, "channel")
+        number = _validate.int_range(channel, 1, 13, "channel")
         modes = tuple(_validate.of_type(m, AuthMode, "authmode") for m in authmode)
         if not modes:
             modes = (AuthMode.WPA, AuthMode.WPA2, AuthMode.PSK) if secret else (AuthMode.OPEN,)
         elif AuthMode.OPEN in modes and secret:
             raise ValueError("AuthMode.OPEN is not used with password")
-        limit = (
-            4
-            if max_connections is None
-            else _validate.int_range(max_connections, 0, 10, "max_connections")
-        )
+        if max_connections is not None:  # no station joins a simulated access point
+            _validate.int_range(max_connections, 0, 10, "max_connections")
         if not self._impl.enabled:
             raise RuntimeError(_NOT_ENABLED)
         info = hal.AccessPointInfo(name, self._mac_ap, 0, number, "", tuple(m._name for m in modes))
-        del limit
         self._ap = hal.Link(_AP_ADDRESS, _AP_NETMASK, _AP_ADDRESS, _AP_ADDRESS, info)
 
     def stop_ap(self) -> None:
