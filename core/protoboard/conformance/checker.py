@@ -11,12 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from protoboard.boardimport import BOARD_STANDARD
 from protoboard.conformance.deviations import Deviation
 from protoboard.conformance.scope import MODULES
 from protoboard.conformance.signatures import compare_params
 from protoboard.conformance.stubs import Stub, StubMember, StubParam, load_stub
 from protoboard.machine import current
-from protoboard.modules import MODULES as BUILTINS
 from protoboard.testing import simulated_board
 
 P = inspect.Parameter
@@ -93,8 +93,8 @@ def _check_one(name: str) -> ModuleReport:
     except (OSError, SyntaxError) as exc:
         return ModuleReport(name, error=f"stub unreadable: {exc}")
     try:
-        # (by the binding's own name: ``ssl`` and ``ipaddress`` are CPython's here)
-        ours = importlib.import_module(BUILTINS[name].binding if name in BUILTINS else name)
+        # a board's versions of standard modules are a program's, not the process's
+        ours = importlib.import_module(BOARD_STANDARD.get(name, name))
     except Exception as exc:  # an incomplete binding is reported, not fatal
         return _failed(stub, f"import {name} failed", exc)
     try:

@@ -1,53 +1,63 @@
-"""``sys`` as a program sees it: CPython's, except ``sys.implementation``, which says
-``circuitpython`` as on a board.
+"""``sys`` as a program on a board sees it: ``sys.implementation`` says CircuitPython.
 
-Adafruit libraries branch on it: ``adafruit_requests`` and ``adafruit_connection_manager`` import
-``typing`` (which a board lacks) only ``if not sys.implementation.name == "circuitpython"``, so
-with CPython's name they fail on the board's drive. Every other attribute, read or set, is the
-real ``sys``'s (``sys.path.append``, ``sys.stdout``, ``sys.modules``...).
+Programs and libraries ask ``sys.implementation.name == "circuitpython"`` to take their board
+code paths, and ``sys.implementation.version[0] >= 10`` to pick an API (Learn guides do both).
+Protoboard follows CircuitPython 10's API, so it answers as CircuitPython 10.3 would, with
+``_machine`` naming the simulated board as a board names itself ("<board> with <mcu>").
+
+Everything else is CPython's own ``sys`` (``path``, ``modules``, ``stdout``, ``exit``...); on
+purpose ``version``, ``version_info`` and ``platform`` stay CPython's too: the Python the
+program runs on is CPython, and libraries use them to choose CPython code paths that work here.
 """
 
 from __future__ import annotations
 
 import sys as _sys
-import types
 from typing import Any
 
-from protoboard.version import CIRCUITPYTHON_API_MAJOR
+from protoboard.bindings.stdlib._hostproxy import become_proxy
+from protoboard.version import CIRCUITPYTHON_API_VERSION
 
-#: the CircuitPython release whose API Protoboard follows (circuitpython-stubs 10.3.1)
-VERSION = (CIRCUITPYTHON_API_MAJOR, 3, 1, "")
+#: ``MPY_FILE_HEADER_INT``: .mpy version 6, sub-version 3, no native code architecture
+_MPY = 6 | (3 << 8)
 
 
-def _machine_text() -> str:
-    """``sys.implementation._machine``: the board's name and chip, as os.uname().machine."""
+class _Implementation(tuple[Any, ...]):
+    """MicroPython's "attrtuple": a tuple whose items are also attributes (one of them starts
+    with an underscore, which a NamedTuple refuses)."""
+
+    _fields = ("name", "version", "_machine", "_mpy")
+
+    def __new__(cls, name: str, version: tuple[Any, ...], machine: str, mpy: int) -> Any:
+        return super().__new__(cls, (name, version, machine, mpy))
+
+    name = property(lambda self: self[0])
+    version = property(lambda self: self[1])
+    _machine = property(lambda self: self[2])
+    _mpy = property(lambda self: self[3])
+
+    def __repr__(self) -> str:
+        pairs = ", ".join(
+            f"{field}={value!r}" for field, value in zip(self._fields, self, strict=True)
+        )
+        return f"({pairs})"
+
+
+def _machine() -> str:
     try:
         from protoboard.machine import current
 
         board = current().board
         return f"{board.name} with {board.mcu}"
-    except Exception:  # no board active (imported outside a run)
-        return "Protoboard"
+    except Exception:  # no board active (a tool imported this): still a valid answer
+        return "Protoboard Simulated Board with cpython"
 
 
-class _BoardSys(types.ModuleType):
-    def __getattr__(self, name: str) -> Any:
-        if name == "implementation":
-            return types.SimpleNamespace(
-                name="circuitpython", version=VERSION, _machine=_machine_text(), _mpy=0
-            )
-        return getattr(_sys, name)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        setattr(_sys, name, value)
-
-    def __dir__(self) -> list[str]:
-        return sorted(set(dir(_sys)))
+def _version() -> tuple[Any, ...]:
+    major, minor, micro = (int(part) for part in CIRCUITPYTHON_API_VERSION.split("."))
+    return (major, minor, micro, "")
 
 
-_board_sys = _BoardSys(__name__, _sys.__doc__)
-# This file stays the module's origin (importlib.util.find_spec, reload, inspect).
-_board_sys.__dict__.update(
-    {name: globals()[name] for name in ("__spec__", "__file__", "__loader__", "__package__")}
-)
-_sys.modules[__name__] = _board_sys
+implementation = _Implementation("circuitpython", _version(), _machine(), _MPY)
+
+become_proxy(__name__, _sys)
