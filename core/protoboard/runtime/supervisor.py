@@ -31,10 +31,12 @@ from protoboard.runtime import ble_workflow, control, drivespace, events, vmproc
 from protoboard.runtime.boardparts import BoardParts
 from protoboard.runtime.console import ConsoleHub
 from protoboard.runtime.console.tcp import PASSWORD_ENV, TcpSpec
+from protoboard.runtime.datachannel import DataChannel
 from protoboard.runtime.drive import CODE_FILES, Drive, DriveError
 from protoboard.runtime.messages import (
     AddPart,
     AddRequest,
+    BoardState,
     BootOut,
     CodeDone,
     ControlReply,
@@ -55,8 +57,13 @@ from protoboard.runtime.messages import (
     StateChanged,
     StatusRequest,
     ToSupervisor,
+    TraceBoard,
+    TraceRequest,
     UnknownRequest,
     UsbIdentification,
+    WatchBoard,
+    WatchRequest,
+    WokenUp,
     WorldRequest,
 )
 from protoboard.runtime.state import RunContext
@@ -65,11 +72,16 @@ from protoboard.runtime.vmpool import VM, VMPool
 from protoboard.runtime.world import Persistent, UsbIdentity, World
 from protoboard.runtime.worldrelay import WorldRelay
 from protoboard.version import __release_date__, __version__
+from protoboard.web.boardview.hub import BoardStateHub
+from protoboard.web.workflow import RunStatus
 
 if TYPE_CHECKING:
     from protoboard.ble.service import BleWorkflow
     from protoboard.runtime.imagesync import ImageSync
+    from protoboard.runtime.panel import TerminalPanel
     from protoboard.runtime.watcher import DriveWatcher
+    from protoboard.web.mdns import Mdns
+    from protoboard.web.workflow import WebWorkflow
 
 #: how long a VM may take to stop after being asked before it is killed
 STOP_GRACE = 0.25
@@ -111,8 +123,19 @@ class RunOptions:
     #: serve CircuitPython's BLE workflow (file transfer and serial console) through BlueZ;
     #: also turned on by CIRCUITPY_BLE_WORKFLOW = true in settings.toml
     ble: bool = False
+    #: serve CircuitPython's web workflow (``/fs/``, ``/cp/``, ``/edit/``): True, or a port;
+    #: also turned on by CIRCUITPY_WEB_API_PASSWORD in settings.toml
+    web: bool | int = False
+    #: the address the web workflow listens on
+    web_host: str = "127.0.0.1"
+    #: usb_cdc.data endpoints: "pty", "tcp:PORT" (none: the data channel goes nowhere)
+    data: tuple[str, ...] = ()
     #: a real board's id: before each run of code.py, say what would stop it there
     check: str | None = None
+    #: the board in one line under the console (:mod:`.panel`): None draws it when the
+    #: terminal can; ``panel_pins`` are pins to show besides the parts
+    panel: bool | None = None
+    panel_pins: tuple[str, ...] = ()
 
 
 class Supervisor:
@@ -128,6 +151,10 @@ class Supervisor:
         self.usb_identity = UsbIdentity()
         self.world = World()
         self.world_relay = WorldRelay(self.world)
+        # the board view's pages: the VM sends the board's state while one is open
+        self.board_state = BoardStateHub(
+            on_watch=lambda on: self.events.put(events.Control(WatchRequest(on), queue.Queue()))
+        )
         # the board's life
         self.vm: VM | None = None
         self.safe_mode_reason = "USER" if options.safe_mode else "NONE"
@@ -164,6 +191,13 @@ class Supervisor:
         self.watcher: DriveWatcher | None = None
         self.control: control.ControlServer | None = None
         self.ble: BleWorkflow | None = None
+        self.web: WebWorkflow | None = None
+        self.panel: TerminalPanel | None = None
+        self.web_mdns: Mdns | None = None
+        self.run_status = RunStatus()
+        self.data: DataChannel | None = None
+        #: the alarm that ended a pretended deep sleep, for the next run
+        self._wake_alarm: Any = None
 
     # -- host-side messages (stderr) and board console messages (the hub) -----------------
 
@@ -216,6 +250,13 @@ class Supervisor:
         except (OSError, UserError) as exc:
             self.log(f"cannot open the console: {exc}")
             return False
+        if self.options.data:
+            try:
+                self.data = DataChannel()
+                self.data.open(self.options.data, self.log)
+            except (OSError, UserError) as exc:
+                self.log(f"cannot open the usb_cdc.data serial port: {exc}")
+                return False
         try:
             self.control = control.ControlServer(
                 control.socket_path(self.drive.root), self._control
@@ -233,7 +274,42 @@ class Supervisor:
                 log=self.log,
                 free_space=self._free_space,
             )
+        self._start_web()
         return True
+
+    def _start_web(self) -> None:
+        from protoboard.runtime import web_workflow
+        from protoboard.web.server import WebContext
+
+        forced = self.options.web is not False
+        if not web_workflow.wanted(self.drive.root, forced=forced):
+            return
+        streams = self.hub.add_streams()
+        context = WebContext(
+            drive=self.drive.root,
+            console=lambda: streams.open("web"),
+            control=self._control,
+            board={"id": self.board.board_id, "name": self.board.name, "port": self.port_name},
+            extra={"world": self.world, "parts": self.parts},
+        )
+        web = self.options.web
+        started = web_workflow.start(
+            context,
+            board=self.board,
+            banner=self.banner,
+            status=self.run_status,
+            read_only=lambda: self.persistent.program_owns_drive,
+            chosen_port=web if web is not True and web is not False else None,
+            host=self.options.web_host,
+            ble=self.ble is not None,
+            log=self.log,
+            space=self._space if self._drive_size() is not None else None,
+        )
+        if started is not None:
+            self.web, self.web_mdns = started
+            from protoboard.web.boardview.handler import BoardView
+
+            BoardView(self.board, self.board_state).mount(self.web.server)
 
     def _drive_size(self) -> int | None:
         """What the drive holds, for every writer (the program, BLE): an image's own size,
@@ -252,12 +328,27 @@ class Supervisor:
             return st.f_bavail * st.f_frsize
         return drivespace.for_folder(self.drive.root, size).free_bytes()
 
+    def _space(self) -> os.statvfs_result:
+        size = self._drive_size()
+        if size is None:
+            return os.statvfs(self.drive.root)
+        return drivespace.for_folder(self.drive.root, size).statvfs()
+
+    def _start_panel(self) -> None:
+        from protoboard.runtime.panel import TerminalPanel, wanted
+
+        if self.options.panel is False or (self.options.panel is None and not wanted(1)):
+            return
+        self.panel = TerminalPanel(self.board_state, 1, self.options.panel_pins)
+        self.panel.start()
+
     def _open_consoles(self) -> None:
         for spec in self.options.consoles:
             if spec == "terminal":
                 self.hub.add_terminal()
                 if os.isatty(0):
                     self.log("press Ctrl-] to quit")
+                self._start_panel()
             elif spec == "pty":
                 self.log(
                     f"serial console: {self.hub.add_pty()}  (open it with screen, tio or pyserial)"
@@ -343,6 +434,7 @@ class Supervisor:
         boot_out: bool = False,
         resume: bool = False,
         code_done: bool = False,
+        wake_alarm: Any = None,
     ) -> None:
         try:
             self.drive.check()
@@ -354,16 +446,7 @@ class Supervisor:
             self._pending_start = (phase, reason)
             return
         self.waiting_for_drive = False
-        # Everything the board keeps across soft reloads, plus what this run is about.
-        context = RunContext(
-            drive=self.drive.root,
-            drive_size=self._drive_size(),
-            **self._drive_state(),
-            run_reason=reason,
-            safe_mode_reason=self.safe_mode_reason,
-            serial_connected=self.hub.connected,
-            **self.persistent.run_values(),
-        )
+        context = self._run_context(reason, wake_alarm)
         parts = self.parts.for_run(self._parts_problem if phase != "boot" else lambda _: None)
         if self.options.check and phase == "code":
             self._advise(self.options.check)
@@ -381,13 +464,33 @@ class Supervisor:
             boot_out=boot_out,
             resume=resume,
             code_done=code_done,
+            watch_board=self.board_state.watching,
         )
         self.vm = self.pool.start(config)
+        if phase == "code" and not resume:
+            choice = None
+            with contextlib.suppress(DriveError, OSError):
+                choice = self.drive.choose_code(self.persistent.next_code.filename)
+            self.run_status.running(choice.path.name if choice is not None else "Done")
         self.vm.reason = reason
         self.vm.resumed = resume
         self.reload_pending = False
         # Prepare the next VM in the background, once this one is under way.
         threading.Timer(SPARE_DELAY, lambda: self.events.put(events.SpareWanted())).start()
+
+    def _run_context(self, reason: str, wake_alarm: Any) -> RunContext:
+        """Everything the board keeps across soft reloads, plus what this run is about."""
+        return RunContext(
+            drive=self.drive.root,
+            drive_size=self._drive_size(),
+            **self._drive_state(),
+            run_reason=reason,
+            safe_mode_reason=self.safe_mode_reason,
+            serial_connected=self.hub.connected,
+            **self.persistent.run_values(),
+            usb_cdc_data_path=self.data.path if self.data is not None else None,
+            wake_alarm=wake_alarm,
+        )
 
     def _advise(self, board_id: str) -> None:
         """``run --check``: what would stop the program on that board, before it runs here."""
@@ -487,6 +590,10 @@ class Supervisor:
             self.persistent.expire_next_code(reloaded=reloaded, outcome=vm.outcome)
         if final[:1] == ("booted",):
             self._start("code", "STARTUP")
+        elif final[:1] == ("woken",):
+            # as after a reset (no "soft reboot"), but boot.py does not run again
+            woke, self._wake_alarm = self._wake_alarm, None
+            self._start("code", "STARTUP", wake_alarm=woke)
         elif vm.stopping or final[:2] == ("reload", "AUTO_RELOAD"):
             self.reload_pending = True
             if vm.killed:
@@ -592,6 +699,7 @@ class Supervisor:
     def _on_code_done(self, message: CodeDone, vm: VM) -> None:
         vm.outcome = message.outcome
         self.persistent.previous_traceback = message.traceback
+        self.run_status.finished(message.traceback)
 
     @_on_vm_message.register
     def _on_boot_out(self, message: BootOut, vm: VM) -> None:
@@ -605,6 +713,11 @@ class Supervisor:
             self.log(f"could not write boot_out.txt: {exc.strerror}")
         if vm.phase == "boot":
             vm.final = ("booted",)
+
+    @_on_vm_message.register
+    def _on_woken(self, message: WokenUp, vm: VM) -> None:
+        vm.final = ("woken", "")
+        self._wake_alarm = message.alarm
 
     @_on_vm_message.register
     def _on_reload(self, message: ReloadRequest, vm: VM) -> None:
@@ -623,6 +736,11 @@ class Supervisor:
     @_on_vm_message.register
     def _on_part_reply(self, message: PartReply, vm: VM) -> None:
         self.world_relay.answered(message)
+
+    @_on_vm_message.register
+    def _on_board_state(self, message: BoardState, vm: VM) -> None:
+        if vm is self.vm:
+            self.board_state.update(message.delta, message.full)
 
     @_on_vm_message.register
     def _on_parts_loaded(self, message: PartsLoaded, vm: VM) -> None:
@@ -738,6 +856,24 @@ class Supervisor:
             vm, ListParts, waiter.put, lambda answer: {"ok": True, "parts": answer.data}
         )
 
+    @_on_control.register
+    def _on_watch_request(self, request: WatchRequest, waiter: queue.Queue[ControlReply]) -> None:
+        vm = self._live_vm()
+        if vm is not None:
+            with contextlib.suppress(OSError):
+                vm.send(WatchBoard(self.board_state.watching))
+        waiter.put({"ok": True})
+
+    @_on_control.register
+    def _on_trace_request(self, request: TraceRequest, waiter: queue.Queue[ControlReply]) -> None:
+        vm = self._live_vm()
+        if vm is None:
+            waiter.put({"ok": False, "error": "the board is between runs; try again"})
+            return
+        self.world_relay.ask(
+            vm, TraceBoard, waiter.put, lambda answer: {"ok": True, "trace": answer.data}
+        )
+
     # -- shutdown -----------------------------------------------------------------------------
 
     def _shutdown(self) -> None:
@@ -750,10 +886,22 @@ class Supervisor:
         if self.ble is not None:
             with contextlib.suppress(Exception):
                 self.ble.stop()
+        if self.web_mdns is not None:
+            with contextlib.suppress(Exception):
+                self.web_mdns.close()
+        if self.web is not None:
+            with contextlib.suppress(Exception):
+                self.web.stop()
         if self.control is not None:
             with contextlib.suppress(Exception):
                 self.control.close()
+        if self.panel is not None:
+            with contextlib.suppress(Exception):
+                self.panel.stop()
         with contextlib.suppress(Exception):
             self.hub.close()
         self.console.close()
+        if self.data is not None:
+            with contextlib.suppress(Exception):
+                self.data.close()
         self.pool.stop_server()

@@ -26,17 +26,22 @@ from protoboard.runtime import state, vmparts, vmserver
 from protoboard.runtime.drive import Drive
 from protoboard.runtime.messages import (
     AddPart,
+    BoardState,
     BootOut,
     CodeDone,
     Go,
     InternalError,
     ListParts,
     ModeChanged,
+    PartReply,
     ReloadRequest,
     RemovePart,
     ResetRequest,
     SetPart,
     ToSupervisor,
+    TraceBoard,
+    WatchBoard,
+    WokenUp,
 )
 
 AUTORELOAD_ON = (
@@ -77,6 +82,8 @@ class VMConfig:
     #: running." if ``code_done``, then the wait loop) without running the program again
     resume: bool = False
     code_done: bool = False
+    #: a board view is open: send the board's state (protoboard.web.boardview.watch)
+    watch_board: bool = False
 
 
 class _Console:
@@ -250,7 +257,9 @@ def _run(config: VMConfig, channel: Any, prepared: Any) -> None:
         machine = prepared or _new_machine(config.port, config.board)
         vmparts.wire(machine, config, console.write, notify)
         _apply_world(machine, config.world)
-        _listen(channel, machine, notify)
+        watcher = _board_watcher(machine, config.watch_board, notify)
+        _listen(channel, machine, notify, watcher)
+        _open_data_channel(context)
         _install_runtime_rules(config.drive)
         os.chdir(config.drive)
         _limit_memory(config.memory_limit)
@@ -295,7 +304,22 @@ def _apply_world(target: Any, world: list[tuple[str, str, Any]]) -> None:
             set_attribute(target.backend.simulated_world().part(part), attribute, value)
 
 
-def _listen(channel: Any, target: Any, notify: Callable[[ToSupervisor], None]) -> None:
+def _board_watcher(target: Any, on: bool, notify: Callable[[ToSupervisor], None]) -> Any:
+    """The board view's watcher of a simulated board (None on other boards)."""
+    try:
+        sim = target.backend.simulated_world()
+    except Exception:
+        return None
+    from protoboard.web.boardview.watch import BoardWatcher
+
+    watcher = BoardWatcher(sim, lambda delta, full: notify(BoardState(delta, full)))
+    watcher.watch(on)
+    return watcher
+
+
+def _listen(
+    channel: Any, target: Any, notify: Callable[[ToSupervisor], None], watcher: Any
+) -> None:
     """Apply the supervisor's live changes to the simulated world (``protoboard sim set``)."""
 
     def serve() -> None:
@@ -312,8 +336,30 @@ def _listen(channel: Any, target: Any, notify: Callable[[ToSupervisor], None]) -
                 or isinstance(message, ListParts)
             ):
                 notify(vmparts.answer(message, target))
+            elif isinstance(message, WatchBoard) and watcher is not None:
+                watcher.watch(message.on)
+            elif isinstance(message, TraceBoard):
+                trace = watcher.trace() if watcher is not None else None
+                notify(
+                    PartReply(
+                        message.id,
+                        ok=trace is not None,
+                        data=trace,
+                        error=None if trace else "this board is not simulated",
+                    )
+                )
 
     threading.Thread(target=serve, name="world", daemon=True).start()
+
+
+def _open_data_channel(context: state.RunContext) -> None:
+    """usb_cdc.data's pty, opened now: the program's file rules (drive paths only) do not
+    apply to the board's own USB port."""
+    if context.usb_cdc_data and context.usb_cdc_data_path:
+        with contextlib.suppress(OSError):
+            context.usb_cdc_data_fd = os.open(
+                context.usb_cdc_data_path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK
+            )
 
 
 def _install_runtime_rules(drive: Path) -> None:
@@ -431,7 +477,13 @@ def _code(config: VMConfig, console: _Console) -> None:
             console.write(choice.warning)
         result = vm.run_file(choice.path, contain=False)  # the supervisor ends its processes
         _reattach_console(config.pty_path)
+        _keep_sleep_memory()
         outcome = result.outcome
+        if outcome is vm.Outcome.DEEP_SLEEP:
+            context.notify(CodeDone(outcome.value, None))
+            console.write(f"\n{CODE_DONE}\n")
+            _pretend_deep_sleep(config, console, getattr(result.exception, "alarms", ()))
+            return
         if outcome is vm.Outcome.RELOAD:
             if result.reason == "AUTO_RELOAD":
                 console.write(f"\n{STOPPED_BY_RELOAD}\n")
@@ -452,6 +504,43 @@ def _code(config: VMConfig, console: _Console) -> None:
         if (nxt.reload_on_error and failed) or (nxt.reload_on_success and not failed):
             raise state.ReloadRequested("SUPERVISOR_RELOAD")
     _wait_then_repl(config, console, autoreload_line=True)
+
+
+def _keep_sleep_memory() -> None:
+    """alarm.sleep_memory outlives the run: tell the supervisor what it holds."""
+    binding = sys.modules.get("protoboard.bindings.alarm")
+    if binding is not None:
+        binding._save_sleep_memory()
+
+
+def _pretend_deep_sleep(config: VMConfig, console: _Console, alarms: Any) -> None:
+    """The wait loop of a board that would deep sleep with USB connected: an alarm runs code.py
+    again (the supervisor starts it), a key enters the REPL (Ctrl-D reloads), a save reloads."""
+    from protoboard.runtime import deepsleep
+
+    context = state.current
+    console.mode(line_editing=False)
+    console.write((AUTORELOAD_ON if context.autoreload else AUTORELOAD_OFF) + "\n")
+    console.write(f"\n{WAIT_PROMPT}\n{deepsleep.PRETENDING}\n")
+    context.notify(ModeChanged("wait"))
+    try:
+        woke = deepsleep.sleep_until(tuple(alarms), deepsleep.key_waiting(0))
+    except KeyboardInterrupt:
+        woke = None
+    if woke is not None:
+        console.write(f"{deepsleep.WOKEN}\n")
+        context.notify(WokenUp(woke))
+        return
+    try:
+        key = console.read_byte()
+    except KeyboardInterrupt:
+        key = 3
+    except EOFError:
+        signal.pause()
+        return
+    if key == 4:
+        raise state.ReloadRequested("REPL_RELOAD")
+    _repl(config, console)
 
 
 def _without_hint(text: str | None) -> str | None:

@@ -28,6 +28,10 @@ CATALOG: dict[str, str] = {
     "Clock": "protoboard.ports.sim.parts.clock:Clock",
     "TouchPad": "protoboard.ports.sim.parts.touch:TouchPad",
     "AccessPoint": "protoboard.ports.sim.parts.network:AccessPoint",
+    "Speaker": "protoboard.ports.sim.parts.audio:Speaker",
+    "I2SAmplifier": "protoboard.ports.sim.parts.audio:I2SAmplifier",
+    "Microphone": "protoboard.ports.sim.parts.audio:Microphone",
+    "UsbHost": "protoboard.ports.sim.parts.usbhost:UsbHost",
 }
 
 
