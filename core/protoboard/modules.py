@@ -25,10 +25,12 @@ from protoboard.hal import (
     rgbmatrix,
     rotaryio,
     rtc,
+    socketpool,
     touchio,
     usb_cdc,
     usb_hid,
     usb_midi,
+    wifi,
 )
 from protoboard.hal.base import Implementation
 
@@ -80,6 +82,12 @@ MODULES: dict[str, BuiltinModule] = {
         _b("terminalio", (), ("displayio", "fontio")),
         _b("vectorio", (), ("displayio",)),
         _b("bitmaptools", (), ("displayio",)),
+        # The network: the radio, the IP stack behind it, and portable modules on top.
+        _b("wifi", (wifi.Radio,)),
+        _b("socketpool", (socketpool.SocketPool,), ("wifi",)),
+        _b("ssl", (), ("socketpool",)),
+        _b("ipaddress"),
+        _b("mdns", (), ("wifi",)),
         _b("audiocore"),
         _b("audioio", (audioio.AudioOut,), ("audiocore",)),
         _b("audiopwmio", (audiopwmio.PWMAudioOut,), ("audiocore",)),

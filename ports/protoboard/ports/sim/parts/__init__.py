@@ -36,6 +36,7 @@ CATALOG: dict[str, str] = {
     "SSD1680": "protoboard.ports.sim.parts.epaper:SSD1680",
     "RGBMatrixPanel": "protoboard.ports.sim.parts.ledmatrix:RGBMatrixPanel",
     "UC8151": "protoboard.ports.sim.parts.epaper:UC8151",
+    "AccessPoint": "protoboard.ports.sim.parts.network:AccessPoint",
     "Speaker": "protoboard.ports.sim.parts.audio:Speaker",
     "I2SAmplifier": "protoboard.ports.sim.parts.audio:I2SAmplifier",
     "Microphone": "protoboard.ports.sim.parts.audio:Microphone",
