@@ -18,8 +18,8 @@ from protoboard.conformance.scope import MODULES
 #: * ``"keyword-only"``: the stub shows the parameter as positional-or-keyword, CircuitPython's C
 #:   code parses it with ``MP_ARG_KW_ONLY``; ours may be keyword-only (or match the stub).
 #: * ``"extra-varargs"``: ours may take ``*args`` the stub does not show.
-#: * ``"optional"``: the stub shows the parameter required, CircuitPython's C code lets it be
-#:   left out; ours has a default.
+#: * ``"optional"``: the stub shows the parameter required, CircuitPython's C code gives it a
+#:   default (or lets it be left out); ours has one.
 #: * ``"renamed"``: the stub spells the parameter differently from the C code's ``MP_QSTR_``
 #:   name (which is what a keyword argument must use); ours uses the C name.
 #: * ``"stub-only"``: a name the stubs define for type checking only, which CircuitPython
@@ -57,6 +57,23 @@ class Deviation:
 
 
 DEVIATIONS: tuple[Deviation, ...] = (
+    # The network: parameters the C code gives a default and the stubs show as required.
+    Deviation(
+        "socketpool",
+        "Socket.recv_into",
+        "bufsize",
+        "optional",
+        "shared-bindings/socketpool/Socket.c parses bufsize as MP_ARG_INT with default 0 "
+        "(the buffer's length); the stub shows it required",
+    ),
+    Deviation(
+        "wifi",
+        "Radio.set_ipv4_address",
+        "ipv4_dns",
+        "optional",
+        "shared-bindings/wifi/Radio.c parses ipv4_dns as MP_ARG_OBJ | MP_ARG_KW_ONLY with a "
+        "default (keep the DNS server); the stub shows it required",
+    ),
     # adafruit_pixelbuf.PixelBuf(size, *, brightness=None): None means 1.0, as the docstring says.
     Deviation(
         "adafruit_pixelbuf",
