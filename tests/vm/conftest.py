@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 import vmrun
 
 HERE = Path(__file__).resolve().parent

@@ -22,7 +22,6 @@ import tty
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-
 SHARE = Path(sys.argv[1] if len(sys.argv) > 1 else "/mnt")
 CONFIG = Path("/sys/kernel/config/gpio-sim/chip0")
 VENV_PYTHON = "/opt/venv/bin/python"

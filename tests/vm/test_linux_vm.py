@@ -6,7 +6,6 @@ Each test asserts one check that tests/vm/guest_checks.py ran inside the VM (all
 from __future__ import annotations
 
 import pytest
-
 from guest_checks import CHECKS
 
 

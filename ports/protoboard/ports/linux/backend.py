@@ -142,9 +142,7 @@ class LinuxBackend(Backend):
             for dev in sorted(folder.iterdir()):
                 if adapter and adapter in (_read(dev / "name") or ""):
                     return int(dev.name.rpartition("-")[2])
-        raise HardwareError(
-            f"no I2C adapter named '{adapter}' ({_enable_hint('i2c')})"
-        )
+        raise HardwareError(f"no I2C adapter named '{adapter}' ({_enable_hint('i2c')})")
 
     def uart_device(self, entry: Mapping[str, Any]) -> str:
         return os.environ.get("PROTOBOARD_UART") or str(entry["device"])

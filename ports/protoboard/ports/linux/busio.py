@@ -180,7 +180,9 @@ class SPI(hal.SPI):
             self._dev.mode = polarity << 1 | phase
             self._dev.bits_per_word = bits
         except OSError as exc:
-            raise HardwareError(f"the SPI controller refused the settings: {exc.strerror}") from None
+            raise HardwareError(
+                f"the SPI controller refused the settings: {exc.strerror}"
+            ) from None
         return baudrate
 
     def _xfer(self, data: bytes) -> bytes:

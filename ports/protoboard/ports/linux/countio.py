@@ -13,7 +13,11 @@ from protoboard.ports.linux import gpio
 from protoboard.ports.linux.backend import LinuxBackend
 from protoboard.ports.linux.edges import EdgeReader
 
-_EDGES = {hal.Edge.RISE: Edge.RISING, hal.Edge.FALL: Edge.FALLING, hal.Edge.RISE_AND_FALL: Edge.BOTH}
+_EDGES = {
+    hal.Edge.RISE: Edge.RISING,
+    hal.Edge.FALL: Edge.FALLING,
+    hal.Edge.RISE_AND_FALL: Edge.BOTH,
+}
 
 
 class Counter(hal.Counter):

@@ -62,9 +62,7 @@ def request(
         raise InvalidPin(next(iter(pins))) from exc
 
 
-def _request_error(
-    backend: LinuxBackend, path: str, pins: list[str], exc: OSError
-) -> HalError:
+def _request_error(backend: LinuxBackend, path: str, pins: list[str], exc: OSError) -> HalError:
     if exc.errno == errno.EBUSY:
         return PinInUse(backend.pin_name(_busy_pin(backend, path, pins)))
     if exc.errno == errno.EINVAL:
