@@ -18,12 +18,6 @@ import vmrun
 HERE = Path(__file__).resolve().parent
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if Path(str(item.fspath)).parent == HERE:
-            item.add_marker(pytest.mark.vm)
-
-
 def bme280_registers() -> dict[int, int]:
     """The registers of a BME280 that measured 22 °C, 45 %RH and 1013.25 hPa with the
     oversampling adafruit_bme280 sets, from the simulator's model of the chip."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 import pytest
 from guest_checks import CHECKS
 
+pytestmark = pytest.mark.vm
+
 
 @pytest.mark.parametrize("name", list(CHECKS))
 def test_in_vm(guest_results: dict[str, dict[str, object]], name: str) -> None:

@@ -60,12 +60,17 @@ def test_detection_maps_platformdetect_ids(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_nack_errnos_become_circuitpythons_enodev() -> None:
+    from protoboard.hal.errors import BusError
     from protoboard.ports.linux.busio import _bus_error
 
     for code in (errno.ENXIO, errno.EREMOTEIO):
-        assert _bus_error(OSError(code, "x")).errno == errno.ENODEV
-    assert _bus_error(OSError(errno.ETIMEDOUT, "x")).errno == errno.ETIMEDOUT
-    assert _bus_error(OSError(errno.EPROTO, "x")).errno == errno.EIO
+        assert _bus_error(OSError(code, "x"), 0x40).errno == errno.ENODEV
+    assert _bus_error(OSError(errno.ETIMEDOUT, "x"), 0x40).errno == errno.ETIMEDOUT
+    assert _bus_error(OSError(errno.EPROTO, "x"), 0x40).errno == errno.EIO
+    busy = _bus_error(OSError(errno.EBUSY, "x"), 0x68)
+    assert not isinstance(
+        busy, BusError
+    ) and "kernel driver is using the I2C device at 0x68" in str(busy)
 
 
 @pytest.mark.hardware

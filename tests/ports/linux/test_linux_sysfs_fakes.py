@@ -260,3 +260,20 @@ def test_a_board_whose_gpio_chip_is_missing_says_which_board(root: Path) -> None
 
         with pytest.raises(RuntimeError, match="no GPIO chip labelled pinctrl-bcm2711"):
             digitalio.DigitalInOut(board.D17)
+
+
+def test_bus_pins_are_in_use_while_the_kernel_bus_is_enabled(root: Path) -> None:
+    (root / "dev").mkdir()
+    (root / "dev/i2c-1").write_text("")  # I2C enabled: the kernel's driver has GPIO2/3
+    with on_board("raspberrypi_pi4b"):
+        import board
+        import digitalio
+
+        with pytest.raises(ValueError, match="^D2 in use$"):
+            digitalio.DigitalInOut(board.SDA)
+        with pytest.raises(ValueError, match="^D3 in use$"):
+            digitalio.DigitalInOut(board.D3)
+        # SPI is not enabled (no /dev/spidev0.0): its pins are ordinary GPIOs, so this goes
+        # on to look for the GPIO chip
+        with pytest.raises(RuntimeError, match="no GPIO chip"):
+            digitalio.DigitalInOut(board.MOSI)

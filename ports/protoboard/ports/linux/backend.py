@@ -117,6 +117,27 @@ class LinuxBackend(Backend):
             f"is this really a {self.board.name}? Pick the board with --board"
         )
 
+    def kernel_owned(self, pin: str) -> bool:
+        """Whether a kernel bus driver owns ``pin``: it belongs to a bus entry marked
+        ``kernel_owns_pins`` whose device exists (I2C, SPI or the UART is enabled). Taking such
+        a pin as a GPIO would silently switch it away from the bus, so it is "in use"."""
+        names = self.board.board_names
+        for kind, roles in _BUS_ROLES.items():
+            for entry in self.linux.get(kind, []):
+                if not entry.get("kernel_owns_pins"):
+                    continue
+                if pin in {names.get(entry[r]) for r in roles if entry.get(r)}:
+                    if self.path(self._bus_device(kind, entry)).exists():
+                        return True
+        return False
+
+    def _bus_device(self, kind: str, entry: Mapping[str, Any]) -> str:
+        if kind == "i2c":
+            return f"/dev/i2c-{entry['bus']}"
+        if kind == "spi":
+            return f"/dev/spidev{entry['bus']}.{entry.get('device', 0)}"
+        return str(entry["device"])
+
     # -- buses -------------------------------------------------------------------------------
 
     def bus_entry(self, kind: str, pins: Mapping[str, str | None]) -> Mapping[str, Any]:
@@ -161,6 +182,11 @@ class LinuxBackend(Backend):
                 device = self.path(f"/sys/bus/iio/devices/{entry['device']}")
                 return device, int(entry["channel"]), entry
         raise InvalidPin(pin)
+
+
+#: the pins of each kind of bus entry that its kernel driver takes over (chip selects are left
+#: to the program, as CircuitPython does)
+_BUS_ROLES = {"i2c": ("scl", "sda"), "spi": ("clock", "MOSI", "MISO"), "uart": ("tx", "rx")}
 
 
 def _read(path: Path) -> str | None:

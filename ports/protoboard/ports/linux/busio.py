@@ -1,4 +1,4 @@
-"""``busio`` on Linux: I2C on i2c-dev (smbus2), SPI on spidev, UART on pyserial."""
+"""``busio`` on Linux: I2C on i2c-dev (its ioctls, directly), SPI on spidev, UART on pyserial."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import os
 from typing import Any
 
 from protoboard.hal import busio as hal
-from protoboard.hal.errors import BusError, HardwareError
+from protoboard.hal.errors import BusError, HalError, HardwareError
 from protoboard.ports.linux.backend import LinuxBackend, access_error
+from protoboard.ports.linux.i2cdev import BLOCK_MAX as SMBUS_BLOCK_MAX
+from protoboard.ports.linux.i2cdev import I2CDev
 
 # <linux/i2c.h> functionality bits
 I2C_FUNC_I2C = 0x00000001
@@ -16,14 +18,18 @@ I2C_FUNC_SMBUS_QUICK = 0x00010000
 I2C_FUNC_SMBUS_READ_BYTE = 0x00020000
 I2C_FUNC_SMBUS_READ_I2C_BLOCK = 0x04000000
 I2C_FUNC_SMBUS_WRITE_I2C_BLOCK = 0x08000000
-SMBUS_BLOCK_MAX = 32
 
 #: how i2c-dev reports a device that does not answer: ENXIO (no ACK to the address, most
 #: drivers), EREMOTEIO (bcm2835 and others); CircuitPython says ENODEV for both
 _NACK = (errno.ENXIO, errno.EREMOTEIO, errno.ENODEV)
 
 
-def _bus_error(exc: OSError) -> BusError:
+def _bus_error(exc: OSError, address: int) -> HalError:
+    if exc.errno == errno.EBUSY:
+        return HardwareError(
+            f"a kernel driver is using the I2C device at {address:#04x} (see "
+            "/sys/bus/i2c/devices): remove its dtoverlay, or unbind the driver, to use it here"
+        )
     if exc.errno in _NACK:
         return BusError(errno.ENODEV)
     if exc.errno == errno.ETIMEDOUT:
@@ -40,18 +46,15 @@ class I2C(hal.I2C):
         self, backend: LinuxBackend, scl: str, sda: str, frequency: int, timeout: int
     ) -> None:
         super().__init__(backend, scl, sda, frequency, timeout)
-        from smbus2 import SMBus, i2c_msg
-
-        self._msg = i2c_msg
         entry = backend.bus_entry("i2c", {"scl": scl, "sda": sda})
         number = backend.i2c_bus_number(entry)
         path = str(backend.path(f"/dev/i2c-{number}"))
         try:
-            self._bus = SMBus(path)
+            self._dev = I2CDev(path)
         except OSError as exc:
             raise access_error("i2c", path, exc) from None
         self.path = path
-        funcs = self._bus.funcs
+        funcs = self._dev.funcs
         self.combined = bool(funcs & I2C_FUNC_I2C)
         self._quick = bool(funcs & I2C_FUNC_SMBUS_QUICK)
         self._block_read = bool(funcs & I2C_FUNC_SMBUS_READ_I2C_BLOCK)
@@ -63,73 +66,70 @@ class I2C(hal.I2C):
     def probe(self, address: int) -> bool:
         try:
             if self.combined:
-                self._bus.i2c_rdwr(self._msg.write(address, b""))
+                self._dev.transfer(address, b"", None)
             elif self._quick:
-                self._bus.write_quick(address)
+                self._dev.write_quick(address)
             else:
-                self._bus.read_byte(address)
-        except OSError:
+                self._dev.read_byte(address)
+        except OSError as exc:
+            if exc.errno == errno.EBUSY:
+                return True  # a kernel driver owns the device: it is there
             return False
         return True
 
     def write(self, address: int, data: bytes, *, stop: bool = True) -> None:
         try:
             if self.combined:
-                self._bus.i2c_rdwr(self._msg.write(address, data))
+                self._dev.transfer(address, data, None)
             else:
                 self._smbus_write(address, data)
         except OSError as exc:
-            raise _bus_error(exc) from None
+            raise _bus_error(exc, address) from None
 
     def _smbus_write(self, address: int, data: bytes) -> None:
         self._pointer = (address, data[0]) if len(data) == 1 else None
         if len(data) == 0 and self._quick:
-            self._bus.write_quick(address)
+            self._dev.write_quick(address)
         elif len(data) == 1:
-            self._bus.write_byte(address, data[0])
+            self._dev.write_byte(address, data[0])
         elif len(data) == 2:
-            self._bus.write_byte_data(address, data[0], data[1])
+            self._dev.write_byte_data(address, data[0], data[1])
         elif len(data) <= SMBUS_BLOCK_MAX + 1 and self._block_write:
-            self._bus.write_i2c_block_data(address, data[0], list(data[1:]))
+            self._dev.write_block(address, data[0], data[1:])
         else:
             raise self._smbus_only(f"write {len(data)} bytes at once")
 
     def read_into(self, address: int, buffer: memoryview) -> None:
         try:
             if self.combined:
-                msg = self._msg.read(address, len(buffer))
-                self._bus.i2c_rdwr(msg)
-                buffer[:] = bytes(msg)
+                self._dev.transfer(address, None, buffer)
             elif len(buffer) == 1:
-                buffer[0] = self._bus.read_byte(address)
+                buffer[0] = self._dev.read_byte(address)
             elif self._pointer and self._pointer[0] == address and self._can_block(buffer):
                 # Drivers write a register number, then read (adafruit_bme280 does): on
                 # SMBus that is one block read of the register; a register chip sees the same
                 # bytes, with a repeated start where the program sent a stop.
-                block = self._bus.read_i2c_block_data(address, self._pointer[1], len(buffer))
-                buffer[:] = bytes(block)
+                self._dev.read_block_into(address, self._pointer[1], buffer)
             else:
                 raise self._smbus_only(f"read {len(buffer)} bytes without a register")
             self._pointer = None
         except OSError as exc:
-            raise _bus_error(exc) from None
+            raise _bus_error(exc, address) from None
 
     def write_then_read_into(self, address: int, data: bytes, buffer: memoryview) -> None:
         try:
             if self.combined:
-                write, read = self._msg.write(address, data), self._msg.read(address, len(buffer))
-                self._bus.i2c_rdwr(write, read)
-                buffer[:] = bytes(read)
+                self._dev.transfer(address, data, buffer)
             elif len(data) == 1 and len(buffer) == 1:
-                buffer[0] = self._bus.read_byte_data(address, data[0])
+                buffer[0] = self._dev.read_byte_data(address, data[0])
             elif len(data) == 1 and self._can_block(buffer):
-                buffer[:] = bytes(self._bus.read_i2c_block_data(address, data[0], len(buffer)))
+                self._dev.read_block_into(address, data[0], buffer)
             else:
                 raise self._smbus_only(
                     f"write {len(data)} and read {len(buffer)} bytes in one transfer"
                 )
         except OSError as exc:
-            raise _bus_error(exc) from None
+            raise _bus_error(exc, address) from None
 
     def _can_block(self, buffer: memoryview) -> bool:
         return self._block_read and len(buffer) <= SMBUS_BLOCK_MAX
@@ -141,7 +141,7 @@ class I2C(hal.I2C):
         )
 
     def deinit(self) -> None:
-        self._bus.close()
+        self._dev.close()
 
 
 class SPI(hal.SPI):

@@ -49,6 +49,9 @@ def request(
 
     A line someone else holds (another program, a kernel driver) is ``PinInUse``, as
     CircuitPython says it ("D13 in use"), never the kernel's bare EBUSY."""
+    for pin in pins:
+        if backend.kernel_owned(pin):
+            raise PinInUse(backend.pin_name(pin))
     offsets = [backend.line_offset(pin) for pin in pins]
     path = backend.gpiochip()
     config: dict[Any, gpiod.LineSettings | None] = {
