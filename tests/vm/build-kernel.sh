@@ -24,7 +24,8 @@ K=$CACHE/kernel-$KV
 [ -n "$need_pkgs" ] && apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $need_pkgs >/dev/null
 if [ -f "$K/DONE" ]; then echo "$K"; exit 0; fi
 [ -d /lib/modules/$KV/build ] || apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends gcc make linux-headers-$KV >/dev/null
-W=$CACHE/work-$KV; rm -rf "$W" "$K"; mkdir -p "$W/mod" "$K/modules"
+# A new ABI replaces the old kernel: the cache holds one.
+W=$CACHE/work-$KV; rm -rf "$CACHE"/kernel-* "$CACHE"/work-*; mkdir -p "$W/mod" "$K/modules"
 cd "$W"
 apt-get download linux-image-$KV linux-source-${KV%%.0-*} >/dev/null 2>&1 || apt-get download linux-image-$KV "linux-source-$(echo $KV | cut -d. -f1-2)" >/dev/null
 dpkg-deb -x linux-image-${KV}_*.deb img

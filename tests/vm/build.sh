@@ -7,6 +7,8 @@
 set -eu
 CACHE=$(realpath -m "$1"); SRC=$(realpath "$2"); HOSTPY=${PROTOBOARD_VM_HOST_PIP:-python3}
 mkdir -p "$CACHE"
+# One build at a time per cache (two test sessions may start together).
+exec 9>"$CACHE/.lock"; flock -w 1500 9
 K=$(sh "$SRC/tests/vm/build-kernel.sh" "$CACHE" | tail -1)
 KV=${K##*/kernel-}
 PY=/usr/bin/python3.11
@@ -18,6 +20,10 @@ KEY=$(cat "$SRC/tests/vm/build.sh" "$SRC/tests/vm/requirements-vm.txt" "$SRC/tes
 R=$CACHE/rootfs-$KEY
 W=$CACHE/wheels-$KEY
 if [ ! -f "$R/DONE" ]; then
+  # A new key replaces the old root filesystem: the cache holds one of each.
+  for old in "$CACHE"/rootfs-* "$CACHE"/wheels-*; do
+    [ "$old" = "$R" ] || [ "$old" = "$W" ] || rm -rf "$old"
+  done
   rm -rf "$R" "$W"; mkdir -p "$R/bin" "$R/dev" "$R/proc" "$R/sys" "$R/mnt" "$R/tmp" "$R/root" \
     "$R/lib64" "$R/usr/bin" "$R/usr/lib" "$R/etc" "$W"
   # Wheels for Debian's python3.11 (what a Pi user's pip would fetch or build).

@@ -57,7 +57,8 @@ class I2C(hal.I2C):
         funcs = self._dev.funcs
         self.combined = bool(funcs & I2C_FUNC_I2C)
         self._quick = bool(funcs & I2C_FUNC_SMBUS_QUICK)
-        self._block_read = bool(funcs & I2C_FUNC_SMBUS_READ_I2C_BLOCK)
+        #: the longest SMBus block read the adapter does (0: none)
+        self._block_limit = SMBUS_BLOCK_MAX if funcs & I2C_FUNC_SMBUS_READ_I2C_BLOCK else 0
         self._block_write = bool(funcs & I2C_FUNC_SMBUS_WRITE_I2C_BLOCK)
         #: (address, register) of the last 1-byte write on an SMBus-only adapter, so a read
         #: that follows it can be one SMBus block read of that register
@@ -117,13 +118,14 @@ class I2C(hal.I2C):
             raise _bus_error(exc, address) from None
 
     def write_then_read_into(self, address: int, data: bytes, buffer: memoryview) -> None:
+        # Every driver's register read comes here: the likeliest case is tested first.
         try:
             if self.combined:
                 self._dev.transfer(address, data, buffer)
+            elif len(data) == 1 and 0 < len(buffer) <= self._block_limit:
+                self._dev.read_block_into(address, data[0], buffer)
             elif len(data) == 1 and len(buffer) == 1:
                 buffer[0] = self._dev.read_byte_data(address, data[0])
-            elif len(data) == 1 and self._can_block(buffer):
-                self._dev.read_block_into(address, data[0], buffer)
             else:
                 raise self._smbus_only(
                     f"write {len(data)} and read {len(buffer)} bytes in one transfer"
@@ -132,7 +134,7 @@ class I2C(hal.I2C):
             raise _bus_error(exc, address) from None
 
     def _can_block(self, buffer: memoryview) -> bool:
-        return self._block_read and len(buffer) <= SMBUS_BLOCK_MAX
+        return len(buffer) <= self._block_limit
 
     def _smbus_only(self, what: str) -> HardwareError:
         return HardwareError(
