@@ -285,6 +285,15 @@ def check_i2c_scan_and_nack() -> None:
         buffer = bytearray(1)
         i2c.writeto_then_readfrom(0x77, b"\xd0", buffer)
         assert buffer[0] == 0x60, buffer
+        # i2c-stub speaks SMBus only: what SMBus cannot do is refused in plain words
+        for attempt in (lambda: i2c.readfrom_into(0x77, bytearray(40)),
+                        lambda: i2c.writeto(0x77, bytes(40))):  # fmt: skip
+            try:
+                attempt()
+            except RuntimeError as exc:
+                assert "only does SMBus transfers" in str(exc), exc
+            else:
+                raise AssertionError("a transfer SMBus cannot do did not fail")
         i2c.unlock()
         i2c.deinit()
 

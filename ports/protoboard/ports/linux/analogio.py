@@ -64,7 +64,7 @@ class AnalogOut(hal.AnalogOut):
         _, self._raw, self._max = _channel(backend, pin, "analog_out", "out_voltage")
 
     def write(self, value: int) -> None:
-        sysfs.write(self._raw, value * self._max // 0xFFFF, "gpio")
+        sysfs.write(self._raw, value * self._max // 0xFFFF, "iio")
 
     def deinit(self) -> None:
         """Nothing is held."""

@@ -27,6 +27,11 @@ GROUPS = {"gpio": "gpio", "i2c": "i2c", "spi": "spi", "uart": "dialout", "pwm": 
 
 def access_error(kind: str, path: str, exc: OSError) -> HardwareError:
     """A plain-words error for a device that could not be opened, naming the fix."""
+    if exc.errno in (errno.EACCES, errno.EPERM) and kind == "iio":
+        return HardwareError(
+            f"permission denied writing {path}: only root may, unless a udev rule gives your "
+            "user access to the ADC/DAC device"
+        )
     if exc.errno in (errno.EACCES, errno.EPERM):
         group = GROUPS[kind]
         return HardwareError(
@@ -47,6 +52,7 @@ def _enable_hint(kind: str) -> str:
         "uart": "enable the serial port (sudo raspi-config nonint do_serial_hw 0)",
         "pwm": "enable hardware PWM with a device-tree overlay (dtoverlay=pwm-2chan in "
         "config.txt) and reboot",
+        "iio": "is the ADC's driver loaded?",
     }[kind]
 
 

@@ -17,8 +17,8 @@ class DigitalInOut(hal.DigitalInOut):
         self._req, (self._offset,) = gpio.request(backend, {pin: gpio.input_settings(None)})
         self._fd = self._req.fd
         # The two possible writes, packed once: a write is then a single ioctl.
-        self._on = gpio._VALUES.pack(1, 1)
-        self._off = gpio._VALUES.pack(0, 1)
+        self._on = gpio.VALUES.pack(1, 1)
+        self._off = gpio.VALUES.pack(0, 1)
         self._values = gpio.LineValues(self._fd, 1)
         self._drive = False
         self._drive_mode = hal.DriveMode.PUSH_PULL

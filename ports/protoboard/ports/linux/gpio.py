@@ -24,7 +24,7 @@ CONSUMER = "protoboard"
 # struct gpio_v2_line_values { u64 bits; u64 mask; }: _IOWR(0xB4, 0x0E / 0x0F, 16 bytes)
 GET_VALUES = 0xC010B40E
 SET_VALUES = 0xC010B40F
-_VALUES = struct.Struct("=QQ")
+VALUES = struct.Struct("=QQ")
 
 BIASES = {None: Bias.DISABLED, Pull.UP: Bias.PULL_UP, Pull.DOWN: Bias.PULL_DOWN}
 DRIVES = {DriveMode.PUSH_PULL: Drive.PUSH_PULL, DriveMode.OPEN_DRAIN: Drive.OPEN_DRAIN}
@@ -93,19 +93,15 @@ def reconfigure(req: gpiod.LineRequest, offset: int, settings: gpiod.LineSetting
 
 
 class LineValues:
-    """Fast reads and writes of the lines of one request, by index in the request."""
+    """Fast reads of the lines of one request (bit i = the request's i-th line)."""
 
     def __init__(self, fd: int, count: int) -> None:
         self.fd = fd
         self._mask = (1 << count) - 1
-        self._query = bytearray(_VALUES.pack(0, self._mask))
-
-    def set_line(self, index: int, value: bool) -> None:
-        bit = 1 << index
-        fcntl.ioctl(self.fd, SET_VALUES, _VALUES.pack(bit if value else 0, bit))
+        self._query = bytearray(VALUES.pack(0, self._mask))
 
     def get_all(self) -> int:
         query = self._query
         fcntl.ioctl(self.fd, GET_VALUES, query, True)
-        bits: int = _VALUES.unpack(query)[0]
+        bits: int = VALUES.unpack(query)[0]
         return bits & self._mask
