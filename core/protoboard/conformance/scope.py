@@ -18,6 +18,8 @@ MODULES: tuple[str, ...] = (
     "rainbowio",
     "rtc",
     "touchio",
+    "hashlib",
+    "msgpack",
     "micropython",
     "supervisor",
     "storage",
