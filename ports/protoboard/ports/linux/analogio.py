@@ -10,9 +10,10 @@ from typing import Any
 from protoboard.hal import analogio as hal
 from protoboard.hal.errors import HardwareError
 from protoboard.ports.linux import sysfs
-from protoboard.ports.linux.backend import LinuxBackend
+from protoboard.ports.linux.backend import LinuxBackend, on_host
 
 
+@on_host
 def _channel(backend: LinuxBackend, pin: str, kind: str, prefix: str) -> tuple[Path, Path, int]:
     device, channel, entry = backend.iio_channel(pin, kind)
     if not device.is_dir():
@@ -50,6 +51,7 @@ class AnalogIn(hal.AnalogIn):
         return min(max(raw, 0), self._max) * 0xFFFF // self._max
 
     @property
+    @on_host
     def reference_voltage(self) -> float | None:
         scale = _scale(self._device, "in_voltage", self._index)
         return None if scale is None else self._max * scale / 1000

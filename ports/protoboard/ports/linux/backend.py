@@ -10,16 +10,35 @@ changes nothing. ``PROTOBOARD_LINUX_ROOT`` moves ``/dev`` and ``/sys`` under ano
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import threading
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from protoboard.boards import BoardDef, BoardError
 from protoboard.hal.backend import Backend
 from protoboard.hal.errors import HardwareError, InvalidPin, InvalidPins
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def on_host(function: Callable[P, R]) -> Callable[P, R]:
+    """Run ``function`` with the computer's paths. In a run's VM a program's ``/`` is its drive
+    (:mod:`protoboard.runtime.paths`); the port's ``/dev`` and ``/sys`` are the computer's."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        from protoboard.runtime.paths import internal
+
+        with internal():
+            return function(*args, **kwargs)
+
+    return wrapper
+
 
 #: the group that grants each kind of device on Raspberry Pi OS and Debian
 GROUPS = {"gpio": "gpio", "i2c": "i2c", "spi": "spi", "uart": "dialout", "pwm": "gpio"}
@@ -56,6 +75,7 @@ def _enable_hint(kind: str) -> str:
     }[kind]
 
 
+@on_host
 def linux_table(board: BoardDef) -> Mapping[str, Any]:
     """The board file's ``[linux]`` table (where its pins and buses are in the kernel)."""
     if not board.source:
@@ -105,6 +125,7 @@ class LinuxBackend(Backend):
                 self._chip_path = self._find_chip()
             return self._chip_path
 
+    @on_host
     def _find_chip(self) -> str:
         labels = self.linux.get("gpiochip_labels", [])
         fixed = self.linux.get("gpiochip")
@@ -123,6 +144,7 @@ class LinuxBackend(Backend):
             f"is this really a {self.board.name}? Pick the board with --board"
         )
 
+    @on_host
     def kernel_owned(self, pin: str) -> bool:
         """Whether a kernel bus driver owns ``pin``: it belongs to a bus entry marked
         ``kernel_owns_pins`` whose device exists (I2C, SPI or the UART is enabled). Taking such
@@ -159,6 +181,7 @@ class LinuxBackend(Backend):
                 return dict(entry)
         raise InvalidPins(", ".join(p for p in pins.values() if p))
 
+    @on_host
     def i2c_bus_number(self, entry: Mapping[str, Any]) -> int:
         """The ``/dev/i2c-N`` number: given, or found by the adapter's name."""
         if "bus" in entry:

@@ -8,7 +8,7 @@ from typing import Any
 
 from protoboard.hal import busio as hal
 from protoboard.hal.errors import BusError, HalError, HardwareError
-from protoboard.ports.linux.backend import LinuxBackend, access_error
+from protoboard.ports.linux.backend import LinuxBackend, access_error, on_host
 from protoboard.ports.linux.i2cdev import BLOCK_MAX as SMBUS_BLOCK_MAX
 from protoboard.ports.linux.i2cdev import I2CDev
 
@@ -42,6 +42,7 @@ class I2C(hal.I2C):
     start); an adapter that only speaks SMBus (``i2c-stub``, some PC adapters) gets the SMBus
     call that does the same on the wire, where one exists."""
 
+    @on_host
     def __init__(
         self, backend: LinuxBackend, scl: str, sda: str, frequency: int, timeout: int
     ) -> None:
@@ -152,6 +153,7 @@ class SPI(hal.SPI):
 
     capabilities = hal.SPICapabilities(max_baudrate=125_000_000, nine_bit=True)
 
+    @on_host
     def __init__(
         self,
         backend: LinuxBackend,
@@ -209,6 +211,7 @@ class SPI(hal.SPI):
 class UART(hal.UART):
     """A serial device (``/dev/serial0`` on a Pi) through pyserial."""
 
+    @on_host
     def __init__(
         self,
         backend: LinuxBackend,

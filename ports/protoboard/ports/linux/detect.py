@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from functools import cache
 
+from protoboard.ports.linux.backend import on_host
+
 #: PlatformDetect board id -> our board file, one per GPIO controller family
 PI_BOARDS = {
     **dict.fromkeys(
@@ -35,6 +37,7 @@ PI_BOARDS = {
 
 
 @cache
+@on_host
 def detected_board() -> str | None:
     """Our board id for this computer, or None when it is not a board we know."""
     if not sys.platform.startswith("linux"):

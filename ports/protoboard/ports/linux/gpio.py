@@ -18,7 +18,7 @@ from gpiod.line import Bias, Direction, Drive, Edge, Value
 
 from protoboard.hal.digitalio import DriveMode, Pull
 from protoboard.hal.errors import HalError, HardwareError, InvalidPin, PinInUse
-from protoboard.ports.linux.backend import LinuxBackend, access_error
+from protoboard.ports.linux.backend import LinuxBackend, access_error, on_host
 
 CONSUMER = "protoboard"
 # struct gpio_v2_line_values { u64 bits; u64 mask; }: _IOWR(0xB4, 0x0E / 0x0F, 16 bytes)
@@ -42,6 +42,7 @@ def output_settings(value: bool, drive: DriveMode) -> gpiod.LineSettings:
     )
 
 
+@on_host
 def request(
     backend: LinuxBackend, pins: Mapping[str, gpiod.LineSettings]
 ) -> tuple[gpiod.LineRequest, list[int]]:

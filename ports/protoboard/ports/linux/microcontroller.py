@@ -9,7 +9,7 @@ from pathlib import Path
 
 from protoboard.hal import microcontroller as hal
 from protoboard.hal.errors import HardwareError
-from protoboard.ports.linux.backend import LinuxBackend
+from protoboard.ports.linux.backend import LinuxBackend, on_host
 
 
 class Processor(hal.Processor):
@@ -18,6 +18,7 @@ class Processor(hal.Processor):
         self._linux = backend
         self._index = index
 
+    @on_host
     def _read(self, path: str | Path) -> str | None:
         """A text file (a ``str`` path is absolute, under the backend's root), or None."""
         try:
@@ -37,6 +38,7 @@ class Processor(hal.Processor):
         return 0
 
     @property
+    @on_host
     def temperature(self) -> float | None:
         """The CPU's thermal zone (``cpu-thermal`` on a Pi), else the first zone."""
         zones = sorted(self._linux.path("/sys/class/thermal").glob("thermal_zone*"))
@@ -90,6 +92,7 @@ class NVM(hal.NVM):
     def size(self) -> int:
         return self._size
 
+    @on_host
     def _load(self) -> bytearray:
         try:
             data = bytearray(self._path.read_bytes()[: self._size])
@@ -102,6 +105,7 @@ class NVM(hal.NVM):
     def read(self, start: int, end: int) -> bytes:
         return bytes(self._load()[start:end])
 
+    @on_host
     def write(self, start: int, data: bytes) -> None:
         contents = self._load()
         contents[start : start + len(data)] = data

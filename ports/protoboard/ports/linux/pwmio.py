@@ -6,7 +6,7 @@ from __future__ import annotations
 from protoboard.hal import pwmio as hal
 from protoboard.hal.errors import HardwareError, UnsupportedFrequency
 from protoboard.ports.linux import sysfs
-from protoboard.ports.linux.backend import LinuxBackend, access_error
+from protoboard.ports.linux.backend import LinuxBackend, access_error, on_host
 
 NS = 1_000_000_000
 
@@ -14,6 +14,7 @@ NS = 1_000_000_000
 class PWMOut(hal.PWMOut):
     capabilities = hal.PWMCapabilities(min_frequency=1, max_frequency=NS // 2)
 
+    @on_host
     def __init__(
         self,
         backend: LinuxBackend,
