@@ -277,3 +277,31 @@ def test_bus_pins_are_in_use_while_the_kernel_bus_is_enabled(root: Path) -> None
         # on to look for the GPIO chip
         with pytest.raises(RuntimeError, match="no GPIO chip"):
             digitalio.DigitalInOut(board.MOSI)
+
+
+def test_a_program_run_by_exec_reaches_the_computers_sysfs(root: Path, tmp_path: Path) -> None:
+    """`protoboard exec` makes the program's `/` its drive; the port still reads the real
+    /sys (here, the fake root) and keeps the NVM file where it belongs."""
+    import os
+    import subprocess
+
+    iio_device(root, 4095)
+    drive = tmp_path / "drive"
+    drive.mkdir()
+    program = drive / "code.py"
+    program.write_text(
+        "import os, analogio, board, microcontroller\n"
+        "print(analogio.AnalogIn(board.A0).value, os.listdir('/'))\n"
+        "microcontroller.nvm[0:2] = b'ok'\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "protoboard.cli", "exec", "--port", "linux"]
+        + ["--board", "linux_gpio_sim", str(program)],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[0] == "65535 ['code.py']"
+    assert (root / "nvm.bin").read_bytes()[:2] == b"ok"
