@@ -294,9 +294,9 @@ def test_a_program_run_by_exec_reaches_the_computers_sysfs(root: Path, tmp_path:
         "print(analogio.AnalogIn(board.A0).value, os.listdir('/'))\n"
         "microcontroller.nvm[0:2] = b'ok'\n"
     )
+    command = ["exec", "--port", "linux", "--board", "linux_gpio_sim", str(program)]
     done = subprocess.run(
-        [sys.executable, "-m", "protoboard.cli", "exec", "--port", "linux"]
-        + ["--board", "linux_gpio_sim", str(program)],
+        [sys.executable, "-m", "protoboard.cli", *command],
         capture_output=True,
         text=True,
         env=os.environ.copy(),
