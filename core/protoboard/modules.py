@@ -16,6 +16,8 @@ from protoboard.hal import (
     digitalio,
     microcontroller,
     neopixel_write,
+    onewireio,
+    pulseio,
     pwmio,
     rotaryio,
     rtc,
@@ -58,6 +60,8 @@ MODULES: dict[str, BuiltinModule] = {
         _b("rainbowio"),
         _b("rtc", (rtc.RTC,)),
         _b("touchio", (touchio.TouchIn,)),
+        _b("pulseio", (pulseio.PulseIn, pulseio.PulseOut)),
+        _b("onewireio", (onewireio.OneWire,)),
         # Runtime modules: the supervisor's state and the drive, no hardware behind them.
         _b("supervisor"),
         _b("storage"),

@@ -18,6 +18,8 @@ MODULES: tuple[str, ...] = (
     "rainbowio",
     "rtc",
     "touchio",
+    "pulseio",
+    "onewireio",
     "micropython",
     "supervisor",
     "storage",

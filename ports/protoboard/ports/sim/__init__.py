@@ -12,6 +12,8 @@ import protoboard.hal.countio
 import protoboard.hal.digitalio
 import protoboard.hal.microcontroller
 import protoboard.hal.neopixel_write
+import protoboard.hal.onewireio
+import protoboard.hal.pulseio
 import protoboard.hal.pwmio
 import protoboard.hal.rotaryio
 import protoboard.hal.rtc
@@ -46,6 +48,9 @@ PORT = Port(
         protoboard.hal.countio.Counter: f"{_M}.countio:Counter",
         protoboard.hal.rtc.RTC: f"{_M}.rtc:RTC",
         protoboard.hal.touchio.TouchIn: f"{_M}.touchio:TouchIn",
+        protoboard.hal.pulseio.PulseIn: f"{_M}.pulseio:PulseIn",
+        protoboard.hal.pulseio.PulseOut: f"{_M}.pulseio:PulseOut",
+        protoboard.hal.onewireio.OneWire: f"{_M}.onewireio:OneWire",
     },
     backend=f"{_M}:open_backend",
     boards_package=_M,

@@ -27,6 +27,11 @@ CATALOG: dict[str, str] = {
     "SerialLoopback": "protoboard.ports.sim.parts.serial:SerialLoopback",
     "Clock": "protoboard.ports.sim.parts.clock:Clock",
     "TouchPad": "protoboard.ports.sim.parts.touch:TouchPad",
+    "HCSR04": "protoboard.ports.sim.parts.hcsr04:HCSR04",
+    "DHT22": "protoboard.ports.sim.parts.dht:DHT22",
+    "DHT11": "protoboard.ports.sim.parts.dht:DHT11",
+    "IRRemote": "protoboard.ports.sim.parts.irremote:IRRemote",
+    "DS18B20": "protoboard.ports.sim.parts.ds18b20:DS18B20",
 }
 
 
