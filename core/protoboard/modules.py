@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from protoboard.hal import (
     analogio,
+    bitbangio,
     busio,
     countio,
     digitalio,
@@ -62,6 +63,7 @@ MODULES: dict[str, BuiltinModule] = {
         _b("touchio", (touchio.TouchIn,)),
         _b("pulseio", (pulseio.PulseIn, pulseio.PulseOut)),
         _b("onewireio", (onewireio.OneWire,)),
+        _b("bitbangio", (bitbangio.I2C, bitbangio.SPI)),
         # Runtime modules: the supervisor's state and the drive, no hardware behind them.
         _b("supervisor"),
         _b("storage"),

@@ -20,6 +20,7 @@ MODULES: tuple[str, ...] = (
     "touchio",
     "pulseio",
     "onewireio",
+    "bitbangio",
     "micropython",
     "supervisor",
     "storage",

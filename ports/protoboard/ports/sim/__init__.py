@@ -7,6 +7,7 @@ Use it from tests and scripts through :class:`Simulator` (``sim.pin("D13").histo
 from __future__ import annotations
 
 import protoboard.hal.analogio
+import protoboard.hal.bitbangio
 import protoboard.hal.busio
 import protoboard.hal.countio
 import protoboard.hal.digitalio
@@ -51,6 +52,8 @@ PORT = Port(
         protoboard.hal.pulseio.PulseIn: f"{_M}.pulseio:PulseIn",
         protoboard.hal.pulseio.PulseOut: f"{_M}.pulseio:PulseOut",
         protoboard.hal.onewireio.OneWire: f"{_M}.onewireio:OneWire",
+        protoboard.hal.bitbangio.I2C: f"{_M}.bitbangio:I2C",
+        protoboard.hal.bitbangio.SPI: f"{_M}.bitbangio:SPI",
     },
     backend=f"{_M}:open_backend",
     boards_package=_M,
