@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import array
+import itertools
 import time
 
 import pytest
@@ -138,7 +139,7 @@ def test_pulseout_sends_its_train(sim):
     assert time.monotonic_ns() - start >= 2_000_000  # send() returns when all was sent
     pin = sim.pin("D6")
     edges = list(pin.history)[-4:]
-    widths = [(b[0] - a[0]) // 1000 for a, b in zip(edges, edges[1:], strict=False)]
+    widths = [(b[0] - a[0]) // 1000 for a, b in itertools.pairwise(edges)]
     assert [level for _, level in edges] == [True, False, True, False]
     assert widths == [500, 1000, 500]
     assert pin.pwm == (2**15, 38000)
