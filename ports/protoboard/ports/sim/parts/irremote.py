@@ -46,17 +46,38 @@ class IRRemote(Part):
     decodes them (``[0x20, 0xDF, 0x10, 0xEF]``, each byte sent most significant bit first) or
     the same as one 32-bit number (``0x20DF10EF``). ``repeat()`` sends NEC's repeat frame (a
     held button). ``presses`` lists the codes sent.
+
+    For a board with no test driving it (a parts file), ``code`` and ``interval_ms`` make the
+    remote press ``code`` every ``interval_ms`` milliseconds from when it is wired.
     """
 
     kind = "IRRemote"
     roles = ("pin",)
 
-    def __init__(self, *, name: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        code: int | None = None,
+        interval_ms: float = 500.0,
+        name: str | None = None,
+    ) -> None:
         super().__init__(name=name)
         self.presses: list[bytes] = []
+        self.code = None if code is None else _code_bytes(code)
+        if isinstance(interval_ms, bool) or not isinstance(interval_ms, int | float):
+            raise TypeError(f"interval_ms is a number of milliseconds, not {interval_ms!r}")
+        if not 100 <= interval_ms <= 60_000:
+            raise ValueError(
+                f"interval_ms is 100 to 60000 (a frame lasts about 70 ms), not {interval_ms:g}"
+            )
+        self.interval_ms = float(interval_ms)
 
     def on_attach(self) -> None:
         self.pin("pin").set_external(True)  # the receiver's output idles high
+        if self.code is not None:
+            frame = self._frame(self.code)
+            gap = self.interval_ms * 1000 - sum(d for _, d in frame)
+            self.play("pin", [*frame, (True, gap)], repeat=True)
 
     def on_detach(self) -> None:
         if self.sim is not None:
@@ -65,16 +86,20 @@ class IRRemote(Part):
     def press(self, code: object, *, delay_ms: float = 0) -> None:
         """Send ``code`` as an NEC frame, starting ``delay_ms`` from now."""
         data = _code_bytes(code)
-        steps: list[tuple[object, object]] = [(False, LEADER_MARK_US), (True, LEADER_SPACE_US)]
+        self.play("pin", self._frame(data), delay_us=delay_ms * 1000, after=True)
+        if len(self.presses) >= 1000:
+            del self.presses[0]
+        self.presses.append(data)
+
+    @staticmethod
+    def _frame(data: bytes) -> list[tuple[bool, int]]:
+        steps: list[tuple[bool, int]] = [(False, LEADER_MARK_US), (True, LEADER_SPACE_US)]
         for byte in data:
             for bit in range(7, -1, -1):
                 space = ONE_SPACE_US if byte >> bit & 1 else ZERO_SPACE_US
                 steps += [(False, BIT_MARK_US), (True, space)]
         steps.append((False, BIT_MARK_US))
-        self.play("pin", steps, delay_us=delay_ms * 1000, after=True)
-        if len(self.presses) >= 1000:
-            del self.presses[0]
-        self.presses.append(data)
+        return steps
 
     def repeat(self, *, delay_ms: float = 0) -> None:
         """Send NEC's repeat frame (what a remote sends while a button is held)."""
