@@ -108,7 +108,7 @@ def main() -> None:
     samples = measure(args.rounds, args.count)
     results = _harness.medians(samples)
     base = results["none"]["median"]
-    for name, result in results.items():
+    for result in results.values():
         result["ratio"] = result["median"] / base
     if args.json:
         print(json.dumps(results))
