@@ -76,6 +76,7 @@ class _LazyGroup(click.Group):
         "freeze": "protoboard.updater.commands:freeze",
         "install": "protoboard.updater.commands:install",
         "list": "protoboard.updater.commands:list_command",
+        "project": "protoboard.project.commands:project",
         "show": "protoboard.updater.commands:show",
         "uninstall": "protoboard.updater.commands:uninstall",
         "update": "protoboard.updater.commands:update",

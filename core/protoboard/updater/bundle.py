@@ -167,7 +167,7 @@ _BAD_HINT = (
     "(protoboard bundle remove NAME) or download it again (protoboard bundle refresh)."
 )
 #: characters a FAT drive (CIRCUITPY) cannot hold in a name, besides "/" and control characters
-_FAT_INVALID = re.compile(r'[\x00-\x1f\x7f:*?"<>|]')
+FAT_INVALID = re.compile(r'[\x00-\x1f\x7f:*?"<>|]')
 
 
 def _check_member(name: str, info: zipfile.ZipInfo | None, where: str) -> None:
@@ -195,7 +195,7 @@ def _check_lib_names(names: list[str], where: str) -> None:
         if not name.startswith("lib/"):
             continue
         for part in name.split("/")[1:]:
-            if _FAT_INVALID.search(part) or part.endswith((" ", ".")):
+            if FAT_INVALID.search(part) or part.endswith((" ", ".")):
                 raise BundleError(
                     f"{where}: entry {name!r} cannot be stored on a CIRCUITPY drive (FAT "
                     'names hold no control characters, no :*?"<>| and no trailing dot or '
@@ -327,7 +327,7 @@ class Bundle:
                     "exactly one folder below it)"
                 )
             root = children[0]
-        names, warnings = _walk_folder(root)
+        names, warnings = walk_folder(root)
         inner = [n for n in names if "/" not in n and n.endswith(".json")]
         json_name: str | None
         if json_path is None and inner:
@@ -640,7 +640,7 @@ def _read_file(path: Path, limit: int = limits.MAX_JSON_BYTES) -> bytes:
     return data
 
 
-def _walk_folder(root: Path) -> tuple[list[str], list[str]]:
+def walk_folder(root: Path) -> tuple[list[str], list[str]]:
     """A folder bundle's files (paths relative to ``root``), sorted, symbolic links left
     out; and a warning for each link left out."""
     names: list[str] = []

@@ -137,7 +137,7 @@ def _console() -> Console:
     return Console(stderr=True, highlight=False)
 
 
-def _note(message: str) -> None:
+def note(message: str) -> None:
     click.secho(f"note: {message}", fg="yellow", err=True)
 
 
@@ -163,8 +163,8 @@ def open_target(
     device = session.open_target(
         backend, cpy_version, prefer_py=prefer_py, deep=deep, need_firmware=need_firmware
     )
-    for note in device.notes:
-        _note(note)
+    for message in device.notes:
+        note(message)
     return device
 
 
@@ -175,11 +175,11 @@ def make_fetcher(
 
     progress = NullProgress() if quiet or not sys.stderr.isatty() else RichProgress(_console())
     return Fetcher(
-        offline=offline, progress=progress, on_warning=on_warning or (None if quiet else _note)
+        offline=offline, progress=progress, on_warning=on_warning or (None if quiet else note)
     )
 
 
-def _catalog(
+def catalog_for(
     flavour: str,
     bundles: tuple[str, ...],
     offline: bool,
@@ -195,7 +195,7 @@ def _catalog(
     catalog, warnings = open_catalog(flavour, bundles, fetcher, refresh=refresh, history=history)
     if not quiet:
         for warning in warnings:
-            _note(warning)
+            note(warning)
     return catalog
 
 
@@ -216,8 +216,8 @@ def show_plan(plan: Plan, *, as_json: bool, dry_run: bool, verb: str) -> None:
                 f"  {change.action:<9} {change.name} {old}{version}{detail}"
                 f"  [{files} file{'s' if files != 1 else ''}]"
             )
-    for note in plan.notes:
-        _note(note)
+    for message in plan.notes:
+        note(message)
     if not plan.active:
         click.echo("Nothing to do: everything asked for is installed and up to date.")
     elif dry_run:
@@ -229,7 +229,7 @@ def run_plan(plan: Plan, *, as_json: bool, dry_run: bool, verb: str) -> None:
 
     show_plan(plan, as_json=as_json, dry_run=dry_run, verb=verb)
     if not dry_run and plan.active:
-        apply(plan, installer=INSTALLER, progress=_ApplyProgress(plan.device.backend.label))
+        apply(plan, installer=INSTALLER, progress=ApplyProgress(plan.device.backend.label))
         if not as_json:
             count = len(plan.active)
             written = plan.bytes_to_write
@@ -249,7 +249,7 @@ def _size(n: int) -> str:
     return f"{n / 1024:.1f} KiB"
 
 
-class _ApplyProgress:
+class ApplyProgress:
     """A bar over the bytes written to the drive (only on a terminal)."""
 
     def __init__(self, label: str) -> None:
@@ -359,8 +359,8 @@ def install(
 
     device = open_target(path, host, web_port, password, cpy_version, prefer_py=prefer_py)
     history = is_pinned(names, requirement)
-    catalog = _catalog(device.flavour, bundles, offline, refresh, history=history, quiet=as_json)
-    wanted = wanted_libraries(names, requirement, device.backend, catalog, auto=auto, note=_note)
+    catalog = catalog_for(device.flavour, bundles, offline, refresh, history=history, quiet=as_json)
+    wanted = wanted_libraries(names, requirement, device.backend, catalog, auto=auto, note=note)
     if not as_json:
         click.echo(
             f"{device.backend.label}: {device.info.describe()}; installing "
@@ -424,7 +424,9 @@ def update(
     pins = {}
     if requirement is not None:
         pins = {w.name: w for w in read_requirements(requirement) if w.spec}
-    catalog = _catalog(device.flavour, bundles, offline, refresh, history=bool(pins), quiet=as_json)
+    catalog = catalog_for(
+        device.flavour, bundles, offline, refresh, history=bool(pins), quiet=as_json
+    )
     if not device.libraries:
         if as_json:
             click.echo(json.dumps({"changes": [], "notes": ["no libraries installed"]}))
@@ -457,7 +459,7 @@ def list_command(
     from protoboard.updater.engine import status
 
     device = open_target(path, host, web_port, password, cpy_version, deep=False)
-    catalog = _catalog(device.flavour, bundles, offline, refresh, quiet=as_json)
+    catalog = catalog_for(device.flavour, bundles, offline, refresh, quiet=as_json)
     rows = status(device, catalog)
     if outdated:
         rows = [r for r in rows if r["outdated"]]
@@ -519,7 +521,7 @@ def show(
     from protoboard.updater.bundle import canonical_name
     from protoboard.updater.catalog import CatalogError
 
-    catalog = _catalog(flavour, bundles, offline, refresh, quiet=as_json)
+    catalog = catalog_for(flavour, bundles, offline, refresh, quiet=as_json)
     name = canonical_name(word) if word else None
     pick = catalog.newest(name) if name else None
     if pick is not None:

@@ -191,11 +191,23 @@ class Change:
         return self.action not in ("keep", "skip")
 
 
+@dataclass(frozen=True)
+class ExtraFile:
+    """A file outside ``lib/`` written in the same transaction as the libraries: a project's
+    ``code.py`` and assets (:mod:`protoboard.project`). Extras are only ever added or replaced,
+    never deleted, and are moved into place before the manifest."""
+
+    path: str
+    size: int
+    chunks: Callable[[], Iterable[bytes]] = field(repr=False)
+
+
 @dataclass
 class Plan:
     device: Device
     changes: list[Change]
     notes: list[str] = field(default_factory=list)
+    extras: list[ExtraFile] = field(default_factory=list)
 
     @property
     def active(self) -> list[Change]:
@@ -203,7 +215,8 @@ class Plan:
 
     @property
     def bytes_to_write(self) -> int:
-        return sum(c.records[p].size for c in self.active for p in c.writes)
+        libraries = sum(c.records[p].size for c in self.active for p in c.writes)
+        return libraries + sum(extra.size for extra in self.extras)
 
 
 def plan_install(
@@ -558,7 +571,7 @@ def apply(
     """Carry out a plan transactionally (see the module docs). ``fail_after`` is a test hook
     called after each step with its name, to interrupt the run there."""
     backend = plan.device.backend
-    if not plan.active:
+    if not plan.active and not plan.extras:
         return
     _check_space(plan)
     stage = _Stager(backend)
@@ -596,6 +609,7 @@ def _stage(
     # first the list of what is about to be staged: an interruption while staging is then
     # cleaned up by the next run, even inside package folders
     finals = [p for c in plan.active for p in c.writes] + [MANIFEST_PATH]
+    finals += [extra.path for extra in plan.extras]
     backend.write(JOURNAL_PATH, _journal("stage", stage.candidates(finals)))
     for change in plan.active:
         assert change.pick is not None or not change.writes
@@ -606,12 +620,32 @@ def _stage(
             progress.advance(path, record.size)
             if fail_after:
                 fail_after("stage")
+    for extra in plan.extras:
+        stage.put(extra.path, _sized(extra.chunks(), extra))
+        progress.advance(extra.path, extra.size)
+        if fail_after:
+            fail_after("stage")
     stage.put(MANIFEST_PATH, [_next_manifest(plan).dumps(installer)])
     ops = stage.operations()
     ops += [["delete", path] for change in plan.active for path in change.deletes]
     # the manifest moves last: until then the old one stays true enough to retry
     ops.sort(key=lambda op: op[0] == "move" and op[2] == MANIFEST_PATH)
     return ops
+
+
+def _sized(chunks: Iterable[bytes], extra: ExtraFile) -> Iterator[bytes]:
+    """An extra's bytes, refused if they are not the size planned (the source changed)."""
+    seen = 0
+    for chunk in chunks:
+        seen += len(chunk)
+        if seen > extra.size:
+            break
+        yield chunk
+    if seen != extra.size:
+        raise UpdaterError(
+            f"{extra.path} changed while it was being copied ({seen} bytes, not {extra.size}); "
+            "nothing was changed. Try again."
+        )
 
 
 def _next_manifest(plan: Plan) -> Manifest:
@@ -693,9 +727,29 @@ def _recover(backend: Backend, size: int | None = None) -> str:
     return "finished an update that was interrupted last time"
 
 
+_STAGE_PREFIXES = (".pbstage-", f"{TEMP_PREFIX}stage-")
+
+
 def _stage_name(backend: Backend, path: str) -> bool:
-    prefixes = (backend.stage_prefix, ".pbstage-", f"{TEMP_PREFIX}stage-")
-    return any(part.startswith(prefixes) for part in path.split("/")[1:])
+    prefixes = (backend.stage_prefix, *_STAGE_PREFIXES)
+    return any(part.startswith(prefixes) for part in path.split("/"))
+
+
+def _staged_beside(backend: Backend, staged: str, final: str) -> bool:
+    """``staged`` is the staging name of ``final`` in the same folder (how extras move)."""
+    folder, _, name = final.rpartition("/")
+    return any(
+        staged == (f"{folder}/{prefix}{name}" if folder else f"{prefix}{name}")
+        for prefix in (backend.stage_prefix, *_STAGE_PREFIXES)
+    )
+
+
+def _outside_lib_allowed(backend: Backend, op: list[str], path: str) -> bool:
+    """Outside ``lib/`` a journal may only drop staged files and move a staged file onto its
+    own final name: a project's extras. Nothing outside ``lib/`` is ever deleted."""
+    if op[0] == "staged":
+        return _stage_name(backend, path)
+    return op[0] == "move" and _staged_beside(backend, op[1], op[2])
 
 
 def _unsafe_op(backend: Backend, ops: list[list[str]]) -> str | None:
@@ -706,7 +760,9 @@ def _unsafe_op(backend: Backend, ops: list[list[str]]) -> str | None:
                 clean = check_path(path)
             except ValueError:
                 return f"it names {path[:80]!r}, which is not a path on the drive"
-            if not clean.startswith(f"{LIB}/") or clean in (JOURNAL_PATH, QUARANTINE_PATH):
+            if clean in (JOURNAL_PATH, QUARANTINE_PATH):
+                return f"it names {path[:80]!r}, the updater's own bookkeeping"
+            if not clean.startswith(f"{LIB}/") and not _outside_lib_allowed(backend, op, clean):
                 return f"it names {path[:80]!r}, outside {LIB}/"
         if op[0] in ("move", "staged") and not _stage_name(backend, op[1]):
             verb = "move" if op[0] == "move" else "delete"
@@ -741,6 +797,7 @@ def _check_space(plan: Plan) -> None:
         return max(1, math.ceil(size / block)) * block
 
     needed = sum(on_disk(c.records[p].size) for c in plan.active for p in c.writes)
+    needed += sum(on_disk(extra.size) for extra in plan.extras)
     needed += 4 * block + on_disk(len(plan.device.manifest.dumps("x")))
     if needed > free:
         raise UpdaterError(
@@ -764,6 +821,7 @@ class _Stager:
         self.files: list[tuple[str, str]] = []  # (staged, final) single files
         self.folders: dict[str, str] = {}  # final top folder -> staged folder
         self.made: set[str] = set()
+        self.created: list[str] = []  # folders this run made (removed again if discarded)
         self.existing: dict[str, set[str] | None] = {}
 
     def _listing(self, folder: str) -> set[str] | None:
@@ -773,7 +831,7 @@ class _Stager:
         return self.existing[folder]
 
     def _ensure(self, folder: str) -> None:
-        if folder in self.made:
+        if not folder or folder in self.made:
             return
         parent, _, name = folder.rpartition("/")
         if parent:
@@ -782,8 +840,12 @@ class _Stager:
             if names is not None and name in names:
                 self.made.add(folder)
                 return
+        elif name in (self._listing("") or set()):
+            self.made.add(folder)
+            return
         self.backend.mkdir(folder)
         self.made.add(folder)
+        self.created.append(folder)
         if parent and self.existing.get(parent) is not None:
             self.existing[parent].add(name)  # type: ignore[union-attr]
 
@@ -800,7 +862,7 @@ class _Stager:
                 return
         folder, _, name = path.rpartition("/")
         self._ensure(folder)
-        staged = f"{folder}/{self.prefix}{name}"
+        staged = f"{folder}/{self.prefix}{name}" if folder else f"{self.prefix}{name}"
         self.files.append((staged, path))  # before writing: a failed write is discarded too
         self.backend.write_stream(staged, data)
 
@@ -809,7 +871,7 @@ class _Stager:
         names: set[str] = set()
         for path in finals:
             folder, _, name = path.rpartition("/")
-            names.add(f"{folder}/{self.prefix}{name}")
+            names.add(f"{folder}/{self.prefix}{name}" if folder else f"{self.prefix}{name}")
             parts = path.split("/")
             if len(parts) > 2 and parts[0] == LIB:
                 names.add(f"{LIB}/{self.prefix}{parts[1]}")
@@ -830,6 +892,12 @@ class _Stager:
         for staged in self.folders.values():
             try:
                 self.backend.remove(staged)
+            except BackendError:
+                pass
+        for folder in reversed(self.created):  # only folders left empty
+            try:
+                if not self.backend.list_dir(folder):
+                    self.backend.remove(folder)
             except BackendError:
                 pass
         try:
