@@ -30,20 +30,31 @@ def test_one_shot_pulse_has_exact_edges(sim):
     assert sim.pin("D5").waveform is None  # played out
 
 
+def bracketed_read(read, wave):
+    """``read()`` and what ``wave`` sets at that moment: the read is bracketed by two clock
+    readings and retried until both fall in the same step, so no timing is assumed."""
+    while True:
+        before = time.monotonic_ns()
+        value = read()
+        after = time.monotonic_ns()
+        if wave.level_at(before) == wave.level_at(after):
+            return value, wave.level_at(before)
+
+
 def test_program_reads_the_level_at_the_moment_it_looks(sim):
     import board
     import digitalio
 
     part = sim.attach(Blinker(), pin="D5")
     pin = digitalio.DigitalInOut(board.D5)
-    wave = part.play("pin", [(True, 20_000)], delay_us=20_000, after=False)
-    assert pin.value is False  # before the pulse
-    while time.monotonic_ns() < wave.start_ns + 1_000_000:
-        pass
-    assert pin.value is True
-    while time.monotonic_ns() < wave.start_ns + wave.period_ns + 1_000_000:
-        pass
-    assert pin.value is False
+    wave = part.play("pin", [(True, 40_000), (False, 30_000), (True, 20_000)], delay_us=10_000)
+    seen = set()
+    while time.monotonic_ns() < wave.start_ns + wave.period_ns + 10_000_000:
+        value, (started, level) = bracketed_read(lambda: pin.value, wave)
+        # before it starts and after it lets go, nothing drives the pin: it reads low
+        assert value is (bool(level) if started else False)
+        seen.add((started, level))
+    assert len(seen) >= 2 and any(started for started, _ in seen)
 
 
 def test_repeating_square_wave_counts_exactly(sim):
@@ -55,10 +66,14 @@ def test_repeating_square_wave_counts_exactly(sim):
     start = time.monotonic_ns()
     part.play("pin", [(True, 500), (False, 500)], at_ns=start, repeat=True)
     time.sleep(0.05)
-    now = time.monotonic_ns()
+
+    def rises(at: int) -> int:  # one rise per 1 ms period, the first at start
+        return (at - start) // 1_000_000 + 1
+
+    before = time.monotonic_ns()
     count = counter.count
-    expected = (now - start) // 1_000_000 + 1  # one rise per 1 ms period, the first at start
-    assert abs(count - expected) <= 1  # the read itself takes time between now and count
+    after = time.monotonic_ns()
+    assert rises(before) <= count <= rises(after)
     part.stop("pin")
     frozen = counter.count
     time.sleep(0.005)
@@ -190,3 +205,32 @@ def test_long_unheard_repeating_wave_is_skipped_not_replayed(sim):
     pin.schedule(wave)  # a second ago: 200,000 edges nobody listened to
     assert len(pin.history) <= 10_000
     assert pin.history[-1][0] <= time.monotonic_ns()
+
+
+@pytest.mark.hostile
+def test_a_part_failing_on_a_timed_edge_is_named_on_read(sim):
+    import board
+    import countio
+    import digitalio
+
+    class Fragile(Blinker):
+        kind = "Fragile"
+
+        def on_attach(self) -> None:
+            self.listen("pin", self._boom)
+
+        def _boom(self, pin, level, when):
+            raise KeyError("no such register")
+
+    part = sim.attach(Fragile(name="Clock chip"), pin="D5")
+    pin = digitalio.DigitalInOut(board.D5)
+    counter = countio.Counter(board.D6)
+    part.play("pin", [(True, 10)], delay_us=500, after=False)  # its edges come later
+    time.sleep(0.002)
+    with pytest.raises(RuntimeError, match="simulated part 'Clock chip' failed.*KeyError"):
+        pin.value  # noqa: B018
+    other = sim.attach(Fragile(name="Ticker"), pin="D6")
+    other.play("pin", [(True, 10)], delay_us=500, after=False)
+    time.sleep(0.002)
+    with pytest.raises(RuntimeError, match="simulated part 'Ticker' failed"):
+        counter.count  # noqa: B018
