@@ -18,8 +18,8 @@ MIN_STEP_US = 1
 MAX_STEP_US = 3_600_000_000
 #: steps in one waveform (an IR frame is 67, a DHT22 answer 84)
 MAX_STEPS = 10_000
-#: how far ahead a waveform may start (a minute)
-MAX_DELAY_US = 60_000_000
+#: how far ahead a waveform may start (a day: an RTC's alarm pin falling at the alarm time)
+MAX_DELAY_US = 86_400_000_000
 #: a repeating waveform's period must be at least this long, so a pin read never has more than
 #: a bounded number of edges to catch up on per millisecond of program time
 MIN_PERIOD_US = 10
@@ -86,7 +86,8 @@ class Waveform:
         self.steps = _checked_steps(steps)
         if not 0 <= delay_us <= MAX_DELAY_US:
             raise WaveformError(
-                f"a waveform starts 0 to {MAX_DELAY_US // 1_000_000} s from now, not {delay_us} us"
+                f"a waveform starts 0 to {MAX_DELAY_US // 3_600_000_000} hours after its start "
+                f"time (delay_us 0 to {MAX_DELAY_US}), not {delay_us} us"
             )
         now = time.monotonic_ns() if start_ns is None else start_ns
         self.start_ns = now + round(delay_us * 1000)
