@@ -92,3 +92,20 @@ def test_onewire_errors(sim):
         pass
     with pytest.raises(ValueError, match="deinitialized"):
         ow.reset()
+
+
+def test_scratchpad_keeps_the_previous_result_during_a_conversion(sim):
+    import board
+    import onewireio
+
+    part = sim.attach(DS18B20(temperature=30.0), pin="D4")
+    ow = onewireio.OneWire(board.D4)
+    ow.reset()
+    write_byte(ow, 0xCC)
+    write_byte(ow, 0x44)  # convert: takes 750 ms at 12 bits
+    ow.reset()
+    write_byte(ow, 0xCC)
+    write_byte(ow, 0xBE)
+    pad = read_bytes(ow, 9)
+    assert int.from_bytes(pad[:2], "little") == 85 * 16  # still the power-on value
+    assert part.conversions == 1

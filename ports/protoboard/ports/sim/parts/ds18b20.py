@@ -44,6 +44,7 @@ class DS18B20(OneWireDevice):
         self.th, self.tl, self.config = 0x4B, 0x46, 0x7F  # the factory EEPROM
         self._eeprom = (self.th, self.tl, self.config)
         self._register = self._raw(POWER_ON_CELSIUS)
+        self._pending: int | None = None  # the conversion under way, stored when it ends
         self._done_at = 0
         self.conversions = 0
 
@@ -69,7 +70,10 @@ class DS18B20(OneWireDevice):
         return (sixteenths >> drop << drop) & 0xFFFF
 
     def scratchpad(self) -> bytes:
-        """The nine bytes READ SCRATCHPAD sends (the last is the CRC of the other eight)."""
+        """The nine bytes READ SCRATCHPAD sends (the last is the CRC of the other eight). During
+        a conversion the temperature bytes still hold the previous result, as on the chip."""
+        if self._pending is not None and self._converted():
+            self._register, self._pending = self._pending, None
         body = self._register.to_bytes(2, "little") + bytes(
             [self.th, self.tl, self.config, 0xFF, 0x0C, 0x10]
         )
@@ -82,15 +86,11 @@ class DS18B20(OneWireDevice):
         command = yield from self.receive_byte()
         if command == CONVERT_T:
             self.conversions += 1
-            self._register = self._raw(self._temperature)
+            self._pending = self._raw(self._temperature)
             self._done_at = time.monotonic_ns() + CONVERSION_NS[self.resolution]
             while True:  # read slots: 0 while converting, 1 once done
                 yield self._converted
         elif command == READ_SCRATCHPAD:
-            if not self._converted():
-                self._register = (
-                    self._raw(POWER_ON_CELSIUS) if not self.conversions else self._register
-                )
             yield from self.send_bytes(self.scratchpad())
         elif command == WRITE_SCRATCHPAD:
             self.th = yield from self.receive_byte()
