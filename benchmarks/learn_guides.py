@@ -24,6 +24,7 @@ import subprocess
 from collections import Counter, defaultdict
 from pathlib import PurePosixPath
 
+from protoboard.boardimport import BOARD_STANDARD
 from protoboard.check.program import any_board_modules
 from protoboard.check.reading import read_program
 from protoboard.modules import MODULES, PYTHON_MODULES
@@ -58,7 +59,8 @@ def main() -> None:
     files = _git(args.repo, "ls-tree", "-r", "--name-only", "HEAD").decode().splitlines()
     codes = [f for f in files if PurePosixPath(f).name == "code.py"]
     local = own_modules(files)
-    provided = (set(MODULES) - set(args.without)) | set(PYTHON_MODULES) | FROZEN | ALWAYS
+    provided = (set(MODULES) | set(BOARD_STANDARD)) - set(args.without)
+    provided |= set(PYTHON_MODULES) | FROZEN | ALWAYS
     builtins_anywhere = set(any_board_modules())
     only_provided = no_missing_builtin = 0
     missing: Counter[str] = Counter()

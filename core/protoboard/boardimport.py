@@ -74,8 +74,8 @@ _real_import = builtins.__import__
 
 #: standard modules a program gets in CircuitPython's version (see protoboard.bindings.stdlib)
 BOARD_STANDARD = {
-    "gc": "protoboard.bindings.stdlib.gc",
-    "time": "protoboard.bindings.stdlib.time",
+    name: f"protoboard.bindings.stdlib.{name}"
+    for name in ("gc", "hashlib", "json", "msgpack", "os", "sys", "time")
 }
 
 
@@ -243,7 +243,7 @@ class World:
             if not _enabled_builtin(top):
                 raise board_import_error(top)
             return
-        if top in PYTHON_MODULES:
+        if top in PYTHON_MODULES or top in BOARD_STANDARD:
             return
         spec = self.locate(top, self.search_dirs())
         if spec is not None:

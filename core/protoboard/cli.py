@@ -140,6 +140,13 @@ def main() -> None:
     help="Stop the program after this many seconds (it counts as a normal end).",
 )
 @click.option(
+    "--check",
+    "check_board",
+    metavar="ID",
+    help="First say what would stop FILE on that real board (as 'protoboard check "
+    "--board ID' does); the program runs anyway.",
+)
+@click.option(
     "--trace", is_flag=True, help="Print every change of the simulated pins and parts to stderr."
 )
 def exec_command(
@@ -148,6 +155,7 @@ def exec_command(
     port: str | None,
     libs: tuple[Path, ...],
     timeout: float | None,
+    check_board: str | None,
     trace: bool,
 ) -> None:
     """Run FILE once, the way a board runs code.py.
@@ -164,11 +172,15 @@ def exec_command(
     for lib in libs:
         if not lib.is_dir():
             fail(f"library folder '{lib}' does not exist")
+    if check_board:
+        _advise(file.resolve(), check_board)
     target = _make_machine(port, board)
     with testing.activated(target):
         _wire_parts(target, file.parent)
         if trace:
             _start_trace(target)
+        file, libs = file.resolve(), tuple(lib.resolve() for lib in libs)
+        _board_filesystem(file.parent)
         result = vm.run_file(file, lib_paths=libs, timeout=timeout)
     sys.stdout.flush()
     if result.traceback:
@@ -179,6 +191,23 @@ def exec_command(
         sys.exit(1)
     if result.outcome is vm.Outcome.INTERRUPTED:
         sys.exit(130)
+
+
+def _advise(file: Path, board_id: str) -> None:
+    from protoboard.check.advice import advice, program_files
+
+    text = advice(program_files(file.parent, file), board_id, file.parent)
+    if text:
+        click.secho(text, fg="yellow", err=True, nl=False)
+
+
+def _board_filesystem(folder: Path) -> None:
+    """The program's folder is its drive, as in 'protoboard run': ``/`` and relative paths are
+    drive paths, ``os.getenv`` reads its settings.toml. (This process only runs the program.)"""
+    from protoboard.runtime import paths, settings
+
+    paths.install(folder, None)
+    settings.install_os_getenv(folder)
 
 
 def _wire_parts(target: Any, folder: Path) -> None:
@@ -278,6 +307,13 @@ def _start_trace(target: Any) -> None:
     metavar="MIB",
     help="Memory each run may use before it gets a MemoryError (0: no limit).",
 )
+@click.option(
+    "--check",
+    "check_board",
+    metavar="ID",
+    help="Before each run, say what would stop code.py on that real board (as 'protoboard "
+    "check --board ID' does); it runs anyway.",
+)
 def run(
     board: str | None,
     port: str | None,
@@ -289,6 +325,7 @@ def run(
     ble: bool,
     safe_mode: bool,
     memory_limit: int,
+    check_board: str | None,
 ) -> None:
     """Be a board: run code.py from the CIRCUITPY drive, and again whenever you save.
 
@@ -320,6 +357,7 @@ def run(
         consoles=_console_list(consoles),
         safe_mode=safe_mode,
         memory_limit=memory_limit << 20 if memory_limit > 0 else None,
+        check=check_board,
     )
     sys.exit(Supervisor(options).run())
 

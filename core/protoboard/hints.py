@@ -17,6 +17,7 @@ import difflib
 import errno
 import gc
 import re
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
@@ -78,6 +79,13 @@ def _missing_module(exc: BaseException, roots: list[Path]) -> Hint | None:
         return (
             f"{top} is {whose} module; CircuitPython has none of that name: {instead}.",
             "other-dialects",
+        )
+    if top in sys.stdlib_module_names:
+        return (
+            f"{top} is part of Python on computers; a CircuitPython board does not have it, "
+            "so the simulated board has not either. Look for a CircuitPython library that "
+            "does the job (circuitpython.org/libraries), or do without it.",
+            "computer-only-module",
         )
     install = _install_command(top, roots)
     compiled = _compiled(top, roots)
@@ -197,8 +205,10 @@ def _pin_in_use(exc: BaseException, roots: list[Path]) -> Hint | None:
         return None
     aliases = [n for n, p in machine.board_pins.items() if p is pin and n != name]
     also = f" (also called board.{', board.'.join(aliases)})" if aliases else ""
-    variable, kind = _holder(pin, machine, _frames(exc))
+    variable, kind, made_at = _holder(pin, machine, _frames(exc))
     holder = f"{variable} ({kind})" if variable and kind else kind or "another object"
+    if made_at is not None:
+        holder += f", made at {relative(made_at[0], roots)} line {made_at[1]}"
     owner = variable or "that object"
     return (
         f"{name}{also} is already held by {holder}. Call {owner}.deinit() first (or make it "
@@ -207,17 +217,22 @@ def _pin_in_use(exc: BaseException, roots: list[Path]) -> Hint | None:
     )
 
 
-def _holder(pin: Any, machine: Any, frames: list[FrameType]) -> tuple[str | None, str | None]:
-    """Who holds ``pin``: (the program's variable for it, the object's type), when found."""
+Holder = tuple[str | None, str | None, tuple[str, int] | None]
+
+
+def _holder(pin: Any, machine: Any, frames: list[FrameType]) -> Holder:
+    """Who holds ``pin``: (the program's variable for it, the object's type, where the
+    program made it), as far as found."""
     for key, obj in machine.singletons.items():
         if pin in getattr(obj, "_pins", ()):
-            return None, f"the board.{key.split(':')[0].split('.')[1].upper()}() bus"
+            return None, f"the board.{key.split(':')[0].split('.')[1].upper()}() bus", None
     from protoboard.bindings._peripheral import Peripheral
 
     for obj in gc.get_objects():  # only after an error: the cost does not matter
         if isinstance(obj, Peripheral) and pin in obj._pins and obj._impl is not None:
-            return _variable(obj, frames), f"a {type(obj).__module__}.{type(obj).__name__}"
-    return None, None
+            kind = f"a {type(obj).__module__}.{type(obj).__name__}"
+            return _variable(obj, frames), kind, obj._made_at
+    return None, None, None
 
 
 def _variable(obj: object, frames: list[FrameType]) -> str | None:
@@ -342,5 +357,5 @@ _RULES: tuple[Callable[[BaseException, list[Path]], Hint | None], ...] = (
 #: every docs anchor a hint can print (a test checks docs/errors.rst has each)
 ANCHORS = (
     *("missing-library", "compiled-library", "other-dialects", "board-pin"),
-    *("pin-in-use", "i2c-pins", "drive-full", "syntax-error"),
+    *("pin-in-use", "i2c-pins", "drive-full", "syntax-error", "computer-only-module"),
 )

@@ -360,10 +360,24 @@ def _class_of(spec: PartSpec) -> type[Part]:
     return cls
 
 
+def read_folder(folder: Path, board: BoardDef) -> list[PartSpec]:
+    """The parts of a drive (or a program's folder): its ``parts.toml``, else a Wokwi
+    ``diagram.json`` (:mod:`protoboard.wokwi`), else none."""
+    from protoboard import wokwi
+
+    if (folder / FILE_NAME).is_file() or not (folder / wokwi.FILE_NAME).is_file():
+        return read(folder / FILE_NAME, board)
+    return wokwi.read(folder / wokwi.FILE_NAME, board)
+
+
 def wire_folder(target: Any, folder: Path) -> list[Part]:
-    """``protoboard exec``: wire the parts file beside the program, if there is one (and the
-    board is simulated)."""
+    """``protoboard exec``: wire the parts file (or Wokwi diagram) beside the program, if there
+    is one (and the board is simulated)."""
+    from protoboard import wokwi
+
     path = folder / FILE_NAME
+    if not path.is_file():
+        path = folder / wokwi.FILE_NAME
     if not path.is_file():
         return []
     from protoboard.hal.errors import NotSimulated
@@ -375,7 +389,7 @@ def wire_folder(target: Any, folder: Path) -> list[Part]:
             f"{path} wires simulated parts, but this board is not simulated",
             "run on the sim port, or move the parts file away",
         ) from None
-    return build(sim, read(path, target.board))
+    return build(sim, read_folder(folder, target.board))
 
 
 # -- settings of an attached part (protoboard sim set / parts) ----------------------------------

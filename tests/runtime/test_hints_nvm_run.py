@@ -152,3 +152,16 @@ def test_a_bad_nvm_file_never_stops_the_board(tmp_path: Path, start_board) -> No
         stuck.wait_for(r"boot count 0")  # not kept, but the program ran
     finally:
         stuck.stop()
+
+
+def test_run_check_warns_before_each_run_and_runs_anyway(start_board) -> None:
+    board = start_board(
+        {"code.py": "import board\nprint('pin', board.D13)\n"},
+        args=("--check", "raspberry_pi_pico"),
+    )
+    board.wait_for(DONE)
+    out = board.output
+    assert "protoboard check: this program would not run on Raspberry Pi Pico" in out
+    assert "board.D13 does not exist on Raspberry Pi Pico" in out
+    assert out.index("protoboard check") < out.index("code.py output:")
+    assert "pin board.D13" in out  # it ran on the simulated board all the same

@@ -551,9 +551,16 @@ def test_read_only_drive(tmp_path):
     drive = tmp_path / "ro"
     drive.mkdir()
     (drive / "code.py").write_text("print('read-only but running')\n")
+    # The run ends when code.py is done (its process is stopped then), not after a fixed time:
+    # a busy machine may take seconds to start it.
+    (drive / "stop.sh").write_text(
+        "while ! grep -q 'Code done running' \"$1\" 2>/dev/null; do sleep 0.2; done; kill $2\n"
+    )
     script = (
-        f"mount --bind -o ro {drive} {drive} && exec timeout -k 5 -s TERM 3 "
-        f"{sys.executable} -m protoboard.cli run --drive {drive} </dev/null"
+        f"mount --bind -o ro {drive} {drive} && "
+        f"{{ {sys.executable} -m protoboard.cli run --drive {drive} </dev/null > {tmp_path}/out & "
+        f"pid=$!; timeout 120 sh {drive}/stop.sh {tmp_path}/out $pid; wait $pid; "
+        f"cat {tmp_path}/out; }}"
     )
     probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True)
     if probe.returncode != 0:
@@ -561,7 +568,7 @@ def test_read_only_drive(tmp_path):
 
         pytest.skip(f"cannot create namespaces here: {probe.stderr.decode().strip()}")
     result = subprocess.run(
-        ["unshare", "-rm", "sh", "-c", script], capture_output=True, text=True, timeout=60
+        ["unshare", "-rm", "sh", "-c", script], capture_output=True, text=True, timeout=180
     )
     assert "read-only but running" in result.stdout
     assert "could not write boot_out.txt: Read-only file system" in result.stderr

@@ -130,3 +130,62 @@ def test_command_says_what_is_wrong_with_its_input(tmp_path):
     done = _cli("--board", "no_such_board", cwd=tmp_path)
     assert done.returncode == 2 and "no_such_board" in done.stderr
     assert "protoboard boards --search" in done.stderr
+
+
+def test_exec_check_says_what_would_fail_then_runs(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "code.py").write_text("import board\nprint('ran', board.D13)\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "protoboard.cli", "exec", str(tmp_path / "code.py"), "--check",
+         "raspberry_pi_pico"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "would not run on Raspberry Pi Pico" in done.stderr
+    assert "code.py:2:" in done.stderr and "board.D13 does not exist" in done.stderr
+    assert done.stdout.startswith("ran board.D13")  # the simulated board has D13: it ran
+
+
+def test_libraries_built_for_another_circuitpython_are_named_once_each(tmp_path):
+    from protoboard.check.libraries import library_findings
+    from protoboard.updater.mpy import mpy_header
+
+    (tmp_path / "boot_out.txt").write_text(
+        "Adafruit CircuitPython 9.2.1 on 2024-11-20; Adafruit Feather RP2040 with rp2040\n"
+        "Board ID:adafruit_feather_rp2040\n"
+    )
+    lib = tmp_path / "lib"
+    (lib / "adafruit_display_text").mkdir(parents=True)
+    (lib / "adafruit_old.mpy").write_bytes(mpy_header(8) + b"\x00" * 8)
+    (lib / "adafruit_display_text" / "label.mpy").write_bytes(mpy_header(7) + b"\x00" * 8)
+    (lib / "adafruit_display_text" / "bitmap_label.mpy").write_bytes(mpy_header(7) + b"\x00")
+    (lib / "adafruit_new.mpy").write_bytes(mpy_header(9) + b"\x00" * 8)
+    found = {f.file: f for f in library_findings(tmp_path)}
+    assert set(found) == {"lib/adafruit_old.mpy", "lib/adafruit_display_text/bitmap_label.mpy"}
+    old = found["lib/adafruit_old.mpy"]
+    assert old.severity == "error" and old.code == "mpy-version"
+    assert "built for CircuitPython 7/8; this board runs CircuitPython 9" in old.message
+    assert f"protoboard update --path {tmp_path}" in old.hint
+
+    (tmp_path / "code.py").write_text("import adafruit_old\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "protoboard.cli", "check", "--path", str(tmp_path), "--json"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    codes = [f["code"] for f in json.loads(done.stdout)["findings"]]
+    assert codes.count("mpy-version") == 2 and done.returncode == 1
+
+
+def test_compiled_libraries_on_protoboards_drive_are_a_warning(tmp_path):
+    from protoboard.check.libraries import library_findings
+    from protoboard.updater.mpy import mpy_header
+
+    (tmp_path / "boot_out.txt").write_text(
+        "Protoboard 0.1.0 on 2026-11-21; Protoboard Simulated Feather with SIM32\n"
+    )
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "neopixel.mpy").write_bytes(mpy_header(10) + b"\x00" * 8)
+    (finding,) = library_findings(tmp_path)
+    assert finding.severity == "warning" and "protoboard install neopixel" in finding.hint

@@ -92,6 +92,7 @@ def test_a_pin_used_twice_names_who_holds_it(tmp_path: Path) -> None:
     assert "contextlib" not in err  # the binding's own frames stay hidden
     hint = hint_of(err)
     assert "D13 (also called board.LED) is already held by led (a digitalio.DigitalInOut)" in hint
+    assert "made at code.py line 2" in hint  # where the program made the holder
     assert "led.deinit()" in hint
 
 
@@ -158,3 +159,11 @@ def test_without_hint_removes_only_the_hint() -> None:
     text = "Traceback (most recent call last):\nValueError: x\n(Hint: do y. More: docs, a#b)\n"
     assert hints.without_hint(text) == "Traceback (most recent call last):\nValueError: x\n"
     assert hints.without_hint("Traceback\nValueError: x\n") == "Traceback\nValueError: x\n"
+
+
+def test_a_module_only_computers_have_is_named_as_such(tmp_path: Path) -> None:
+    """threading is in CPython's standard library but on no board: no 'protoboard install'."""
+    hint = hint_of(run(tmp_path, "import threading\n"))
+    assert "threading is part of Python on computers" in hint
+    assert "protoboard install" not in hint
+    assert hint.endswith("More: docs, errors#computer-only-module")

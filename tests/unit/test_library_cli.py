@@ -198,3 +198,17 @@ def test_requirement_files_with_bad_lines_and_pins_in_update(env):
     out = run("update", "-r", pins, "--path", root, "--bundle", new["py"], "--bundle", bundle)
     assert out.exit_code == 0, out.output
     assert "1.1.0" in (root / "lib/adafruit_ticks.py").read_text()
+
+
+def test_list_shows_what_is_installed_even_when_no_bundle_can_be_opened(env):
+    """Offline with nothing cached: the libraries are still listed, marked as not checked."""
+    _, root, bundle = env
+    assert run("install", "adafruit_ticks", "--path", root, "--bundle", bundle).exit_code == 0
+    result = run("list", "--path", root, "--offline")
+    assert result.exit_code == 0, result.output
+    assert "adafruit_ticks" in result.output and "1.1.0" in result.output
+    assert "not checked" in result.output
+    assert "updates not checked:" in result.output
+    report = json.loads(run("list", "--path", root, "--offline", "--json").output)
+    assert report["libraries"][0]["in_bundles"] is None
+    assert report["updates_unchecked"]

@@ -308,3 +308,33 @@ def test_new_refuses_a_bad_name_and_an_existing_folder(tmp_path):
     (tmp_path / "taken").mkdir()
     result = run("project", "new", "taken", "--in", tmp_path)
     assert result.exit_code == 2 and "already exists" in result.output
+
+
+def test_pack_makes_a_bundle_that_get_installs(env):
+    tmp, root, bundle, _ = env
+    folder = tmp / "weather"
+    (folder / "fonts").mkdir(parents=True)
+    (folder / "code.py").write_text("import adafruit_ticks\nprint('weather')\n")
+    (folder / "fonts" / "big.bdf").write_text("STARTFONT 2.1\n")
+    (folder / ".secret").write_text("not packed")
+    result = run("project", "pack", folder, "--out", tmp / "dist", "--cpy", 9, "--cpy", 10)
+    assert result.exit_code == 0, result.output
+    zipped = tmp / "dist" / "weather.zip"
+    with zipfile.ZipFile(zipped) as archive:
+        names = sorted(archive.namelist())
+    assert names == [
+        "weather/CircuitPython 10.x/code.py",
+        "weather/CircuitPython 10.x/fonts/big.bdf",
+        "weather/CircuitPython 9.x/code.py",
+        "weather/CircuitPython 9.x/fonts/big.bdf",
+    ]
+    again = run("project", "pack", folder, "--out", tmp / "dist2", "--cpy", 9, "--cpy", 10)
+    assert again.exit_code == 0
+    assert (tmp / "dist2" / "weather.zip").read_bytes() == zipped.read_bytes()  # reproducible
+    result = run("project", "get", zipped, "--path", root, "--bundle", bundle)
+    assert result.exit_code == 0, result.output
+    assert (root / "fonts" / "big.bdf").exists() and (root / "lib" / "adafruit_ticks.py").exists()
+    empty = tmp / "empty"
+    empty.mkdir()
+    refused = run("project", "pack", empty, "--out", tmp / "dist3")
+    assert refused.exit_code == 2 and "has no code.py" in refused.output

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from protoboard.check.findings import Finding
+from protoboard.check.libraries import library_findings
 from protoboard.check.program import check_files
 from protoboard.check.syntax import compiler
 from protoboard.check.target import BoardError, Target, board_of_drive, target
@@ -76,7 +77,7 @@ def check(files: tuple[Path, ...], path: Path | None, board: str | None, as_json
       - syntax the board's compiler rejects,
       - modules the board does not have, and other dialects' (machine, RPi.GPIO),
       - modules only computers have (threading, subprocess...),
-      - libraries missing from lib/,
+      - libraries missing from lib/, or built for another CircuitPython (.mpy),
       - board pins the board does not have (board.GP25 on a Feather).
 
     \b
@@ -96,7 +97,7 @@ def check(files: tuple[Path, ...], path: Path | None, board: str | None, as_json
         chosen = target(board_id)
     except BoardError as exc:
         fail(str(exc), "find a board id with: protoboard boards --search WORD")
-    findings = check_files(program, chosen, root)
+    findings = check_files(program, chosen, root) + library_findings(root)
     if as_json:
         report = {
             "board": chosen.board_id,

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from protoboard.boardimport import BOARD_STANDARD
 from protoboard.conformance.deviations import Deviation
 from protoboard.conformance.scope import MODULES
 from protoboard.conformance.signatures import compare_params
@@ -92,7 +93,8 @@ def _check_one(name: str) -> ModuleReport:
     except (OSError, SyntaxError) as exc:
         return ModuleReport(name, error=f"stub unreadable: {exc}")
     try:
-        ours = importlib.import_module(name)
+        # a board's versions of standard modules are a program's, not the process's
+        ours = importlib.import_module(BOARD_STANDARD.get(name, name))
     except Exception as exc:  # an incomplete binding is reported, not fatal
         return _failed(stub, f"import {name} failed", exc)
     try:

@@ -21,6 +21,8 @@ MODULES: tuple[str, ...] = (
     "pulseio",
     "onewireio",
     "bitbangio",
+    "hashlib",
+    "msgpack",
     "micropython",
     "supervisor",
     "storage",

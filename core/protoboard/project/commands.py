@@ -176,3 +176,36 @@ def new(name: str, template: str, where: Path) -> None:
     click.echo(f"Made {folder}/ ({', '.join(made)}) from the {template} template.")
     click.echo(f"Run it on the simulated board:  protoboard run --drive {folder}")
     click.echo(f"Put it on a board's drive:      protoboard project get {folder}")
+
+
+@project.command("pack", context_settings=CONTEXT)
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("."),
+    show_default=True,
+    help="The folder to write NAME.zip in.",
+)
+@click.option(
+    "--cpy",
+    "majors",
+    type=int,
+    multiple=True,
+    metavar="N",
+    help="A 'CircuitPython N.x' folder to make (repeatable; default: 10, the version "
+    "Protoboard follows).",
+)
+@friendly
+def pack(folder: Path, out: Path, majors: tuple[int, ...]) -> None:
+    """Make a Learn-style project bundle (a zip) of a project folder.
+
+    The zip holds NAME/CircuitPython N.x/ with the folder's files, as a Learn
+    guide's "Download Project Bundle" does, so 'protoboard project get' (here
+    or on another computer) installs it, libraries included: they are found
+    from the code's imports. Hidden files and __pycache__ are left out.
+    """
+    from protoboard.project.pack import pack_folder
+
+    path, count = pack_folder(folder, out, majors or (10,))
+    click.echo(f"Wrote {path} ({count} file(s) in each version folder).")

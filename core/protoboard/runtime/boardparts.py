@@ -37,7 +37,7 @@ class BoardParts:
         """The parts fields of a run's VMConfig; reads the parts file again (it may have been
         saved), and says on the console what is wrong with it (the last good parts stay)."""
         try:
-            specs = partsfile.read(self.path, self.board)
+            specs = partsfile.read_folder(self.path.parent, self.board)
         except PartsFileError as exc:
             hint = f"\n({exc.hint})" if exc.hint else ""
             say(f"\n{exc.message}{hint}\nThe board keeps the parts it had before.\n")

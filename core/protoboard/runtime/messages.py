@@ -66,6 +66,8 @@ class ReloadRequest(ToSupervisor):
     """Run again: supervisor.reload(), Ctrl-D, an autoreload; ``reason`` is a RunReason name."""
 
     reason: str = ""
+    #: the soft reboot came from the raw REPL: start the next run there, skipping code.py
+    raw_repl: bool = False
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ The board, not the terminal, edits the line: the VM reads raw keys from its cons
 them, so every endpoint (a terminal, a pty opened by screen or tio, a TCP client) gets the same
 editing as MicroPython's ``readline``: arrows and history, Emacs keys (Ctrl-A/E/B/F/K/U/W/N/P),
 Tab completion, auto-indent, Ctrl-E paste mode, Ctrl-C to cancel a line, Ctrl-D on an empty line
-for a soft reboot. CR, LF and CR LF are each one Enter.
+for a soft reboot, Ctrl-A on an empty line for the raw REPL tools use (:mod:`.rawrepl`). CR, LF
+and CR LF are each one Enter.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ class SoftReboot(Exception):
 
 class PasteMode(Exception):
     """Ctrl-E on an empty line."""
+
+
+class RawMode(Exception):
+    """Ctrl-A on an empty line: the raw REPL tools use (:mod:`.rawrepl`)."""
 
 
 class _Line:
@@ -111,6 +116,8 @@ class LineEditor:
                 raise SoftReboot()
             if not line.chars and key == CTRL_E:
                 raise PasteMode()
+            if not line.chars and key == CTRL_A:
+                raise RawMode()
             action = self._keys.get(key)
             if action is not None:
                 action(line)
@@ -346,12 +353,24 @@ def _execute(code: Any, namespace: dict[str, Any], write: Callable[[str], None])
 
 
 def run(
-    read: Callable[[], int], write: Callable[[str], None], namespace: dict[str, Any], banner: str
+    read: Callable[[], int],
+    write: Callable[[str], None],
+    namespace: dict[str, Any],
+    banner: str,
+    *,
+    raw: bool = False,
+    keys: Callable[..., None] | None = None,
 ) -> None:
-    """Read-eval-print until Ctrl-D on an empty line (raises SoftReboot)."""
+    """Read-eval-print until Ctrl-D on an empty line (raises SoftReboot). ``raw``: start in
+    the raw REPL (after a soft reboot asked for there). ``keys(interrupts=bool)`` turns
+    Ctrl-C as an interrupt off and on (the raw REPL reads it as a byte)."""
     editor = LineEditor(read, write, namespace)
     namespace.setdefault("__name__", "__main__")
     namespace.setdefault("help", make_help(write))
+    if raw:
+        from protoboard.runtime import rawrepl
+
+        rawrepl.run(read, write, namespace, keys)
     write(f"\n{banner}\n")
     while True:
         try:
@@ -361,6 +380,13 @@ def run(
             except PasteMode:
                 source = _read_paste(read, write)
                 code = _compile_paste(source)
+        except RawMode:
+            from protoboard.runtime import rawrepl
+
+            write("\n")
+            rawrepl.run(read, write, namespace, keys)
+            write(f"{banner}\n")
+            continue
         except KeyboardInterrupt:  # Ctrl-C while typing: drop the line
             write("\n")
             continue

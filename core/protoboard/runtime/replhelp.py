@@ -27,9 +27,10 @@ _NOTHING = object()
 def module_names() -> list[str]:
     """The built-in modules a program on the active board can import."""
     from protoboard import machine
+    from protoboard.boardimport import BOARD_STANDARD
     from protoboard.modules import PYTHON_MODULES
 
-    return sorted({*machine.current().modules, *PYTHON_MODULES})
+    return sorted({*machine.current().modules, *PYTHON_MODULES, *BOARD_STANDARD})
 
 
 def format_columns(names: list[str]) -> str:

@@ -91,9 +91,12 @@ class ReloadRequested(BaseException):
     ``reason`` is a supervisor.RunReason name. A BaseException so ``except Exception`` in a
     program does not swallow it."""
 
-    def __init__(self, reason: str = "SUPERVISOR_RELOAD") -> None:
+    def __init__(self, reason: str = "SUPERVISOR_RELOAD", *, raw_repl: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        #: a soft reboot asked for in the raw REPL: the board comes back to the raw REPL
+        #: without running code.py, as CircuitPython does (tools such as mpremote rely on it)
+        self.raw_repl = raw_repl
 
 
 current = RunContext()

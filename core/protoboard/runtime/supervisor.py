@@ -31,7 +31,7 @@ from protoboard.runtime import ble_workflow, control, drivespace, events, vmproc
 from protoboard.runtime.boardparts import BoardParts
 from protoboard.runtime.console import ConsoleHub
 from protoboard.runtime.console.tcp import PASSWORD_ENV, TcpSpec
-from protoboard.runtime.drive import Drive, DriveError
+from protoboard.runtime.drive import CODE_FILES, Drive, DriveError
 from protoboard.runtime.messages import (
     AddPart,
     AddRequest,
@@ -111,6 +111,8 @@ class RunOptions:
     #: serve CircuitPython's BLE workflow (file transfer and serial console) through BlueZ;
     #: also turned on by CIRCUITPY_BLE_WORKFLOW = true in settings.toml
     ble: bool = False
+    #: a real board's id: before each run of code.py, say what would stop it there
+    check: str | None = None
 
 
 class Supervisor:
@@ -363,6 +365,8 @@ class Supervisor:
             **self.persistent.run_values(),
         )
         parts = self.parts.for_run(self._parts_problem if phase != "boot" else lambda _: None)
+        if self.options.check and phase == "code":
+            self._advise(self.options.check)
         config = vmprocess.VMConfig(
             phase=phase,
             drive=self.drive.root,
@@ -384,6 +388,17 @@ class Supervisor:
         self.reload_pending = False
         # Prepare the next VM in the background, once this one is under way.
         threading.Timer(SPARE_DELAY, lambda: self.events.put(events.SpareWanted())).start()
+
+    def _advise(self, board_id: str) -> None:
+        """``run --check``: what would stop the program on that board, before it runs here."""
+        from protoboard.check.advice import advice, program_files
+
+        code = self.drive.first_of(CODE_FILES)
+        if code is None:
+            return
+        text = advice(program_files(self.drive.root, code), board_id, self.drive.root)
+        if text:
+            self.say("\n" + text)
 
     def _parts_problem(self, text: str) -> None:
         """The parts file is wrong: said on the console, where the user looks, and logged."""
@@ -480,6 +495,8 @@ class Supervisor:
         elif final[:1] == ("reload",):
             self.say("\nsoft reboot\n")
             phase = "safemode" if self.safe_mode_reason != "NONE" else "code"
+            if final[2:] == ("raw",):
+                phase = "raw_repl"
             self._start(phase, final[1] or "SUPERVISOR_RELOAD")
         elif final[:1] == ("reset",):
             if vm.erase:
@@ -591,7 +608,9 @@ class Supervisor:
 
     @_on_vm_message.register
     def _on_reload(self, message: ReloadRequest, vm: VM) -> None:
-        vm.final = ("reload", message.reason)
+        vm.final = (
+            ("reload", message.reason, "raw") if message.raw_repl else ("reload", message.reason)
+        )
 
     @_on_vm_message.register
     def _on_reset(self, message: ResetRequest, vm: VM) -> None:

@@ -9,6 +9,7 @@ supervisor over a pipe and exits. Killing it is the soft reset: the OS frees eve
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import resource
@@ -101,13 +102,15 @@ class _Console:
                 return data[0]
             raise EOFError
 
-    def mode(self, *, line_editing: bool) -> None:
+    def mode(self, *, line_editing: bool, interrupts: bool = True) -> None:
         """Line editing by the terminal driver while code runs (input() works as on a board);
-        raw keys, read by the board itself, in the wait loop and the REPL. Ctrl-C always
-        interrupts (ISIG)."""
+        raw keys, read by the board itself, in the wait loop and the REPL. Ctrl-C interrupts
+        (ISIG) except while the raw REPL reads a command, where it is a byte of the protocol."""
         with contextlib.suppress(termios.error):
             attrs = termios.tcgetattr(0)
             lflag = (attrs[3] | termios.ISIG) & ~termios.ECHOCTL  # a board does not echo "^C"
+            if not interrupts:
+                lflag &= ~termios.ISIG
             if line_editing:
                 lflag |= termios.ICANON | termios.ECHO | termios.IEXTEN
             else:
@@ -251,10 +254,11 @@ def _run(config: VMConfig, channel: Any, prepared: Any) -> None:
         _install_runtime_rules(config.drive)
         os.chdir(config.drive)
         _limit_memory(config.memory_limit)
-        phase = {"boot": _boot, "safemode": _safemode, "code": _code}[config.phase]
+        phases = {"boot": _boot, "safemode": _safemode, "code": _code, "raw_repl": _raw_repl}
+        phase = phases[config.phase]
         phase(config, console)
     except state.ReloadRequested as exc:
-        notify(ReloadRequest(exc.reason))
+        notify(ReloadRequest(exc.reason, exc.raw_repl))
     except _Reset:
         notify(ResetRequest())
     except BaseException as exc:  # a fault of Protoboard itself, not of the program
@@ -456,10 +460,15 @@ def _wait_then_repl(config: VMConfig, console: _Console, *, autoreload_line: boo
     _repl(config, console)
 
 
-def _repl(config: VMConfig, console: _Console) -> None:
+def _raw_repl(config: VMConfig, console: _Console) -> None:
+    """After a soft reboot asked for in the raw REPL: straight back to it, no code.py."""
+    _repl(config, console, raw=True)
+
+
+def _repl(config: VMConfig, console: _Console, *, raw: bool = False) -> None:
     from protoboard import vm
     from protoboard.machine import ResetRequested
-    from protoboard.runtime import repl
+    from protoboard.runtime import rawrepl, repl
 
     state.current.notify(ModeChanged("repl"))
     namespace: dict[str, Any] = {"__name__": "__main__"}
@@ -472,7 +481,10 @@ def _repl(config: VMConfig, console: _Console) -> None:
             if result.traceback:
                 console.write(result.traceback)
         try:
-            repl.run(console.read_byte, console.write, namespace, config.banner)
+            keys = functools.partial(console.mode, line_editing=False)
+            repl.run(console.read_byte, console.write, namespace, config.banner, raw=raw, keys=keys)
+        except rawrepl.RawSoftReboot:
+            raise state.ReloadRequested("REPL_RELOAD", raw_repl=True) from None
         except repl.SoftReboot:
             console.write("\n")
             raise state.ReloadRequested("REPL_RELOAD") from None

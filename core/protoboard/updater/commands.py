@@ -459,12 +459,19 @@ def list_command(
     from protoboard.updater.engine import status
 
     device = open_target(path, host, web_port, password, cpy_version, deep=False)
-    catalog = catalog_for(device.flavour, bundles, offline, refresh, quiet=as_json)
+    unchecked = None
+    try:
+        catalog: Catalog | None = catalog_for(
+            device.flavour, bundles, offline, refresh, quiet=as_json
+        )
+    except UserError as exc:  # still worth showing what is installed
+        catalog, unchecked = None, str(exc)
     rows = status(device, catalog)
     if outdated:
         rows = [r for r in rows if r["outdated"]]
     if as_json:
-        click.echo(json.dumps({"device": device.info.describe(), "libraries": rows}, indent=1))
+        report = {"device": device.info.describe(), "libraries": rows}
+        click.echo(json.dumps({**report, "updates_unchecked": unchecked}, indent=1))
         return
     from rich.table import Table
 
@@ -479,7 +486,7 @@ def list_command(
         state = (
             ("[yellow]update: " + r["reason"] + "[/]")
             if r["outdated"]
-            else ("[dim]not in the bundles[/]" if not r["in_bundles"] else "[green]up to date[/]")
+            else _bundle_state(r["in_bundles"])
         )
         if r["edited"]:
             state += " [magenta](edited)[/]"
@@ -490,6 +497,14 @@ def list_command(
     count = sum(r["outdated"] for r in rows)
     if count:
         click.echo(f"{count} to update: protoboard update")
+    if unchecked:
+        note(f"updates not checked: {unchecked}")
+
+
+def _bundle_state(in_bundles: bool | None) -> str:
+    if in_bundles is None:
+        return "[dim]not checked[/]"
+    return "[green]up to date[/]" if in_bundles else "[dim]not in the bundles[/]"
 
 
 @click.command(context_settings=CONTEXT)

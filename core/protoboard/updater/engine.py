@@ -909,11 +909,13 @@ class _Stager:
 # -- reporting -------------------------------------------------------------------------------
 
 
-def status(device: Device, catalog: Catalog) -> list[dict[str, Any]]:
-    """One row per installed library: versions, whether it is out of date and why."""
+def status(device: Device, catalog: Catalog | None) -> list[dict[str, Any]]:
+    """One row per installed library: versions, whether it is out of date and why. Without a
+    catalog (no bundle could be opened) the rows say what is installed and ``in_bundles`` is
+    None: not known."""
     rows = []
     for name, lib in sorted(device.libraries.items()):
-        pick = catalog.newest(name)
+        pick = catalog.newest(name) if catalog is not None else None
         latest = pick.version if pick else None
         reason = None
         if pick is not None:
@@ -937,7 +939,7 @@ def status(device: Device, catalog: Catalog) -> list[dict[str, Any]]:
                 "managed": lib.managed is not None,
                 "format": lib.managed.flavour if lib.managed else lib.kind,
                 "edited": list(lib.changed_files),
-                "in_bundles": pick is not None,
+                "in_bundles": pick is not None if catalog is not None else None,
             }
         )
     return rows

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Protocol, Self, TypeVar
 
 from protoboard.bindings import _errors, _validate
@@ -23,6 +27,26 @@ class Releasable(Protocol):
 
 
 ImplT = TypeVar("ImplT", bound=Releasable)
+
+_own: tuple[str, ...] = ()
+
+
+def _caller() -> tuple[str, int] | None:
+    """The first frame outside Protoboard's bindings, ports and core: the program's line."""
+    global _own
+    if not _own:  # Protoboard's three source roots (or its installed package)
+        import protoboard
+
+        _own = tuple(str(Path(p).resolve()) + os.sep for p in protoboard.__path__)
+    frame: FrameType | None = sys._getframe(2)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(_own) and not filename.startswith("<frozen"):
+            return filename, frame.f_lineno
+        frame = frame.f_back
+    return None
+
+
 ContractT = TypeVar("ContractT", bound=Implementation)
 
 
@@ -33,17 +57,20 @@ class Peripheral(Generic[ImplT]):
     ``Object has been deinitialized...``. ``with`` returns the object and deinits it on exit.
     """
 
-    __slots__ = ("__weakref__", "_impl", "_machine", "_pins")
+    __slots__ = ("__weakref__", "_impl", "_machine", "_made_at", "_pins")
 
     _impl: ImplT | None
     _machine: Machine
     _pins: tuple[Pin, ...]
+    #: (file, line) of the program's code that made it: the "pin in use" hint names it
+    _made_at: tuple[str, int] | None
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Self:
         # Holding nothing from birth, so deinit() is safe whenever construction stopped.
         obj = super().__new__(cls)
         obj._impl = None
         obj._pins = ()
+        obj._made_at = _caller()
         return obj
 
     def _claim(self, *pins: Pin | None) -> None:

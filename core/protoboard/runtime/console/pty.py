@@ -98,11 +98,14 @@ class Pty(Endpoint):
         if nobody:
             self.hub.call_later(PTY_PROBE_INTERVAL, self.probe)
             return
-        self._connect()
+        # A tool that speaks first (mpremote, Thonny: Ctrl-C then the raw REPL) gets no replay
+        # of earlier output: it would read old protocol text as the board's answer. A person
+        # opening screen or tio sees the recent output.
+        self._connect(replay=not data)
         if data:
             self.hub.deliver(data)
 
-    def _connect(self) -> None:
+    def _connect(self, *, replay: bool = True) -> None:
         log.debug("console: %s opened", self.path)
         self.peer = Peer(
             f"pty {self.path}",
@@ -113,7 +116,7 @@ class Pty(Endpoint):
             on_error=self._output_failed,
         )
         self.hub.set_reader(self.master, self._on_read)
-        self.hub.attach(self.peer, replay=True)
+        self.hub.attach(self.peer, replay=replay)
 
     def _on_read(self) -> None:
         try:

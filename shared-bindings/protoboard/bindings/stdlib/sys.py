@@ -1,0 +1,63 @@
+"""``sys`` as a program on a board sees it: ``sys.implementation`` says CircuitPython.
+
+Programs and libraries ask ``sys.implementation.name == "circuitpython"`` to take their board
+code paths, and ``sys.implementation.version[0] >= 10`` to pick an API (Learn guides do both).
+Protoboard follows CircuitPython 10's API, so it answers as CircuitPython 10.3 would, with
+``_machine`` naming the simulated board as a board names itself ("<board> with <mcu>").
+
+Everything else is CPython's own ``sys`` (``path``, ``modules``, ``stdout``, ``exit``...); on
+purpose ``version``, ``version_info`` and ``platform`` stay CPython's too: the Python the
+program runs on is CPython, and libraries use them to choose CPython code paths that work here.
+"""
+
+from __future__ import annotations
+
+import sys as _sys
+from typing import Any
+
+from protoboard.bindings.stdlib._hostproxy import become_proxy
+from protoboard.version import CIRCUITPYTHON_API_VERSION
+
+#: ``MPY_FILE_HEADER_INT``: .mpy version 6, sub-version 3, no native code architecture
+_MPY = 6 | (3 << 8)
+
+
+class _Implementation(tuple[Any, ...]):
+    """MicroPython's "attrtuple": a tuple whose items are also attributes (one of them starts
+    with an underscore, which a NamedTuple refuses)."""
+
+    _fields = ("name", "version", "_machine", "_mpy")
+
+    def __new__(cls, name: str, version: tuple[Any, ...], machine: str, mpy: int) -> Any:
+        return super().__new__(cls, (name, version, machine, mpy))
+
+    name = property(lambda self: self[0])
+    version = property(lambda self: self[1])
+    _machine = property(lambda self: self[2])
+    _mpy = property(lambda self: self[3])
+
+    def __repr__(self) -> str:
+        pairs = ", ".join(
+            f"{field}={value!r}" for field, value in zip(self._fields, self, strict=True)
+        )
+        return f"({pairs})"
+
+
+def _machine() -> str:
+    try:
+        from protoboard.machine import current
+
+        board = current().board
+        return f"{board.name} with {board.mcu}"
+    except Exception:  # no board active (a tool imported this): still a valid answer
+        return "Protoboard Simulated Board with cpython"
+
+
+def _version() -> tuple[Any, ...]:
+    major, minor, micro = (int(part) for part in CIRCUITPYTHON_API_VERSION.split("."))
+    return (major, minor, micro, "")
+
+
+implementation = _Implementation("circuitpython", _version(), _machine(), _MPY)
+
+become_proxy(__name__, _sys)
