@@ -295,6 +295,26 @@ def _start_trace(target: Any) -> None:
     "in settings.toml.",
 )
 @click.option(
+    "--web",
+    "web",
+    is_flag=False,
+    flag_value=-1,
+    default=None,
+    type=click.IntRange(-1, 65535),
+    metavar="[PORT]",
+    help="Serve CircuitPython's web workflow (/fs/, /cp/serial/, /edit/, for circup --host "
+    "and browsers) on 127.0.0.1, port PORT (default: CIRCUITPY_WEB_API_PORT, else 8080; 0: a "
+    "free one). Also on with CIRCUITPY_WEB_API_PASSWORD in settings.toml.",
+)
+@click.option(
+    "--web-host",
+    default="127.0.0.1",
+    show_default=True,
+    metavar="HOST",
+    help="The address the web workflow listens on; 0.0.0.0 lets other computers in (with "
+    "the password or the printed token).",
+)
+@click.option(
     "--safe-mode",
     is_flag=True,
     help="Start in safe mode, as if reset was pressed during boot: boot.py and code.py do not run.",
@@ -314,6 +334,18 @@ def _start_trace(target: Any) -> None:
     help="Before each run, say what would stop code.py on that real board (as 'protoboard "
     "check --board ID' does); it runs anyway.",
 )
+@click.option(
+    "--panel/--no-panel",
+    default=None,
+    help="The board in one line at the bottom of the terminal: LEDs, NeoPixels, buttons, "
+    "knobs (default: on when the terminal can show it; never in a pipe).",
+)
+@click.option(
+    "--show",
+    "show_pins",
+    metavar="PINS",
+    help="Pins to show in that line too, e.g. --show D5,A1 (level or PWM duty).",
+)
 def run(
     board: str | None,
     port: str | None,
@@ -323,9 +355,13 @@ def run(
     drive_size: int,
     consoles: tuple[str, ...],
     ble: bool,
+    web: int | None,
+    web_host: str,
     safe_mode: bool,
     memory_limit: int,
     check_board: str | None,
+    panel: bool | None,
+    show_pins: str | None,
 ) -> None:
     """Be a board: run code.py from the CIRCUITPY drive, and again whenever you save.
 
@@ -354,10 +390,14 @@ def run(
         image_size=image_size << 20,
         drive_size=drive_size << 20 if drive_size and image is None else None,
         ble=ble,
+        web=False if web is None else (True if web == -1 else web),
+        web_host=web_host,
         consoles=_console_list(consoles),
         safe_mode=safe_mode,
         memory_limit=memory_limit << 20 if memory_limit > 0 else None,
         check=check_board,
+        panel=panel,
+        panel_pins=tuple(p.strip() for p in (show_pins or "").split(",") if p.strip()),
     )
     sys.exit(Supervisor(options).run())
 

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 
 from protoboard.hal import (
     analogio,
+    audiobusio,
+    audioio,
+    audiopwmio,
     bitbangio,
     busio,
     countio,
@@ -64,6 +67,12 @@ MODULES: dict[str, BuiltinModule] = {
         _b("pulseio", (pulseio.PulseIn, pulseio.PulseOut)),
         _b("onewireio", (onewireio.OneWire,)),
         _b("bitbangio", (bitbangio.I2C, bitbangio.SPI)),
+        _b("audiocore"),
+        _b("audioio", (audioio.AudioOut,), ("audiocore",)),
+        _b("audiopwmio", (audiopwmio.PWMAudioOut,), ("audiocore",)),
+        _b("audiobusio", (audiobusio.I2SOut, audiobusio.PDMIn), ("audiocore",)),
+        _b("audiomixer", (), ("audiocore",)),
+        _b("audiomp3", (), ("audiocore",)),
         # Runtime modules: the supervisor's state and the drive, no hardware behind them.
         _b("supervisor"),
         _b("storage"),

@@ -154,6 +154,7 @@ def test_directory_listing_without_json(server: FsApiServer) -> None:
     assert requests.get(fs(server, "/lib/"), auth=AUTH, timeout=TIMEOUT).status_code == 404
     root = requests.get(fs(server, "/"), auth=AUTH, timeout=TIMEOUT)
     assert root.status_code == 200 and "code.py" in root.text
+    assert 'href="/edit/#/code.py"' in root.text  # text files link to the editor
     missing = requests.get(
         fs(server, "/nope/"), auth=AUTH, timeout=TIMEOUT, headers={"Accept": "application/json"}
     )

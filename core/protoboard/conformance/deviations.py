@@ -18,7 +18,9 @@ from protoboard.conformance.scope import MODULES
 #: * ``"keyword-only"``: the stub shows the parameter as positional-or-keyword, CircuitPython's C
 #:   code parses it with ``MP_ARG_KW_ONLY``; ours may be keyword-only (or match the stub).
 #: * ``"extra-varargs"``: ours may take ``*args`` the stub does not show.
-Accept = Literal["keyword-only", "extra-varargs"]
+#: * ``"optional"``: the stub shows the parameter required, CircuitPython's C code lets it be
+#:   left out; ours has a default.
+Accept = Literal["keyword-only", "extra-varargs", "optional"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,18 @@ DEVIATIONS: tuple[Deviation, ...] = (
         "keyword-only",
         "shared-bindings/storage/__init__.c parses extended as MP_ARG_KW_ONLY | MP_ARG_OBJ; "
         "the stub shows it positional",
+    ),
+    # WaveFile(file, buffer) and MP3Decoder(file, buffer): the decode buffer is optional.
+    *(
+        Deviation(
+            module,
+            f"{cls}.__init__",
+            "buffer",
+            "optional",
+            f"shared-bindings/{module}/{cls}.c checks 1 or 2 arguments (mp_arg_check_num) and "
+            "allocates its own buffer without one; the stub shows buffer required",
+        )
+        for module, cls in (("audiocore", "WaveFile"), ("audiomp3", "MP3Decoder"))
     ),
     # Context managers: CircuitPython's __exit__ is default___exit___obj, which takes the
     # exception triple (MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(..., 4, 4, ...)); the stubs write

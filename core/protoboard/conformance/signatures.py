@@ -144,6 +144,10 @@ class _Comparer:
         problems = self.result.problems
         if sp.default is None:
             if op.default is not _EMPTY:
+                deviation = accepted(self.name, self.member, sp.name, "optional")
+                if deviation is not None:
+                    self.result.deviations.append(deviation)
+                    return
                 problems.append(f"'{sp.name}' is optional, default {op.default!r} (stub: required)")
             return
         if op.default is _EMPTY:

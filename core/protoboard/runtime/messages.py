@@ -119,6 +119,15 @@ class UsbIdentification(ToSupervisor):
     pid: int = -1
 
 
+@dataclass(frozen=True)
+class BoardState(ToSupervisor):
+    """What changed on the simulated board since the last one (the board view's deltas, see
+    :mod:`protoboard.web.boardview.watch`); ``full`` when it is the whole state."""
+
+    delta: dict[str, Any]
+    full: bool = False
+
+
 # -- supervisor -> VM --------------------------------------------------------------------------
 
 
@@ -167,6 +176,21 @@ class RemovePart(ToVM):
 class ListParts(ToVM):
     """Describe the attached parts (``protoboard sim parts``); answered with a
     :class:`PartReply` whose ``data`` is the list."""
+
+    id: int
+
+
+@dataclass(frozen=True)
+class WatchBoard(ToVM):
+    """Start (``on``) or stop sending :class:`BoardState` deltas: a board view is open."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
+class TraceBoard(ToVM):
+    """Send the pins' histories and the bus transactions seen (the logic analyzer); answered
+    with a :class:`PartReply`."""
 
     id: int
 
@@ -222,6 +246,18 @@ class PartsRequest(ControlRequest):
 @dataclass(frozen=True)
 class StatusRequest(ControlRequest):
     """``{"op": "status"}``: the board, its state and its USB identity."""
+
+
+@dataclass(frozen=True)
+class WatchRequest(ControlRequest):
+    """A board view opened (``on``) or the last one closed: the VM sends state or stops."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
+class TraceRequest(ControlRequest):
+    """The logic analyzer's capture: pin histories and bus transactions from the VM."""
 
 
 @dataclass(frozen=True)

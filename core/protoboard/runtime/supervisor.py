@@ -35,6 +35,7 @@ from protoboard.runtime.drive import CODE_FILES, Drive, DriveError
 from protoboard.runtime.messages import (
     AddPart,
     AddRequest,
+    BoardState,
     BootOut,
     CodeDone,
     ControlReply,
@@ -55,8 +56,12 @@ from protoboard.runtime.messages import (
     StateChanged,
     StatusRequest,
     ToSupervisor,
+    TraceBoard,
+    TraceRequest,
     UnknownRequest,
     UsbIdentification,
+    WatchBoard,
+    WatchRequest,
     WorldRequest,
 )
 from protoboard.runtime.state import RunContext
@@ -65,11 +70,16 @@ from protoboard.runtime.vmpool import VM, VMPool
 from protoboard.runtime.world import Persistent, UsbIdentity, World
 from protoboard.runtime.worldrelay import WorldRelay
 from protoboard.version import __release_date__, __version__
+from protoboard.web.boardview.hub import BoardStateHub
+from protoboard.web.workflow import RunStatus
 
 if TYPE_CHECKING:
     from protoboard.ble.service import BleWorkflow
     from protoboard.runtime.imagesync import ImageSync
+    from protoboard.runtime.panel import TerminalPanel
     from protoboard.runtime.watcher import DriveWatcher
+    from protoboard.web.mdns import Mdns
+    from protoboard.web.workflow import WebWorkflow
 
 #: how long a VM may take to stop after being asked before it is killed
 STOP_GRACE = 0.25
@@ -111,8 +121,17 @@ class RunOptions:
     #: serve CircuitPython's BLE workflow (file transfer and serial console) through BlueZ;
     #: also turned on by CIRCUITPY_BLE_WORKFLOW = true in settings.toml
     ble: bool = False
+    #: serve CircuitPython's web workflow (``/fs/``, ``/cp/``, ``/edit/``): True, or a port;
+    #: also turned on by CIRCUITPY_WEB_API_PASSWORD in settings.toml
+    web: bool | int = False
+    #: the address the web workflow listens on
+    web_host: str = "127.0.0.1"
     #: a real board's id: before each run of code.py, say what would stop it there
     check: str | None = None
+    #: the board in one line under the console (:mod:`.panel`): None draws it when the
+    #: terminal can; ``panel_pins`` are pins to show besides the parts
+    panel: bool | None = None
+    panel_pins: tuple[str, ...] = ()
 
 
 class Supervisor:
@@ -128,6 +147,10 @@ class Supervisor:
         self.usb_identity = UsbIdentity()
         self.world = World()
         self.world_relay = WorldRelay(self.world)
+        # the board view's pages: the VM sends the board's state while one is open
+        self.board_state = BoardStateHub(
+            on_watch=lambda on: self.events.put(events.Control(WatchRequest(on), queue.Queue()))
+        )
         # the board's life
         self.vm: VM | None = None
         self.safe_mode_reason = "USER" if options.safe_mode else "NONE"
@@ -164,6 +187,10 @@ class Supervisor:
         self.watcher: DriveWatcher | None = None
         self.control: control.ControlServer | None = None
         self.ble: BleWorkflow | None = None
+        self.web: WebWorkflow | None = None
+        self.panel: TerminalPanel | None = None
+        self.web_mdns: Mdns | None = None
+        self.run_status = RunStatus()
 
     # -- host-side messages (stderr) and board console messages (the hub) -----------------
 
@@ -233,7 +260,42 @@ class Supervisor:
                 log=self.log,
                 free_space=self._free_space,
             )
+        self._start_web()
         return True
+
+    def _start_web(self) -> None:
+        from protoboard.runtime import web_workflow
+        from protoboard.web.server import WebContext
+
+        forced = self.options.web is not False
+        if not web_workflow.wanted(self.drive.root, forced=forced):
+            return
+        streams = self.hub.add_streams()
+        context = WebContext(
+            drive=self.drive.root,
+            console=lambda: streams.open("web"),
+            control=self._control,
+            board={"id": self.board.board_id, "name": self.board.name, "port": self.port_name},
+            extra={"world": self.world, "parts": self.parts},
+        )
+        web = self.options.web
+        started = web_workflow.start(
+            context,
+            board=self.board,
+            banner=self.banner,
+            status=self.run_status,
+            read_only=lambda: self.persistent.program_owns_drive,
+            chosen_port=web if web is not True and web is not False else None,
+            host=self.options.web_host,
+            ble=self.ble is not None,
+            log=self.log,
+            space=self._space if self._drive_size() is not None else None,
+        )
+        if started is not None:
+            self.web, self.web_mdns = started
+            from protoboard.web.boardview.handler import BoardView
+
+            BoardView(self.board, self.board_state).mount(self.web.server)
 
     def _drive_size(self) -> int | None:
         """What the drive holds, for every writer (the program, BLE): an image's own size,
@@ -252,12 +314,27 @@ class Supervisor:
             return st.f_bavail * st.f_frsize
         return drivespace.for_folder(self.drive.root, size).free_bytes()
 
+    def _space(self) -> os.statvfs_result:
+        size = self._drive_size()
+        if size is None:
+            return os.statvfs(self.drive.root)
+        return drivespace.for_folder(self.drive.root, size).statvfs()
+
+    def _start_panel(self) -> None:
+        from protoboard.runtime.panel import TerminalPanel, wanted
+
+        if self.options.panel is False or (self.options.panel is None and not wanted(1)):
+            return
+        self.panel = TerminalPanel(self.board_state, 1, self.options.panel_pins)
+        self.panel.start()
+
     def _open_consoles(self) -> None:
         for spec in self.options.consoles:
             if spec == "terminal":
                 self.hub.add_terminal()
                 if os.isatty(0):
                     self.log("press Ctrl-] to quit")
+                self._start_panel()
             elif spec == "pty":
                 self.log(
                     f"serial console: {self.hub.add_pty()}  (open it with screen, tio or pyserial)"
@@ -381,8 +458,14 @@ class Supervisor:
             boot_out=boot_out,
             resume=resume,
             code_done=code_done,
+            watch_board=self.board_state.watching,
         )
         self.vm = self.pool.start(config)
+        if phase == "code" and not resume:
+            choice = None
+            with contextlib.suppress(DriveError, OSError):
+                choice = self.drive.choose_code(self.persistent.next_code.filename)
+            self.run_status.running(choice.path.name if choice is not None else "Done")
         self.vm.reason = reason
         self.vm.resumed = resume
         self.reload_pending = False
@@ -592,6 +675,7 @@ class Supervisor:
     def _on_code_done(self, message: CodeDone, vm: VM) -> None:
         vm.outcome = message.outcome
         self.persistent.previous_traceback = message.traceback
+        self.run_status.finished(message.traceback)
 
     @_on_vm_message.register
     def _on_boot_out(self, message: BootOut, vm: VM) -> None:
@@ -623,6 +707,11 @@ class Supervisor:
     @_on_vm_message.register
     def _on_part_reply(self, message: PartReply, vm: VM) -> None:
         self.world_relay.answered(message)
+
+    @_on_vm_message.register
+    def _on_board_state(self, message: BoardState, vm: VM) -> None:
+        if vm is self.vm:
+            self.board_state.update(message.delta, message.full)
 
     @_on_vm_message.register
     def _on_parts_loaded(self, message: PartsLoaded, vm: VM) -> None:
@@ -738,6 +827,24 @@ class Supervisor:
             vm, ListParts, waiter.put, lambda answer: {"ok": True, "parts": answer.data}
         )
 
+    @_on_control.register
+    def _on_watch_request(self, request: WatchRequest, waiter: queue.Queue[ControlReply]) -> None:
+        vm = self._live_vm()
+        if vm is not None:
+            with contextlib.suppress(OSError):
+                vm.send(WatchBoard(self.board_state.watching))
+        waiter.put({"ok": True})
+
+    @_on_control.register
+    def _on_trace_request(self, request: TraceRequest, waiter: queue.Queue[ControlReply]) -> None:
+        vm = self._live_vm()
+        if vm is None:
+            waiter.put({"ok": False, "error": "the board is between runs; try again"})
+            return
+        self.world_relay.ask(
+            vm, TraceBoard, waiter.put, lambda answer: {"ok": True, "trace": answer.data}
+        )
+
     # -- shutdown -----------------------------------------------------------------------------
 
     def _shutdown(self) -> None:
@@ -750,9 +857,18 @@ class Supervisor:
         if self.ble is not None:
             with contextlib.suppress(Exception):
                 self.ble.stop()
+        if self.web_mdns is not None:
+            with contextlib.suppress(Exception):
+                self.web_mdns.close()
+        if self.web is not None:
+            with contextlib.suppress(Exception):
+                self.web.stop()
         if self.control is not None:
             with contextlib.suppress(Exception):
                 self.control.close()
+        if self.panel is not None:
+            with contextlib.suppress(Exception):
+                self.panel.stop()
         with contextlib.suppress(Exception):
             self.hub.close()
         self.console.close()

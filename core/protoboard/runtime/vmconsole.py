@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 #: typed-ahead input kept for a program that is not reading (a board's USB buffer is smaller)
 TYPEAHEAD_LIMIT = 64 * 1024
+#: Ctrl-C
+INTERRUPT = b"\x03"
 
 
 class VMConsole:
@@ -27,7 +29,13 @@ class VMConsole:
 
     def type(self, data: bytes) -> None:
         """Typed input, from an endpoint's I/O thread: queued, never written here, so a program
-        that does not read its input cannot stall the console."""
+        that does not read its input cannot stall the console. Ctrl-C drops what was typed
+        ahead (as CircuitPython clears its input buffer), so it reaches the program at once."""
+        if INTERRUPT in data:
+            data = data[data.rindex(INTERRUPT) :]
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    self._typed_bytes -= len(self._typed.get_nowait())
         if self._typed_bytes < TYPEAHEAD_LIMIT:
             self._typed_bytes += len(data)
             self._typed.put(data)

@@ -26,17 +26,21 @@ from protoboard.runtime import state, vmparts, vmserver
 from protoboard.runtime.drive import Drive
 from protoboard.runtime.messages import (
     AddPart,
+    BoardState,
     BootOut,
     CodeDone,
     Go,
     InternalError,
     ListParts,
     ModeChanged,
+    PartReply,
     ReloadRequest,
     RemovePart,
     ResetRequest,
     SetPart,
     ToSupervisor,
+    TraceBoard,
+    WatchBoard,
 )
 
 AUTORELOAD_ON = (
@@ -77,6 +81,8 @@ class VMConfig:
     #: running." if ``code_done``, then the wait loop) without running the program again
     resume: bool = False
     code_done: bool = False
+    #: a board view is open: send the board's state (protoboard.web.boardview.watch)
+    watch_board: bool = False
 
 
 class _Console:
@@ -250,7 +256,8 @@ def _run(config: VMConfig, channel: Any, prepared: Any) -> None:
         machine = prepared or _new_machine(config.port, config.board)
         vmparts.wire(machine, config, console.write, notify)
         _apply_world(machine, config.world)
-        _listen(channel, machine, notify)
+        watcher = _board_watcher(machine, config.watch_board, notify)
+        _listen(channel, machine, notify, watcher)
         _install_runtime_rules(config.drive)
         os.chdir(config.drive)
         _limit_memory(config.memory_limit)
@@ -295,7 +302,22 @@ def _apply_world(target: Any, world: list[tuple[str, str, Any]]) -> None:
             set_attribute(target.backend.simulated_world().part(part), attribute, value)
 
 
-def _listen(channel: Any, target: Any, notify: Callable[[ToSupervisor], None]) -> None:
+def _board_watcher(target: Any, on: bool, notify: Callable[[ToSupervisor], None]) -> Any:
+    """The board view's watcher of a simulated board (None on other boards)."""
+    try:
+        sim = target.backend.simulated_world()
+    except Exception:
+        return None
+    from protoboard.web.boardview.watch import BoardWatcher
+
+    watcher = BoardWatcher(sim, lambda delta, full: notify(BoardState(delta, full)))
+    watcher.watch(on)
+    return watcher
+
+
+def _listen(
+    channel: Any, target: Any, notify: Callable[[ToSupervisor], None], watcher: Any
+) -> None:
     """Apply the supervisor's live changes to the simulated world (``protoboard sim set``)."""
 
     def serve() -> None:
@@ -312,6 +334,18 @@ def _listen(channel: Any, target: Any, notify: Callable[[ToSupervisor], None]) -
                 or isinstance(message, ListParts)
             ):
                 notify(vmparts.answer(message, target))
+            elif isinstance(message, WatchBoard) and watcher is not None:
+                watcher.watch(message.on)
+            elif isinstance(message, TraceBoard):
+                trace = watcher.trace() if watcher is not None else None
+                notify(
+                    PartReply(
+                        message.id,
+                        ok=trace is not None,
+                        data=trace,
+                        error=None if trace else "this board is not simulated",
+                    )
+                )
 
     threading.Thread(target=serve, name="world", daemon=True).start()
 

@@ -526,6 +526,7 @@ def _split(path: str) -> tuple[str, str]:
 
 
 def _is_protoboard(doc: dict[str, Any]) -> bool:
-    """Protoboard's own drive (``protoboard.web.fsapi``) reports its MCU as CPython, as its
-    ``boot_out.txt`` does ("... with cpython"); no CircuitPython board does."""
-    return str(doc.get("mcu_name", "")).strip().lower() == "cpython"
+    """A running ``protoboard run`` says so in ``version.json`` (``"protoboard": version``);
+    the bare drive server (``protoboard.web.fsapi``) reports its MCU as CPython. No
+    CircuitPython board does either."""
+    return "protoboard" in doc or str(doc.get("mcu_name", "")).strip().lower() == "cpython"

@@ -87,7 +87,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from urllib.parse import unquote_to_bytes
+from urllib.parse import quote, unquote_to_bytes
 
 from protoboard.deltree import TreeNotRemoved, remove_tree
 from protoboard.runtime.drive import TEMP_PREFIX
@@ -196,17 +196,21 @@ class FsApiServer:
         self.lock = threading.Lock()  # one mutation at a time, as on a board
         self._httpd: _HttpServer | None = None
 
+    #: the request handler class (a subclass may route more: :mod:`protoboard.web.server`)
+    handler_class: type[_Handler]
+
     # --- lifecycle ----------------------------------------------------------------------
 
     def start(self) -> tuple[str, int]:
         """Listen and serve in a background thread; returns the bound (host, port)."""
         if self._httpd is not None:
             raise RuntimeError("the server is already running")
-        handler = type("Handler", (_Handler,), {"api": self})
+        handler = type("Handler", (self.handler_class,), {"api": self})
 
-        def serve(sock: socket.socket, head: bytes, address: tuple) -> None:
+        def serve(sock: socket.socket, head: bytes, address: tuple) -> bool:
             # the request is (socket, head already read): see _Handler.setup
-            httpd.RequestHandlerClass((sock, head), address, httpd)  # type: ignore[arg-type]
+            answered = httpd.RequestHandlerClass((sock, head), address, httpd)  # type: ignore[arg-type]
+            return answered.taken
 
         httpd = _HttpServer((self.host, self.port), serve, self.limits)
         httpd.RequestHandlerClass = handler
@@ -335,6 +339,7 @@ class _Handler(BaseHTTPRequestHandler):
     api: FsApiServer
     protocol_version = "HTTP/1.1"
     _started = False  # the status line went out: an error can only close the connection
+    taken = False  # the socket was taken over (a WebSocket): the server must not close it
     _allow_origin: str | None = None
     raw_requestline: bytes
 
@@ -540,7 +545,7 @@ class _Handler(BaseHTTPRequestHandler):
         if method == "OPTIONS":
             self._access_control()
             return
-        if not self.api.authorized(self.headers.get("Authorization")):
+        if not self._authorized():
             if self.api.password is None:
                 self._reply(403)
             else:
@@ -562,6 +567,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._move(raw)
         else:
             raise _Reply(405)
+
+    def _authorized(self) -> bool:
+        return self.api.authorized(self.headers.get("Authorization"))
 
     # --- /fs/ endpoints -----------------------------------------------------------------
 
@@ -611,7 +619,11 @@ class _Handler(BaseHTTPRequestHandler):
         for e in self.api.listing(folder):
             name = html.escape(e["name"])
             slash = "/" if e["directory"] else ""
-            yield f'<li><a href="{name}{slash}">{name}</a> {e["file_size"]}</li>'.encode()
+            link = quote(e["name"]) + slash
+            edit = ""
+            if not slash and e["name"].endswith((".py", ".txt", ".toml", ".json")):
+                edit = f' <a href="/edit/#/{link}">edit</a>'  # served by `run --web`
+            yield f'<li><a href="{link}">{name}</a> {e["file_size"]}{edit}</li>'.encode()
         yield b"</ul></body></html>"
 
     def _mkdir(self, raw: str) -> None:
@@ -758,6 +770,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.api.on_change(old_path)
         self.api.on_change(new_path)
         self._reply(201)
+
+
+FsApiServer.handler_class = _Handler
 
 
 def serve(drive: Path, password: str | None, port: int = 0) -> None:  # pragma: no cover

@@ -146,8 +146,9 @@ class _Conn:
 
 
 #: called on a worker thread with the socket (blocking, timeout set), the head bytes already
-#: read (possibly with the start of the body) and the client's address
-Handler = Callable[[socket.socket, bytes, tuple], None]
+#: read (possibly with the start of the body) and the client's address; True means it took the
+#: socket over (a WebSocket, say): the server then neither closes it nor counts it
+Handler = Callable[[socket.socket, bytes, tuple], "bool | None"]
 
 
 class BoundedServer:
@@ -370,12 +371,15 @@ class BoundedServer:
     def _work(self) -> None:
         while (item := self._queue.get()) is not None:
             sock, head, address = item
+            taken = False
             try:
-                self.handler(sock, head, address)
+                taken = bool(self.handler(sock, head, address))
             except Exception:  # a bug in one request must not take a worker away
                 log.exception("the web server failed to answer a request")
             finally:
-                if self._stopping:
+                if taken:
+                    pass  # its new owner closes it
+                elif self._stopping:
                     sock.close()
                 else:
                     self.give_back(sock)

@@ -39,6 +39,7 @@ from protoboard.runtime.console.loop import IoLoop, guard
 from protoboard.runtime.console.peer import Peer
 from protoboard.runtime.console.pty import Pty
 from protoboard.runtime.console.scrollback import Scrollback
+from protoboard.runtime.console.stream import DEFAULT_MAX_STREAMS, StreamEndpoint
 from protoboard.runtime.console.tcp import DEFAULT_MAX_CLIENTS, SNIFF_QUIET, TcpListener
 from protoboard.runtime.console.terminal import Terminal
 
@@ -171,6 +172,24 @@ class ConsoleHub(EndpointHost):
         with self._lock:
             self._register_locked(tcp)
         return tcp.address
+
+    def add_streams(self, max_clients: int = DEFAULT_MAX_STREAMS) -> StreamEndpoint:
+        """An endpoint handing out in-process console streams (socket pairs) to the web
+        workflow and the board view (:mod:`.stream`)."""
+        with self._lock:
+            self._check_open_locked()
+        streams = StreamEndpoint(self, self.call_soon, max_clients=max_clients)
+        with self._lock:
+            self._register_locked(streams)
+        return streams
+
+    def call_soon(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` on the I/O thread, soon (from any thread)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._calls.append(callback)
+            self._wake_locked()
 
     @property
     def connected(self) -> bool:

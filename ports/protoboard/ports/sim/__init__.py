@@ -7,6 +7,9 @@ Use it from tests and scripts through :class:`Simulator` (``sim.pin("D13").histo
 from __future__ import annotations
 
 import protoboard.hal.analogio
+import protoboard.hal.audiobusio
+import protoboard.hal.audioio
+import protoboard.hal.audiopwmio
 import protoboard.hal.bitbangio
 import protoboard.hal.busio
 import protoboard.hal.countio
@@ -54,6 +57,10 @@ PORT = Port(
         protoboard.hal.onewireio.OneWire: f"{_M}.onewireio:OneWire",
         protoboard.hal.bitbangio.I2C: f"{_M}.bitbangio:I2C",
         protoboard.hal.bitbangio.SPI: f"{_M}.bitbangio:SPI",
+        protoboard.hal.audioio.AudioOut: f"{_M}.audioio:AudioOut",
+        protoboard.hal.audiopwmio.PWMAudioOut: f"{_M}.audiopwmio:PWMAudioOut",
+        protoboard.hal.audiobusio.I2SOut: f"{_M}.audiobusio:I2SOut",
+        protoboard.hal.audiobusio.PDMIn: f"{_M}.audiobusio:PDMIn",
     },
     backend=f"{_M}:open_backend",
     boards_package=_M,

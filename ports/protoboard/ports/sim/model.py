@@ -37,9 +37,10 @@ DataListener = Callable[["SimPin", bytes, str], None]
 @dataclass(frozen=True)
 class Activity:
     """What a program did on the board besides a level change: ``kind`` is ``"pwm"``
-    (``duty_cycle``, ``frequency``), ``"analog_in"`` / ``"analog_out"`` (``value``, ``volts``)
-    or ``"i2c"`` (``address``, ``written``, ``read``, ``answered``); ``where`` names the pin or
-    the bus (``"D13/LED"``, ``"SCL/SDA"``)."""
+    (``duty_cycle``, ``frequency``), ``"analog_in"`` / ``"analog_out"`` (``value``, ``volts``),
+    ``"i2c"`` (``address``, ``written``, ``read``, ``answered``) or ``"audio"`` (``event``
+    ``"play"`` with ``source``, ``sample_rate``, ``loop``; ``"stop"`` with ``end_ns``);
+    ``where`` names the pin or the bus (``"D13/LED"``, ``"SCL/SDA"``)."""
 
     when: int
     where: str

@@ -32,6 +32,9 @@ CATALOG: dict[str, str] = {
     "DHT11": "protoboard.ports.sim.parts.dht:DHT11",
     "IRRemote": "protoboard.ports.sim.parts.irremote:IRRemote",
     "DS18B20": "protoboard.ports.sim.parts.ds18b20:DS18B20",
+    "Speaker": "protoboard.ports.sim.parts.audio:Speaker",
+    "I2SAmplifier": "protoboard.ports.sim.parts.audio:I2SAmplifier",
+    "Microphone": "protoboard.ports.sim.parts.audio:Microphone",
 }
 
 
