@@ -71,12 +71,10 @@ dht = adafruit_dht.DHT22(board.D9)
 print("dht:", dht.temperature, dht.humidity)
 pulses = pulseio.PulseIn(board.D11, maxlen=120, idle_state=True)
 decoder = adafruit_irremote.GenericDecode()
-while True:  # as on a board, listening may begin in the middle of a frame: try the next one
-    try:
-        code = decoder.decode_bits(decoder.read_pulses(pulses))
-        break
-    except adafruit_irremote.IRDecodeException:
-        pass
+# As on a board, listening may begin in the middle of a frame: skip the first burst heard (the
+# gap after it, longer than read_pulses' window, ends it), then decode a whole frame.
+decoder.read_pulses(pulses)
+code = decoder.decode_bits(decoder.read_pulses(pulses))
 print("ir:", ["%02X" % b for b in code])
 bus = OneWireBus(board.D4)
 print("ds18b20:", sorted(DS18X20(bus, d).temperature for d in bus.scan()))
