@@ -11,12 +11,15 @@ import protoboard.hal.analogio
 import protoboard.hal.audiobusio
 import protoboard.hal.audioio
 import protoboard.hal.audiopwmio
+import protoboard.hal.bitbangio
 import protoboard.hal.busio
 import protoboard.hal.countio
 import protoboard.hal.digitalio
 import protoboard.hal.microcontroller
 import protoboard.hal.neopixel_write
+import protoboard.hal.onewireio
 import protoboard.hal.paralleldisplaybus
+import protoboard.hal.pulseio
 import protoboard.hal.pwmio
 import protoboard.hal.rgbmatrix
 import protoboard.hal.rotaryio
@@ -61,6 +64,11 @@ PORT = Port(
         protoboard.hal.rgbmatrix.RGBMatrix: f"{_M}.rgbmatrix:RGBMatrix",
         protoboard.hal.wifi.Radio: f"{_M}.wifi:Radio",
         protoboard.hal.socketpool.SocketPool: f"{_M}.socketpool:SocketPool",
+        protoboard.hal.pulseio.PulseIn: f"{_M}.pulseio:PulseIn",
+        protoboard.hal.pulseio.PulseOut: f"{_M}.pulseio:PulseOut",
+        protoboard.hal.onewireio.OneWire: f"{_M}.onewireio:OneWire",
+        protoboard.hal.bitbangio.I2C: f"{_M}.bitbangio:I2C",
+        protoboard.hal.bitbangio.SPI: f"{_M}.bitbangio:SPI",
         protoboard.hal.audioio.AudioOut: f"{_M}.audioio:AudioOut",
         protoboard.hal.audiopwmio.PWMAudioOut: f"{_M}.audiopwmio:PWMAudioOut",
         protoboard.hal.audiobusio.I2SOut: f"{_M}.audiobusio:I2SOut",
