@@ -86,17 +86,37 @@ class VMConfig:
     watch_board: bool = False
 
 
+class _ScreenTee(io.TextIOWrapper):
+    """The console's text stream, also shown on the board's display when it shows the
+    terminal (``board.DISPLAY`` with no ``root_group``), as a board mirrors its serial
+    console there. The display can never break the console: its errors are dropped."""
+
+    def write(self, text: str) -> int:
+        written = super().write(text)
+        from protoboard.bindings import _terminal_display
+
+        terminal = _terminal_display.terminal()
+        if terminal is not None and text:
+            with contextlib.suppress(Exception):
+                terminal.write(text.replace("\n", "\r\n").encode("utf-8", "replace"))
+        return written
+
+
+def _console_stream() -> io.TextIOWrapper:
+    return _ScreenTee(
+        io.FileIO(1, "w", closefd=False),
+        encoding="utf-8",
+        errors="replace",
+        line_buffering=True,
+        write_through=True,
+    )
+
+
 class _Console:
     """stdin/stdout on the pty, as text, unbuffered so output interleaves as on a board."""
 
     def __init__(self) -> None:
-        self.out = io.TextIOWrapper(
-            io.FileIO(1, "w", closefd=False),
-            encoding="utf-8",
-            errors="replace",
-            line_buffering=True,
-            write_through=True,
-        )
+        self.out = _console_stream()
 
     def write(self, text: str) -> None:
         self.out.write(text)
@@ -148,13 +168,7 @@ def _attach_terminal(pty_path: str) -> None:
     sys.stdin = io.TextIOWrapper(
         io.FileIO(0, "r", closefd=False), encoding="utf-8", errors="replace", line_buffering=True
     )
-    out = io.TextIOWrapper(
-        io.FileIO(1, "w", closefd=False),
-        encoding="utf-8",
-        errors="replace",
-        line_buffering=True,
-        write_through=True,
-    )
+    out = _console_stream()
     sys.stdout = out
     sys.stderr = out  # one console, as on a board
 
