@@ -80,6 +80,8 @@ class _LazyGroup(click.Group):
         "show": "protoboard.updater.commands:show",
         "uninstall": "protoboard.updater.commands:uninstall",
         "update": "protoboard.updater.commands:update",
+        "devices": "protoboard.devicecommands:devices",
+        "console": "protoboard.devicecommands:console",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
