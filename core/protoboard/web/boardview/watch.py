@@ -156,6 +156,19 @@ class BoardWatcher:
                     "answered": bool(data["answered"]),
                 }
             )
+        elif activity.kind == "spi":
+            data = activity.data
+            self.bus.append(
+                {
+                    "when": activity.when,
+                    "where": activity.where,
+                    "kind": "spi",
+                    "cs": data["cs"],
+                    "mosi": bytes(data["mosi"]).hex(),
+                    "miso": bytes(data["miso"]).hex(),
+                    "mode": int(data["polarity"]) << 1 | int(data["phase"]),
+                }
+            )
         elif activity.kind in ("pwm", "analog_out"):
             self._touch_parts()
 
