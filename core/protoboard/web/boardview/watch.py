@@ -31,6 +31,9 @@ DISPLAY_RATE = 10
 ATTRIBUTE_PERIOD = 0.5
 #: bus transactions kept for the logic analyzer
 BUS_HISTORY = 2000
+#: bytes of one SPI transfer kept (a display's frame is tens of kB a transfer; the analyzer
+#: shows the start, with the whole length): the capture stays under a few MB
+SPI_BYTES_KEPT = 256
 #: the most pixels of a display frame sent (larger frames are not shown)
 MAX_DISPLAY_PIXELS = 320 * 240
 
@@ -164,8 +167,9 @@ class BoardWatcher:
                     "where": activity.where,
                     "kind": "spi",
                     "cs": data["cs"],
-                    "mosi": bytes(data["mosi"]).hex(),
-                    "miso": bytes(data["miso"]).hex(),
+                    "length": len(data["mosi"]),
+                    "mosi": bytes(data["mosi"][:SPI_BYTES_KEPT]).hex(),
+                    "miso": bytes(data["miso"][:SPI_BYTES_KEPT]).hex(),
                     "mode": int(data["polarity"]) << 1 | int(data["phase"]),
                 }
             )
