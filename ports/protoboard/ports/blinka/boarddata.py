@@ -78,7 +78,11 @@ def blinka_pins(module: ModuleType) -> dict[str, Any]:
 
 @cache
 def detected_board() -> BoardDef:
-    module = blinka_board_module()
+    return board_from_module(blinka_board_module())
+
+
+def board_from_module(module: ModuleType) -> BoardDef:
+    """Our board definition for one of Blinka's board modules."""
     names: dict[str, list[str]] = {}
     for name, value in vars(module).items():
         if not name.startswith("_") and _is_pin(value):
@@ -89,6 +93,6 @@ def detected_board() -> BoardDef:
         name=f"{board_id} (through Blinka)",
         mcu="blinka",
         pins={pin: tuple(pin_names) for pin, pin_names in names.items()},
-        modules=frozenset({"board", "microcontroller", "digitalio", "time", "supervisor"}),
-        source=str(module.__file__),
+        modules=frozenset({"board", "micropython", "digitalio", "supervisor", "storage"}),
+        source=str(getattr(module, "__file__", "")),
     )
