@@ -65,6 +65,8 @@ class Tutorial:
     def __call__(self, name: str, *, timeout: float, libraries: bool = True) -> RunResult:
         self.wire(name)
         libs = [self._request.getfixturevalue("adafruit_libs")] if libraries else []
+        # A board runs code.py in the drive's root: relative paths (font5x8.bin) start there.
+        self._request.getfixturevalue("monkeypatch").chdir(TUTORIALS / name)
         try:
             return run_file(TUTORIALS / name / "code.py", lib_paths=libs, timeout=timeout)
         finally:
@@ -91,3 +93,22 @@ def on_nth(sim: Any, kind: str, n: int, action: Callable[[], None]) -> None:
             action()
 
     sim.on_activity(listener)
+
+
+def drawn_text(libs: Path, font: Path, size: tuple[int, int], lines: list[tuple[Any, ...]]) -> set:
+    """The pixels adafruit_framebuf lights for ``lines`` (``(text, x, y)`` or
+    ``(text, x, y, scale)``) on a ``size`` screen: what an OLED showing them must show."""
+    saved = list(sys.path)
+    sys.path.insert(0, str(libs))
+    try:
+        import adafruit_framebuf
+    finally:
+        sys.path[:] = saved
+    width, height = size
+    buffer = bytearray(width * height // 8)
+    frame = adafruit_framebuf.FrameBuffer(buffer, width, height, adafruit_framebuf.MVLSB)
+    for text, x, y, *scale in lines:
+        frame.text(text, x, y, 1, font_name=str(font), size=scale[0] if scale else 1)
+    lit = {(x, y) for x in range(width) for y in range(height) if frame.pixel(x, y)}
+    _interop.forget_drivers(libs)
+    return lit

@@ -14,10 +14,10 @@ light.direction = digitalio.Direction.OUTPUT
 score = [0, 0]
 
 while True:
-    print("Get ready...")
     light.value = False
-    keys.events.clear()
-    wait_until = time.monotonic() + random.uniform(1.0, 3.0)
+    keys.events.clear()  # forget presses from before the round
+    print("Get ready...")
+    wait_until = time.monotonic() + random.uniform(1.0, 2.5)
     winner = None
     while time.monotonic() < wait_until and winner is None:
         event = keys.events.get()
