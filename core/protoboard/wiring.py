@@ -118,7 +118,9 @@ def _onboard(board: BoardDef) -> list[tuple[str, str]]:
     return found
 
 
-def _text(x: float, y: float, text: str, *, size: int = 11, anchor: str = "start", **extra: str) -> str:
+def _text(
+    x: float, y: float, text: str, *, size: int = 11, anchor: str = "start", **extra: str
+) -> str:
     attrs = "".join(f" {k.replace('_', '-')}='{v}'" for k, v in extra.items())
     return (
         f"<text x='{x:g}' y='{y:g}' font-size='{size}' text-anchor='{anchor}' {FONT}{attrs}>"
@@ -147,9 +149,7 @@ def render(board: BoardDef, specs: Sequence[PartSpec], *, title: str = "") -> st
         y = pin_y[name]
         hole = "#ffd700" if name in used else "#c0c0c0"
         out.append(f"<circle cx='{BOARD_X + BOARD_W - 10}' cy='{y}' r='4' fill='{hole}'/>")
-        out.append(
-            _text(BOARD_X + BOARD_W - 18, y + 4, name, size=10, anchor="end", fill="white")
-        )
+        out.append(_text(BOARD_X + BOARD_W - 18, y + 4, name, size=10, anchor="end", fill="white"))
         if name in onboard:
             out.append(
                 f"<rect x='{BOARD_X + 8}' y='{y - 7}' width='58' height='14' rx='3' "

@@ -8,7 +8,7 @@ def test_led_follows_the_button(sim, tutorial) -> None:
     # opposite: press -> LED on -> release -> LED off -> press... three times round.
     changes: list[tuple[bool, bool]] = []  # (button held, LED level) at each LED change
 
-    def on_led(pin, level, when) -> None:  # noqa: ARG001
+    def on_led(pin, level, when) -> None:
         button = sim.part("button")
         changes.append((button.pressed, level))
         if len(changes) < 6:

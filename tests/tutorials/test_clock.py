@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from conftest import TUTORIALS, drawn_text
+from tutorial_helpers import TUTORIALS, drawn_text
 
 pytestmark = pytest.mark.network
 

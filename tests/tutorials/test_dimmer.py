@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import on_nth
+from tutorial_helpers import on_nth
 
 
 def test_duty_cycle_follows_the_knob(sim, tutorial) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from conftest import on_nth
+from tutorial_helpers import on_nth
 
 
 def test_prints_tuples_that_follow_the_sensor(sim, tutorial, capsys) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import colorsys
+import itertools
 
 import pytest
 
@@ -30,7 +31,7 @@ def test_pixels_show_a_moving_rainbow(sim, tutorial) -> None:
     # the ten pixels hold ten different hues that go round the wheel in order
     hues = [hue(p) for p in first]
     assert len({round(h, 2) for h in hues}) == 10
-    steps = [(b - a) % 1.0 for a, b in zip(hues, hues[1:])]
+    steps = [(b - a) % 1.0 for a, b in itertools.pairwise(hues)]
     assert all(0.02 < s < 0.2 for s in steps), hues
     assert 0.8 < sum(steps) < 1.0, hues  # nearly once round the wheel
     # and the rainbow moves: a later frame is not the first one

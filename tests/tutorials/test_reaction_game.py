@@ -39,7 +39,7 @@ def test_a_win_then_a_false_start(sim, tutorial, monkeypatch) -> None:
             player1.release()
             player2.release()
 
-    def on_light(pin, level, when) -> None:  # noqa: ARG001
+    def on_light(pin, level, when) -> None:
         if level and rounds == 1:
             player2.press()  # round 1: player 2 is quick when the light comes on
 

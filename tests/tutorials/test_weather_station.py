@@ -4,7 +4,7 @@ simulated BME280 and OLED; the screen shows the readings."""
 from __future__ import annotations
 
 import pytest
-from conftest import TUTORIALS, drawn_text
+from tutorial_helpers import TUTORIALS, drawn_text
 
 pytestmark = pytest.mark.network
 

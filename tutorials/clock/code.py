@@ -11,7 +11,7 @@ SET_TIME = None
 
 clock = rtc.RTC()
 if SET_TIME is not None:
-    clock.datetime = time.struct_time(SET_TIME + (0, -1, -1))
+    clock.datetime = time.struct_time((*SET_TIME, 0, -1, -1))
 
 oled = adafruit_ssd1306.SSD1306_I2C(128, 32, board.I2C())
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
