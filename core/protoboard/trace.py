@@ -45,6 +45,13 @@ def describe(kind: str, data: dict[str, Any]) -> str:
         if data["read"]:
             parts.append("read " + _hex(data["read"]))
         return " ".join(parts)
+    if kind == "audio" and data.get("event") == "play":
+        looping = ", looping" if data.get("loop") else ""
+        return f"plays {data.get('source')} at {data.get('sample_rate')} Hz{looping}"
+    if kind == "audio":
+        return "stops playing"
+    if kind == "usb":  # the USB host's decoding: "keyboard: H ('H')", "MIDI NoteOn ..."
+        return str(data["text"])
     return f"{kind} {data}"
 
 

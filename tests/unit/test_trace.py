@@ -63,3 +63,20 @@ def test_exec_trace_shows_the_fade_example_pwm():
         timeout=60,
     )
     assert "D13/LED pwm 10.0% (6553/65535) at 1000 Hz" in out.stderr
+
+
+def test_audio_plays_are_traced(sim, run_code):
+    lines: list[str] = []
+    Tracer(sim, lines.append).start()
+    result = run_code(
+        """
+import array, audiocore, audioio, board
+dac = audioio.AudioOut(board.A0)
+dac.play(audiocore.RawSample(array.array("h", [0] * 16), sample_rate=16000), loop=True)
+dac.stop()
+"""
+    )
+    assert result.traceback is None
+    text = "\n".join(lines)
+    assert "A0 plays RawSample(16 frames) at 16000 Hz, looping" in text
+    assert "A0 stops playing" in text

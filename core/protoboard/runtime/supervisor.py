@@ -31,6 +31,7 @@ from protoboard.runtime import ble_workflow, control, drivespace, events, vmproc
 from protoboard.runtime.boardparts import BoardParts
 from protoboard.runtime.console import ConsoleHub
 from protoboard.runtime.console.tcp import PASSWORD_ENV, TcpSpec
+from protoboard.runtime.datachannel import DataChannel
 from protoboard.runtime.drive import CODE_FILES, Drive, DriveError
 from protoboard.runtime.messages import (
     AddPart,
@@ -62,6 +63,7 @@ from protoboard.runtime.messages import (
     UsbIdentification,
     WatchBoard,
     WatchRequest,
+    WokenUp,
     WorldRequest,
 )
 from protoboard.runtime.state import RunContext
@@ -76,6 +78,7 @@ from protoboard.web.workflow import RunStatus
 if TYPE_CHECKING:
     from protoboard.ble.service import BleWorkflow
     from protoboard.runtime.imagesync import ImageSync
+    from protoboard.runtime.panel import TerminalPanel
     from protoboard.runtime.watcher import DriveWatcher
     from protoboard.web.mdns import Mdns
     from protoboard.web.workflow import WebWorkflow
@@ -125,8 +128,14 @@ class RunOptions:
     web: bool | int = False
     #: the address the web workflow listens on
     web_host: str = "127.0.0.1"
+    #: usb_cdc.data endpoints: "pty", "tcp:PORT" (none: the data channel goes nowhere)
+    data: tuple[str, ...] = ()
     #: a real board's id: before each run of code.py, say what would stop it there
     check: str | None = None
+    #: the board in one line under the console (:mod:`.panel`): None draws it when the
+    #: terminal can; ``panel_pins`` are pins to show besides the parts
+    panel: bool | None = None
+    panel_pins: tuple[str, ...] = ()
 
 
 class Supervisor:
@@ -183,8 +192,12 @@ class Supervisor:
         self.control: control.ControlServer | None = None
         self.ble: BleWorkflow | None = None
         self.web: WebWorkflow | None = None
+        self.panel: TerminalPanel | None = None
         self.web_mdns: Mdns | None = None
         self.run_status = RunStatus()
+        self.data: DataChannel | None = None
+        #: the alarm that ended a pretended deep sleep, for the next run
+        self._wake_alarm: Any = None
 
     # -- host-side messages (stderr) and board console messages (the hub) -----------------
 
@@ -237,6 +250,13 @@ class Supervisor:
         except (OSError, UserError) as exc:
             self.log(f"cannot open the console: {exc}")
             return False
+        if self.options.data:
+            try:
+                self.data = DataChannel()
+                self.data.open(self.options.data, self.log)
+            except (OSError, UserError) as exc:
+                self.log(f"cannot open the usb_cdc.data serial port: {exc}")
+                return False
         try:
             self.control = control.ControlServer(
                 control.socket_path(self.drive.root), self._control
@@ -314,12 +334,21 @@ class Supervisor:
             return os.statvfs(self.drive.root)
         return drivespace.for_folder(self.drive.root, size).statvfs()
 
+    def _start_panel(self) -> None:
+        from protoboard.runtime.panel import TerminalPanel, wanted
+
+        if self.options.panel is False or (self.options.panel is None and not wanted(1)):
+            return
+        self.panel = TerminalPanel(self.board_state, 1, self.options.panel_pins)
+        self.panel.start()
+
     def _open_consoles(self) -> None:
         for spec in self.options.consoles:
             if spec == "terminal":
                 self.hub.add_terminal()
                 if os.isatty(0):
                     self.log("press Ctrl-] to quit")
+                self._start_panel()
             elif spec == "pty":
                 self.log(
                     f"serial console: {self.hub.add_pty()}  (open it with screen, tio or pyserial)"
@@ -405,6 +434,7 @@ class Supervisor:
         boot_out: bool = False,
         resume: bool = False,
         code_done: bool = False,
+        wake_alarm: Any = None,
     ) -> None:
         try:
             self.drive.check()
@@ -425,6 +455,8 @@ class Supervisor:
             safe_mode_reason=self.safe_mode_reason,
             serial_connected=self.hub.connected,
             **self.persistent.run_values(),
+            usb_cdc_data_path=self.data.path if self.data is not None else None,
+            wake_alarm=wake_alarm,
         )
         parts = self.parts.for_run(self._parts_problem if phase != "boot" else lambda _: None)
         if self.options.check and phase == "code":
@@ -555,6 +587,10 @@ class Supervisor:
             self.persistent.expire_next_code(reloaded=reloaded, outcome=vm.outcome)
         if final[:1] == ("booted",):
             self._start("code", "STARTUP")
+        elif final[:1] == ("woken",):
+            # as after a reset (no "soft reboot"), but boot.py does not run again
+            woke, self._wake_alarm = self._wake_alarm, None
+            self._start("code", "STARTUP", wake_alarm=woke)
         elif vm.stopping or final[:2] == ("reload", "AUTO_RELOAD"):
             self.reload_pending = True
             if vm.killed:
@@ -674,6 +710,11 @@ class Supervisor:
             self.log(f"could not write boot_out.txt: {exc.strerror}")
         if vm.phase == "boot":
             vm.final = ("booted",)
+
+    @_on_vm_message.register
+    def _on_woken(self, message: WokenUp, vm: VM) -> None:
+        vm.final = ("woken", "")
+        self._wake_alarm = message.alarm
 
     @_on_vm_message.register
     def _on_reload(self, message: ReloadRequest, vm: VM) -> None:
@@ -851,7 +892,13 @@ class Supervisor:
         if self.control is not None:
             with contextlib.suppress(Exception):
                 self.control.close()
+        if self.panel is not None:
+            with contextlib.suppress(Exception):
+                self.panel.stop()
         with contextlib.suppress(Exception):
             self.hub.close()
         self.console.close()
+        if self.data is not None:
+            with contextlib.suppress(Exception):
+                self.data.close()
         self.pool.stop_server()

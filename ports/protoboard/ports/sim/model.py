@@ -34,9 +34,10 @@ DataListener = Callable[["SimPin", bytes, str], None]
 @dataclass(frozen=True)
 class Activity:
     """What a program did on the board besides a level change: ``kind`` is ``"pwm"``
-    (``duty_cycle``, ``frequency``), ``"analog_in"`` / ``"analog_out"`` (``value``, ``volts``)
-    or ``"i2c"`` (``address``, ``written``, ``read``, ``answered``); ``where`` names the pin or
-    the bus (``"D13/LED"``, ``"SCL/SDA"``)."""
+    (``duty_cycle``, ``frequency``), ``"analog_in"`` / ``"analog_out"`` (``value``, ``volts``),
+    ``"i2c"`` (``address``, ``written``, ``read``, ``answered``) or ``"audio"`` (``event``
+    ``"play"`` with ``source``, ``sample_rate``, ``loop``; ``"stop"`` with ``end_ns``);
+    ``where`` names the pin or the bus (``"D13/LED"``, ``"SCL/SDA"``)."""
 
     when: int
     where: str
@@ -291,6 +292,10 @@ class Simulator(Backend):
         for spec in self.board.parts:
             spec = dict(spec)
             self.add(spec.pop("type"), **spec)
+        if {"usb_hid", "usb_midi", "usb_cdc"} & set(self.board.modules):
+            from protoboard.ports.sim.parts.usbhost import board_host
+
+            board_host(self)  # the computer at the other end of the USB cable
 
     def add(self, part_type: str, **settings: Any) -> Part:
         """Create a catalog part by type name and wire it: connection roles (``pin``, ``scl``,

@@ -124,7 +124,8 @@ function drawPicture() {
   }
   svg("rect", { x: width / 2 - 40, y: 80, width: 80, height: 60, rx: 3, class: "chip" }, root);
   svg("text", { x: width / 2, y: 114, class: "chip-label", text: board.mcu }, root);
-  svg("text", { x: 24, y: 180, class: "board-label", text: board.name }, root);
+  // under the chip, clear of the header pins' labels
+  svg("text", { x: width / 2, y: 158, "text-anchor": "middle", class: "board-label", text: board.name }, root);
   // header pins: the first half along the top edge, the rest along the bottom
   pins.forEach((pin, i) => {
     const top = i < half;

@@ -27,6 +27,10 @@ CATALOG: dict[str, str] = {
     "SerialLoopback": "protoboard.ports.sim.parts.serial:SerialLoopback",
     "Clock": "protoboard.ports.sim.parts.clock:Clock",
     "TouchPad": "protoboard.ports.sim.parts.touch:TouchPad",
+    "Speaker": "protoboard.ports.sim.parts.audio:Speaker",
+    "I2SAmplifier": "protoboard.ports.sim.parts.audio:I2SAmplifier",
+    "Microphone": "protoboard.ports.sim.parts.audio:Microphone",
+    "UsbHost": "protoboard.ports.sim.parts.usbhost:UsbHost",
 }
 
 
