@@ -3,25 +3,10 @@ light wins, a press before it is a false start."""
 
 from __future__ import annotations
 
-import io
 import re
 import sys
 
-
-class Console(io.StringIO):
-    """The program's console: calls ``on_line(line)`` for each line it prints."""
-
-    def __init__(self, on_line) -> None:
-        super().__init__()
-        self._on_line = on_line
-        self._pending = ""
-
-    def write(self, text: str) -> int:
-        self._pending += text
-        while "\n" in self._pending:
-            line, self._pending = self._pending.split("\n", 1)
-            self._on_line(line)
-        return super().write(text)
+from tutorial_helpers import Console
 
 
 def test_a_win_then_a_false_start(sim, tutorial, monkeypatch) -> None:

@@ -21,6 +21,7 @@ what the program did, never the wall clock.
 from __future__ import annotations
 
 import importlib.util
+import io
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -111,3 +112,19 @@ def drawn_text(libs: Path, font: Path, size: tuple[int, int], lines: list[tuple[
     lit = {(x, y) for x in range(width) for y in range(height) if frame.pixel(x, y)}
     _interop.forget_drivers(libs)
     return lit
+
+
+class Console(io.StringIO):
+    """The program's console: calls ``on_line(line)`` for each line it prints."""
+
+    def __init__(self, on_line) -> None:
+        super().__init__()
+        self._on_line = on_line
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        while "\n" in self._pending:
+            line, self._pending = self._pending.split("\n", 1)
+            self._on_line(line)
+        return super().write(text)
