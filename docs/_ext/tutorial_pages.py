@@ -99,6 +99,7 @@ def _parts_table(folder: Path) -> str:
 
 def _fingerprint(folder: Path, entry: dict[str, Any]) -> str:
     digest = hashlib.sha256(repr(sorted(entry.items())).encode())
+    digest.update((HERE / "tutorial_preview.py").read_bytes())
     for path in sorted(folder.rglob("*")):
         if path.is_file():
             digest.update(path.name.encode() + path.read_bytes())

@@ -46,6 +46,8 @@ def main(folder: Path, out: Path, timeout: float, trace: bool, libs: list[str]) 
     lines = console.getvalue().splitlines()
     if len(lines) > MAX_LINES:
         lines = [*lines[:MAX_LINES], "..."]
+    if not lines:
+        lines = [f"(nothing printed in the first {timeout:g} seconds)"]
     (out / "console.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return 0
 
