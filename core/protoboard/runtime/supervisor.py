@@ -446,18 +446,7 @@ class Supervisor:
             self._pending_start = (phase, reason)
             return
         self.waiting_for_drive = False
-        # Everything the board keeps across soft reloads, plus what this run is about.
-        context = RunContext(
-            drive=self.drive.root,
-            drive_size=self._drive_size(),
-            **self._drive_state(),
-            run_reason=reason,
-            safe_mode_reason=self.safe_mode_reason,
-            serial_connected=self.hub.connected,
-            **self.persistent.run_values(),
-            usb_cdc_data_path=self.data.path if self.data is not None else None,
-            wake_alarm=wake_alarm,
-        )
+        context = self._run_context(reason, wake_alarm)
         parts = self.parts.for_run(self._parts_problem if phase != "boot" else lambda _: None)
         if self.options.check and phase == "code":
             self._advise(self.options.check)
@@ -488,6 +477,20 @@ class Supervisor:
         self.reload_pending = False
         # Prepare the next VM in the background, once this one is under way.
         threading.Timer(SPARE_DELAY, lambda: self.events.put(events.SpareWanted())).start()
+
+    def _run_context(self, reason: str, wake_alarm: Any) -> RunContext:
+        """Everything the board keeps across soft reloads, plus what this run is about."""
+        return RunContext(
+            drive=self.drive.root,
+            drive_size=self._drive_size(),
+            **self._drive_state(),
+            run_reason=reason,
+            safe_mode_reason=self.safe_mode_reason,
+            serial_connected=self.hub.connected,
+            **self.persistent.run_values(),
+            usb_cdc_data_path=self.data.path if self.data is not None else None,
+            wake_alarm=wake_alarm,
+        )
 
     def _advise(self, board_id: str) -> None:
         """``run --check``: what would stop the program on that board, before it runs here."""

@@ -257,6 +257,7 @@ def _run(config: VMConfig, channel: Any, prepared: Any) -> None:
         machine = prepared or _new_machine(config.port, config.board)
         vmparts.wire(machine, config, console.write, notify)
         _apply_world(machine, config.world)
+        _start_display(machine, console)
         watcher = _board_watcher(machine, config.watch_board, notify)
         _listen(channel, machine, notify, watcher)
         _open_data_channel(context)
@@ -280,6 +281,16 @@ def _run(config: VMConfig, channel: Any, prepared: Any) -> None:
         # Leave at once: threads (keypad scanners, listeners) die with the process, as a
         # board's peripherals do at a soft reset.
         os._exit(0)
+
+
+def _start_display(machine: Any, console: _Console) -> None:
+    """A board with a built-in display sets it up at boot, as CircuitPython's board_init()."""
+    from protoboard.displaycore import board_display
+
+    try:
+        board_display.start(machine)
+    except Exception as exc:  # a board file's display that cannot start: say so, run anyway
+        console.write(f"board.DISPLAY could not start: {type(exc).__name__}: {exc}\n")
 
 
 class _Reset(BaseException):

@@ -16,7 +16,9 @@ import protoboard.hal.countio
 import protoboard.hal.digitalio
 import protoboard.hal.microcontroller
 import protoboard.hal.neopixel_write
+import protoboard.hal.paralleldisplaybus
 import protoboard.hal.pwmio
+import protoboard.hal.rgbmatrix
 import protoboard.hal.rotaryio
 import protoboard.hal.rtc
 import protoboard.hal.touchio
@@ -53,6 +55,8 @@ PORT = Port(
         protoboard.hal.countio.Counter: f"{_M}.countio:Counter",
         protoboard.hal.rtc.RTC: f"{_M}.rtc:RTC",
         protoboard.hal.touchio.TouchIn: f"{_M}.touchio:TouchIn",
+        protoboard.hal.paralleldisplaybus.ParallelBus: f"{_M}.paralleldisplaybus:ParallelBus",
+        protoboard.hal.rgbmatrix.RGBMatrix: f"{_M}.rgbmatrix:RGBMatrix",
         protoboard.hal.audioio.AudioOut: f"{_M}.audioio:AudioOut",
         protoboard.hal.audiopwmio.PWMAudioOut: f"{_M}.audiopwmio:PWMAudioOut",
         protoboard.hal.audiobusio.I2SOut: f"{_M}.audiobusio:I2SOut",
