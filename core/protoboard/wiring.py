@@ -128,25 +128,16 @@ def _text(
     )
 
 
-def render(board: BoardDef, specs: Sequence[PartSpec], *, title: str = "") -> str:
-    """The SVG text of ``board`` with ``specs`` wired to it."""
-    pins = header_pins(board)
-    wires = wires_of(board, specs)
-    used = {w.pin for w in wires}
-    pin_y = {name: BOARD_Y + 30 + i * PIN_GAP for i, name in enumerate(pins)}
-    board_h = 30 + len(pins) * PIN_GAP
-    part_x = LANE_X0 + max(len(wires), 1) * LANE_GAP + 30
-    out: list[str] = []
-
-    # the board: outline, name, header pins, its own parts beside their pins
-    out.append(
-        f"<rect x='{BOARD_X}' y='{BOARD_Y}' width='{BOARD_W}' height='{board_h}' rx='10' "
-        "fill='#1a4d8f' stroke='#0d2a50' stroke-width='2'/>"
-    )
-    out.append(_text(BOARD_X, BOARD_Y - 8, board.name, size=11, fill="#0d2a50"))
-    onboard = dict((pin, label) for label, pin in _onboard(board))
-    for name in pins:
-        y = pin_y[name]
+def _board(board: BoardDef, pin_y: dict[str, int], used: set[str]) -> list[str]:
+    """The board: outline, name, header pins (used ones marked), its own parts by their pins."""
+    height = 30 + len(pin_y) * PIN_GAP
+    out = [
+        f"<rect x='{BOARD_X}' y='{BOARD_Y}' width='{BOARD_W}' height='{height}' rx='10' "
+        "fill='#1a4d8f' stroke='#0d2a50' stroke-width='2'/>",
+        _text(BOARD_X, BOARD_Y - 8, board.name, size=11, fill="#0d2a50"),
+    ]
+    onboard = {pin: label for label, pin in _onboard(board)}
+    for name, y in pin_y.items():
         hole = "#ffd700" if name in used else "#c0c0c0"
         out.append(f"<circle cx='{BOARD_X + BOARD_W - 10}' cy='{y}' r='4' fill='{hole}'/>")
         out.append(_text(BOARD_X + BOARD_W - 18, y + 4, name, size=10, anchor="end", fill="white"))
@@ -156,9 +147,16 @@ def render(board: BoardDef, specs: Sequence[PartSpec], *, title: str = "") -> st
                 "fill='#f5f5f5' stroke='#888'/>"
             )
             out.append(_text(BOARD_X + 37, y + 4, onboard[name], size=9, anchor="middle"))
+    return out
 
-    # the parts: a box each, with a terminal per wire on its left edge
-    terminals: dict[tuple[str, str], float] = {}
+
+def _parts(
+    specs: Sequence[PartSpec], wires: list[Wire], part_x: int
+) -> tuple[list[str], dict[tuple[str, str], int], int]:
+    """A box per part with a terminal per wire on its left edge; also where each terminal is
+    and the height the boxes take."""
+    out: list[str] = []
+    terminals: dict[tuple[str, str], int] = {}
     y = BOARD_Y
     for spec in specs:
         roles = [w.role for w in wires if w.part == spec.name]
@@ -175,8 +173,14 @@ def render(board: BoardDef, specs: Sequence[PartSpec], *, title: str = "") -> st
             out.append(f"<circle cx='{part_x}' cy='{ty}' r='3.5' fill='#555'/>")
             out.append(_text(part_x + 8, ty + 4, role, size=10))
         y += height + PART_GAP
+    return out, terminals, y
 
-    # the wires: pin -> own lane -> terminal
+
+def _wires(
+    wires: list[Wire], pin_y: dict[str, int], terminals: dict[tuple[str, str], int], part_x: int
+) -> list[str]:
+    """Each wire: from its pin to a lane of its own, along it, then to its terminal."""
+    out = []
     for i, wire in enumerate(wires):
         start_x, start_y = BOARD_X + BOARD_W - 10, pin_y.get(wire.pin)
         if start_y is None:
@@ -189,9 +193,20 @@ def render(board: BoardDef, specs: Sequence[PartSpec], *, title: str = "") -> st
             f"{part_x},{end_y}' fill='none' stroke='{colour}' stroke-width='2.5' "
             "stroke-linejoin='round'/>"
         )
+    return out
 
+
+def render(board: BoardDef, specs: Sequence[PartSpec], *, title: str = "") -> str:
+    """The SVG text of ``board`` with ``specs`` wired to it."""
+    pins = header_pins(board)
+    wires = wires_of(board, specs)
+    pin_y = {name: BOARD_Y + 30 + i * PIN_GAP for i, name in enumerate(pins)}
+    part_x = LANE_X0 + max(len(wires), 1) * LANE_GAP + 30
+    boxes, terminals, parts_end = _parts(specs, wires, part_x)
+    out = _board(board, pin_y, {w.pin for w in wires}) + boxes
+    out += _wires(wires, pin_y, terminals, part_x)
     width = part_x + PART_W + 20
-    height = max(BOARD_Y + board_h, y) + 20
+    height = max(BOARD_Y + 30 + len(pins) * PIN_GAP, parts_end) + 20
     heading = _text(BOARD_X, 30, title, size=15, font_weight="bold") if title else ""
     return (
         f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
