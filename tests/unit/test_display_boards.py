@@ -113,3 +113,28 @@ def test_board_files_on_stubs_keep_the_real_pinout() -> None:
         assert dict(ours.pins) == dict(real.pins)
         assert {m for m in real.modules if m in MODULES} <= ours.modules <= set(MODULES)
         assert ours.display is not None
+
+
+def test_the_console_is_shown_on_the_board_display() -> None:
+    """What the console prints appears in the terminal on board.DISPLAY, as on a board."""
+    import io
+
+    from protoboard.runtime.vmprocess import _ScreenTee
+
+    with simulated_board("adafruit_funhouse") as sim:
+        import board
+
+        display = board.DISPLAY
+        display.auto_refresh = False
+        display.refresh()
+        part = sim.part("DISPLAY")
+        before = [row[:] for row in part.frame]
+        tee = _ScreenTee(io.BytesIO(), encoding="utf-8", write_through=True)
+        tee.write("Hello from the console\n>>> ")
+        display.refresh()
+        after = part.frame
+        changed = [(x, y) for y in range(240) for x in range(240) if after[y][x] != before[y][x]]
+        assert changed  # the text was drawn
+        assert all(after[y][x] in ((255, 255, 255), (0, 0, 0)) for x, y in changed)
+        assert min(y for _, y in changed) > 12  # in the scroll area, under the logo line
+        assert tee.buffer.getvalue() == b"Hello from the console\n>>> "  # the console too

@@ -57,6 +57,23 @@ class Deviation:
 
 
 DEVIATIONS: tuple[Deviation, ...] = (
+    # The network: parameters the C code gives a default and the stubs show as required.
+    Deviation(
+        "socketpool",
+        "Socket.recv_into",
+        "bufsize",
+        "optional",
+        "shared-bindings/socketpool/Socket.c parses bufsize as MP_ARG_INT with default 0 "
+        "(the buffer's length); the stub shows it required",
+    ),
+    Deviation(
+        "wifi",
+        "Radio.set_ipv4_address",
+        "ipv4_dns",
+        "optional",
+        "shared-bindings/wifi/Radio.c parses ipv4_dns as MP_ARG_OBJ | MP_ARG_KW_ONLY with a "
+        "default (keep the DNS server); the stub shows it required",
+    ),
     # adafruit_pixelbuf.PixelBuf(size, *, brightness=None): None means 1.0, as the docstring says.
     Deviation(
         "adafruit_pixelbuf",
