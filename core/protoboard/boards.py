@@ -47,6 +47,9 @@ class BoardDef:
     #: the board's built-in display (``board.DISPLAY``) as plain data: its bus, driver and
     #: options; None for a board without one
     display: Mapping[str, Any] | None = None
+    #: capabilities given to every pin because the board's data does not say which pins have
+    #: them (a real board's stub): allowed rather than a false "Invalid pin"
+    assumed: frozenset[str] = frozenset()
 
     @property
     def board_names(self) -> dict[str, str]:
@@ -79,6 +82,7 @@ def _on_stub(data: Mapping[str, Any], where: str) -> dict[str, Any]:
         "capabilities": {
             kind: [base.pins[p][0] for p in sorted(ids)] for kind, ids in base.capabilities.items()
         },
+        "assumed": sorted(base.assumed),
     }
     merged.update({k: v for k, v in data.items() if k not in ("modules", "stub")})
     from protoboard.modules import MODULES  # the modules Protoboard has (the stub lists all)
@@ -134,6 +138,7 @@ def parse_board(data: Mapping[str, Any], where: str) -> BoardDef:
         nvm_size=int(data.get("nvm_size", 4096)),
         source=where,
         display=data.get("display"),
+        assumed=frozenset(data.get("assumed", ())),
     )
 
 
@@ -211,6 +216,23 @@ def _default_bus(kind: str, names: set[str], function: str) -> BusPins:
 ALWAYS_AVAILABLE = frozenset({"board", "microcontroller", "micropython"})
 
 
+#: the ADC inputs of chips whose port tells the chip family, by port pin id (the datasheets):
+#: RP2040/RP2350 GPIO26-29 (and GPIO40-47 on the RP2350B); nRF52840 AIN0-7
+_ADC_PINS = {
+    "raspberrypi": re.compile(r"GPIO(2[6-9]|4[0-7])"),
+    "nordic": re.compile(r"P0_(0[2-5]|2[89]|3[01])"),
+}
+
+
+def _analog_pins(port: str, pins: Mapping[str, Any]) -> set[str] | None:
+    """The pins that can be analog inputs, from the chip family's data; None where the port
+    (Espressif's many chips, SAMD21/51, ...) does not tell which chip it is."""
+    pattern = _ADC_PINS.get(port)
+    if pattern is None:
+        return None
+    return {pin for pin in pins if pattern.fullmatch(pin)}
+
+
 @cache
 def stub_board(board_id: str) -> BoardDef:
     """A real board's pinout and module list, read from ``circuitpython-stubs``."""
@@ -233,7 +255,9 @@ def stub_board(board_id: str) -> BoardDef:
     buses = {}
     for function, kind in _FUNC_LINE.findall(text):
         buses[function.lower()] = _default_bus(kind, names, function)
-    analog = {pin for pin, group in pins.items() if any(re.fullmatch(r"A\d+", n) for n in group)}
+    port = fields.get("port", "unknown")
+    analog = _analog_pins(port, pins)
+    assumed = {"pwm", "touch"} | ({"analog_in"} if analog is None else set())
     return BoardDef(
         board_id=board_id,
         name=title.group(1).strip() if title else board_id,
@@ -244,10 +268,11 @@ def stub_board(board_id: str) -> BoardDef:
         # Stubs do not say which pins can touch: allow every pin rather than a false
         # "Invalid pin".
         capabilities={
-            "analog_in": frozenset(analog),
+            "analog_in": frozenset(pins if analog is None else analog),
             "pwm": frozenset(pins),
             "touch": frozenset(pins),
         },
+        assumed=frozenset(assumed),
         # Some stubs say "NVM size: Unknown": treat anything but a number as no NVM.
         nvm_size=int(nvm) if (nvm := fields.get("NVM size", "0").strip()).isdigit() else 0,
         source=str(path),

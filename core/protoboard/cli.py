@@ -628,6 +628,12 @@ def _show_board(board: Any) -> None:
         for name, bus in board.buses.items():
             wiring = ", ".join(f"{role}={pin}" for role, pin in bus.pins.items() if pin)
             click.echo(f"  board.{name.upper()}(): {wiring}")
+    if board.assumed:
+        click.echo(
+            f"({', '.join(sorted(board.assumed))}: allowed on every pin, because the board's "
+            "data (circuitpython-stubs) does not say which pins have them; the real board "
+            "may refuse some with 'Invalid pin')"
+        )
     provided = sorted(m for m in board.modules if m in MODULES)
     click.echo(f"modules: {', '.join(provided)}")
     for part in board.parts:

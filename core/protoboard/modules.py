@@ -138,5 +138,6 @@ PYTHON_MODULES: tuple[str, ...] = (
     "sys",
     "time",
     "traceback",
+    "warnings",
     "zlib",
 )

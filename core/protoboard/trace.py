@@ -45,6 +45,14 @@ def describe(kind: str, data: dict[str, Any]) -> str:
         if data["read"]:
             parts.append("read " + _hex(data["read"]))
         return " ".join(parts)
+    if kind == "spi":
+        parts = [f"spi mode {data['polarity'] << 1 | data['phase']}"]
+        if data["cs"]:
+            parts.append(f"cs={data['cs']}")
+        parts.append("write " + _hex(data["mosi"]))
+        if any(byte != 0xFF for byte in data["miso"]):  # a part drove MISO
+            parts.append("read " + _hex(data["miso"]))
+        return " ".join(parts)
     if kind == "audio" and data.get("event") == "play":
         looping = ", looping" if data.get("loop") else ""
         return f"plays {data.get('source')} at {data.get('sample_rate')} Hz{looping}"

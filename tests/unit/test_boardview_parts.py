@@ -334,3 +334,61 @@ def test_watcher_sends_a_display_parts_frame(sim):
         assert len(base64.b64decode(picture["data"])) == 240 * 135 * 3
     finally:
         watcher.watch(False)
+
+
+@pytest.mark.parametrize("mode", [0, 1, 2, 3])
+def test_vcd_export_draws_spi_transfers_a_decoder_reads_back(mode):
+    bus = [
+        {"kind": "spi", "where": "SCK", "when": 1_000, "cs": "D5", "mosi": "9f00a5",
+         "miso": "ffc3e1", "mode": mode},
+        {"kind": "spi", "where": "SCK", "when": 1_500, "cs": "D5", "mosi": "01", "miso": "80",
+         "mode": mode},
+    ]  # fmt: skip
+    back = vcd.read(vcd.write({}, bus, date="today"))
+    assert set(back) == {"spi_SCK.SCK", "spi_SCK.MOSI", "spi_SCK.MISO", "spi_SCK.CS"}
+    wires = [back[f"spi_SCK.{name}"] for name in ("SCK", "MOSI", "MISO", "CS")]
+    assert vcd.decode_spi(*wires, mode=mode) == [
+        (bytes.fromhex("9f00a5"), bytes.fromhex("ffc3e1")),
+        (b"\x01", b"\x80"),  # (the second starts when the first has ended)
+    ]
+    assert back["spi_SCK.SCK"][0][1] == mode >> 1  # the clock idles at its polarity
+
+
+def test_watcher_records_spi_transfers_with_their_chip_select(sim, run_code, capsys):
+    from protoboard.ports.sim.parts.base import SPIPart
+
+    class Echo(SPIPart):
+        kind = "Echo"
+
+        def spi_transfer(self, data: bytes) -> bytes:
+            return bytes(b ^ 0xFF for b in data)
+
+    sim.attach(Echo(name="ECHO"), clock="SCK", mosi="MOSI", miso="MISO", cs="D5")
+    watcher = BoardWatcher(sim, lambda delta, full: None)
+    watcher.watch(True)
+    try:
+        result = run_code(
+            "import board, busio, digitalio\n"
+            "cs = digitalio.DigitalInOut(board.D5)\n"
+            "cs.switch_to_output(value=True)\n"
+            "spi = busio.SPI(board.SCK, MOSI=board.MOSI, MISO=board.MISO)\n"
+            "while not spi.try_lock():\n"
+            "    pass\n"
+            "spi.configure(baudrate=1000000, polarity=1, phase=1)\n"
+            "out = bytearray(2)\n"
+            "cs.value = False\n"
+            "spi.write_readinto(bytes([0x0F, 0xA0]), out)\n"
+            "cs.value = True\n"
+            "print(out.hex())\n"
+        )
+        assert result.ok, result.traceback
+        assert capsys.readouterr().out.strip() == "f05f"
+        (transfer,) = [t for t in watcher.bus if t["kind"] == "spi"]
+        assert (transfer["cs"], transfer["mosi"], transfer["miso"], transfer["mode"]) == (
+            "D5",
+            "0fa0",
+            "f05f",
+            3,
+        )
+    finally:
+        watcher.watch(False)

@@ -11,7 +11,7 @@
     the board's data the picture is drawn from: name, MCU, pins with their names and
     capabilities, default buses;
 ``/board/trace.json``, ``/board/trace.vcd?pins=D13,D5``
-    the logic analyzer's capture: the pins' histories and the I2C transactions (decoded), as
+    the logic analyzer's capture: the pins' histories and the I2C and SPI transfers (decoded), as
     JSON or as a VCD file for GTKWave and PulseView;
 ``/board/ws``
     the live board (:mod:`.session`).

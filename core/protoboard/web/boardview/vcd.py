@@ -1,11 +1,13 @@
-"""The logic analyzer's export: pin histories and I2C transactions as a VCD file (IEEE 1364
-Value Change Dump), which GTKWave and PulseView open.
+"""The logic analyzer's export: pin histories and I2C and SPI transactions as a VCD file (IEEE
+1364 Value Change Dump), which GTKWave and PulseView open.
 
 Pins are 1-bit wires with their recorded edges. An I2C bus has no edges of its own in the
 simulation (a transfer is one call), so each transaction the board saw is drawn as the SCL/SDA
 waveform a 100 kHz bus would carry at that moment (start, address and R/W bit, data bytes with
 the device's ACK/NACK, repeated start, stop): PulseView's I2C decoder reads it back as the same
-bytes. A transaction that would overlap the one before starts when that one ends.
+bytes. A transaction that would overlap the one before starts when that one ends. An SPI
+transfer is drawn the same way, at 1 MHz, in its SPI mode (clock polarity and phase), MSB first,
+with its chip select low around it: SCK, MOSI, MISO and CS for PulseView's SPI decoder.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any
 
 #: one I2C bit in nanoseconds (100 kHz)
 I2C_BIT_NS = 10_000
+#: one SPI bit in nanoseconds (1 MHz)
+SPI_BIT_NS = 1_000
 #: the most pins and buses in one file (identifiers stay printable and short)
 MAX_SIGNALS = 64
 _NAME = re.compile(r"[^A-Za-z0-9_]")
@@ -76,6 +80,42 @@ def i2c_edges(start: int, transaction: dict[str, Any]) -> tuple[list[tuple[int, 
     return edges, t + half
 
 
+def spi_edges(
+    start: int, transaction: dict[str, Any]
+) -> tuple[list[tuple[int, int, int, int, int]], int]:
+    """``[(time_ns, sck, mosi, miso, cs)]`` for one SPI transfer starting at ``start``, and its
+    end. With CPHA 0 a bit is set while the clock idles and sampled on the leading edge; with
+    CPHA 1 it is set on the leading edge and sampled on the trailing one (MSB first)."""
+    half = SPI_BIT_NS // 2
+    mode = int(transaction.get("mode", 0))
+    idle, cpha = mode >> 1, mode & 1
+    mosi = bytes.fromhex(transaction.get("mosi", ""))
+    miso = bytes.fromhex(transaction.get("miso", ""))
+    bits = [
+        ((out >> (7 - i)) & 1, (inp >> (7 - i)) & 1)
+        for out, inp in zip(mosi, miso, strict=False)
+        for i in range(8)
+    ]
+    t = start
+    edges = [(t, idle, 1, 1, 1)]
+    t += half
+    edges.append((t, idle, 1, 1, 0))  # chip select falls
+    for out_bit, in_bit in bits:
+        if cpha:
+            edges.append((t, 1 - idle, out_bit, in_bit, 0))  # leading edge: set
+            t += half
+            edges.append((t, idle, out_bit, in_bit, 0))  # trailing edge: sample
+        else:
+            edges.append((t, idle, out_bit, in_bit, 0))  # set while idle
+            t += half
+            edges.append((t, 1 - idle, out_bit, in_bit, 0))  # leading edge: sample
+            t += half
+            edges.append((t, idle, out_bit, in_bit, 0))
+        t += half
+    edges.append((t, idle, 1, 1, 1))  # chip select rises
+    return edges, t + half
+
+
 def _scope(name: str) -> str:
     return _NAME.sub("_", name) or "bus"
 
@@ -92,9 +132,12 @@ def write(
     names = [name for name in (pins if chosen is None else chosen) if name in pins]
     names = names[:MAX_SIGNALS]
     buses: dict[str, list[dict[str, Any]]] = {}
+    spi_buses: dict[str, list[dict[str, Any]]] = {}
     for transaction in bus:
         if transaction.get("kind") == "i2c":
             buses.setdefault(str(transaction["where"]), []).append(transaction)
+        elif transaction.get("kind") == "spi":
+            spi_buses.setdefault(str(transaction["where"]), []).append(transaction)
     changes: list[tuple[int, str, int]] = []
     ids: dict[str, str] = {}
     for index, name in enumerate(names):
@@ -109,7 +152,17 @@ def write(
             edges, free = i2c_edges(max(int(transaction["when"]), free), transaction)
             for t, c, d in edges:
                 changes += [(t, scl, c), (t, sda, d)]
-    return "".join(_text(names, ids, bus_vars, changes, date))
+    spi_vars: list[tuple[str, tuple[str, str, str, str]]] = []
+    taken = len(ids) + 2 * len(bus_vars)
+    for where, transactions in list(spi_buses.items())[: max(0, MAX_SIGNALS - taken) // 4]:
+        wires = tuple(_ident(taken + 4 * len(spi_vars) + i) for i in range(4))
+        spi_vars.append((where, wires))  # type: ignore[arg-type]
+        free = 0
+        for transaction in sorted(transactions, key=lambda item: int(item["when"])):
+            edges5, free = spi_edges(max(int(transaction["when"]), free), transaction)
+            for t, *levels in edges5:
+                changes += [(t, wire, level) for wire, level in zip(wires, levels, strict=True)]
+    return "".join(_text(names, ids, bus_vars, changes, date, spi_vars))
 
 
 def _text(
@@ -118,6 +171,7 @@ def _text(
     bus_vars: list[tuple[str, str, str]],
     changes: list[tuple[int, str, int]],
     date: str,
+    spi_vars: list[tuple[str, tuple[str, str, str, str]]] = (),  # type: ignore[assignment]
 ) -> Iterator[str]:
     yield f"$date {date or 'unknown'} $end\n$version Protoboard board view $end\n"
     yield "$timescale 1ns $end\n$scope module board $end\n"
@@ -127,6 +181,11 @@ def _text(
     for where, scl, sda in bus_vars:
         yield f"$scope module i2c_{_scope(where)} $end\n"
         yield f"$var wire 1 {scl} SCL $end\n$var wire 1 {sda} SDA $end\n$upscope $end\n"
+    for where, wires in spi_vars:
+        yield f"$scope module spi_{_scope(where)} $end\n"
+        for wire, label in zip(wires, ("SCK", "MOSI", "MISO", "CS"), strict=True):
+            yield f"$var wire 1 {wire} {label} $end\n"
+        yield "$upscope $end\n"
     yield "$enddefinitions $end\n"
     if not changes:
         return
@@ -191,3 +250,40 @@ def decode_i2c(scl: list[tuple[int, int]], sda: list[tuple[int, int]]) -> list[l
                 frames[-1].append(int("".join(map(str, bits[:8])), 2))
                 bits = []
     return frames
+
+
+def decode_spi(
+    sck: list[tuple[int, int]],
+    mosi: list[tuple[int, int]],
+    miso: list[tuple[int, int]],
+    cs: list[tuple[int, int]],
+    mode: int = 0,
+) -> list[tuple[bytes, bytes]]:
+    """(MOSI bytes, MISO bytes) of each transfer read back from the four wires, as a logic
+    analyzer's SPI decoder would: framed by CS low, each bit sampled on the mode's sampling
+    edge (leading with CPHA 0, trailing with CPHA 1), MSB first."""
+    idle, cpha = mode >> 1, mode & 1
+    sample_level = idle if cpha else 1 - idle  # the clock's level just after a sampling edge
+    times = sorted({t for wire in (sck, mosi, miso, cs) for t, _ in wire})
+    changes: dict[int, dict[str, int]] = {t: {} for t in times}
+    for name, wire in (("c", sck), ("o", mosi), ("i", miso), ("s", cs)):
+        for t, value in wire:
+            changes[t][name] = value
+    level = {"c": idle, "o": 1, "i": 1, "s": 1}
+    frames: list[tuple[bytearray, bytearray]] = []
+    bits: list[tuple[int, int]] = []
+    for t in times:
+        before = dict(level)
+        level.update(changes[t])
+        if before["s"] == 1 and level["s"] == 0:
+            frames.append((bytearray(), bytearray()))
+            bits = []
+        edge = before["c"] != level["c"] and level["c"] == sample_level
+        if edge and frames and level["s"] == 0:
+            bits.append((level["o"], level["i"]))
+            if len(bits) == 8:
+                out, inp = frames[-1]
+                out.append(int("".join(str(b[0]) for b in bits), 2))
+                inp.append(int("".join(str(b[1]) for b in bits), 2))
+                bits = []
+    return [(bytes(o), bytes(i)) for o, i in frames]

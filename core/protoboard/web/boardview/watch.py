@@ -31,6 +31,9 @@ DISPLAY_RATE = 10
 ATTRIBUTE_PERIOD = 0.5
 #: bus transactions kept for the logic analyzer
 BUS_HISTORY = 2000
+#: bytes of one SPI transfer kept (a display's frame is tens of kB a transfer; the analyzer
+#: shows the start, with the whole length): the capture stays under a few MB
+SPI_BYTES_KEPT = 256
 #: the most pixels of a display frame sent (larger frames are not shown)
 MAX_DISPLAY_PIXELS = 320 * 240
 
@@ -154,6 +157,20 @@ class BoardWatcher:
                     "written": bytes(data["written"]).hex(),
                     "read": bytes(data["read"]).hex(),
                     "answered": bool(data["answered"]),
+                }
+            )
+        elif activity.kind == "spi":
+            data = activity.data
+            self.bus.append(
+                {
+                    "when": activity.when,
+                    "where": activity.where,
+                    "kind": "spi",
+                    "cs": data["cs"],
+                    "length": len(data["mosi"]),
+                    "mosi": bytes(data["mosi"][:SPI_BYTES_KEPT]).hex(),
+                    "miso": bytes(data["miso"][:SPI_BYTES_KEPT]).hex(),
+                    "mode": int(data["polarity"]) << 1 | int(data["phase"]),
                 }
             )
         elif activity.kind in ("pwm", "analog_out"):

@@ -146,6 +146,7 @@ class SPI(hal.SPI):
         for pin in self._pins:
             pin.configure("spi")
         self._bus = backend.spi_bus(clock)
+        self._where = backend.pins[clock].name
         self._can_write = mosi is not None
         self._can_read = miso is not None or half_duplex
         self.settings = (250_000, 0, 0, 8)
@@ -190,8 +191,20 @@ class SPI(hal.SPI):
             part.spi_settings = settings
             reply = self._checked_reply(part, part_call(part, "spi_transfer", data), data)
         if reply is None:
-            return b"\xff" * len(data)  # nobody drives MISO: the line floats high
+            reply = b"\xff" * len(data)  # nobody drives MISO: the line floats high
+        if self._sim.activity_listeners:
+            self._report(part, data, reply)
         return reply
+
+    def _report(self, part: SPIPart | None, data: bytes, reply: bytes) -> None:
+        """One transfer for the logic analyzer and the trace: the chip select that was low."""
+        cs = next((c for p, c in self._bus.devices if p is part and c is not None), None)
+        frequency, polarity, phase, _bits = self.settings
+        self._sim.report(
+            self._where, "spi", cs=self._sim.pins[cs].name if cs is not None else None,
+            mosi=bytes(data), miso=bytes(reply), frequency=frequency, polarity=polarity,
+            phase=phase,
+        )  # fmt: skip
 
     @staticmethod
     def _checked_reply(part: SPIPart, reply: bytes, data: bytes) -> bytes:

@@ -557,7 +557,10 @@ async function capture() {
   bus.textContent = "";
   for (const t of logic.trace.bus.slice(-50)) {
     const hex = (s) => (s.match(/../g) || []).join(" ");
-    el("li", { text: `${t.where} 0x${t.address.toString(16).padStart(2, "0")} ${t.answered ? "" : "NACK "}${t.written ? "write " + hex(t.written) + " " : ""}${t.read ? "read " + hex(t.read) : ""}` }, bus);
+    const line = t.kind === "spi"
+      ? `${t.where} SPI mode ${t.mode}${t.cs ? " cs=" + t.cs : ""} write ${hex(t.mosi)}${/^(ff)*$/.test(t.miso) ? "" : " read " + hex(t.miso)}`
+      : `${t.where} 0x${t.address.toString(16).padStart(2, "0")} ${t.answered ? "" : "NACK "}${t.written ? "write " + hex(t.written) + " " : ""}${t.read ? "read " + hex(t.read) : ""}`;
+    el("li", { text: line }, bus);
   }
   status("logic-status", `${names.length} pins, ${logic.trace.bus.length} bus transfers`);
 }
