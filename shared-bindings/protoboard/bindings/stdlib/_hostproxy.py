@@ -25,7 +25,11 @@ class HostProxy(ModuleType):
         return getattr(self._host, name)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name in _OWN or name in self.__dict__:
+        if (
+            name in _OWN
+            or name in self.__dict__
+            or isinstance(getattr(type(self), name, None), property)
+        ):
             super().__setattr__(name, value)
         else:
             setattr(self._host, name, value)
@@ -35,8 +39,9 @@ class HostProxy(ModuleType):
         return sorted({*dir(self._host), *own})
 
 
-def become_proxy(module_name: str, host: ModuleType) -> None:
-    """Turn the module ``module_name`` (being executed) into a proxy of ``host``."""
+def become_proxy(module_name: str, host: ModuleType, cls: type[HostProxy] = HostProxy) -> None:
+    """Turn the module ``module_name`` (being executed) into a proxy of ``host`` (``cls``: a
+    subclass with properties of its own)."""
     module = sys.modules[module_name]
     module.__dict__["_host"] = host
-    module.__class__ = HostProxy
+    module.__class__ = cls

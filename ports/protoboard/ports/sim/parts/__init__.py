@@ -14,6 +14,8 @@ CATALOG: dict[str, str] = {
     "LED": "protoboard.ports.sim.parts.basic:LED",
     "Button": "protoboard.ports.sim.parts.basic:Button",
     "Potentiometer": "protoboard.ports.sim.parts.basic:Potentiometer",
+    "Thermistor": "protoboard.ports.sim.parts.analog_sensors:Thermistor",
+    "LightSensor": "protoboard.ports.sim.parts.analog_sensors:LightSensor",
     "Servo": "protoboard.ports.sim.parts.basic:Servo",
     "NeoPixelStrip": "protoboard.ports.sim.parts.basic:NeoPixelStrip",
     "BME280": "protoboard.ports.sim.parts.bme280:BME280",
