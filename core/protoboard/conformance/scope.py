@@ -29,6 +29,7 @@ MODULES: tuple[str, ...] = (
     "micropython",
     "supervisor",
     "storage",
+    "sdcardio",
 )
 
 STUBS_DISTRIBUTION = "circuitpython-stubs"
