@@ -116,6 +116,17 @@ def _context() -> _state.RunContext:
     return _state.current
 
 
+def _drive() -> Any:
+    """CIRCUITPY's folder: the run's drive, or the folder ``protoboard exec`` maps ``/`` to."""
+    drive = _context().drive
+    if drive is None:
+        from protoboard.runtime import paths
+
+        mapping = paths.installed()
+        return None if mapping is None else mapping.root
+    return drive
+
+
 class VfsFat:
     """A FAT filesystem, as CircuitPython mounts them.
 
@@ -219,7 +230,7 @@ class VfsFat:
                 raise _os_error(errno.ENODEV)
             return Path(self._volume.folder)
         if self._root:
-            drive = _context().drive
+            drive = _drive()
             if drive is None:
                 raise _os_error(errno.ENODEV)
             return Path(drive)
@@ -500,7 +511,7 @@ def _mounts() -> list[tuple[str, VfsFat]]:
     global _table
     context = _context()
     if _table[0] is not context:
-        entries = [("/", VfsFat._circuitpy())] if context.drive is not None else []
+        entries = [("/", VfsFat._circuitpy())] if _drive() is not None else []
         _table = (context, entries)
         _mounts_table.clear()
     return _table[1]
@@ -508,7 +519,7 @@ def _mounts() -> list[tuple[str, VfsFat]]:
 
 def _cwd() -> str:
     """The program's working directory as a CircuitPython path ("/" unless it is in CIRCUITPY)."""
-    drive = _context().drive
+    drive = _drive()
     if drive is None:
         return "/"
     from protoboard.runtime import paths

@@ -8,7 +8,8 @@ CMD12 (stop), CMD13 (status). CRC7 is checked where a card always checks it (CMD
 every command after CMD59 turns checking on); data blocks carry a CRC16, checked on writes only
 after CMD59.
 
-Its storage is an image file: ``image`` (default ``sdcard.img`` in Protoboard's data folder,
+Its storage is an image file: ``image`` (a path on the computer; a relative one is relative to
+the folder you started Protoboard in; default ``sdcard.img`` in Protoboard's data folder,
 ``$XDG_DATA_HOME/protoboard`` or ``~/.local/share/protoboard``), made and formatted FAT when
 missing, ``size`` bytes (default 8 MiB; rounded down to 512 KiB, as a card's capacity). Your own
 image works too (a ``dd`` copy of a real card): the card's capacity is the file's size. Open it
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from protoboard.ports.sim.parts.base import SPIPart
+from protoboard.runtime import paths
 
 BLOCK = 512
 #: a card's capacity is counted in 512 KiB units (CSD version 2.0 C_SIZE)
@@ -130,14 +132,15 @@ class SDCard(SPIPart):
         fail_after: int | None = None,
     ) -> None:
         super().__init__(name=name)
-        self.image = Path(os.path.abspath(os.fspath(image))) if image else default_image()
-        if not self.image.exists():
-            make_image(self.image, int(size) // _UNIT * _UNIT)
+        with paths.internal():  # the computer's files, even inside a run's VM
+            self.image = Path(os.path.abspath(os.fspath(image))) if image else default_image()
+            if not self.image.exists():
+                make_image(self.image, int(size) // _UNIT * _UNIT)
+            self.blocks = self.image.stat().st_size // _UNIT * _UNIT // BLOCK
         self.present = bool(present)
         self.write_protect = bool(write_protect)
         self.slow = max(0, int(slow))
         self.fail_after = fail_after
-        self.blocks = self.image.stat().st_size // _UNIT * _UNIT // BLOCK
         if self.blocks == 0:
             raise ValueError(f"{self.image} is smaller than 512 KiB: not an SD card image")
         #: block writes the card accepted (for tests)
@@ -149,7 +152,8 @@ class SDCard(SPIPart):
 
     def _stream(self) -> Any:
         if self._file is None:
-            self._file = open(self.image, "r+b")  # noqa: SIM115 (closed on detach)
+            with paths.internal():
+                self._file = open(self.image, "r+b")  # noqa: SIM115 (closed on detach)
         return self._file
 
     def read_block(self, number: int) -> bytes:
