@@ -77,7 +77,10 @@ def read_device(device: Any) -> bytearray:
 
 
 def write_changes(device: Any, old: bytes | bytearray, new: bytes) -> None:
-    """Write the runs of blocks that differ between ``old`` and ``new`` onto ``device``."""
+    """Write the runs of blocks that differ between ``old`` and ``new`` onto ``device``, the
+    last blocks first: file data (high on the volume) before the folder entries and the FAT
+    (low), so a card pulled out mid-way loses the new data, not the files it had."""
+    runs: list[tuple[int, int]] = []
     count = len(new) // BLOCK
     block = 0
     while block < count:
@@ -91,8 +94,10 @@ def write_changes(device: Any, old: bytes | bytearray, new: bytes) -> None:
             if old[e : e + BLOCK] == new[e : e + BLOCK]:
                 break
             end += 1
-        _transfer(device.writeblocks, block, bytearray(new[at : end * BLOCK]))
+        runs.append((block, end))
         block = end
+    for start, end in reversed(runs):
+        _transfer(device.writeblocks, start, bytearray(new[start * BLOCK : end * BLOCK]))
     sync = getattr(device, "sync", None)
     if callable(sync):
         try:
