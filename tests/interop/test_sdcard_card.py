@@ -10,10 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
-
-import pytest
 
 from protoboard.ports.sim.parts.sdcard import SDCard as SDCardPart
 
@@ -140,7 +137,9 @@ def test_data_logger_with_sdcardio_in_exec(tmp_path) -> None:
 def test_data_logger_with_adafruit_sdcard_in_exec(tmp_path, adafruit_libs) -> None:
     folder, image = _drive(tmp_path, ADAFRUIT)
     shutil.copy(Path(adafruit_libs) / "adafruit_sdcard.py", folder / "lib")
-    shutil.copytree(Path(adafruit_libs) / "adafruit_bus_device", folder / "lib" / "adafruit_bus_device")
+    shutil.copytree(
+        Path(adafruit_libs) / "adafruit_bus_device", folder / "lib" / "adafruit_bus_device"
+    )
     done = _exec(tmp_path, folder / "code.py")
     assert done.returncode == 0, done.stdout + done.stderr
     _check(done.stdout, image)

@@ -283,7 +283,7 @@ def _statvfs(path: Any) -> os.statvfs_result:
     filesystem = mounts.owner(host)
     if filesystem is not None:
         _REAL["stat"](host)
-        return os.statvfs_result(filesystem._statvfs())  # type: ignore[attr-defined]
+        return os.statvfs_result(filesystem._statvfs())
     if drive.space is not None and not isinstance(host, int):
         _REAL["stat"](host)  # a missing path is still an error
         return drive.space.statvfs()

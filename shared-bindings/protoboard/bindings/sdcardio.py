@@ -89,7 +89,9 @@ class SDCard:
             self._cs = cs
             self._own_cs = False
         else:
-            raise TypeError(f"cs must be of type Pin or DigitalInOutProtocol, not {_validate.type_name(cs)}")
+            raise TypeError(
+                f"cs must be of type Pin or DigitalInOutProtocol, not {_validate.type_name(cs)}"
+            )
         self._cs.switch_to_output(value=True)
         self._bus: Any = bus
         self._sectors = 0
@@ -128,7 +130,9 @@ class SDCard:
                 return True
         return False
 
-    def _command(self, cmd: int, arg: int, response: bytearray | None = None, *, data: bool = False) -> int:
+    def _command(
+        self, cmd: int, arg: int, response: bytearray | None = None, *, data: bool = False
+    ) -> int:
         """Send a command; return R1 (or -1 when the card does not answer). ``response`` gets
         the bytes after R1 (R3/R7), or a data block when ``data``."""
         buf = self._buf
@@ -271,7 +275,8 @@ class SDCard:
         """Read one or more blocks from the card
 
         :param int start_block: The block to start reading from
-        :param ~circuitpython_typing.WriteableBuffer buf: The buffer to write into.  Length must be multiple of 512.
+        :param ~circuitpython_typing.WriteableBuffer buf: The buffer to write into.
+            Length must be multiple of 512.
 
         :return: None
 
@@ -309,7 +314,8 @@ class SDCard:
         """Write one or more blocks to the card
 
         :param int start_block: The block to start writing from
-        :param ~circuitpython_typing.ReadableBuffer buf: The buffer to read from.  Length must be multiple of 512.
+        :param ~circuitpython_typing.ReadableBuffer buf: The buffer to read from.
+            Length must be multiple of 512.
 
         :return: None
 
@@ -324,7 +330,8 @@ class SDCard:
                 ok = self._command(24, self._address(start)) == 0 and self._send(_TOKEN_DATA, view)
             else:
                 ok = self._command(25, self._address(start)) == 0 and all(
-                    self._send(_TOKEN_MULTI, view[i : i + _BLOCK]) for i in range(0, len(view), _BLOCK)
+                    self._send(_TOKEN_MULTI, view[i : i + _BLOCK])
+                    for i in range(0, len(view), _BLOCK)
                 )
                 self._wait_ready()
                 self._bus.write(bytes([_TOKEN_STOP, 0xFF]))

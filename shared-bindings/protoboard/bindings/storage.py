@@ -9,12 +9,16 @@ For more information regarding using the `storage` module, refer to the `Circuit
 Essentials Learn guide
 <https://learn.adafruit.com/circuitpython-essentials/circuitpython-storage>`_.
 
-On Protoboard, **CIRCUITPY** is a folder on the computer and `VfsFat` objects are backed by
-folders. The write rule is CircuitPython's: the program may write **CIRCUITPY** only after
+On Protoboard, **CIRCUITPY** is a folder on the computer. A `VfsFat` on a block device (an SD
+card: ``sdcardio.SDCard``, ``adafruit_sdcard.SDCard``, or a Python class with ``readblocks``,
+``writeblocks`` and ``count``) reads and writes the FAT volume on the device; once mounted with
+`mount`, ``open()``, ``os`` and ``pathlib`` see it at its mount path (``/sd``). Each change the
+program completes (a file closed or flushed, a folder made, a rename) is written to the device
+then. A `VfsFat` can also be made from a folder's path (a Protoboard extension). The write rule is CircuitPython's: the program may write **CIRCUITPY** only after
 ``boot.py`` calls ``storage.remount("/", readonly=False)`` (or disables the USB drive); until then
 every write raises ``OSError: [Errno 30] Read-only filesystem``. The mount table kept by
 `mount` and `umount` is the one `getmount` and `VfsFat` use; Python's built-in ``open()`` works on
-**CIRCUITPY**'s paths (``/`` is the drive) and does not consult it.
+**CIRCUITPY**'s paths (``/`` is the drive) and on the block devices mounted there.
 """
 
 from __future__ import annotations
@@ -32,10 +36,10 @@ from pathlib import Path
 from typing import Any
 
 from protoboard.bindings import _enum, _validate
-from protoboard.runtime.fatimage import blockdev as _blockdev
 from protoboard.runtime import mounts as _mounts_table
 from protoboard.runtime import state as _state
 from protoboard.runtime import writerule as _writerule
+from protoboard.runtime.fatimage import blockdev as _blockdev
 
 # CircuitPython's OSError texts (py/moderrno.c mp_common_errno_to_str), and the errno names it
 # prints for the other codes it knows (MICROPY_PY_ERRNO_LIST); anything else prints the number.
@@ -130,9 +134,9 @@ def _drive() -> Any:
 class VfsFat:
     """A FAT filesystem, as CircuitPython mounts them.
 
-    On Protoboard a `VfsFat` is backed by a folder: ``storage.getmount("/")`` is the
-    **CIRCUITPY** folder, and ``VfsFat(path)`` makes one from any existing folder (a Protoboard
-    extension; block devices such as ``sdcardio.SDCard`` are not available yet). Paths given to
+    On Protoboard ``storage.getmount("/")`` is the **CIRCUITPY** folder; ``VfsFat(sdcard)``
+    is the FAT volume on a block device (see the module's notes), and ``VfsFat(path)`` makes
+    one from any existing folder (a Protoboard extension). Paths given to
     its methods are relative to the filesystem's root (``"/code.py"`` or ``"code.py"``)."""
 
     __slots__ = ("_cwd", "_device", "_folder", "_label", "_readonly", "_root", "_volume")
@@ -148,9 +152,9 @@ class VfsFat:
         ``mkfs``; mounting it as it is raises ``OSError: [Errno 19] No such device``."""
         self._device: Any = None
         self._volume: Any = None
+        self._folder: Path | None = None
         if _blockdev.is_block_device(block_device):
             self._device = block_device
-            self._folder = None
             self._root = False
             self._readonly = False
             self._cwd = "/"
@@ -166,7 +170,7 @@ class VfsFat:
                 f"VfsFat needs a block device (readblocks, writeblocks, count), "
                 f"not {type(block_device).__name__}"
             )
-        self._folder: Path | None = folder
+        self._folder = folder
         self._root = False
         self._readonly = False
         self._label = folder.name.upper()[:11]

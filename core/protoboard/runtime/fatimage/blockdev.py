@@ -40,7 +40,9 @@ def _os_error(code: int) -> OSError:
 
 
 def is_block_device(obj: Any) -> bool:
-    return all(callable(getattr(obj, name, None)) for name in ("readblocks", "writeblocks", "count"))
+    return all(
+        callable(getattr(obj, name, None)) for name in ("readblocks", "writeblocks", "count")
+    )
 
 
 def block_count(device: Any) -> int:

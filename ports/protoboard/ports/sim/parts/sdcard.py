@@ -153,7 +153,7 @@ class SDCard(SPIPart):
     def _stream(self) -> Any:
         if self._file is None:
             with paths.internal():
-                self._file = open(self.image, "r+b")  # noqa: SIM115 (closed on detach)
+                self._file = open(self.image, "r+b")
         return self._file
 
     def read_block(self, number: int) -> bytes:
@@ -216,7 +216,11 @@ class SDCard(SPIPart):
                 incoming += data
                 return b"\xff" * count
             return None
-        if self._mode in ("command", "read-multi") and not self._command and data.count(0xFF) == count:
+        if (
+            self._mode in ("command", "read-multi")
+            and not self._command
+            and data.count(0xFF) == count
+        ):
             if self._mode == "read-multi" and len(self._out) < count:
                 return None
             out = bytes(self._out[:count]).ljust(count, b"\xff")
