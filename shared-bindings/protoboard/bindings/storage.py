@@ -14,7 +14,9 @@ card: ``sdcardio.SDCard``, ``adafruit_sdcard.SDCard``, or a Python class with ``
 ``writeblocks`` and ``count``) reads and writes the FAT volume on the device; once mounted with
 `mount`, ``open()``, ``os`` and ``pathlib`` see it at its mount path (``/sd``). Each change the
 program completes (a file closed or flushed, a folder made, a rename) is written to the device
-then. A `VfsFat` can also be made from a folder's path (a Protoboard extension). The write rule is CircuitPython's: the program may write **CIRCUITPY** only after
+then. A `VfsFat` can also be made from a folder's path (a Protoboard extension).
+
+The write rule is CircuitPython's: the program may write **CIRCUITPY** only after
 ``boot.py`` calls ``storage.remount("/", readonly=False)`` (or disables the USB drive); until then
 every write raises ``OSError: [Errno 30] Read-only filesystem``. The mount table kept by
 `mount` and `umount` is the one `getmount` and `VfsFat` use; Python's built-in ``open()`` works on
