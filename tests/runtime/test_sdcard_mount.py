@@ -179,3 +179,25 @@ attempt("protected", write)
     assert "mkdir OSError 30" in done.stdout
     assert "protected OSError 5 [Errno 5] Input/output error" in done.stdout
     assert "x.txt" not in parse(image.read_bytes()).files
+
+
+@pytest.mark.hostile
+def test_mkfs_in_a_program_formats_the_card_and_nothing_else(tmp_path) -> None:
+    image = tmp_path / "card.img"
+    image.write_bytes(b"\xa5" * (1024 * 1024))  # garbage, not FAT
+    done, drive, _ = run_program(
+        tmp_path,
+        """
+storage.VfsFat.mkfs(sd)
+vfs = storage.VfsFat(sd)
+storage.mount(vfs, "/sd")
+with open("/sd/new.txt", "w") as f:
+    f.write("fresh")
+print("listed", os.listdir("/sd"), os.listdir("/"))
+""",
+        image=image,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "listed ['new.txt']" in done.stdout
+    assert set(parse(image.read_bytes()).files) == {"new.txt"}
+    assert sorted(p.name for p in drive.iterdir()) == ["code.py", "parts.toml", "sd"]

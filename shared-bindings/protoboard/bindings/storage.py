@@ -122,6 +122,13 @@ def _context() -> _state.RunContext:
     return _state.current
 
 
+def _format(device: Any) -> None:
+    from protoboard.runtime import paths
+
+    with paths.internal():  # its scratch image is the computer's, not the drive's
+        _blockdev.format_device(device)
+
+
 def _drive() -> Any:
     """CIRCUITPY's folder: the run's drive, or the folder ``protoboard exec`` maps ``/`` to."""
     drive = _context().drive
@@ -309,7 +316,7 @@ class VfsFat:
         Protoboard does not format folders: to start **CIRCUITPY** afresh use
         `storage.erase_filesystem`; for another folder, delete its files yourself."""
         if _blockdev.is_block_device(block_device):
-            _blockdev.format_device(block_device)
+            _format(block_device)
             return
         raise NotImplementedError(
             "Protoboard does not format folders: use storage.erase_filesystem() for CIRCUITPY, "
@@ -495,7 +502,7 @@ class VfsFat:
         if self._device is not None and self._volume is None:
             if not mkfs:
                 raise _os_error(errno.ENODEV)
-            _blockdev.format_device(self._device)
+            _format(self._device)
             self._open_volume()
         if not self._root:
             self._readonly = bool(readonly)

@@ -16,10 +16,11 @@ a rename...), as FatFS does at ``f_sync``.
 
 from __future__ import annotations
 
-import contextlib
 import errno
+import os
 import shutil
 import tempfile
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -125,13 +126,44 @@ def format_device(device: Any, label: str = "NO NAME") -> None:
         write_changes(device, old, image.read_bytes())
 
 
+_PREFIX = "protoboard-vfs-"
+#: private copies looked at per sweep (bounded: a sweep never walks an unbounded folder)
+_SWEEP_MAX = 200
+
+
+def _sweep() -> None:
+    """Remove the private copies of processes that ended without cleaning up (a run's VM ends
+    with ``os._exit``, which skips finalizers)."""
+    base = Path(tempfile.gettempdir())
+    with os.scandir(base) as entries:
+        for count, entry in enumerate(e for e in entries if e.name.startswith(_PREFIX)):
+            if count >= _SWEEP_MAX:
+                break
+            pid = entry.name[len(_PREFIX) :].split("-", 1)[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
 class BlockVolume:
     """One mounted FAT volume on a block device; :attr:`folder` holds its files."""
 
     def __init__(self, device: Any) -> None:
         self.device = device
         self._raw = read_device(device)
-        self._temp = Path(tempfile.mkdtemp(prefix="protoboard-vfs-"))
+        _sweep()
+        self._temp = Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-"))
+        # the private copy goes with the volume, or when the program's process ends
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self._temp, ignore_errors=True)
         self.image = self._temp / "card.img"
         self.folder = self._temp / "files"
         self.broken = False
@@ -179,5 +211,4 @@ class BlockVolume:
         self._raw = bytearray(new)
 
     def close(self) -> None:
-        with contextlib.suppress(OSError):
-            shutil.rmtree(self._temp)
+        self._cleanup()
