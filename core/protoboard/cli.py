@@ -165,6 +165,7 @@ def exec_command(
     Press Ctrl-C to stop a program that runs forever.
     """
     from protoboard import testing, vm
+    from protoboard.runtime import deepsleep
 
     if not file.is_file():
         where = Path.cwd()
@@ -181,7 +182,9 @@ def exec_command(
             _start_trace(target)
         file, libs = file.resolve(), tuple(lib.resolve() for lib in libs)
         _board_filesystem(file.parent)
-        result = vm.run_file(file, lib_paths=libs, timeout=timeout)
+        result = deepsleep.run_with_sleep(
+            lambda left: vm.run_file(file, lib_paths=libs, timeout=left), timeout, click.echo
+        )
     sys.stdout.flush()
     if result.traceback:
         click.echo(result.traceback, err=True, nl=False)
@@ -287,6 +290,14 @@ def _start_trace(target: Any) -> None:
     "PROTOBOARD_CONSOLE_PASSWORD if it is set; one speaking HTTP is closed unread.",
 )
 @click.option(
+    "--data",
+    "data",
+    multiple=True,
+    metavar="KIND",
+    help="Where usb_cdc.data goes (when boot.py enables it): 'pty' or 'tcp:PORT', as "
+    "--console. Repeatable.",
+)
+@click.option(
     "--ble",
     is_flag=True,
     help="Offer the drive and the console over Bluetooth LE "
@@ -354,6 +365,7 @@ def run(
     image_size: int,
     drive_size: int,
     consoles: tuple[str, ...],
+    data: tuple[str, ...],
     ble: bool,
     web: int | None,
     web_host: str,
@@ -393,6 +405,7 @@ def run(
         web=False if web is None else (True if web == -1 else web),
         web_host=web_host,
         consoles=_console_list(consoles),
+        data=tuple(_console_list((*data, "none"))),
         safe_mode=safe_mode,
         memory_limit=memory_limit << 20 if memory_limit > 0 else None,
         check=check_board,

@@ -103,6 +103,14 @@ class Machine:
         with self._lock:
             self._claimed.difference_update(pins)
 
+    def release_all(self) -> None:
+        """Deinit the singletons and free every pin, as a reset does (the backend stays)."""
+        for obj in list(self.singletons.values()):
+            obj.deinit()
+        self.singletons.clear()
+        with self._lock:
+            self._claimed.clear()
+
     def in_use(self, pin: Pin) -> bool:
         return pin in self._claimed
 

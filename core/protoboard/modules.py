@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from protoboard.hal import alarm as hal_alarm
 from protoboard.hal import (
     analogio,
     audiobusio,
@@ -23,6 +24,9 @@ from protoboard.hal import (
     rotaryio,
     rtc,
     touchio,
+    usb_cdc,
+    usb_hid,
+    usb_midi,
 )
 from protoboard.hal.base import Implementation
 
@@ -67,6 +71,11 @@ MODULES: dict[str, BuiltinModule] = {
         _b("audiobusio", (audiobusio.I2SOut, audiobusio.PDMIn), ("audiocore",)),
         _b("audiomixer", (), ("audiocore",)),
         _b("audiomp3", (), ("audiocore",)),
+        _b("adafruit_pixelbuf"),
+        _b("usb_hid", (usb_hid.HidHost,)),
+        _b("usb_midi", (usb_midi.MidiHost,)),
+        _b("usb_cdc", (usb_cdc.DataChannel,)),
+        _b("alarm", (hal_alarm.Sleeper,)),
         # Runtime modules: the supervisor's state and the drive, no hardware behind them.
         _b("supervisor"),
         _b("storage"),

@@ -50,6 +50,8 @@ def describe(kind: str, data: dict[str, Any]) -> str:
         return f"plays {data.get('source')} at {data.get('sample_rate')} Hz{looping}"
     if kind == "audio":
         return "stops playing"
+    if kind == "usb":  # the USB host's decoding: "keyboard: H ('H')", "MIDI NoteOn ..."
+        return str(data["text"])
     return f"{kind} {data}"
 
 

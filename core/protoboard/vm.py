@@ -30,6 +30,7 @@ class Outcome(enum.Enum):
     TIMEOUT = "timeout"  # stopped by the caller's time limit
     RESET = "reset"  # microcontroller.reset()
     RELOAD = "reload"  # supervisor.reload() or an autoreload stopped the program
+    DEEP_SLEEP = "deep_sleep"  # alarm.exit_and_deep_sleep_until_alarms() (alarms in .exception)
 
 
 @dataclass
@@ -203,7 +204,7 @@ def _run_file(
     host_packages: bool | Sequence[str] | None = None,
 ) -> RunResult:
     from protoboard.machine import ResetRequested
-    from protoboard.runtime.state import ReloadRequested
+    from protoboard.runtime.state import DeepSleepRequest, ReloadRequested
 
     program = Path(path).resolve()
     root = program.parent
@@ -225,6 +226,8 @@ def _run_file(
             return RunResult(Outcome.RESET)
         except ReloadRequested as exc:
             return RunResult(Outcome.RELOAD, reason=exc.reason)
+        except DeepSleepRequest as exc:
+            return RunResult(Outcome.DEEP_SLEEP, exception=exc)
         except KeyboardInterrupt as exc:
             return RunResult(Outcome.INTERRUPTED, format_traceback(exc, [root, *libs]), exc)
         except BaseException as exc:  # the program's own error, reported like the board does

@@ -147,8 +147,24 @@ def test_typing_imports_are_not_extras():
 def test_every_deviation_gives_a_reason():
     for deviation in deviations.DEVIATIONS:
         assert deviation.module in scope.MODULES
-        assert deviation.accept in ("keyword-only", "extra-varargs", "optional")
+        assert deviation.accept in (
+            "keyword-only",
+            "extra-varargs",
+            "optional",
+            "stub-self",
+            "c-default",
+        )
         assert len(deviation.reason) > 20
+
+
+def test_stub_self_and_c_default_deviations_are_narrow():
+    assert deviations.accepted("usb_midi", "set_names", "self", "stub-self") is not None
+    assert deviations.accepted("usb_midi", "disable", "self", "stub-self") is None
+    found = deviations.accepted("adafruit_pixelbuf", "PixelBuf.__init__", "brightness", "c-default")
+    assert found is not None
+    assert (
+        deviations.accepted("adafruit_pixelbuf", "PixelBuf.__init__", "size", "c-default") is None
+    )
 
 
 def test_micropython_falls_back_to_documented_names(monkeypatch):

@@ -20,7 +20,10 @@ from protoboard.conformance.scope import MODULES
 #: * ``"extra-varargs"``: ours may take ``*args`` the stub does not show.
 #: * ``"optional"``: the stub shows the parameter required, CircuitPython's C code lets it be
 #:   left out; ours has a default.
-Accept = Literal["keyword-only", "extra-varargs", "optional"]
+#: * ``"stub-self"``: the stub gives a module-level function a ``self`` parameter that the C
+#:   function does not have; ours has none.
+#: * ``"c-default"``: the stub's default is not the C code's; ours follows the C code.
+Accept = Literal["keyword-only", "extra-varargs", "optional", "stub-self", "c-default"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,25 @@ class Deviation:
 
 
 DEVIATIONS: tuple[Deviation, ...] = (
+    # adafruit_pixelbuf.PixelBuf(size, *, brightness=None): None means 1.0, as the docstring says.
+    Deviation(
+        "adafruit_pixelbuf",
+        "PixelBuf.__init__",
+        "brightness",
+        "c-default",
+        "shared-bindings/adafruit_pixelbuf/PixelBuf.c: brightness defaults to mp_const_none, "
+        'which is 1.0 ("default 1.0" in its docstring); the //| signature says 0',
+    ),
+    # usb_midi.set_names(*, streaming_interface_name=None, ...): the stub adds a ``self``.
+    Deviation(
+        "usb_midi",
+        "set_names",
+        "self",
+        "stub-self",
+        "shared-bindings/usb_midi/__init__.c defines usb_midi_set_names as a module function "
+        "(MP_DEFINE_CONST_FUN_OBJ_KW, all arguments keyword-only); "
+        "its //| stub says (self, *, ...)",
+    ),
     # busio.SPI(clock, MOSI=None, MISO=None, *, half_duplex=False): the stub drops the ``*``.
     Deviation(
         "busio",

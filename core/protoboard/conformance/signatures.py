@@ -103,6 +103,12 @@ class _Comparer:
                 problems.append(f"parameter {self.position} is '{at.name}' (stub: '{sp.name}')")
                 self.seen.add(at.name)
                 return
+        if op is None and sp.name == "self":
+            deviation = accepted(self.name, self.member, "self", "stub-self")
+            if deviation is not None:
+                self.position -= 1  # ours has no parameter in that place
+                self.result.deviations.append(deviation)
+                return
         if op is None:
             if self.has_varkw and sp.kind is not P.POSITIONAL_ONLY:
                 return  # accepted through **kwargs
@@ -157,6 +163,10 @@ class _Comparer:
         if expected is _UNKNOWN:
             return  # a default we cannot evaluate here: only its presence is checked
         if not _same_default(op.default, expected):
+            deviation = accepted(self.name, self.member, sp.name, "c-default")
+            if deviation is not None:
+                self.result.deviations.append(deviation)
+                return
             problems.append(f"'{sp.name}' defaults to {op.default!r} (stub: {sp.default})")
 
     def _eval_default(self, text: str) -> Any:

@@ -128,6 +128,14 @@ class BoardState(ToSupervisor):
     full: bool = False
 
 
+@dataclass(frozen=True)
+class WokenUp(ToSupervisor):
+    """An alarm ended the run's (pretended) deep sleep: run code.py again as after a reset,
+    with ``alarm`` (protoboard.hal.alarm.WakeAlarm) as alarm.wake_alarm."""
+
+    alarm: Any
+
+
 # -- supervisor -> VM --------------------------------------------------------------------------
 
 

@@ -78,6 +78,21 @@ class RunContext:
     #: supervisor.status_bar.console / .display
     status_bar_console: bool = True
     status_bar_display: bool = True
+    # USB devices boot.py chose (usb_hid/usb_midi/usb_cdc.enable), kept until a hard reset:
+    #: usb_hid's devices as protoboard.hal.usb_hid.HidDevice tuples (None: the board default)
+    usb_hid_devices: tuple[Any, ...] | None = None
+    usb_hid_boot_device: int = 0
+    usb_midi_enabled: bool = True
+    usb_cdc_console: bool = True
+    usb_cdc_data: bool = False
+    #: the supervisor's usb_cdc.data pty (protoboard run); None: the simulated host's buffers
+    usb_cdc_data_path: str | None = None
+    #: that pty, opened by the VM before the program's path rules apply (-1: not open)
+    usb_cdc_data_fd: int = -1
+    #: alarm.sleep_memory's bytes: kept across deep sleep and reloads, lost at power off
+    sleep_memory: bytes | bytearray = b""
+    #: what woke the board from deep sleep (protoboard.hal.alarm.WakeAlarm), this run only
+    wake_alarm: Any = None
 
     def remember(self, **changes: Any) -> None:
         """Apply changes here and report them, so the supervisor carries them to the next run."""
@@ -97,6 +112,16 @@ class ReloadRequested(BaseException):
         #: a soft reboot asked for in the raw REPL: the board comes back to the raw REPL
         #: without running code.py, as CircuitPython does (tools such as mpremote rely on it)
         self.raw_repl = raw_repl
+
+
+class DeepSleepRequest(BaseException):
+    """Ends the program for ``alarm.exit_and_deep_sleep_until_alarms()``: the board sleeps until
+    one of ``alarms`` (protoboard.hal.alarm.WakeAlarm descriptions) fires, then runs code.py
+    again. A BaseException, as CircuitPython's, so ``except Exception`` does not stop it."""
+
+    def __init__(self, alarms: tuple[Any, ...]) -> None:
+        super().__init__()
+        self.alarms = alarms
 
 
 current = RunContext()

@@ -31,6 +31,7 @@ from protoboard.runtime import ble_workflow, control, drivespace, events, vmproc
 from protoboard.runtime.boardparts import BoardParts
 from protoboard.runtime.console import ConsoleHub
 from protoboard.runtime.console.tcp import PASSWORD_ENV, TcpSpec
+from protoboard.runtime.datachannel import DataChannel
 from protoboard.runtime.drive import CODE_FILES, Drive, DriveError
 from protoboard.runtime.messages import (
     AddPart,
@@ -62,6 +63,7 @@ from protoboard.runtime.messages import (
     UsbIdentification,
     WatchBoard,
     WatchRequest,
+    WokenUp,
     WorldRequest,
 )
 from protoboard.runtime.state import RunContext
@@ -126,6 +128,8 @@ class RunOptions:
     web: bool | int = False
     #: the address the web workflow listens on
     web_host: str = "127.0.0.1"
+    #: usb_cdc.data endpoints: "pty", "tcp:PORT" (none: the data channel goes nowhere)
+    data: tuple[str, ...] = ()
     #: a real board's id: before each run of code.py, say what would stop it there
     check: str | None = None
     #: the board in one line under the console (:mod:`.panel`): None draws it when the
@@ -191,6 +195,9 @@ class Supervisor:
         self.panel: TerminalPanel | None = None
         self.web_mdns: Mdns | None = None
         self.run_status = RunStatus()
+        self.data: DataChannel | None = None
+        #: the alarm that ended a pretended deep sleep, for the next run
+        self._wake_alarm: Any = None
 
     # -- host-side messages (stderr) and board console messages (the hub) -----------------
 
@@ -243,6 +250,13 @@ class Supervisor:
         except (OSError, UserError) as exc:
             self.log(f"cannot open the console: {exc}")
             return False
+        if self.options.data:
+            try:
+                self.data = DataChannel()
+                self.data.open(self.options.data, self.log)
+            except (OSError, UserError) as exc:
+                self.log(f"cannot open the usb_cdc.data serial port: {exc}")
+                return False
         try:
             self.control = control.ControlServer(
                 control.socket_path(self.drive.root), self._control
@@ -420,6 +434,7 @@ class Supervisor:
         boot_out: bool = False,
         resume: bool = False,
         code_done: bool = False,
+        wake_alarm: Any = None,
     ) -> None:
         try:
             self.drive.check()
@@ -431,16 +446,7 @@ class Supervisor:
             self._pending_start = (phase, reason)
             return
         self.waiting_for_drive = False
-        # Everything the board keeps across soft reloads, plus what this run is about.
-        context = RunContext(
-            drive=self.drive.root,
-            drive_size=self._drive_size(),
-            **self._drive_state(),
-            run_reason=reason,
-            safe_mode_reason=self.safe_mode_reason,
-            serial_connected=self.hub.connected,
-            **self.persistent.run_values(),
-        )
+        context = self._run_context(reason, wake_alarm)
         parts = self.parts.for_run(self._parts_problem if phase != "boot" else lambda _: None)
         if self.options.check and phase == "code":
             self._advise(self.options.check)
@@ -471,6 +477,20 @@ class Supervisor:
         self.reload_pending = False
         # Prepare the next VM in the background, once this one is under way.
         threading.Timer(SPARE_DELAY, lambda: self.events.put(events.SpareWanted())).start()
+
+    def _run_context(self, reason: str, wake_alarm: Any) -> RunContext:
+        """Everything the board keeps across soft reloads, plus what this run is about."""
+        return RunContext(
+            drive=self.drive.root,
+            drive_size=self._drive_size(),
+            **self._drive_state(),
+            run_reason=reason,
+            safe_mode_reason=self.safe_mode_reason,
+            serial_connected=self.hub.connected,
+            **self.persistent.run_values(),
+            usb_cdc_data_path=self.data.path if self.data is not None else None,
+            wake_alarm=wake_alarm,
+        )
 
     def _advise(self, board_id: str) -> None:
         """``run --check``: what would stop the program on that board, before it runs here."""
@@ -570,6 +590,10 @@ class Supervisor:
             self.persistent.expire_next_code(reloaded=reloaded, outcome=vm.outcome)
         if final[:1] == ("booted",):
             self._start("code", "STARTUP")
+        elif final[:1] == ("woken",):
+            # as after a reset (no "soft reboot"), but boot.py does not run again
+            woke, self._wake_alarm = self._wake_alarm, None
+            self._start("code", "STARTUP", wake_alarm=woke)
         elif vm.stopping or final[:2] == ("reload", "AUTO_RELOAD"):
             self.reload_pending = True
             if vm.killed:
@@ -689,6 +713,11 @@ class Supervisor:
             self.log(f"could not write boot_out.txt: {exc.strerror}")
         if vm.phase == "boot":
             vm.final = ("booted",)
+
+    @_on_vm_message.register
+    def _on_woken(self, message: WokenUp, vm: VM) -> None:
+        vm.final = ("woken", "")
+        self._wake_alarm = message.alarm
 
     @_on_vm_message.register
     def _on_reload(self, message: ReloadRequest, vm: VM) -> None:
@@ -872,4 +901,7 @@ class Supervisor:
         with contextlib.suppress(Exception):
             self.hub.close()
         self.console.close()
+        if self.data is not None:
+            with contextlib.suppress(Exception):
+                self.data.close()
         self.pool.stop_server()

@@ -41,6 +41,7 @@ from protoboard.runtime.messages import (
     ToSupervisor,
     TraceBoard,
     WatchBoard,
+    WokenUp,
 )
 
 AUTORELOAD_ON = (
@@ -258,6 +259,7 @@ def _run(config: VMConfig, channel: Any, prepared: Any) -> None:
         _apply_world(machine, config.world)
         watcher = _board_watcher(machine, config.watch_board, notify)
         _listen(channel, machine, notify, watcher)
+        _open_data_channel(context)
         _install_runtime_rules(config.drive)
         os.chdir(config.drive)
         _limit_memory(config.memory_limit)
@@ -348,6 +350,16 @@ def _listen(
                 )
 
     threading.Thread(target=serve, name="world", daemon=True).start()
+
+
+def _open_data_channel(context: state.RunContext) -> None:
+    """usb_cdc.data's pty, opened now: the program's file rules (drive paths only) do not
+    apply to the board's own USB port."""
+    if context.usb_cdc_data and context.usb_cdc_data_path:
+        with contextlib.suppress(OSError):
+            context.usb_cdc_data_fd = os.open(
+                context.usb_cdc_data_path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK
+            )
 
 
 def _install_runtime_rules(drive: Path) -> None:
@@ -445,7 +457,13 @@ def _code(config: VMConfig, console: _Console) -> None:
             console.write(choice.warning)
         result = vm.run_file(choice.path, contain=False)  # the supervisor ends its processes
         _reattach_console(config.pty_path)
+        _keep_sleep_memory()
         outcome = result.outcome
+        if outcome is vm.Outcome.DEEP_SLEEP:
+            context.notify(CodeDone(outcome.value, None))
+            console.write(f"\n{CODE_DONE}\n")
+            _pretend_deep_sleep(config, console, getattr(result.exception, "alarms", ()))
+            return
         if outcome is vm.Outcome.RELOAD:
             if result.reason == "AUTO_RELOAD":
                 console.write(f"\n{STOPPED_BY_RELOAD}\n")
@@ -466,6 +484,43 @@ def _code(config: VMConfig, console: _Console) -> None:
         if (nxt.reload_on_error and failed) or (nxt.reload_on_success and not failed):
             raise state.ReloadRequested("SUPERVISOR_RELOAD")
     _wait_then_repl(config, console, autoreload_line=True)
+
+
+def _keep_sleep_memory() -> None:
+    """alarm.sleep_memory outlives the run: tell the supervisor what it holds."""
+    binding = sys.modules.get("protoboard.bindings.alarm")
+    if binding is not None:
+        binding._save_sleep_memory()
+
+
+def _pretend_deep_sleep(config: VMConfig, console: _Console, alarms: Any) -> None:
+    """The wait loop of a board that would deep sleep with USB connected: an alarm runs code.py
+    again (the supervisor starts it), a key enters the REPL (Ctrl-D reloads), a save reloads."""
+    from protoboard.runtime import deepsleep
+
+    context = state.current
+    console.mode(line_editing=False)
+    console.write((AUTORELOAD_ON if context.autoreload else AUTORELOAD_OFF) + "\n")
+    console.write(f"\n{WAIT_PROMPT}\n{deepsleep.PRETENDING}\n")
+    context.notify(ModeChanged("wait"))
+    try:
+        woke = deepsleep.sleep_until(tuple(alarms), deepsleep.key_waiting(0))
+    except KeyboardInterrupt:
+        woke = None
+    if woke is not None:
+        console.write(f"{deepsleep.WOKEN}\n")
+        context.notify(WokenUp(woke))
+        return
+    try:
+        key = console.read_byte()
+    except KeyboardInterrupt:
+        key = 3
+    except EOFError:
+        signal.pause()
+        return
+    if key == 4:
+        raise state.ReloadRequested("REPL_RELOAD")
+    _repl(config, console)
 
 
 def _without_hint(text: str | None) -> str | None:

@@ -81,9 +81,12 @@ class WorkflowVolume:
                 continue
             full = folder / name
             try:
+                # stat first: the kernel gives up on a chain of more than 40 links at once
+                # (ELOOP), so realpath below, which walks a chain link by link in Python, only
+                # ever walks a short one
+                st = full.stat()
                 if full.is_symlink() and not self.inside(os.path.realpath(full)):
                     continue
-                st = full.stat()
             except (OSError, RecursionError):
                 continue  # dangling symlink, vanished file, a chain of thousands of symlinks
             yield name, full.is_dir(), st

@@ -35,6 +35,12 @@ class Persistent:
     rgb_status_brightness: int = 63
     status_bar_console: bool = True
     status_bar_display: bool = True
+    usb_hid_devices: tuple[Any, ...] | None = None
+    usb_hid_boot_device: int = 0
+    usb_midi_enabled: bool = True
+    usb_cdc_console: bool = True
+    usb_cdc_data: bool = False
+    sleep_memory: bytes | bytearray = b""
 
     @property
     def program_owns_drive(self) -> bool:

@@ -6,6 +6,7 @@ Use it from tests and scripts through :class:`Simulator` (``sim.pin("D13").histo
 
 from __future__ import annotations
 
+import protoboard.hal.alarm
 import protoboard.hal.analogio
 import protoboard.hal.audiobusio
 import protoboard.hal.audioio
@@ -19,6 +20,9 @@ import protoboard.hal.pwmio
 import protoboard.hal.rotaryio
 import protoboard.hal.rtc
 import protoboard.hal.touchio
+import protoboard.hal.usb_cdc
+import protoboard.hal.usb_hid
+import protoboard.hal.usb_midi
 from protoboard.boards import BoardDef
 from protoboard.ports.sim.model import SimPin, Simulator
 from protoboard.registry import Port
@@ -53,6 +57,10 @@ PORT = Port(
         protoboard.hal.audiopwmio.PWMAudioOut: f"{_M}.audiopwmio:PWMAudioOut",
         protoboard.hal.audiobusio.I2SOut: f"{_M}.audiobusio:I2SOut",
         protoboard.hal.audiobusio.PDMIn: f"{_M}.audiobusio:PDMIn",
+        protoboard.hal.usb_hid.HidHost: f"{_M}.usb_hid:HidHost",
+        protoboard.hal.usb_midi.MidiHost: f"{_M}.usb_midi:MidiHost",
+        protoboard.hal.usb_cdc.DataChannel: f"{_M}.usb_cdc:DataChannel",
+        protoboard.hal.alarm.Sleeper: f"{_M}.alarm:Sleeper",
     },
     backend=f"{_M}:open_backend",
     boards_package=_M,

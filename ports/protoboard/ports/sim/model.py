@@ -292,6 +292,10 @@ class Simulator(Backend):
         for spec in self.board.parts:
             spec = dict(spec)
             self.add(spec.pop("type"), **spec)
+        if {"usb_hid", "usb_midi", "usb_cdc"} & set(self.board.modules):
+            from protoboard.ports.sim.parts.usbhost import board_host
+
+            board_host(self)  # the computer at the other end of the USB cable
 
     def add(self, part_type: str, **settings: Any) -> Part:
         """Create a catalog part by type name and wire it: connection roles (``pin``, ``scl``,

@@ -1,0 +1,91 @@
+"""Unmodified adafruit_hid and adafruit_midi on a drive filled by ``protoboard install`` from a
+bundle our bundler built from PyPI, in a real ``protoboard run`` whose boot.py chooses the USB
+devices; what the simulated PC received is read with ``protoboard sim parts``."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from conftest import CACHE, _unavailable
+from test_board_world_drive import BoardProcess, _protoboard
+
+from protoboard.bundler.build import BundlerError, build_bundle, load_manifest
+
+pytestmark = pytest.mark.network
+
+TAG = "20261206"
+PREFIX = "usb-world"
+LIBRARIES = {"adafruit-circuitpython-hid": "6.1.10", "adafruit-circuitpython-midi": "1.6.0"}
+
+BOOT = """\
+import usb_hid, usb_midi
+usb_hid.enable((usb_hid.Device.KEYBOARD, usb_hid.Device.CONSUMER_CONTROL))
+usb_midi.enable()
+"""
+
+CODE = """\
+import usb_hid, usb_midi
+import adafruit_midi
+from adafruit_hid.keyboard import Keyboard
+from adafruit_hid.keyboard_layout_us import KeyboardLayoutUS
+from adafruit_midi.note_on import NoteOn
+print("devices", len(usb_hid.devices))
+KeyboardLayoutUS(Keyboard(usb_hid.devices)).write("Hello")
+adafruit_midi.MIDI(midi_out=usb_midi.ports[1], out_channel=0).send(NoteOn(60, 100))
+try:
+    usb_hid.enable(())
+except RuntimeError as e:
+    print("later:", e)
+"""
+
+
+@pytest.fixture(scope="module")
+def bundle_zip(tmp_path_factory) -> Path:
+    from protoboard.updater.fetch import Fetcher
+
+    work = tmp_path_factory.mktemp("bundle")
+    manifest = work / "bundle.toml"
+    entries = [f'[[library]]\npypi = "{n}"\nversion = "{v}"\n' for n, v in LIBRARIES.items()]
+    manifest.write_text(f'[bundle]\nprefix = "{PREFIX}"\ntargets = []\n\n' + "\n".join(entries))
+    try:
+        build_bundle(
+            load_manifest(manifest, tag=TAG),
+            work / "out",
+            fetcher=Fetcher(CACHE / "bundler-downloads", backoff=0.5),
+        )
+    except BundlerError as e:
+        if "cannot read PyPI" in str(e) or "cannot download" in str(e):
+            _unavailable(f"PyPI is not reachable: {e}")
+        raise
+    return work / "out" / f"{PREFIX}-py-{TAG}.zip"
+
+
+def test_hid_and_midi_from_an_installed_drive_in_run(bundle_zip: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "CIRCUITPY"
+    (folder / "lib").mkdir(parents=True)
+    (folder / "boot.py").write_text(BOOT)
+    (folder / "code.py").write_text(CODE)
+    done = _protoboard(
+        tmp_path,
+        "install", "adafruit_hid", "adafruit_midi",
+        "--path", str(folder), "--bundle", str(bundle_zip), "--cpy-version", "protoboard",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    board = BoardProcess(folder)
+    try:
+        text = board.wait_for(r"Code done running\.", timeout=30)
+        assert "devices 2" in text
+        assert "later: Cannot change USB devices now" in text
+        assert "Traceback" not in text
+        deadline = time.monotonic() + 30
+        while True:  # the control socket comes up with the board
+            listed = _protoboard(tmp_path, "sim", "parts", "--drive", str(folder))
+            if listed.returncode == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert listed.returncode == 0, listed.stdout + listed.stderr
+        assert "USB" in listed.stdout and "Hello" in listed.stdout
+    finally:
+        board.stop()
