@@ -84,11 +84,17 @@ def test_a_device_that_fails_gives_input_output_error(sim) -> None:
 
 
 @pytest.mark.hostile
-def test_not_a_block_device_is_a_type_error(sim) -> None:
+def test_not_a_block_device_names_the_missing_method(sim) -> None:
     import storage
 
-    with pytest.raises(TypeError, match="block device"):
+    with pytest.raises(AttributeError, match="'int' object has no attribute 'readblocks'"):
         storage.VfsFat(42)
+
+    class HalfDevice:
+        def readblocks(self, start: int, buf: bytearray) -> None: ...
+
+    with pytest.raises(AttributeError, match="'HalfDevice' object has no attribute 'writeblocks'"):
+        storage.VfsFat(HalfDevice())
 
 
 def test_the_card_checks_the_crc_of_cmd0(sim, tmp_path) -> None:

@@ -175,9 +175,14 @@ class VfsFat:
             if not folder.is_dir():
                 raise _os_error(errno.ENODEV)
         else:
-            raise TypeError(
-                f"VfsFat needs a block device (readblocks, writeblocks, count), "
-                f"not {type(block_device).__name__}"
+            # as CircuitPython's vfs_fat: the block device's methods are looked up first
+            missing = next(
+                name
+                for name in ("readblocks", "writeblocks", "count")
+                if not callable(getattr(block_device, name, None))
+            )
+            raise AttributeError(
+                f"'{type(block_device).__name__}' object has no attribute '{missing}'"
             )
         self._folder = folder
         self._root = False
