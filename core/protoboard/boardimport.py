@@ -74,8 +74,13 @@ _real_import = builtins.__import__
 
 #: standard modules a program gets in CircuitPython's version (see protoboard.bindings.stdlib)
 BOARD_STANDARD = {
-    name: f"protoboard.bindings.stdlib.{name}"
-    for name in ("gc", "hashlib", "json", "msgpack", "os", "sys", "time")
+    **{
+        name: f"protoboard.bindings.stdlib.{name}"
+        for name in ("gc", "hashlib", "json", "msgpack", "os", "sys", "time")
+    },
+    # CPython has modules of these names: a program gets CircuitPython's, the host keeps its own
+    "ssl": "protoboard.bindings.ssl",
+    "ipaddress": "protoboard.bindings.ipaddress",
 }
 
 

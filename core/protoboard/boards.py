@@ -44,6 +44,9 @@ class BoardDef:
     parts: tuple[Mapping[str, Any], ...] = ()
     nvm_size: int = 4096
     source: str = ""
+    #: the board's built-in display (``board.DISPLAY``) as plain data: its bus, driver and
+    #: options; None for a board without one
+    display: Mapping[str, Any] | None = None
 
     @property
     def board_names(self) -> dict[str, str]:
@@ -63,8 +66,32 @@ def _require(data: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
     return value
 
 
+def _on_stub(data: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """A board file with ``stub = "<id>"`` takes that real board's pins, buses and the modules
+    Protoboard provides from circuitpython-stubs, and adds its own (parts, display, modules)."""
+    base = stub_board(_require(data, "stub", str, where))
+    merged: dict[str, Any] = {
+        "name": base.name,
+        "mcu": base.mcu,
+        "nvm_size": base.nvm_size,
+        "pins": {pin: list(names) for pin, names in base.pins.items()},
+        "buses": {bus: dict(pins.pins) for bus, pins in base.buses.items() if pins.pins},
+        "capabilities": {
+            kind: [base.pins[p][0] for p in sorted(ids)] for kind, ids in base.capabilities.items()
+        },
+    }
+    merged.update({k: v for k, v in data.items() if k not in ("modules", "stub")})
+    from protoboard.modules import MODULES  # the modules Protoboard has (the stub lists all)
+
+    provided = {name for name in base.modules if name in MODULES}
+    merged["modules"] = sorted(provided | set(data.get("modules", ())))
+    return merged
+
+
 def parse_board(data: Mapping[str, Any], where: str) -> BoardDef:
     """Build a :class:`BoardDef` from a board file's parsed TOML, checking every reference."""
+    if "stub" in data:
+        data = _on_stub(data, where)
     board_id = _require(data, "board_id", str, where)
     pins_table = _require(data, "pins", dict, where)
     pins: dict[str, tuple[str, ...]] = {}
@@ -106,6 +133,7 @@ def parse_board(data: Mapping[str, Any], where: str) -> BoardDef:
         parts=tuple(data.get("parts", ())),
         nvm_size=int(data.get("nvm_size", 4096)),
         source=where,
+        display=data.get("display"),
     )
 
 

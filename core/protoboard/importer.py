@@ -17,6 +17,11 @@ from types import ModuleType
 from protoboard import machine
 from protoboard.modules import MODULES
 
+#: built-in modules whose names CPython's standard library also has (``ssl``, ``ipaddress``):
+#: never served here, so the host's code keeps CPython's; a program gets ours through
+#: :data:`protoboard.boardimport.BOARD_STANDARD`.
+HOST_OWNED = frozenset({"ssl", "ipaddress"})
+
 
 class BuiltinModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Serves ``digitalio`` as ``protoboard.bindings.digitalio`` (the same module object)."""
@@ -26,7 +31,7 @@ class BuiltinModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     ) -> importlib.machinery.ModuleSpec | None:
         top, _, rest = fullname.partition(".")
         module = MODULES.get(top)
-        if module is None:
+        if module is None or top in HOST_OWNED:
             return None
         if top not in machine.current().modules:
             raise ModuleNotFoundError(f"No module named '{fullname}'", name=fullname)
@@ -75,7 +80,11 @@ _FINDER = BuiltinModuleFinder()
 
 
 def served_names() -> list[str]:
-    return [name for name in sys.modules if name.partition(".")[0] in MODULES]
+    return [
+        name
+        for name in sys.modules
+        if name.partition(".")[0] in MODULES and name.partition(".")[0] not in HOST_OWNED
+    ]
 
 
 def forget_served() -> None:

@@ -116,6 +116,9 @@ class Machine:
 
     def close(self) -> None:
         """Deinit the singletons and close the backend. The machine is unusable afterwards."""
+        from protoboard.displaycore import registry
+
+        registry.release_all()  # displays stop refreshing before their parts go away
         for obj in list(self.singletons.values()):
             obj.deinit()
         self.singletons.clear()

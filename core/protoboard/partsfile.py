@@ -47,6 +47,8 @@ DRIVES: dict[str, tuple[str, ...]] = {
     "Potentiometer": ("pin",),
     "RotaryEncoder": ("pin_a", "pin_b"),
     "LIS3DH": ("int1", "int2"),
+    "HCSR04": ("echo",),
+    "IRRemote": ("pin",),
 }
 #: attributes of a part that are its wiring or identity, never settings to change
 NOT_SETTABLE = frozenset({"name", "sim", "connections", "kind", "address", "roles"})

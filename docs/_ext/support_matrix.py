@@ -86,6 +86,11 @@ def _module_status(module: Any, board: Any, port: Any) -> str:
     return YES
 
 
+def _port_option(port: Any) -> str:
+    """`` --port NAME`` for a port that is not chosen by default on a development machine."""
+    return "" if port.name == "sim" else f" --port {port.name}"
+
+
 def _board_section(board: Any, port: Any, modules: dict[str, Any], docs_dir: Path) -> list[str]:
     lines = [f".. _{board_label(board.board_id)}:", ""]
     lines += _heading(f"{board.name} (``{board.board_id}``)", "~")
@@ -95,7 +100,7 @@ def _board_section(board: Any, port: Any, modules: dict[str, Any], docs_dir: Pat
         f":Microcontroller: {_escape(board.mcu)}",
         f":Non-volatile memory: {board.nvm_size} bytes",
         ":Built-in modules: " + (", ".join(_module_ref(m, docs_dir) for m in provided) or "none"),
-        f":Use it: ``protoboard exec code.py --board {board.board_id}``",
+        f":Use it: ``protoboard exec code.py{_port_option(port)} --board {board.board_id}``",
         "",
     ]
     rows = []

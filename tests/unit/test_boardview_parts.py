@@ -3,6 +3,7 @@ the supervisor's hub, the WebSocket input checks, the VCD export read back and d
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -314,3 +315,22 @@ def test_an_empty_capture_is_still_a_valid_vcd():
     text = vcd.write({}, [])
     assert "$enddefinitions $end" in text
     assert vcd.read(text) == {}
+
+
+def test_watcher_sends_a_display_parts_frame(sim):
+    """A display controller part (here an ST7789 on SPI) shows in the board view as a picture."""
+    from protoboard.ports.sim.parts.mipi_dcs import ST7789
+
+    sim.attach(
+        ST7789(name="TFT", width=240, height=135), clock="SCK", mosi="MOSI", cs="D5", dc="D6"
+    )
+    sent: list[dict] = []
+    watcher = BoardWatcher(sim, lambda delta, full: sent.append(delta))
+    watcher.watch(True)
+    try:
+        assert wait_for(lambda: any("TFT" in d.get("displays", {}) for d in sent))
+        picture = next(d["displays"]["TFT"] for d in sent if "TFT" in d.get("displays", {}))
+        assert (picture["width"], picture["height"], picture["mode"]) == (240, 135, "rgb")
+        assert len(base64.b64decode(picture["data"])) == 240 * 135 * 3
+    finally:
+        watcher.watch(False)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from protoboard.boardimport import BOARD_STANDARD
-from protoboard.conformance.deviations import Deviation
+from protoboard.conformance.deviations import Deviation, accepted
 from protoboard.conformance.scope import MODULES
 from protoboard.conformance.signatures import compare_params
 from protoboard.conformance.stubs import Stub, StubMember, StubParam, load_stub
@@ -139,7 +139,11 @@ class ModuleChecker:
     def run(self) -> ModuleReport:
         for qualname, member in self.stub.members.items():
             problems = self.check(member)
-            if problems is None:
+            stub_only = accepted(self.name, qualname, None, "stub-only")
+            if problems is None and stub_only is not None:
+                self._use(stub_only, qualname)
+                self.report.matched.append(qualname)
+            elif problems is None:
                 self.report.missing.append(qualname)
             elif problems:
                 self.report.mismatches.append(Mismatch(qualname, problems))

@@ -18,12 +18,18 @@ from protoboard.conformance.scope import MODULES
 #: * ``"keyword-only"``: the stub shows the parameter as positional-or-keyword, CircuitPython's C
 #:   code parses it with ``MP_ARG_KW_ONLY``; ours may be keyword-only (or match the stub).
 #: * ``"extra-varargs"``: ours may take ``*args`` the stub does not show.
-#: * ``"optional"``: the stub shows the parameter required, CircuitPython's C code lets it be
-#:   left out; ours has a default.
+#: * ``"optional"``: the stub shows the parameter required, CircuitPython's C code gives it a
+#:   default (or lets it be left out); ours has one.
+#: * ``"renamed"``: the stub spells the parameter differently from the C code's ``MP_QSTR_``
+#:   name (which is what a keyword argument must use); ours uses the C name.
+#: * ``"stub-only"``: a name the stubs define for type checking only, which CircuitPython
+#:   does not have; ours may lack it.
 #: * ``"stub-self"``: the stub gives a module-level function a ``self`` parameter that the C
 #:   function does not have; ours has none.
 #: * ``"c-default"``: the stub's default is not the C code's; ours follows the C code.
-Accept = Literal["keyword-only", "extra-varargs", "optional", "stub-self", "c-default"]
+Accept = Literal[
+    "keyword-only", "extra-varargs", "optional", "renamed", "stub-only", "stub-self", "c-default"
+]
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,23 @@ class Deviation:
 
 
 DEVIATIONS: tuple[Deviation, ...] = (
+    # The network: parameters the C code gives a default and the stubs show as required.
+    Deviation(
+        "socketpool",
+        "Socket.recv_into",
+        "bufsize",
+        "optional",
+        "shared-bindings/socketpool/Socket.c parses bufsize as MP_ARG_INT with default 0 "
+        "(the buffer's length); the stub shows it required",
+    ),
+    Deviation(
+        "wifi",
+        "Radio.set_ipv4_address",
+        "ipv4_dns",
+        "optional",
+        "shared-bindings/wifi/Radio.c parses ipv4_dns as MP_ARG_OBJ | MP_ARG_KW_ONLY with a "
+        "default (keep the DNS server); the stub shows it required",
+    ),
     # adafruit_pixelbuf.PixelBuf(size, *, brightness=None): None means 1.0, as the docstring says.
     Deviation(
         "adafruit_pixelbuf",
@@ -125,6 +148,72 @@ DEVIATIONS: tuple[Deviation, ...] = (
             "shared-bindings/util.c) takes (exc_type, exc_value, traceback)",
         )
         for module in MODULES
+    ),
+)
+
+
+# displayio family: the stubs' type-checking aliases and a few signatures the C code decides.
+_DISPLAYIO_C = "shared-bindings/{0}/__init__.c"
+DEVIATIONS += (
+    *(
+        Deviation(
+            "displayio",
+            name,
+            None,
+            "stub-only",
+            "the stub says 'Type-checking shorthand ... Not actually defined in CircuitPython'",
+        )
+        for name in ("AnyDisplayBus", "AnyFramebuffer", "AnyDisplay")
+    ),
+    Deviation(
+        "fontio",
+        "FontProtocol*",
+        None,
+        "stub-only",
+        "a typing.Protocol for type checkers; shared-bindings/fontio has no FontProtocol",
+    ),
+    Deviation(
+        "displayio",
+        "Group.sort",
+        None,
+        "optional",
+        "shared-bindings/displayio/Group.c passes its arguments to list.sort, where key and "
+        "reverse are optional keywords",
+    ),
+    Deviation(
+        "bitmaptools",
+        "rotozoom",
+        None,
+        "optional",
+        "shared-bindings/bitmaptools/__init__.c gives every keyword of rotozoom the default "
+        "None (MP_ARG_KW_ONLY | MP_ARG_OBJ, .u_obj = mp_const_none)",
+    ),
+    Deviation(
+        "bitmaptools",
+        "boundary_fill",
+        "replaced_color_value",
+        "optional",
+        "shared-bindings/bitmaptools/__init__.c: replaced_color_value defaults to INT_MAX "
+        "(the colour at x, y)",
+    ),
+    *(
+        Deviation(
+            "bitmaptools",
+            "alphablend",
+            name,
+            "renamed",
+            "shared-bindings/bitmaptools/__init__.c parses MP_QSTR_factor_1/MP_QSTR_factor_2; "
+            "the stub writes factor1/factor2",
+        )
+        for name in ("factor1", "factor2")
+    ),
+    Deviation(
+        "bitmaptools",
+        "dither",
+        "source_bitmapp",
+        "renamed",
+        "the stub's 'source_bitmapp' is a typo; shared-bindings/bitmaptools/__init__.c parses "
+        "MP_QSTR_source_bitmap",
     ),
 )
 

@@ -100,9 +100,14 @@ class _Comparer:
             if sp.kind is P.POSITIONAL_ONLY and at is not None:
                 op = at  # the name of a positional-only parameter is not part of the API
             elif at is not None and at.name != sp.name and op is None:
-                problems.append(f"parameter {self.position} is '{at.name}' (stub: '{sp.name}')")
-                self.seen.add(at.name)
-                return
+                deviation = accepted(self.name, self.member, sp.name, "renamed")
+                if deviation is not None:
+                    self.result.deviations.append(deviation)
+                    op = at
+                else:
+                    problems.append(f"parameter {self.position} is '{at.name}' (stub: '{sp.name}')")
+                    self.seen.add(at.name)
+                    return
         if op is None and sp.name == "self":
             deviation = accepted(self.name, self.member, "self", "stub-self")
             if deviation is not None:

@@ -86,17 +86,37 @@ class VMConfig:
     watch_board: bool = False
 
 
+class _ScreenTee(io.TextIOWrapper):
+    """The console's text stream, also shown on the board's display when it shows the
+    terminal (``board.DISPLAY`` with no ``root_group``), as a board mirrors its serial
+    console there. The display can never break the console: its errors are dropped."""
+
+    def write(self, text: str) -> int:
+        written = super().write(text)
+        from protoboard.bindings import _terminal_display
+
+        terminal = _terminal_display.terminal()
+        if terminal is not None and text:
+            with contextlib.suppress(Exception):
+                terminal.write(text.replace("\n", "\r\n").encode("utf-8", "replace"))
+        return written
+
+
+def _console_stream() -> io.TextIOWrapper:
+    return _ScreenTee(
+        io.FileIO(1, "w", closefd=False),
+        encoding="utf-8",
+        errors="replace",
+        line_buffering=True,
+        write_through=True,
+    )
+
+
 class _Console:
     """stdin/stdout on the pty, as text, unbuffered so output interleaves as on a board."""
 
     def __init__(self) -> None:
-        self.out = io.TextIOWrapper(
-            io.FileIO(1, "w", closefd=False),
-            encoding="utf-8",
-            errors="replace",
-            line_buffering=True,
-            write_through=True,
-        )
+        self.out = _console_stream()
 
     def write(self, text: str) -> None:
         self.out.write(text)
@@ -148,13 +168,7 @@ def _attach_terminal(pty_path: str) -> None:
     sys.stdin = io.TextIOWrapper(
         io.FileIO(0, "r", closefd=False), encoding="utf-8", errors="replace", line_buffering=True
     )
-    out = io.TextIOWrapper(
-        io.FileIO(1, "w", closefd=False),
-        encoding="utf-8",
-        errors="replace",
-        line_buffering=True,
-        write_through=True,
-    )
+    out = _console_stream()
     sys.stdout = out
     sys.stderr = out  # one console, as on a board
 
@@ -257,6 +271,7 @@ def _run(config: VMConfig, channel: Any, prepared: Any) -> None:
         machine = prepared or _new_machine(config.port, config.board)
         vmparts.wire(machine, config, console.write, notify)
         _apply_world(machine, config.world)
+        _start_display(machine, console)
         watcher = _board_watcher(machine, config.watch_board, notify)
         _listen(channel, machine, notify, watcher)
         _open_data_channel(context)
@@ -280,6 +295,16 @@ def _run(config: VMConfig, channel: Any, prepared: Any) -> None:
         # Leave at once: threads (keypad scanners, listeners) die with the process, as a
         # board's peripherals do at a soft reset.
         os._exit(0)
+
+
+def _start_display(machine: Any, console: _Console) -> None:
+    """A board with a built-in display sets it up at boot, as CircuitPython's board_init()."""
+    from protoboard.displaycore import board_display
+
+    try:
+        board_display.start(machine)
+    except Exception as exc:  # a board file's display that cannot start: say so, run anyway
+        console.write(f"board.DISPLAY could not start: {type(exc).__name__}: {exc}\n")
 
 
 class _Reset(BaseException):
@@ -398,6 +423,25 @@ def _report_settings(drive: Path, console: _Console) -> None:
             console.write("\n".join(lines) + "\n")
 
 
+def _connect_wifi(drive: Path) -> None:
+    """Join CIRCUITPY_WIFI_SSID with CIRCUITPY_WIFI_PASSWORD before code.py, as a board's web
+    workflow does at start-up (a failure is silent there too: the program sees
+    ``wifi.radio.connected`` False and may connect itself)."""
+    from protoboard.machine import current
+    from protoboard.runtime import settings
+
+    if "wifi" not in current().modules:
+        return
+    with contextlib.suppress(Exception):  # a settings file must never stop a run
+        result, ssid = settings.supervisor_setting(drive, "CIRCUITPY_WIFI_SSID")
+        if result is not settings.Result.OK or not ssid:
+            return
+        result, password = settings.supervisor_setting(drive, "CIRCUITPY_WIFI_PASSWORD")
+        from protoboard.bindings.wifi import _board_radio
+
+        _board_radio().connect(ssid, password if result is settings.Result.OK else "")
+
+
 def _boot_header(config: VMConfig) -> str:
     """boot_out.txt's first lines: the banner, the board id and the chip's UID."""
     import microcontroller
@@ -442,6 +486,7 @@ def _code(config: VMConfig, console: _Console) -> None:
         return
     console.mode(line_editing=True)
     _report_settings(config.drive, console)
+    _connect_wifi(config.drive)
     requested = context.next_code.filename
     choice = drive.choose_code(requested)
     if requested and choice is None:

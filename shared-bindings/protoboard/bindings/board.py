@@ -92,6 +92,10 @@ def __getattr__(name: str) -> Any:
         return machine.board.board_id
     if name in machine.board_pins:
         return machine.board_pins[name]
+    if name == "DISPLAY" and machine.board.display is not None:
+        from protoboard.displaycore.board_display import board_display
+
+        return board_display(machine)
     if name.lower() in machine.board.buses and name not in _STANDARD:
         return _extra_bus(name)
     if name == "__all__":
@@ -101,7 +105,8 @@ def __getattr__(name: str) -> Any:
 
 def _names(machine: Any) -> set[str]:
     extra = {b.upper() for b in machine.board.buses} - {"I2C", "SPI", "UART"}
-    return {"board_id", "I2C", "SPI", "UART", *machine.board_pins, *extra}
+    display = {"DISPLAY"} if machine.board.display is not None else set()
+    return {"board_id", "I2C", "SPI", "UART", *machine.board_pins, *extra, *display}
 
 
 def __dir__() -> list[str]:

@@ -203,7 +203,10 @@ class DigitalInOut(_peripheral.Peripheral[hal.DigitalInOut]):
         impl = self._impl
         if impl is None:
             _validate.raise_deinited()
-        return impl.get_value()
+        try:
+            return impl.get_value()
+        except _HalError as exc:  # a timed part failing as its level is worked out
+            raise _errors.convert(exc) from None
 
     @value.setter
     def value(self, value: bool) -> None:

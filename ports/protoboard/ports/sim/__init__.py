@@ -11,18 +11,25 @@ import protoboard.hal.analogio
 import protoboard.hal.audiobusio
 import protoboard.hal.audioio
 import protoboard.hal.audiopwmio
+import protoboard.hal.bitbangio
 import protoboard.hal.busio
 import protoboard.hal.countio
 import protoboard.hal.digitalio
 import protoboard.hal.microcontroller
 import protoboard.hal.neopixel_write
+import protoboard.hal.onewireio
+import protoboard.hal.paralleldisplaybus
+import protoboard.hal.pulseio
 import protoboard.hal.pwmio
+import protoboard.hal.rgbmatrix
 import protoboard.hal.rotaryio
 import protoboard.hal.rtc
+import protoboard.hal.socketpool
 import protoboard.hal.touchio
 import protoboard.hal.usb_cdc
 import protoboard.hal.usb_hid
 import protoboard.hal.usb_midi
+import protoboard.hal.wifi
 from protoboard.boards import BoardDef
 from protoboard.ports.sim.model import SimPin, Simulator
 from protoboard.registry import Port
@@ -53,6 +60,15 @@ PORT = Port(
         protoboard.hal.countio.Counter: f"{_M}.countio:Counter",
         protoboard.hal.rtc.RTC: f"{_M}.rtc:RTC",
         protoboard.hal.touchio.TouchIn: f"{_M}.touchio:TouchIn",
+        protoboard.hal.paralleldisplaybus.ParallelBus: f"{_M}.paralleldisplaybus:ParallelBus",
+        protoboard.hal.rgbmatrix.RGBMatrix: f"{_M}.rgbmatrix:RGBMatrix",
+        protoboard.hal.wifi.Radio: f"{_M}.wifi:Radio",
+        protoboard.hal.socketpool.SocketPool: f"{_M}.socketpool:SocketPool",
+        protoboard.hal.pulseio.PulseIn: f"{_M}.pulseio:PulseIn",
+        protoboard.hal.pulseio.PulseOut: f"{_M}.pulseio:PulseOut",
+        protoboard.hal.onewireio.OneWire: f"{_M}.onewireio:OneWire",
+        protoboard.hal.bitbangio.I2C: f"{_M}.bitbangio:I2C",
+        protoboard.hal.bitbangio.SPI: f"{_M}.bitbangio:SPI",
         protoboard.hal.audioio.AudioOut: f"{_M}.audioio:AudioOut",
         protoboard.hal.audiopwmio.PWMAudioOut: f"{_M}.audiopwmio:PWMAudioOut",
         protoboard.hal.audiobusio.I2SOut: f"{_M}.audiobusio:I2SOut",

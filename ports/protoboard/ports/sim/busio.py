@@ -9,7 +9,7 @@ import time
 from protoboard.hal import busio as hal
 from protoboard.hal.errors import BusError, HalError, HardwareError
 from protoboard.ports.sim.model import Simulator, part_call, part_failure
-from protoboard.ports.sim.parts.base import SPIPart
+from protoboard.ports.sim.parts.base import SPIPart, SPISettings
 
 
 class I2C(hal.I2C):
@@ -148,7 +148,7 @@ class SPI(hal.SPI):
         self._bus = backend.spi_bus(clock)
         self._can_write = mosi is not None
         self._can_read = miso is not None or half_duplex
-        self.settings = (0, 0, 0, 8)
+        self.settings = (250_000, 0, 0, 8)
 
     def configure(self, baudrate: int, polarity: int, phase: int, bits: int) -> int:
         # A power-of-two divider of a 100 MHz clock, as many SPI peripherals have.
@@ -158,21 +158,43 @@ class SPI(hal.SPI):
         self.settings = (frequency, polarity, phase, bits)
         return frequency
 
-    def _selected(self) -> SPIPart | None:
-        chosen = [part for part, cs in self._bus.devices if not self._sim.pins[cs].level]
+    def _selected(self) -> tuple[SPIPart | None, list[SPIPart]]:
+        """The part whose chip select is low (at most one) and the parts with no chip select,
+        which hear every transfer."""
+        chosen: list[SPIPart] = []
+        always: list[SPIPart] = []
+        for part, cs in self._bus.devices:
+            if cs is None:
+                always.append(part)
+            elif not self._sim.pins[cs].level:
+                chosen.append(part)
         if len(chosen) > 1:
             names = ", ".join(f"'{p.name}'" for p in chosen)
             raise HardwareError(
                 f"several SPI parts are selected at once ({names}): "
                 "set all but one chip-select pin high"
             )
-        return chosen[0] if chosen else None
+        return (chosen[0] if chosen else None), always
 
     def _transfer(self, data: bytes) -> bytes:
-        part = self._selected()
-        if part is None:
+        part, always = self._selected()
+        frequency, polarity, phase, bits = self.settings
+        settings = SPISettings(frequency, polarity, phase, bits)
+        reply: bytes | None = None
+        for listener in always:
+            listener.spi_settings = settings
+            answer = part_call(listener, "spi_transfer", data)
+            if reply is None and listener.drives_miso:
+                reply = self._checked_reply(listener, answer, data)
+        if part is not None:
+            part.spi_settings = settings
+            reply = self._checked_reply(part, part_call(part, "spi_transfer", data), data)
+        if reply is None:
             return b"\xff" * len(data)  # nobody drives MISO: the line floats high
-        reply = part_call(part, "spi_transfer", data)
+        return reply
+
+    @staticmethod
+    def _checked_reply(part: SPIPart, reply: bytes, data: bytes) -> bytes:
         if len(reply) != len(data):
             raise HardwareError(
                 f"simulated part '{part.name}' answered {len(reply)} bytes to {len(data)}"

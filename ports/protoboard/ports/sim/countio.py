@@ -28,6 +28,7 @@ class Counter(hal.Counter):
                 self._count += 1
 
     def read(self) -> int:
+        self._pin.sync()  # edges a part scheduled up to now
         return self._count
 
     def deinit(self) -> None:

@@ -30,19 +30,25 @@ class DigitalInOut(hal.DigitalInOut):
     # rather than through SimPin methods (each Python call costs ~10% of a write).
     def set_value(self, value: bool) -> None:
         pin = self._pin
+        if pin._wave is not None:
+            pin.sync()
         pin._drive = value
         if pin._open_drain:
             pin._update()
         elif value is not pin._level:
             pin._level = value
             now = _monotonic_ns()
-            pin.history.append((now, value))
+            pin._history.append((now, value))
             if pin._listeners:
                 for listener in pin._listeners:
                     listener(pin, value, now)
 
     def get_value(self) -> bool:
-        return self._pin._level
+        pin = self._pin
+        # A part's waveform is worked out when the program looks (one comparison otherwise).
+        if pin._wave is not None and pin._wave_next <= _monotonic_ns():
+            pin.sync()
+        return pin._level
 
     def set_pull(self, pull: hal.Pull | None) -> None:
         self._pin.set_pull(_PULLS[pull])

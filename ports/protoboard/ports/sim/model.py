@@ -12,7 +12,7 @@ from __future__ import annotations
 import collections
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,10 +22,13 @@ from protoboard.hal.errors import HardwareError
 
 if TYPE_CHECKING:
     from protoboard.ports.sim.parts.base import I2CPart, Part, SPIPart
+    from protoboard.ports.sim.waveform import Waveform
 
 #: the simulated board's logic supply, in volts
 VCC = 3.3
 HISTORY_LENGTH = 10_000
+#: "no scheduled edge": later than any monotonic_ns
+NEVER = 1 << 62
 
 LevelListener = Callable[["SimPin", bool, int], None]
 DataListener = Callable[["SimPin", bytes, str], None]
@@ -61,12 +64,16 @@ class SimPin:
         "_data_listeners",
         "_drive",
         "_external",
+        "_history",
         "_level",
         "_listeners",
         "_open_drain",
         "_pull",
         "_voltage",
-        "history",
+        "_wave",
+        "_wave_edges",
+        "_wave_next",
+        "_wave_pending",
         "id",
         "mode",
         "names",
@@ -86,7 +93,7 @@ class SimPin:
         self._external: bool | None = None
         self._voltage: float | None = None
         self._level = False
-        self.history: collections.deque[tuple[int, bool]] = collections.deque(
+        self._history: collections.deque[tuple[int, bool]] = collections.deque(
             [(time.monotonic_ns(), False)], maxlen=HISTORY_LENGTH
         )
         #: (duty_cycle, frequency) while the pin is a PWM output, else None
@@ -96,6 +103,11 @@ class SimPin:
         )
         self._listeners: list[LevelListener] = []
         self._data_listeners: list[DataListener] = []
+        #: the waveform a part scheduled on this pin, and its next edge (worked out when read)
+        self._wave: Waveform | None = None
+        self._wave_edges: Iterator[tuple[int, bool | None]] = iter(())
+        self._wave_pending: tuple[int, bool | None] | None = None
+        self._wave_next = NEVER
 
     def __repr__(self) -> str:
         name = self.names[0] if self.names else self.id
@@ -114,11 +126,22 @@ class SimPin:
 
     @property
     def level(self) -> bool:
+        if self._wave is not None:
+            self.sync()
         return self._level
+
+    @property
+    def history(self) -> collections.deque[tuple[int, bool]]:
+        """The ``(monotonic_ns, level)`` transitions, newest last (the last
+        ``HISTORY_LENGTH``)."""
+        if self._wave is not None:
+            self.sync()
+        return self._history
 
     @property
     def levels(self) -> list[bool]:
         """The levels in :attr:`history`, oldest first (handy in assertions)."""
+        self.sync()
         return [level for _, level in self.history]
 
     def _resolve(self) -> bool:
@@ -135,13 +158,88 @@ class SimPin:
         return False  # pulled down, or floating (which reads low here)
 
     def _update(self) -> None:
+        if self._wave is not None:
+            self.sync()
+        self._apply(time.monotonic_ns())
+
+    def _apply(self, when: int) -> None:
+        """Work out the level from the drivers; record and announce a change at ``when``."""
         level = self._resolve()
         if level != self._level:
             self._level = level
-            now = time.monotonic_ns()
-            self.history.append((now, level))
+            self._history.append((when, level))
             for listener in self._listeners:
-                listener(self, level, now)
+                listener(self, level, when)
+
+    # -- timed levels -------------------------------------------------------------------------
+
+    def schedule(self, wave: Waveform | None) -> None:
+        """Play ``wave`` on this pin as its outside driver (replacing any waveform still
+        playing; None stops it and lets go). Levels are worked out lazily, when the pin is read,
+        with each edge stamped at the time the waveform put it."""
+        with self.sim.lock:
+            self.sync()
+            self._wave = wave
+            if wave is None:
+                self._wave_pending = None
+                self._wave_next = NEVER
+                self._external = None
+                self._apply(time.monotonic_ns())
+                return
+            self._wave_edges = wave.edges(wave.start_ns)
+            self._wave_pending = next(self._wave_edges, None)
+            self._wave_next = self._wave_pending[0] if self._wave_pending else NEVER
+        self.sync()
+
+    @property
+    def waveform(self) -> Waveform | None:
+        """The waveform still playing on this pin, if any."""
+        self.sync()
+        return self._wave
+
+    def sync(self, now: int | None = None) -> None:
+        """Apply the scheduled edges due by ``now`` (default: the board's clock now)."""
+        if self._wave is None:
+            return
+        if now is None:
+            now = time.monotonic_ns()
+        if self._wave_next > now:
+            return
+        with self.sim.lock:
+            self._catch_up(now)
+
+    def _catch_up(self, now: int) -> None:
+        wave = self._wave
+        if wave is not None and wave.repeat and not self._listeners:
+            self._skip_unheard(wave, now)
+        pending = self._wave_pending
+        while pending is not None and pending[0] <= now:
+            when, level = pending
+            self._external = level
+            self._apply(when)
+            if self._wave is not wave:  # a listener scheduled a new waveform on this pin
+                self.sync(now)
+                return
+            pending = next(self._wave_edges, None)
+        self._wave_pending = pending
+        if pending is None:
+            self._wave = None
+            self._wave_next = NEVER
+        else:
+            self._wave_next = pending[0]
+
+    def _skip_unheard(self, wave: Waveform, now: int) -> None:
+        """With nobody listening, only the last history's worth of a long repeating waveform
+        can be seen: jump over the rest instead of replaying every edge."""
+        keep = wave.period_ns * (HISTORY_LENGTH // len(wave.steps) + 1)
+        pending = self._wave_pending
+        if pending is None or now - pending[0] <= 2 * keep:
+            return
+        since = now - keep
+        self._external = wave.level_at(since - 1)[1]
+        self._level = self._resolve()
+        self._wave_edges = wave.edges(since)
+        self._wave_pending = next(self._wave_edges, None)
 
     def configure(
         self,
@@ -170,12 +268,20 @@ class SimPin:
         self.configure("unused")
 
     def set_external(self, level: bool | None) -> None:
-        """Drive the pin from outside the program (a part or a test); None lets it float."""
+        """Drive the pin from outside the program (a part or a test); None lets it float.
+        This stops any waveform playing on the pin."""
+        if self._wave is not None:
+            self.sync()
+            self._wave = None
+            self._wave_pending = None
+            self._wave_next = NEVER
         self._external = level
         self._update()
 
     @property
     def external(self) -> bool | None:
+        if self._wave is not None:
+            self.sync()
         return self._external
 
     @property
@@ -234,11 +340,31 @@ class I2CBusModel:
 
 
 class SPIBusModel:
-    """The devices wired to one clock line, each with its chip-select pin."""
+    """The devices wired to one clock line, each with its chip-select pin (None for a chip
+    that has none and hears every transfer)."""
 
     def __init__(self, clock: str) -> None:
         self.clock = clock
-        self.devices: list[tuple[SPIPart, str]] = []
+        self.devices: list[tuple[SPIPart, str | None]] = []
+
+
+def sync_pins(pins: Iterable[SimPin], now: int | None = None) -> None:
+    """Apply the scheduled edges of several pins up to ``now`` in time order across them, so a
+    listener on two pins (a quadrature decoder) sees the edges as they happened."""
+    pins = [pin for pin in pins if pin._wave is not None]
+    if not pins:
+        return
+    if now is None:
+        now = time.monotonic_ns()
+    if len(pins) == 1:
+        pins[0].sync(now)
+        return
+    while True:
+        due = sorted((p for p in pins if p._wave is not None), key=lambda p: p._wave_next)
+        if not due or due[0]._wave_next > now:
+            return
+        until = min(now, due[1]._wave_next) if len(due) > 1 else now
+        due[0].sync(until)
 
 
 def part_failure(part: Part, method: str, exc: Exception) -> HardwareError:

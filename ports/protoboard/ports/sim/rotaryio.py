@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 
 from protoboard.hal import rotaryio as hal
-from protoboard.ports.sim.model import SimPin, Simulator
+from protoboard.ports.sim.model import SimPin, Simulator, sync_pins
 
 #: quarter-step increment for old_state << 2 | new_state, from shared-module/rotaryio
 TRANSITIONS = (
@@ -47,7 +47,8 @@ class IncrementalEncoder(hal.IncrementalEncoder):
         self._unsubscribe = [pin.on_change(self._changed) for pin in {self._a, self._b}]
 
     def _read_state(self) -> int:
-        return (int(self._a.level) << 1) | int(self._b.level)
+        # _level, not level: inside a listener the other pin must not run ahead of this edge
+        return (int(self._a._level) << 1) | int(self._b._level)
 
     def _changed(self, pin: SimPin, level: bool, when: int) -> None:
         with self._lock:
@@ -56,6 +57,7 @@ class IncrementalEncoder(hal.IncrementalEncoder):
             self._state = new_state
 
     def read_quarter_steps(self) -> int:
+        sync_pins((self._a, self._b))  # edges parts scheduled up to now, in time order
         return self._steps
 
     def deinit(self) -> None:

@@ -7,7 +7,13 @@ kinds of bus part cover most chips:
   NACK the address), ``i2c_write`` (return False to NACK a byte), ``i2c_read``, ``i2c_stop``.
 * :class:`RegisterI2CPart`: the common register-pointer chip on top of :class:`I2CPart`: the
   first byte written selects a register, the rest read or write from there.
-* :class:`SPIPart`: ``spi_transfer(data) -> bytes`` while its chip-select pin is low.
+* :class:`SPIPart`: ``spi_transfer(data) -> bytes`` while its chip-select pin is low (or on
+  every transfer, for a chip with no chip select such as a DotStar or a shift register); the
+  bus's :class:`SPISettings` (baud rate, mode, bits, bit order) are in ``spi_settings``.
+
+Timed parts put levels on a pin on the board's clock with :meth:`Part.play` (a
+:class:`~protoboard.ports.sim.waveform.Waveform`): an echo, a sensor's answer, an IR frame. The
+pin works the levels out when the program looks, so programs see them exactly, with no thread.
 
 Exceptions raised by a part are reported to the program as ``RuntimeError`` naming the part; they
 never take the interpreter down.
@@ -15,10 +21,12 @@ never take the interpreter down.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from protoboard.hal.errors import HardwareError
+from protoboard.ports.sim.waveform import Waveform
 
 if TYPE_CHECKING:
     from protoboard.ports.sim.model import SimPin, Simulator
@@ -82,7 +90,47 @@ class Part:
         """The board pin wired to ``role``."""
         if self.sim is None:
             raise RuntimeError(f"part '{self.name}' is not attached to a board")
-        return self.sim.pins[self.connections[role]]
+        try:
+            return self.sim.pins[self.connections[role]]
+        except KeyError:
+            raise RuntimeError(
+                f"part '{self.name}' has no pin wired to '{role}' (check is_wired('{role}') "
+                "before using an optional pin)"
+            ) from None
+
+    def is_wired(self, role: str) -> bool:
+        """Whether a pin is wired to ``role``: how a part tells if an optional connection (an
+        interrupt pin, a chip select) was given."""
+        return role in self.connections
+
+    def play(
+        self,
+        role: str,
+        steps: Waveform | Iterable[tuple[object, object]],
+        *,
+        at_ns: int | None = None,
+        delay_us: float = 0,
+        repeat: bool = False,
+        after: bool | None = None,
+    ) -> Waveform:
+        """Put levels on the pin at ``role`` on the board's clock: ``steps`` are
+        ``(level, microseconds)`` pairs (``None`` lets go), starting ``delay_us`` after
+        ``at_ns`` (default: now), played once (then ``after``) or with ``repeat`` for ever.
+        Replaces what the part was playing on that pin; returns the waveform.
+
+        Raises :class:`~protoboard.ports.sim.waveform.WaveformError` (a ``ValueError``) for
+        steps a pin cannot play (a step shorter than 1 us, too many steps...)."""
+        wave = (
+            steps
+            if isinstance(steps, Waveform)
+            else Waveform(steps, start_ns=at_ns, delay_us=delay_us, repeat=repeat, after=after)
+        )
+        self.pin(role).schedule(wave)
+        return wave
+
+    def stop(self, role: str) -> None:
+        """Stop the waveform on the pin at ``role`` and let the pin go."""
+        self.pin(role).schedule(None)
 
     def on_attach(self) -> None:
         """Called once wired; subscribe to pins here (use :meth:`listen`)."""
@@ -227,22 +275,53 @@ class RegisterI2CPart(I2CPart):
         return value
 
 
+@dataclass(frozen=True)
+class SPISettings:
+    """How the controller clocks the bus, as an SPI part sees it: the clock rate in Hz,
+    ``polarity`` and ``phase`` (the SPI mode is ``polarity << 1 | phase``), bits per word and
+    ``bit_order`` (``"msb"``: CircuitPython's busio and bitbangio send the most significant bit
+    first)."""
+
+    baudrate: int = 250_000
+    polarity: int = 0
+    phase: int = 0
+    bits: int = 8
+    bit_order: str = "msb"
+
+    @property
+    def mode(self) -> int:
+        return self.polarity << 1 | self.phase
+
+
 class SPIPart(Part):
     """An SPI target, selected while its ``cs`` pin is low.
 
     Override :meth:`spi_transfer` (full duplex: return as many bytes as were sent) and, if the
-    chip cares, :meth:`spi_select` / :meth:`spi_deselect`.
+    chip cares, :meth:`spi_select` / :meth:`spi_deselect`. ``spi_settings`` holds the bus's
+    :class:`SPISettings` for the transfer under way (check the mode or clock rate there).
+
+    A chip with no chip select (a DotStar strip, a 74HC595 shift register) sets
+    ``chip_select = False``: it hears every transfer on its clock line. Such a chip does not
+    answer on MISO unless it sets ``drives_miso = True``.
     """
 
     kind = "SPIPart"
     roles: ClassVar[tuple[str, ...]] = ("clock", "cs")
     optional_roles: tuple[str, ...] = ("mosi", "miso")
     default_bus = "spi"
+    #: False for a chip with no chip-select pin
+    chip_select: ClassVar[bool] = True
+    #: whether a chip without chip select answers on MISO
+    drives_miso: ClassVar[bool] = False
+    #: the settings of the transfer under way (set by the bus before each ``spi_transfer``)
+    spi_settings: SPISettings = SPISettings()
 
     def on_attach(self) -> None:
         assert self.sim is not None
-        self.sim.spi_bus(self.connections["clock"]).devices.append((self, self.connections["cs"]))
-        self.listen("cs", self._cs_changed)
+        cs = self.connections.get("cs") if self.chip_select else None
+        self.sim.spi_bus(self.connections["clock"]).devices.append((self, cs))
+        if cs is not None:
+            self.listen("cs", self._cs_changed)
 
     def on_detach(self) -> None:
         assert self.sim is not None

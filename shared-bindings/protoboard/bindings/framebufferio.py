@@ -1,0 +1,225 @@
+"""``framebufferio``: displays drawn into an in-memory framebuffer (``rgbmatrix.RGBMatrix``)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from protoboard.bindings import _validate
+from protoboard.displaycore import registry
+from protoboard.displaycore.colorspace import Colorspace
+from protoboard.displaycore.display_core import REFRESHER, DisplayCore
+from protoboard.displaycore.render import clip_area
+
+
+def _check_framebuffer(value: Any) -> Any:
+    if not callable(getattr(value, "_framebuffer", None)):
+        raise TypeError(
+            f"framebuffer must be of type FrameBuffer (such as rgbmatrix.RGBMatrix), "
+            f"not {_validate.type_name(value)}"
+        )
+    return value
+
+
+class FramebufferDisplay:
+    """Manage updating a display with framebuffer in RAM
+
+    This initializes a display and connects it into CircuitPython. Unlike other objects in
+    CircuitPython, Display objects live until `displayio.release_displays()` is called. This is
+    done so that CircuitPython can use the display itself."""
+
+    def __init__(self, framebuffer: Any, *, rotation: int = 0, auto_refresh: bool = True) -> None:
+        """Create a Display object with the given framebuffer (a buffer, array, ulab.array,
+        etc)
+
+        :param ~circuitpython_typing.FrameBuffer framebuffer: The framebuffer that the display
+            is connected to
+        :param bool auto_refresh: Automatically refresh the screen
+        :param int rotation: The rotation of the display in degrees clockwise. Must be in
+            90 degree increments (0, 90, 180, 270)"""
+        self._framebuffer = _check_framebuffer(framebuffer)
+        rotation = _validate.to_int(rotation, "rotation")
+        if rotation % 90 != 0:
+            raise ValueError("Display rotation must be in 90 degree increments")
+        colorspace = Colorspace(depth=16, reverse_bytes_in_word=False)
+        self._core = DisplayCore(framebuffer.width, framebuffer.height, 0, colorspace)
+        self._core.set_rotation(0)
+        self._panel_width = framebuffer.width
+        if rotation:
+            self.rotation = rotation
+        self._lock = threading.RLock()
+        self._auto_refresh = False
+        self._first_manual_refresh = not auto_refresh
+        self._seconds_per_frame = 1 / 60
+        registry.register(self)
+        self._show_terminal()
+        self.auto_refresh = bool(auto_refresh)
+
+    def _show_terminal(self) -> None:
+        from protoboard.bindings._terminal_display import start_terminal
+        from protoboard.bindings.displayio import CIRCUITPYTHON_TERMINAL
+
+        if not CIRCUITPYTHON_TERMINAL._in_group:
+            start_terminal(self._core.width, self._core.height)
+            self._core.set_root_group(CIRCUITPYTHON_TERMINAL)
+
+    def _refresh_display(self) -> None:
+        with self._lock:
+            if not self._core.start_refresh():
+                return
+            try:
+                pixels = self._framebuffer._framebuffer()
+                stride = self._panel_width * 2
+                for area in self._core.refresh_areas():
+                    clipped = clip_area(self._core.colorspace, self._core.area, area)
+                    if clipped is None:
+                        continue
+                    data = self._core.fill(clipped)
+                    row_bytes = clipped.width() * 2
+                    for row in range(clipped.height()):
+                        start = (clipped.y1 + row) * stride + clipped.x1 * 2
+                        pixels[start : start + row_bytes] = data[
+                            row * row_bytes : (row + 1) * row_bytes
+                        ]
+                self._framebuffer._swapbuffers()
+            finally:
+                self._core.finish_refresh()
+
+    def _background(self) -> None:
+        if self._auto_refresh and (
+            time.monotonic() - self._core.last_refresh > self._seconds_per_frame
+        ):
+            self._refresh_display()
+
+    def refresh(
+        self, *, target_frames_per_second: int | None = None, minimum_frames_per_second: int = 0
+    ) -> bool:
+        """When auto_refresh is off, waits for the target frame rate and then refreshes the
+        display, returning True. If the call has taken too long since the last refresh call
+        for the given target frame rate, then the refresh returns False immediately without
+        updating the screen to hopefully help getting caught up.
+
+        If the time since the last successful refresh is below the minimum frame rate, then an
+        exception will be raised. Set minimum_frames_per_second to 0 to disable.
+
+        When auto_refresh is on, updates the display immediately. (The display will also update
+        without calls to this.)
+
+        :param int target_frames_per_second: How many times a second `refresh` should be
+            called and the screen updated.
+        :param int minimum_frames_per_second: The minimum number of times the screen should be
+            updated per second."""
+        minimum = _validate.to_int(minimum_frames_per_second, "minimum_frames_per_second")
+        if not self._auto_refresh and not self._first_manual_refresh and minimum > 0:
+            since = time.monotonic() - self._core.last_refresh
+            if since > 1 / minimum:
+                raise RuntimeError("Below minimum frame rate")
+        if target_frames_per_second is not None:
+            _validate.to_int(target_frames_per_second, "target_frames_per_second")
+        self._first_manual_refresh = False
+        self._refresh_display()
+        return True
+
+    @property
+    def auto_refresh(self) -> bool:
+        """True when the display is refreshed automatically."""
+        return self._auto_refresh
+
+    @auto_refresh.setter
+    def auto_refresh(self, value: bool) -> None:
+        self._first_manual_refresh = not value
+        self._auto_refresh = bool(value)
+        if self._auto_refresh:
+            REFRESHER.add(self)
+        else:
+            REFRESHER.discard(self)
+
+    @property
+    def brightness(self) -> float:
+        """The brightness of the display as a float. 0.0 is off and 1.0 is full brightness."""
+        if not hasattr(self._framebuffer, "brightness"):
+            raise RuntimeError("Brightness not adjustable")
+        return float(self._framebuffer.brightness)
+
+    @brightness.setter
+    def brightness(self, value: float) -> None:
+        level = _validate.to_float(value, "brightness")
+        if not 0 <= level <= 1:
+            raise ValueError("brightness must be 0-1")
+        if not hasattr(self._framebuffer, "brightness"):
+            raise RuntimeError("Brightness not adjustable")
+        self._framebuffer.brightness = level
+
+    @property
+    def width(self) -> int:
+        """Gets the width of the framebuffer"""
+        return self._core.width
+
+    @property
+    def height(self) -> int:
+        """Gets the height of the framebuffer"""
+        return self._core.height
+
+    @property
+    def rotation(self) -> int:
+        """The rotation of the display as an int in degrees."""
+        return self._core.rotation
+
+    @rotation.setter
+    def rotation(self, value: int) -> None:
+        rotation = _validate.to_int(value, "rotation")
+        if rotation % 90 != 0:
+            raise ValueError("Display rotation must be in 90 degree increments")
+        core = self._core
+        if (core.rotation in (90, 270)) != (rotation % 360 in (90, 270)):
+            core.width, core.height = core.height, core.width
+        core.set_rotation(rotation)
+        core.update_transform()
+
+    @property
+    def framebuffer(self) -> Any:
+        """The framebuffer being used by the display"""
+        return self._framebuffer
+
+    def fill_row(self, y: int, buffer: Any) -> Any:
+        """Extract the pixels from a single row
+
+        :param int y: The top edge of the area
+        :param ~circuitpython_typing.WriteableBuffer buffer: The buffer in which to place the
+            pixel data"""
+        from protoboard.displaycore.area import Area
+
+        row = _validate.to_int(y, "y")
+        view = memoryview(buffer).cast("B")
+        if len(view) < self._core.width * 2:
+            raise ValueError("Buffer too small")
+        data = self._core.fill(Area(0, row, self._core.width, row + 1))
+        view[: len(data)] = data
+        return buffer
+
+    @property
+    def root_group(self) -> Any:
+        """The root group on the display.
+        If the root group is set to `displayio.CIRCUITPYTHON_TERMINAL`, the default
+        CircuitPython terminal will be shown.
+        If the root group is set to ``None``, no output will be shown.
+        """
+        return self._core.root_group
+
+    @root_group.setter
+    def root_group(self, value: Any) -> None:
+        from protoboard.bindings.displayio import Group
+
+        group = None if value is None else _validate.of_type(value, Group, "root_group")
+        with self._lock:
+            if not self._core.set_root_group(group):
+                raise ValueError("Group already used")
+
+    def _release(self) -> None:
+        self.auto_refresh = False
+        with self._lock:
+            self._core.release()
+
+
+__all__ = ["FramebufferDisplay"]
