@@ -47,6 +47,7 @@ extensions = [
     "sphinx.ext.viewcode",
     "support_matrix",  # docs/_ext: writes _generated/support_matrix.rst from the board files
     "protoboard_api",  # docs/_ext: parts catalog page, signatures of non-constructible classes
+    "tutorial_pages",  # docs/_ext: wiring pictures, previews and project bundles of tutorials/
 ]
 # No intersphinx: the build must work without a network.
 

@@ -108,6 +108,7 @@ MODULES: dict[str, BuiltinModule] = {
         # Runtime modules: the supervisor's state and the drive, no hardware behind them.
         _b("supervisor"),
         _b("storage"),
+        _b("sdcardio", (), ("busio", "digitalio", "storage")),
     )
 }
 

@@ -24,7 +24,9 @@ def test_gc_reports_the_runs_heap(start_board):
     assert 0 < free < 256 << 20 and used > 0 and threshold == -1
     assert free + used <= 256 << 20  # what is used and what is left make up the limit
     free_after, used_after = map(int, re.search(r"after (\d+) (\d+)", board.output).groups())
-    assert used_after - used >= 8 << 20 and free - free_after >= 8 << 20
+    # an 8 MiB buffer: the heap grows by about that much (the allocator may reuse a little
+    # memory it already held, so allow for that)
+    assert used_after - used >= 7 << 20 and free - free_after >= 7 << 20
 
 
 def test_gc_outside_a_run(run_code, capsys):

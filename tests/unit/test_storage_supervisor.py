@@ -492,7 +492,7 @@ def test_vfsfat_construction(tmp_path):
     with pytest.raises(OSError) as info:
         storage.VfsFat(tmp_path / "missing")
     assert info.value.errno == errno.ENODEV
-    with pytest.raises(NotImplementedError):
+    with pytest.raises(AttributeError, match="'bytearray' object has no attribute 'readblocks'"):
         storage.VfsFat(bytearray(512))
     with pytest.raises(NotImplementedError):
         storage.VfsFat.mkfs(folder)

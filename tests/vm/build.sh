@@ -16,7 +16,15 @@ PY=/usr/bin/python3.11
 # spidev ships only as source: building it for Debian's Python needs its headers.
 [ -f /usr/include/python3.11/Python.h ] || apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends python3.11-dev >/dev/null
 PIP0="$HOSTPY -m pip"; PIP="$PIP0 --disable-pip-version-check -q"
-KEY=$(cat "$SRC/tests/vm/build.sh" "$SRC/tests/vm/requirements-vm.txt" "$SRC/tests/interop/requirements.txt" | sha256sum | cut -c1-12)
+# Protoboard's own dependencies and the linux extra, read from pyproject.toml (one place for them)
+DEPS=$CACHE/protoboard-deps.txt
+mkdir -p "$CACHE"
+$HOSTPY - "$SRC/pyproject.toml" > "$DEPS" <<'PYEOF'
+import sys, tomllib
+project = tomllib.load(open(sys.argv[1], "rb"))["project"]
+print("\n".join(project["dependencies"] + project["optional-dependencies"]["linux"]))
+PYEOF
+KEY=$(cat "$SRC/tests/vm/build.sh" "$SRC/tests/vm/requirements-vm.txt" "$DEPS" "$SRC/tests/interop/requirements.txt" | sha256sum | cut -c1-12)
 R=$CACHE/rootfs-$KEY
 W=$CACHE/wheels-$KEY
 if [ ! -f "$R/DONE" ]; then
@@ -27,7 +35,7 @@ if [ ! -f "$R/DONE" ]; then
   rm -rf "$R" "$W"; mkdir -p "$R/bin" "$R/dev" "$R/proc" "$R/sys" "$R/mnt" "$R/tmp" "$R/root" \
     "$R/lib64" "$R/usr/bin" "$R/usr/lib" "$R/etc" "$W"
   # Wheels for Debian's python3.11 (what a Pi user's pip would fetch or build).
-  $PIP0 --python $PY wheel -q -w "$W" -r "$SRC/tests/vm/requirements-vm.txt" >/dev/null
+  $PIP0 --python $PY wheel -q -w "$W" -r "$SRC/tests/vm/requirements-vm.txt" -r "$DEPS" >/dev/null
   $PIP download --no-deps -d "$W" adafruit-blinka==10.0.0 board==1.0 >/dev/null
   cp /bin/busybox "$R/bin/"; ln -s busybox "$R/bin/sh"
   cp -a "$K/modules/lib" "$R/"
@@ -40,7 +48,7 @@ fi
 if [ ! -f "$R/DONE" ]; then
   # Our dependencies and the linux extra, from the wheels above (no index: nothing else).
   $PIP0 --python "$R/opt/venv/bin/python" install -q --no-index --find-links "$W" \
-    -r "$SRC/tests/vm/requirements-vm.txt" >/dev/null
+    -r "$SRC/tests/vm/requirements-vm.txt" -r "$DEPS" >/dev/null
   # Blinka without its dependencies (its Pi backends cannot install on a PC); drivers on the
   # drive's lib/ as CIRCUITPY holds them.
   $PIP0 --python "$R/opt/venv/bin/python" install -q --no-index --find-links "$W" --no-deps adafruit-blinka board >/dev/null

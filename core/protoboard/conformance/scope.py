@@ -53,6 +53,7 @@ MODULES: tuple[str, ...] = (
     "micropython",
     "supervisor",
     "storage",
+    "sdcardio",
 )
 
 STUBS_DISTRIBUTION = "circuitpython-stubs"

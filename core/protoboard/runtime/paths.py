@@ -47,7 +47,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from protoboard.runtime import drivefiles, drivespace, state
+from protoboard.runtime import drivefiles, drivespace, mounts, state
 
 # The real functions, captured before install() wraps them: the wrappers and the space count
 # must never call a wrapper.
@@ -108,6 +108,9 @@ class DriveMap:
 
     def drive_path(self, host: str) -> str | None:
         """The drive path of a host path inside the drive, else None."""
+        mounted = mounts.drive_path(host)
+        if mounted is not None:
+            return mounted
         for base in (self.root, self.real_root):
             if host == base:
                 return "/"
@@ -131,9 +134,14 @@ class DriveMap:
         return _norm(base + "/" + text)
 
     def host_of(self, virtual: str) -> str:
+        mounted = mounts.host_of(virtual)
+        if mounted is not None:
+            return mounted
         return self.root if virtual == "/" else self.root + virtual
 
     def inside(self, host: str) -> bool:
+        if mounts.owner(host) is not None:
+            return True
         return host == self.real_root or host.startswith(self.real_root + "/")
 
     def host(self, path: Any, *, follow: bool = True, dir_fd: Any = None) -> Any:
@@ -181,6 +189,10 @@ _SPECS: dict[str, _Spec] = {
 }
 
 
+#: functions that change a mounted filesystem (it is written to its device after them)
+_CHANGES = {"utime", "truncate", "remove", "unlink", "rmdir", "mkdir", "rename", "replace"}
+
+
 def _restore_names(exc: OSError, names: dict[str, Any]) -> None:
     """Error messages name the program's paths, not the host's."""
     for attribute in ("filename", "filename2"):
@@ -213,7 +225,7 @@ def _map_args(
     return names
 
 
-def _wrap(function: Callable[..., Any], spec: _Spec) -> Callable[..., Any]:
+def _wrap(function: Callable[..., Any], spec: _Spec, name: str = "") -> Callable[..., Any]:
     @functools.wraps(function)
     def mapped(*args: Any, **kwargs: Any) -> Any:
         drive = _active()
@@ -221,11 +233,21 @@ def _wrap(function: Callable[..., Any], spec: _Spec) -> Callable[..., Any]:
             return function(*args, **kwargs)
         arguments = list(args)
         names = _map_args(drive, spec, arguments, kwargs)
+        if name in _CHANGES:
+            for host in names:
+                mounts.check_writable(host)
         try:
-            return function(*arguments, **kwargs)
+            result = function(*arguments, **kwargs)
         except OSError as exc:
             _restore_names(exc, names)
             raise
+        if name in _CHANGES:
+            for host in names:
+                filesystem = mounts.owner(host)
+                if filesystem is not None:
+                    filesystem._changed()
+                    break
+        return result
 
     mapped.__wrapped_for_drive__ = True  # type: ignore[attr-defined]
     return mapped
@@ -258,6 +280,10 @@ def _statvfs(path: Any) -> os.statvfs_result:
     if drive is None:
         return _REAL["statvfs"](path)
     host = drive.host(path)
+    filesystem = mounts.owner(host)
+    if filesystem is not None:
+        _REAL["stat"](host)
+        return os.statvfs_result(filesystem._statvfs())
     if drive.space is not None and not isinstance(host, int):
         _REAL["stat"](host)  # a missing path is still an error
         return drive.space.statvfs()
@@ -369,6 +395,8 @@ def _builtin_open(
     host = drive.host(file)
     try:
         writing = isinstance(mode, str) and any(c in mode for c in "wax+")
+        if writing:
+            mounts.check_writable(host)
         if writing and drive.space is not None:
             drivefiles.before_create(drive, host, creating="r" not in mode)
             stream = drivefiles.open_counted(
@@ -380,6 +408,9 @@ def _builtin_open(
         _restore_names(exc, {os.fsdecode(host): file})
         raise
     drivefiles.show_name(stream, file)
+    filesystem = mounts.owner(host)
+    if filesystem is not None and isinstance(mode, str) and any(c in mode for c in "wax+"):
+        return mounts.SyncedFile(stream, filesystem)
     return stream
 
 
@@ -420,7 +451,7 @@ def install(drive: str | os.PathLike[str], size: int | None = -1) -> None:
         functions.update(drivefiles.counting(functions, _map))
         drivefiles.install_fd_writes(_map.space)
     for name, function in functions.items():
-        setattr(os, name, _wrap(function, _SPECS[name]))
+        setattr(os, name, _wrap(function, _SPECS[name], name))
     os.getcwd = _getcwd
     os.getcwdb = _getcwdb
     os.readlink = _readlink

@@ -9,12 +9,18 @@ For more information regarding using the `storage` module, refer to the `Circuit
 Essentials Learn guide
 <https://learn.adafruit.com/circuitpython-essentials/circuitpython-storage>`_.
 
-On Protoboard, **CIRCUITPY** is a folder on the computer and `VfsFat` objects are backed by
-folders. The write rule is CircuitPython's: the program may write **CIRCUITPY** only after
+On Protoboard, **CIRCUITPY** is a folder on the computer. A `VfsFat` on a block device (an SD
+card: ``sdcardio.SDCard``, ``adafruit_sdcard.SDCard``, or a Python class with ``readblocks``,
+``writeblocks`` and ``count``) reads and writes the FAT volume on the device; once mounted with
+`mount`, ``open()``, ``os`` and ``pathlib`` see it at its mount path (``/sd``). Each change the
+program completes (a file closed or flushed, a folder made, a rename) is written to the device
+then. A `VfsFat` can also be made from a folder's path (a Protoboard extension).
+
+The write rule is CircuitPython's: the program may write **CIRCUITPY** only after
 ``boot.py`` calls ``storage.remount("/", readonly=False)`` (or disables the USB drive); until then
 every write raises ``OSError: [Errno 30] Read-only filesystem``. The mount table kept by
 `mount` and `umount` is the one `getmount` and `VfsFat` use; Python's built-in ``open()`` works on
-**CIRCUITPY**'s paths (``/`` is the drive) and does not consult it.
+**CIRCUITPY**'s paths (``/`` is the drive) and on the block devices mounted there.
 """
 
 from __future__ import annotations
@@ -32,8 +38,10 @@ from pathlib import Path
 from typing import Any
 
 from protoboard.bindings import _enum, _validate
+from protoboard.runtime import mounts as _mounts_table
 from protoboard.runtime import state as _state
 from protoboard.runtime import writerule as _writerule
+from protoboard.runtime.fatimage import blockdev as _blockdev
 
 # CircuitPython's OSError texts (py/moderrno.c mp_common_errno_to_str), and the errno names it
 # prints for the other codes it knows (MICROPY_PY_ERRNO_LIST); anything else prints the number.
@@ -114,31 +122,69 @@ def _context() -> _state.RunContext:
     return _state.current
 
 
+def _format(device: Any) -> None:
+    from protoboard.runtime import paths
+
+    with paths.internal():  # its scratch image is the computer's, not the drive's
+        _blockdev.format_device(device)
+
+
+def _drive() -> Any:
+    """CIRCUITPY's folder: the run's drive, or the folder ``protoboard exec`` maps ``/`` to."""
+    drive = _context().drive
+    if drive is None:
+        from protoboard.runtime import paths
+
+        mapping = paths.installed()
+        return None if mapping is None else mapping.root
+    return drive
+
+
 class VfsFat:
     """A FAT filesystem, as CircuitPython mounts them.
 
-    On Protoboard a `VfsFat` is backed by a folder: ``storage.getmount("/")`` is the
-    **CIRCUITPY** folder, and ``VfsFat(path)`` makes one from any existing folder (a Protoboard
-    extension; block devices such as ``sdcardio.SDCard`` are not available yet). Paths given to
+    On Protoboard ``storage.getmount("/")`` is the **CIRCUITPY** folder; ``VfsFat(sdcard)``
+    is the FAT volume on a block device (see the module's notes), and ``VfsFat(path)`` makes
+    one from any existing folder (a Protoboard extension). Paths given to
     its methods are relative to the filesystem's root (``"/code.py"`` or ``"code.py"``)."""
 
-    __slots__ = ("_cwd", "_folder", "_label", "_readonly", "_root")
+    __slots__ = ("_cwd", "_device", "_folder", "_label", "_readonly", "_root", "_volume")
 
     def __init__(self, block_device: Any) -> None:
         """Create a new VfsFat filesystem around the given block device.
 
-        :param block_device: Block device the the filesystem lives on (on Protoboard: the path
-            of a folder on the computer)"""
+        :param block_device: Block device the the filesystem lives on (``sdcardio.SDCard``,
+            ``adafruit_sdcard.SDCard``, or any object with ``readblocks``, ``writeblocks`` and
+            ``count``; on Protoboard also the path of a folder on the computer)
+
+        A device without a FAT filesystem can be formatted with `mkfs`, or mounted with
+        ``mkfs``; mounting it as it is raises ``OSError: [Errno 19] No such device``."""
+        self._device: Any = None
+        self._volume: Any = None
+        self._folder: Path | None = None
+        if _blockdev.is_block_device(block_device):
+            self._device = block_device
+            self._root = False
+            self._readonly = False
+            self._cwd = "/"
+            self._label = ""
+            self._open_volume()
+            return
         if isinstance(block_device, str | bytes | os.PathLike):
             folder = Path(os.fsdecode(block_device))
             if not folder.is_dir():
                 raise _os_error(errno.ENODEV)
         else:
-            raise NotImplementedError(
-                "Protoboard's VfsFat is backed by a folder: pass the folder's path "
-                f"(block devices such as {type(block_device).__name__} are not supported yet)"
+            # as CircuitPython's vfs_fat: the block device's methods are looked up first
+            missing = next(
+                name
+                for name in ("readblocks", "writeblocks", "count")
+                if not callable(getattr(block_device, name, None))
             )
-        self._folder: Path | None = folder
+            raise AttributeError(
+                f"'{type(block_device).__name__}' object has no attribute '{missing}'"
+            )
+        self._folder = folder
         self._root = False
         self._readonly = False
         self._label = folder.name.upper()[:11]
@@ -148,6 +194,8 @@ class VfsFat:
     def _circuitpy(cls) -> VfsFat:
         """The CIRCUITPY drive of the current run (its folder and write rule follow the run)."""
         obj = object.__new__(cls)
+        obj._device = None
+        obj._volume = None
         obj._folder = None
         obj._root = True
         obj._readonly = False
@@ -155,11 +203,52 @@ class VfsFat:
         obj._cwd = "/"
         return obj
 
+    # -- on a block device -------------------------------------------------------------------
+
+    def _open_volume(self) -> None:
+        """Read the device's FAT volume (none there: left for `mkfs` or ``mount``)."""
+        from protoboard.runtime import paths
+
+        with paths.internal():
+            try:
+                self._volume = _blockdev.BlockVolume(self._device)
+            except OSError as exc:
+                if exc.errno != errno.ENODEV:
+                    raise
+                self._volume = None
+                return
+        self._label = self._volume.label
+
+    def _host_folder(self) -> str:
+        return str(self._base())
+
+    def _changed(self) -> None:
+        """Write what the program changed onto the device (FatFS's ``f_sync``)."""
+        if self._volume is None:
+            return
+        from protoboard.runtime import paths
+
+        with paths.internal():
+            self._volume.sync()
+
+    def _statvfs(self) -> tuple[int, int, int, int, int, int, int, int, int, int]:
+        volume = self._volume
+        if volume is None:
+            raise _os_error(errno.ENODEV)
+        cluster = volume.drive._opened().cluster_size
+        blocks = volume.drive.size_bytes() // cluster
+        free = volume.drive.free_bytes() // cluster
+        return (cluster, cluster, blocks, free, free, 0, 0, 0, 0, 255)
+
     # -- helpers ------------------------------------------------------------------------------
 
     def _base(self) -> Path:
+        if self._device is not None:
+            if self._volume is None:
+                raise _os_error(errno.ENODEV)
+            return Path(self._volume.folder)
         if self._root:
-            drive = _context().drive
+            drive = _drive()
             if drive is None:
                 raise _os_error(errno.ENODEV)
             return Path(drive)
@@ -189,6 +278,7 @@ class VfsFat:
             self._verify_writable()
         with _writerule.write_access(*paths):
             yield
+        self._changed()
 
     # -- properties ---------------------------------------------------------------------------
 
@@ -230,6 +320,9 @@ class VfsFat:
 
         Protoboard does not format folders: to start **CIRCUITPY** afresh use
         `storage.erase_filesystem`; for another folder, delete its files yourself."""
+        if _blockdev.is_block_device(block_device):
+            _format(block_device)
+            return
         raise NotImplementedError(
             "Protoboard does not format folders: use storage.erase_filesystem() for CIRCUITPY, "
             "or delete the folder's files"
@@ -254,10 +347,14 @@ class VfsFat:
         with context:
             try:
                 if binary:
-                    return open(host, python_mode)
-                return open(host, python_mode, encoding="utf-8", newline="")
+                    stream = open(host, python_mode)
+                else:
+                    stream = open(host, python_mode, encoding="utf-8", newline="")
             except OSError as exc:
                 raise _os_error(_fatfs_errno(exc), _path_text(path)) from None
+        if writing and self._volume is not None:
+            return _mounts_table.SyncedFile(stream, self)
+        return stream
 
     def ilistdir(
         self, path: str
@@ -373,7 +470,9 @@ class VfsFat:
 
     def statvfs(self, path: int) -> tuple[int, int, int, int, int, int, int, int, int, int]:
         """Like `os.statvfs`: ``(bsize, frsize, blocks, bfree, bavail, 0, 0, 0, 0, 255)``,
-        from the disk the folder is on."""
+        from the disk the folder is on (on a block device: from its FAT volume)."""
+        if self._device is not None:
+            return self._statvfs()
         base = self._base()
         statvfs = getattr(os, "statvfs", None)
         if statvfs is not None:
@@ -405,11 +504,17 @@ class VfsFat:
     # ``mkfs`` is a flag, as in MicroPython's VFS protocol (CircuitPython's stubs say VfsFat).
     def mount(self, readonly: bool, mkfs: bool) -> None:
         """Don't call this directly, call `storage.mount`."""
+        if self._device is not None and self._volume is None:
+            if not mkfs:
+                raise _os_error(errno.ENODEV)
+            _format(self._device)
+            self._open_volume()
         if not self._root:
             self._readonly = bool(readonly)
 
     def umount(self) -> None:
         """Don't call this directly, call `storage.umount`."""
+        _mounts_table.remove(self)
 
 
 # --- the mount table ------------------------------------------------------------------------------
@@ -424,14 +529,15 @@ def _mounts() -> list[tuple[str, VfsFat]]:
     global _table
     context = _context()
     if _table[0] is not context:
-        entries = [("/", VfsFat._circuitpy())] if context.drive is not None else []
+        entries = [("/", VfsFat._circuitpy())] if _drive() is not None else []
         _table = (context, entries)
+        _mounts_table.clear()
     return _table[1]
 
 
 def _cwd() -> str:
     """The program's working directory as a CircuitPython path ("/" unless it is in CIRCUITPY)."""
-    drive = _context().drive
+    drive = _drive()
     if drive is None:
         return "/"
     from protoboard.runtime import paths
@@ -483,6 +589,8 @@ def mount(filesystem: VfsFat, mount_path: str, *, readonly: bool = False) -> Non
         raise _os_error(errno.EPERM)
     filesystem.mount(bool(readonly), False)
     _mounts().insert(0, (path, filesystem))
+    if filesystem._device is not None:
+        _mounts_table.add(path, filesystem)
 
 
 def umount(mount: str | VfsFat) -> None:

@@ -42,7 +42,8 @@ def read_image(image: Path) -> tuple[bytes, Signature]:
                     f"{image} is {st.st_size / 2**30:.1f} GiB, larger than the largest image "
                     f"served ({MAX_IMAGE // 2**30} GiB, FAT16): check that it is the right file"
                 )
-            raw = stream.read(MAX_IMAGE + 1)
+            # (read(n) reserves n bytes first: ask for what the file holds, not the limit)
+            raw = stream.read(min(st.st_size, MAX_IMAGE) + 1)
     except FileNotFoundError:
         raise ImageError(
             f"the image {image} does not exist (was it moved or "

@@ -47,6 +47,7 @@ CATALOG: dict[str, str] = {
     "Speaker": "protoboard.ports.sim.parts.audio:Speaker",
     "I2SAmplifier": "protoboard.ports.sim.parts.audio:I2SAmplifier",
     "Microphone": "protoboard.ports.sim.parts.audio:Microphone",
+    "SDCard": "protoboard.ports.sim.parts.sdcard:SDCard",
     "UsbHost": "protoboard.ports.sim.parts.usbhost:UsbHost",
 }
 
