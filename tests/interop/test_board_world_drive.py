@@ -17,9 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CACHE, _unavailable
-
-from protoboard.bundler.build import BundlerError, build_bundle, load_manifest
+from conftest import build_py_bundle
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "runtime"))
@@ -60,23 +58,7 @@ print("done")
 
 @pytest.fixture(scope="module")
 def bundle_zip(tmp_path_factory) -> Path:
-    from protoboard.updater.fetch import Fetcher
-
-    work = tmp_path_factory.mktemp("bundle")
-    manifest = work / "bundle.toml"
-    entries = [f'[[library]]\npypi = "{n}"\nversion = "{v}"\n' for n, v in LIBRARIES.items()]
-    manifest.write_text(f'[bundle]\nprefix = "{PREFIX}"\ntargets = []\n\n' + "\n".join(entries))
-    try:
-        build_bundle(
-            load_manifest(manifest, tag=TAG),
-            work / "out",
-            fetcher=Fetcher(CACHE / "bundler-downloads", backoff=0.5),
-        )
-    except BundlerError as e:
-        if "cannot read PyPI" in str(e) or "cannot download" in str(e):
-            _unavailable(f"PyPI is not reachable: {e}")
-        raise
-    return work / "out" / f"{PREFIX}-py-{TAG}.zip"
+    return build_py_bundle(tmp_path_factory.mktemp("bundle"), LIBRARIES, PREFIX, TAG)
 
 
 def _protoboard(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

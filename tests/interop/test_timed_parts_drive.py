@@ -9,10 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import CACHE, _unavailable
+from conftest import build_py_bundle
 from test_board_world_drive import _protoboard
-
-from protoboard.bundler.build import BundlerError, build_bundle, load_manifest
 
 TAG = "20261206"
 PREFIX = "timed-parts"
@@ -83,23 +81,7 @@ print("ds18b20:", sorted(DS18X20(bus, d).temperature for d in bus.scan()))
 
 @pytest.fixture(scope="module")
 def bundle_zip(tmp_path_factory) -> Path:
-    from protoboard.updater.fetch import Fetcher
-
-    work = tmp_path_factory.mktemp("bundle")
-    manifest = work / "bundle.toml"
-    entries = [f'[[library]]\npypi = "{n}"\nversion = "{v}"\n' for n, v in LIBRARIES.items()]
-    manifest.write_text(f'[bundle]\nprefix = "{PREFIX}"\ntargets = []\n\n' + "\n".join(entries))
-    try:
-        build_bundle(
-            load_manifest(manifest, tag=TAG),
-            work / "out",
-            fetcher=Fetcher(CACHE / "bundler-downloads", backoff=0.5),
-        )
-    except BundlerError as e:
-        if "cannot read PyPI" in str(e) or "cannot download" in str(e):
-            _unavailable(f"PyPI is not reachable: {e}")
-        raise
-    return work / "out" / f"{PREFIX}-py-{TAG}.zip"
+    return build_py_bundle(tmp_path_factory.mktemp("bundle"), LIBRARIES, PREFIX, TAG)
 
 
 def test_timed_parts_from_a_parts_file_in_exec(bundle_zip: Path, tmp_path: Path) -> None:

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from tutorial_helpers import TUTORIALS, _interop
 
-from protoboard.bundler.build import BundlerError, build_bundle, load_manifest
 from protoboard.project.pack import pack_folder
 
 pytestmark = pytest.mark.network
@@ -31,23 +30,8 @@ DEAD = "http://127.0.0.1:9"
 
 @pytest.fixture(scope="module")
 def library_bundle(tmp_path_factory) -> Path:
-    from protoboard.updater.fetch import Fetcher
-
     work = tmp_path_factory.mktemp("bundle")
-    manifest = work / "bundle.toml"
-    entries = [f'[[library]]\npypi = "{n}"\nversion = "{v}"\n' for n, v in LIBRARIES.items()]
-    manifest.write_text(f'[bundle]\nprefix = "{PREFIX}"\ntargets = []\n\n' + "\n".join(entries))
-    try:
-        build_bundle(
-            load_manifest(manifest, tag=TAG),
-            work / "out",
-            fetcher=Fetcher(_interop.CACHE / "bundler-downloads", backoff=0.5),
-        )
-    except BundlerError as e:
-        if "cannot read PyPI" in str(e) or "cannot download" in str(e):
-            _interop._unavailable(f"PyPI is not reachable: {e}")
-        raise
-    return work / "out" / f"{PREFIX}-py-{TAG}.zip"
+    return _interop.build_py_bundle(work, LIBRARIES, PREFIX, TAG)
 
 
 def protoboard(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
