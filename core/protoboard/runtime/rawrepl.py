@@ -53,9 +53,11 @@ def run(
     ``mp_hal_stdio_mode_raw``); it interrupts the command while it runs."""
     write(BANNER)
     while True:
-        write(">")
+        # Ctrl-C is a byte before the prompt is out: a tool sends its next command as soon as
+        # it sees ">", and the terminal driver must not turn its Ctrl-C into a signal first
         if keys is not None:
             keys(interrupts=False)
+        write(">")
         try:
             command = _command(read, write)
         finally:
