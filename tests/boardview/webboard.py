@@ -64,9 +64,12 @@ class WebBoard:
     def wait_until_served(self, timeout: float = 30.0) -> None:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
+            # (the server may answer before run's line with the token has been read)
+            printed = re.search(r"\?token=([A-Za-z0-9_\-]+)", self.process.errors)
             try:
                 if (
-                    requests.get(self.url + "/cp/version.json", timeout=2).ok
+                    printed is not None
+                    and requests.get(self.url + "/cp/version.json", timeout=2).ok
                     and requests.get(
                         self.url + "/board/board.json", params={"token": self.token}, timeout=2
                     ).ok
