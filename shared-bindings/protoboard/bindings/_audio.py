@@ -8,10 +8,13 @@ A *sample* is any object with a ``_audio_stream()`` method returning its
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from protoboard.bindings import _peripheral, _validate
 from protoboard.hal.audiocore import AudioPlayer, SampleStream, to_s16
+
+if TYPE_CHECKING:
+    from protoboard.bindings.microcontroller import Pin
 
 __all__ = ["Player", "must_match", "quiescent", "stream_of", "to_s16"]
 
@@ -90,3 +93,15 @@ class Player(_peripheral.Peripheral[AudioPlayer]):
 def quiescent(value: Any) -> int:
     """``quiescent_value``: any int, as CircuitPython takes it (the DAC uses its low 16 bits)."""
     return _validate.to_int(value, "quiescent_value") & 0xFFFF
+
+
+def channel_pins(left_channel: Any, right_channel: Any) -> tuple[Pin, Pin | None]:
+    """The free pins of an audio output's left and (optional) right channel, checked as
+    CircuitPython checks them (audioio and audiopwmio alike)."""
+    left = _validate.free_pin(left_channel, "left_channel")
+    right = None
+    if right_channel is not None:
+        right = _validate.free_pin(right_channel, "right_channel")
+    if left is right:
+        raise ValueError("left_channel and right_channel must be different")
+    return left, right

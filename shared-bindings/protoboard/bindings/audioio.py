@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from protoboard.bindings import _audio, _enum, _validate
+from protoboard.bindings import _audio, _enum
 from protoboard.hal import audioio as hal
 
 
@@ -50,12 +50,7 @@ class AudioOut(_audio.Player):
           dac.play(sine_wave, loop=True)
           time.sleep(1)
           dac.stop()"""
-        left = _validate.free_pin(left_channel, "left_channel")
-        right = None
-        if right_channel is not None:
-            right = _validate.free_pin(right_channel, "right_channel")
-        if left is right:
-            raise ValueError("left_channel and right_channel must be different")
+        left, right = _audio.channel_pins(left_channel, right_channel)
         quiet = _audio.quiescent(quiescent_value)
         self._claim(left, right)
         self._build(hal.AudioOut, left._id, right._id if right else None, quiet)
