@@ -44,6 +44,8 @@ MODULES: tuple[str, ...] = (
     "usb_midi",
     "usb_cdc",
     "usb",
+    "usb.core",
+    "usb.util",
     "usb_host",
     "max3421e",
     "alarm",

@@ -59,17 +59,17 @@ class HostPort(hal.HostPort):
                 continue
             free = [a for a in range(1, MAX_ADDRESS + 1) if a not in self._mounted]
             if not free:
-                part.status = f"not enumerated: the host has no address left ({MAX_ADDRESS} used)"
+                part._status = f"not enumerated: the host has no address left ({MAX_ADDRESS} used)"
                 continue
             try:
                 mounted = self._enumerate(part, free[0])
             except (EnumerationFailed, hal.TransferError) as exc:
                 self._failed[id(part)] = part.generation
-                part.status = f"enumeration failed: {exc}"
+                part._status = f"enumeration failed: {exc}"
                 part.note(part.status)
                 continue
             self._mounted[free[0]] = (part, mounted, part.generation)
-            part.status = f"enumerated at address {free[0]}"
+            part._status = f"enumerated at address {free[0]}"
             part.note(part.status)
         return tuple(m for _, (_, m, _) in sorted(self._mounted.items()))
 
@@ -91,7 +91,9 @@ class HostPort(hal.HostPort):
             )
         header = get(2, 9)
         if len(header) < 9 or header[1] != 0x02:
-            raise EnumerationFailed("its configuration descriptor's header is not 9 bytes of type 2")
+            raise EnumerationFailed(
+                "its configuration descriptor's header is not 9 bytes of type 2"
+            )
         total = int.from_bytes(header[2:4], "little")
         if not 9 <= total <= ENUMERATION_BUFFER:
             raise EnumerationFailed(
@@ -186,4 +188,3 @@ class HostPort(hal.HostPort):
     def deinit(self) -> None:
         self._closed = True
         self._mounted.clear()
-

@@ -150,8 +150,8 @@ def _readable(buffer: Any) -> bytes:
 def find(
     find_all: bool = False,
     *,
-    idVendor: int | None = None,  # noqa: N803 (PyUSB's names)
-    idProduct: int | None = None,  # noqa: N803
+    idVendor: int | None = None,
+    idProduct: int | None = None,
 ) -> Any:
     """Find the first device that matches the given requirements or, if
     find_all is True, return a generator of all matching devices.
@@ -257,13 +257,13 @@ class Device:
     # -- identity -----------------------------------------------------------------------------
 
     @property
-    def idVendor(self) -> int:  # noqa: N802 (PyUSB's name)
+    def idVendor(self) -> int:
         """The USB vendor ID of the device"""
         self._present()
         return self._mounted.vid
 
     @property
-    def idProduct(self) -> int:  # noqa: N802
+    def idProduct(self) -> int:
         """The USB product ID of the device"""
         self._present()
         return self._mounted.pid
@@ -420,11 +420,11 @@ class Device:
 
     def ctrl_transfer(
         self,
-        bmRequestType: int,  # noqa: N803 (the USB specification's names)
-        bRequest: int,  # noqa: N803
-        wValue: int = 0,  # noqa: N803
-        wIndex: int = 0,  # noqa: N803
-        data_or_wLength: Any = None,  # noqa: N803
+        bmRequestType: int,
+        bRequest: int,
+        wValue: int = 0,
+        wIndex: int = 0,
+        data_or_wLength: Any = None,
         timeout: int | None = None,
     ) -> int:
         """Do a control transfer on the endpoint 0. The parameters bmRequestType,

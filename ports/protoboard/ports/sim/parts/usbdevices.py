@@ -20,6 +20,7 @@ Your own device: subclass :class:`USBDevice`, give it descriptors and override
 
 from __future__ import annotations
 
+import struct
 import threading
 import time
 from collections import deque
@@ -54,13 +55,8 @@ def device_descriptor(
     device_class: int = 0,
 ) -> bytes:
     """An 18-byte device descriptor (USB 2.0, one configuration)."""
-    return bytes(
-        [18, 0x01, 0x00, 0x02, device_class, 0, 0, max_packet0]
-        + list(vid.to_bytes(2, "little"))
-        + list(pid.to_bytes(2, "little"))
-        + list(bcd_device.to_bytes(2, "little"))
-        + [*strings, 1]
-    )
+    ids = struct.pack("<HHH", vid, pid, bcd_device)
+    return bytes([18, 0x01, 0x00, 0x02, device_class, 0, 0, max_packet0, *ids, *strings, 1])
 
 
 def hid_interface(
@@ -190,21 +186,52 @@ class USBDevice(Part):
         self.configuration_descriptor = b""
         self.strings: dict[int, str] = {}
         self.report_descriptors: dict[int, bytes] = {}
-        self.speed = speed
+        self._speed = speed
         #: what the host made of it ("enumerated at address 1", "enumeration failed: ...")
-        self.status = "not seen by a host yet"
+        self._status = "not seen by a host yet"
         self.requests: deque[str] = deque(maxlen=200)
-        self.generation = 1
+        self._generation = 1
         self._plugged = True
         self._reset()
 
     def _reset(self) -> None:
-        self.address = 0
-        self.configuration = 0
+        self._address = 0
+        self._configuration = 0
         self.halted: set[int] = set()
-        self.protocol = 1  # HID devices start in report protocol (HID 1.11 section 7.2.6)
-        self.idle_4ms = 0
+        self._protocol = 1  # HID devices start in report protocol (HID 1.11 section 7.2.6)
+        self._idle_4ms = 0
         self._last_in_ns = 0
+
+    @property
+    def status(self) -> str:
+        """What the host made of the device (``enumerated at address 1``, ``enumeration failed:
+        ...``, ``unplugged``)."""
+        return self._status
+
+    @property
+    def speed(self) -> int:
+        """``usb.util.SPEED_LOW`` (keyboards, mice, pads) or ``SPEED_FULL``."""
+        return self._speed
+
+    @property
+    def generation(self) -> int:
+        """How many times the device was plugged in (a host tells connections apart by it)."""
+        return self._generation
+
+    @property
+    def address(self) -> int:
+        """The address the host gave it with SET_ADDRESS (0 before)."""
+        return self._address
+
+    @property
+    def configuration(self) -> int:
+        """The configuration the host set (0: not configured)."""
+        return self._configuration
+
+    @property
+    def protocol(self) -> str:
+        """``"report"`` or ``"boot"``: what the host chose with SET_PROTOCOL."""
+        return "report" if self._protocol else "boot"
 
     # -- plugging -----------------------------------------------------------------------------
 
@@ -219,11 +246,11 @@ class USBDevice(Part):
         with self.lock:
             value = bool(value)
             if value and not self._plugged:
-                self.generation += 1  # a new connection: the host enumerates it afresh
+                self._generation += 1  # a new connection: the host enumerates it afresh
                 self._reset()
-                self.status = "plugged in, not enumerated yet"
+                self._status = "plugged in, not enumerated yet"
             elif not value and self._plugged:
-                self.status = "unplugged"
+                self._status = "unplugged"
             self._plugged = value
 
     def note(self, line: str) -> None:
@@ -259,18 +286,18 @@ class USBDevice(Part):
         if request == GET_DESCRIPTOR:
             return self.descriptor(value >> 8, value & 0xFF, index, request_type & 0x1F)
         if request == SET_ADDRESS:
-            self.address = value & 0x7F
+            self._address = value & 0x7F
             return b""
         if request == SET_CONFIGURATION:
             configs = {self.configuration_descriptor[5]} if self.configuration_descriptor else set()
             if value and value not in configs:
                 raise Stalled(f"{self.name} has no configuration {value}")
-            self.configuration = value
+            self._configuration = value
             self.halted.clear()
             self.note(f"SET_CONFIGURATION {value}")
             return b""
         if request == GET_CONFIGURATION:
-            return bytes([self.configuration])
+            return bytes([self._configuration])
         if request == GET_STATUS:
             recipient = request_type & 0x1F
             halted = recipient == 2 and (index & 0xFF) in self.halted
@@ -310,16 +337,16 @@ class USBDevice(Part):
     ) -> bytes:
         """HID class requests; override for another class."""
         if request == HID_SET_IDLE:
-            self.idle_4ms = value >> 8
+            self._idle_4ms = value >> 8
             return b""
         if request == HID_GET_IDLE:
-            return bytes([self.idle_4ms])
+            return bytes([self._idle_4ms])
         if request == HID_SET_PROTOCOL:
-            self.protocol = value & 1
-            self.note(f"SET_PROTOCOL {'report' if self.protocol else 'boot'}")
+            self._protocol = value & 1
+            self.note(f"SET_PROTOCOL {'report' if self._protocol else 'boot'}")
             return b""
         if request == HID_GET_PROTOCOL:
-            return bytes([self.protocol])
+            return bytes([self._protocol])
         if request == HID_GET_REPORT and value >> 8 == 1:
             return self.current_report()
         if request == HID_SET_REPORT and value >> 8 == 2:
@@ -378,7 +405,7 @@ class USBDevice(Part):
 
     def idle_due(self, now_ns: int) -> bool:
         """Whether the idle period the host set (SET_IDLE) has passed since the last report."""
-        return self.idle_4ms > 0 and now_ns - self._last_in_ns >= self.idle_4ms * 4_000_000
+        return self._idle_4ms > 0 and now_ns - self._last_in_ns >= self._idle_4ms * 4_000_000
 
 
 class USBKeyboard(USBDevice):
@@ -408,9 +435,7 @@ class USBKeyboard(USBDevice):
         super().__init__(speed=SPEED_LOW, name=name or "KEYBOARD")
         self.device_descriptor = device_descriptor(vid, pid)
         self.configuration_descriptor = configuration_descriptor(
-            hid_interface(
-                0, subclass=1, protocol=1, report_descriptor=KEYBOARD_REPORT_DESCRIPTOR
-            )
+            hid_interface(0, subclass=1, protocol=1, report_descriptor=KEYBOARD_REPORT_DESCRIPTOR)
         )
         self.strings = {1: manufacturer, 2: product, 3: serial}
         self.report_descriptors = {0: KEYBOARD_REPORT_DESCRIPTOR}
@@ -604,9 +629,7 @@ class USBMouse(USBDevice):
         name: str | None = None,
     ) -> None:
         super().__init__(speed=SPEED_LOW, name=name or "MOUSE")
-        self.device_descriptor = device_descriptor(
-            vid, pid, strings=(1, 2, 3 if serial else 0)
-        )
+        self.device_descriptor = device_descriptor(vid, pid, strings=(1, 2, 3 if serial else 0))
         self.configuration_descriptor = configuration_descriptor(
             hid_interface(
                 0, subclass=1, protocol=2, report_descriptor=MOUSE_REPORT_DESCRIPTOR, max_packet=4
@@ -684,7 +707,7 @@ class USBMouse(USBDevice):
 
     def _report(self, buttons: int, dx: int, dy: int, wheel: int) -> bytes:
         data = [buttons, dx & 0xFF, dy & 0xFF]
-        return bytes(data if self.protocol == 0 else [*data, wheel & 0xFF])
+        return bytes(data if self._protocol == 0 else [*data, wheel & 0xFF])
 
     def interrupt_in(self, endpoint: int, now_ns: int) -> bytes | None:
         buttons = self._clicks.popleft() if self._clicks else self._buttons
