@@ -192,6 +192,7 @@ class USBDevice(Part):
         self.requests: deque[str] = deque(maxlen=200)
         self._generation = 1
         self._plugged = True
+        self._packets_sent = 0
         self._reset()
 
     def _reset(self) -> None:
@@ -212,6 +213,11 @@ class USBDevice(Part):
     def speed(self) -> int:
         """``usb.util.SPEED_LOW`` (keyboards, mice, pads) or ``SPEED_FULL``."""
         return self._speed
+
+    @property
+    def packets_sent(self) -> int:
+        """IN packets (reports) the host has taken from the device since it was attached."""
+        return self._packets_sent
 
     @property
     def generation(self) -> int:
@@ -374,6 +380,7 @@ class USBDevice(Part):
             data = self.interrupt_in(endpoint, now)
             if data is not None:
                 self._last_in_ns = now
+                self._packets_sent += 1
             return data
 
     def endpoint_out(self, endpoint: int, data: bytes) -> int:
