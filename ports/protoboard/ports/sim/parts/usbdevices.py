@@ -477,20 +477,24 @@ class USBKeyboard(USBDevice):
             f"no key named {key!r} (use names like A, 1, ENTER, SPACE, F1, UP_ARROW, LEFT_SHIFT)"
         )
 
-    def _push(self) -> None:
-        if len(self._queue) >= REPORT_QUEUE:
+    def _room(self, reports: int) -> None:
+        if len(self._queue) + reports > REPORT_QUEUE:
             raise ValueError(
                 f"the keyboard holds {REPORT_QUEUE} reports the program has not read yet; "
                 "let the program read them (or unplug the keyboard) before pressing more"
             )
+
+    def _push(self) -> None:
+        self._room(1)
         keys = (self._held + [0] * 6)[:6] if len(self._held) <= 6 else [1] * 6  # rollover
         self._queue.append(bytes([self._modifiers, 0, *keys]))
 
     def press(self, *keys: object) -> None:
         """Hold ``keys`` down (names, usage ids or characters)."""
+        codes = [self._code(key) for key in keys]
         with self.lock:
-            for key in keys:
-                bit, code = self._code(key)
+            self._room(1)
+            for bit, code in codes:
                 self._modifiers |= bit
                 if code and code not in self._held:
                     self._held.append(code)
@@ -499,9 +503,10 @@ class USBKeyboard(USBDevice):
 
     def release(self, *keys: object) -> None:
         """Let go of ``keys``."""
+        codes = [self._code(key) for key in keys]
         with self.lock:
-            for key in keys:
-                bit, code = self._code(key)
+            self._room(1)
+            for bit, code in codes:
                 self._modifiers &= ~bit
                 if code in self._held:
                     self._held.remove(code)
@@ -509,6 +514,7 @@ class USBKeyboard(USBDevice):
 
     def release_all(self) -> None:
         with self.lock:
+            self._room(1)
             self._modifiers = 0
             self._held.clear()
             self._push()
@@ -516,6 +522,7 @@ class USBKeyboard(USBDevice):
     def tap(self, *keys: object) -> None:
         """Press ``keys`` together, then release them."""
         with self.lock:
+            self._room(2)
             self.press(*keys)
             self.release(*keys)
 
@@ -569,6 +576,7 @@ class USBKeyboard(USBDevice):
     def keys(self, value: str) -> None:
         wanted = [self._code(k) for k in str(value).replace(",", " ").split()]
         with self.lock:
+            self._room(1)
             self._modifiers = 0
             self._held = []
             for bit, code in wanted:
