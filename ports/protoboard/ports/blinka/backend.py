@@ -14,6 +14,7 @@ from protoboard.hal.backend import Backend
 from protoboard.hal.errors import BusError, HalError, HardwareError, InvalidPin
 from protoboard.ports.blinka.boarddata import blinka_board_module, blinka_pins, chip_module
 from protoboard.ports.blinka.loader import blinka_module
+from protoboard.runtime.paths import internal
 
 #: how Blinka's I2C code reports a device that does not answer: i2c-dev's ENXIO/EREMOTEIO
 #: (generic Linux), ENODEV; CircuitPython says ENODEV for all
@@ -44,10 +45,13 @@ class BlinkaBackend(Backend):
 
     @contextlib.contextmanager
     def calling(self, what: str, *, bus: bool = False) -> Iterator[None]:
-        """Run Blinka's code for ``what``; its exceptions (of any type: Blinka's chip code
-        raises ``OSError``, ``RuntimeError``, ``ValueError``...) leave as HAL errors."""
+        """Run Blinka's code for ``what`` with the computer's paths (in a run's VM a program's
+        ``/`` is its drive; Blinka opens ``/dev`` and ``/sys``). Its exceptions (of any type:
+        Blinka's chip code raises ``OSError``, ``RuntimeError``, ``ValueError``...) leave as HAL
+        errors."""
         try:
-            yield
+            with internal():
+                yield
         except HalError:
             raise
         except Exception as exc:

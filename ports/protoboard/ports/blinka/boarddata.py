@@ -30,9 +30,13 @@ BRIDGE_VARIABLES = (
     "BLINKA_OS_AGNOSTIC",
 )
 
-#: modules every Blinka board gets: the runtime's own, and those the bridge implements on any
-#: board Blinka drives (``microcontroller``'s processor and NVM are the host's)
-ALWAYS = frozenset({"board", "micropython", "supervisor", "storage", "microcontroller", "nvm"})
+#: modules every Blinka board gets: the runtime's own, pure ones every CircuitPython board has
+#: (``adafruit_neopixel`` subclasses ``adafruit_pixelbuf.PixelBuf``), and those the bridge
+#: implements on any board Blinka drives (``microcontroller``'s processor and NVM are the host's)
+ALWAYS = frozenset(
+    {"board", "micropython", "supervisor", "storage", "microcontroller", "nvm"}
+    | {"adafruit_pixelbuf", "rainbowio"}
+)
 #: our module -> Blinka's module that must import for the board to enable it (Blinka raises
 #: NotImplementedError at import for a board it has no such code for)
 BLINKA_MODULES = {

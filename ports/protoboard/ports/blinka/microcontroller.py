@@ -12,6 +12,7 @@ from pathlib import Path
 from protoboard.hal import microcontroller as hal
 from protoboard.hal.errors import HardwareError
 from protoboard.ports.blinka.backend import BlinkaBackend
+from protoboard.runtime.paths import internal
 
 
 class Processor(hal.Processor):
@@ -35,7 +36,8 @@ class Processor(hal.Processor):
     def uid(self) -> bytes:
         """Stable per computer and board (Blinka reports no serial number)."""
         try:
-            machine_id = Path("/etc/machine-id").read_text().strip()
+            with internal():  # the computer's file, not the drive's
+                machine_id = Path("/etc/machine-id").read_text().strip()
         except OSError:
             machine_id = platform.node()
         return hashlib.sha256(f"{machine_id}/{self._board_id}".encode()).digest()[:8]
@@ -64,6 +66,10 @@ class NVM(hal.NVM):
         return self._size
 
     def _load(self) -> bytearray:
+        with internal():  # the computer's paths, not the drive's
+            return self._read()
+
+    def _read(self) -> bytearray:
         try:
             data = bytearray(self._path.read_bytes()[: self._size])
         except FileNotFoundError:
@@ -80,8 +86,9 @@ class NVM(hal.NVM):
         contents[start : start + len(data)] = data
         temporary = self._path.with_name(self._path.name + ".tmp")
         try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(contents)
-            os.replace(temporary, self._path)
+            with internal():
+                self._path.parent.mkdir(parents=True, exist_ok=True)
+                temporary.write_bytes(contents)
+                os.replace(temporary, self._path)
         except OSError as exc:
             raise HardwareError(f"cannot write the NVM file {self._path}: {exc.strerror}") from None
