@@ -204,6 +204,10 @@ BRIDGE = textwrap.dedent(
     nvm_before = microcontroller.nvm[0:3]
     microcontroller.nvm[0:3] = b"abc"
     print("nvm", bytes(nvm_before), bytes(microcontroller.nvm[0:3]))
+
+    # Blinka's busio found its SPI port in Blinka's microcontroller.pin, loaded privately: the
+    # program's modules are still Protoboard's
+    print("ours", board.__name__, microcontroller.__name__, busio.__name__)
     """
 )
 
@@ -229,6 +233,8 @@ def test_buses_pwm_analog_and_microcontroller_through_blinka(
         "this board",
         "uid 8",
         "nvm b'\\xff\\xff\\xff' b'abc'",
+        "ours protoboard.bindings.board protoboard.bindings.microcontroller "
+        "protoboard.bindings.busio",
     ]
     assert (tmp_path / "nvm.bin").read_bytes()[:3] == b"abc"
 

@@ -89,9 +89,9 @@ class PinNames:
         for name, value in vars(chip or ModuleType("none")).items():
             if name.startswith("_") or not _is_pin(value):
                 continue
+            if value.id is not None:  # the first name of an id names every object with it
+                name = self._by_id.setdefault(_hashable(value.id), name)
             self._by_object.setdefault(id(value), name)
-            if value.id is not None:
-                self._by_id.setdefault(_hashable(value.id), name)
 
     def name(self, pin: Any, board_name: str) -> str:
         found = self._by_object.get(id(pin))
