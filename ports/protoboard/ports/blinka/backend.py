@@ -61,11 +61,13 @@ class BlinkaBackend(Backend):
         """The HAL error for an exception from Blinka's code doing ``what``.
 
         ``bus``: an ``OSError`` is a bus transfer failing (a NACK is ENODEV, as CircuitPython
-        reports it). Anything else keeps Blinka's words, prefixed with what was being done."""
-        if bus and isinstance(exc, OSError) and exc.errno is not None:
-            if exc.errno in _NACK:
+        reports it; one without an errno is EIO). Anything else keeps Blinka's words, prefixed with what was being done."""
+        if bus and isinstance(exc, OSError):
+            # (drivers catch OSError: a bus failure stays one, however Blinka's chip code
+            # words it; pyftdi's NACK on an FT232H is an I2cNackError with no errno)
+            if exc.errno in _NACK or "Nack" in type(exc).__name__:
                 return BusError(errno.ENODEV)
-            return BusError(exc.errno, exc.strerror or str(exc))
+            return BusError(exc.errno or errno.EIO, exc.strerror or str(exc))
         if isinstance(exc, AttributeError):
             # Blinka's chip class lacks the method: this board's Blinka code cannot do it
             return HardwareError(
