@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import errno
-from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
@@ -14,11 +12,30 @@ from protoboard.hal.backend import Backend
 from protoboard.hal.errors import BusError, HalError, HardwareError, InvalidPin
 from protoboard.ports.blinka.boarddata import blinka_board_module, blinka_pins, chip_module
 from protoboard.ports.blinka.loader import blinka_module
-from protoboard.runtime.paths import internal
+from protoboard.runtime.paths import set_internal
 
 #: how Blinka's I2C code reports a device that does not answer: i2c-dev's ENXIO/EREMOTEIO
 #: (generic Linux), ENODEV; CircuitPython says ENODEV for all
 _NACK = (errno.ENXIO, errno.EREMOTEIO, errno.ENODEV)
+
+
+class _Calling:
+    """The context of :meth:`BlinkaBackend.calling`: a plain class, as it wraps every PWM duty
+    set and bus transfer (a generator-based one cost several microseconds each)."""
+
+    __slots__ = ("_backend", "_bus", "_previous", "_what")
+
+    def __init__(self, backend: BlinkaBackend, what: str, bus: bool) -> None:
+        self._backend, self._what, self._bus = backend, what, bus
+        self._previous = False
+
+    def __enter__(self) -> None:
+        self._previous = set_internal(True)
+
+    def __exit__(self, kind: object, exc: BaseException | None, traceback: object) -> None:
+        set_internal(self._previous)
+        if isinstance(exc, Exception) and not isinstance(exc, HalError):
+            raise self._backend.error(self._what, exc, bus=self._bus) from None
 
 
 class BlinkaBackend(Backend):
@@ -41,27 +58,20 @@ class BlinkaBackend(Backend):
         """Blinka's module ``name`` (``busio``, ``pwmio``...), loaded privately."""
         with self.calling(f"Blinka's {name}"):
             return blinka_module(name)
-        raise AssertionError("unreachable")  # (for mypy: calling() re-raises)
 
-    @contextlib.contextmanager
-    def calling(self, what: str, *, bus: bool = False) -> Iterator[None]:
-        """Run Blinka's code for ``what`` with the computer's paths (in a run's VM a program's
-        ``/`` is its drive; Blinka opens ``/dev`` and ``/sys``). Its exceptions (of any type:
-        Blinka's chip code raises ``OSError``, ``RuntimeError``, ``ValueError``...) leave as HAL
-        errors."""
-        try:
-            with internal():
-                yield
-        except HalError:
-            raise
-        except Exception as exc:
-            raise self.error(what, exc, bus=bus) from None
+    def calling(self, what: str, *, bus: bool = False) -> _Calling:
+        """``with backend.calling("busio.I2C write", bus=True):`` runs Blinka's code for
+        ``what`` with the computer's paths (in a run's VM a program's ``/`` is its drive; Blinka
+        opens ``/dev`` and ``/sys``). Its exceptions (of any type: Blinka's chip code raises
+        ``OSError``, ``RuntimeError``, ``ValueError``...) leave as HAL errors."""
+        return _Calling(self, what, bus)
 
     def error(self, what: str, exc: BaseException, *, bus: bool = False) -> HalError:
         """The HAL error for an exception from Blinka's code doing ``what``.
 
         ``bus``: an ``OSError`` is a bus transfer failing (a NACK is ENODEV, as CircuitPython
-        reports it; one without an errno is EIO). Anything else keeps Blinka's words, prefixed with what was being done."""
+        reports it; one without an errno is EIO). Anything else keeps Blinka's words,
+        prefixed with what was being done."""
         if bus and isinstance(exc, OSError):
             # (drivers catch OSError: a bus failure stays one, however Blinka's chip code
             # words it; pyftdi's NACK on an FT232H is an I2cNackError with no errno)
