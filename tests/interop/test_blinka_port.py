@@ -563,3 +563,25 @@ def test_unmodified_drivers_through_the_bridge(tmp_path: Path, blinka_site: Path
         "bme280: busio.I2C write is not available on OS_AGNOSTIC_BOARD: Blinka's code for "
         "this board has no writeto",
     ]
+
+
+@pytest.mark.hostile
+def test_an_nvm_file_that_cannot_be_written_is_a_plain_error(
+    tmp_path: Path, blinka_site: Path
+) -> None:
+    program = textwrap.dedent(
+        """
+        import microcontroller
+        try:
+            microcontroller.nvm[0] = 1
+        except RuntimeError as exc:
+            print("nvm:", exc)
+        """
+    )
+    blocked = tmp_path / "code.py" / "nvm.bin"  # under a file: no folder can be made there
+    result = _run(
+        tmp_path, blinka_site, program, "--port", "blinka", PROTOBOARD_NVM_FILE=str(blocked)
+    )
+    assert result.returncode == 0, result.stderr
+    # (a write reads the file first, to keep the bytes it does not change)
+    assert result.stdout == f"nvm: cannot read the NVM file {blocked}: Not a directory\n"
