@@ -70,6 +70,8 @@ def blinka_board_module() -> ModuleType:
         raise BoardError(f"Blinka does not support this computer: {exc}") from None
     except ModuleNotFoundError as exc:
         raise BoardError(f"{NOT_INSTALLED} (it could not import {exc.name})") from None
+    except RuntimeError as exc:  # Blinka: "The platform library 'x' was not found. To install..."
+        raise BoardError(f"Blinka could not set up this computer's board: {exc}") from None
 
 
 def _is_pin(value: Any) -> bool:
