@@ -8,12 +8,13 @@ ours runs in this interpreter with that venv's site-packages on ``PYTHONPATH`` a
 every run. A ratio below 1 is the price of CircuitPython's checks (deinit, direction, duty
 range), claims and error translation. Not a test: nothing here fails on a slow result.
 
-    python benchmarks/bench_blinka_bridge.py [--rounds 3] [--repeats 5] [--count 100000]
+    python benchmarks/bench_blinka_bridge.py [--rounds 3] [--repeats 5] [--count 100000] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -77,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--worker", choices=("ours", "blinka"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker == "ours":
@@ -117,6 +119,21 @@ def main(argv: list[str] | None = None) -> int:
     }
     assert runs["bridge"][0]["module"] == "protoboard.bindings.board", runs["bridge"][0]
     version = _harness.package_version(blinka_python, "adafruit-blinka")
+    ratios = [
+        medians["bridge"][op]["median"] / medians["blinka"][op]["median"] for op in OPERATIONS
+    ]
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "blinka_version": version,
+                    **medians,
+                    "ratio_bridge_over_blinka": dict(zip(OPERATIONS, ratios, strict=True)),
+                },
+                indent=2,
+            )
+        )
+        return 0
     print(
         f"Blinka {version} OS-agnostic board: {args.rounds} rounds x {args.repeats} runs x "
         f"{args.count:,} ops per side, medians per second"
