@@ -66,3 +66,29 @@ def test_unplugged_mouse_reads_return_none(sim, drivers) -> None:
     import usb.core
 
     assert usb.core.find() is None
+
+
+def test_midi_controller_notes_through_adafruit_midi(sim, drivers) -> None:
+    controller = sim.add("USBMIDIController")
+    import adafruit_midi
+    import adafruit_usb_host_midi
+    import usb.core
+    from adafruit_midi.control_change import ControlChange
+    from adafruit_midi.note_on import NoteOn
+
+    device = usb.core.find()
+    assert device.product == "Simulated MIDI Controller"
+    port = adafruit_usb_host_midi.MIDI(device)
+    assert (port.interface_number, port.in_ep, port.out_ep) == (1, 0x81, 0x02)
+    midi = adafruit_midi.MIDI(midi_in=port, in_channel=0)
+    assert midi.receive() is None  # nothing played: the read timed out
+    controller.note_on(60, 90)
+    controller.control_change(7, 100)
+    received = [midi.receive(), midi.receive()]
+    assert isinstance(received[0], NoteOn)
+    assert (received[0].note, received[0].velocity) == (60, 90)
+    assert isinstance(received[1], ControlChange)
+    assert (received[1].control, received[1].value) == (7, 100)
+    # The library only reads; a program can write USB-MIDI packets to the OUT endpoint.
+    device.write(port.out_ep, bytes([0x09, 0x90, 0x40, 0x7F]))
+    assert controller.received == b"\x90\x40\x7f"

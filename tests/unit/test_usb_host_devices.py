@@ -240,3 +240,24 @@ def test_gamepad_answers_every_poll(sim) -> None:
     assert bytes(buf[:8]) == bytes.fromhex("ff7f7f7f7f4f2000")
     with pytest.raises(ValueError, match="no gamepad button 'Z'"):
         pad.press("Z")
+
+
+def test_midi_controller_refuses_what_is_not_a_whole_message() -> None:
+    from protoboard.ports.sim.parts.usbdevices import USBMIDIController, midi_packets
+
+    assert midi_packets(b"\x90\x3c\x40\xc1\x05\xf8") == [
+        b"\x09\x90\x3c\x40",
+        b"\x0c\xc1\x05\x00",
+        b"\x0f\xf8\x00\x00",
+    ]
+    controller = USBMIDIController()
+    with pytest.raises(ValueError, match="byte 0 is 0x3c: give whole channel messages"):
+        controller.send(b"\x3c\x40")
+    with pytest.raises(ValueError, match="needs 2 data bytes below 0x80"):
+        controller.send(b"\x90\x3c")
+    with pytest.raises(ValueError, match="a MIDI channel is 1 to 16, not 17"):
+        controller.note_on(60, channel=17)
+    with pytest.raises(ValueError, match="give MIDI bytes in hex"):
+        controller.sent = "note on"
+    controller.sent = "90 3c 40"
+    assert controller.sent == "90 3c 40"

@@ -52,6 +52,7 @@ CATALOG: dict[str, str] = {
     "USBKeyboard": "protoboard.ports.sim.parts.usbdevices:USBKeyboard",
     "USBMouse": "protoboard.ports.sim.parts.usbdevices:USBMouse",
     "USBGamepad": "protoboard.ports.sim.parts.usbdevices:USBGamepad",
+    "USBMIDIController": "protoboard.ports.sim.parts.usbdevices:USBMIDIController",
 }
 
 

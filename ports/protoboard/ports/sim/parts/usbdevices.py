@@ -1,4 +1,5 @@
-"""USB devices plugged into the board's USB *host* port: a keyboard, a mouse, a gamepad.
+"""USB devices plugged into the board's USB *host* port: a keyboard, a mouse, a gamepad and a
+MIDI controller.
 
 This is the other direction from the ``USB`` part (:mod:`.usbhost`, the PC at the end of the
 board's own USB cable). Here the board is the host, as a Feather RP2040 USB Host, a Metro RP2350
@@ -837,6 +838,145 @@ class USBGamepad(USBDevice):
         if self._taps:
             return self._state(self._taps.popleft())
         return self._state(self._held)
+
+
+#: MIDI data bytes after each status byte (channel messages by their high nibble)
+_MIDI_DATA = {0x8: 2, 0x9: 2, 0xA: 2, 0xB: 2, 0xC: 1, 0xD: 1, 0xE: 2}
+
+
+def midi_packets(data: bytes, cable: int = 0) -> list[bytes]:
+    """USB-MIDI 1.0 event packets (4 bytes: cable and code index, then the message) for
+    ``data``, a run of channel messages and real-time bytes. ValueError, in plain words, for
+    anything else (running status, SysEx)."""
+    packets, i = [], 0
+    while i < len(data):
+        status = data[i]
+        if status >= 0xF8:  # real-time: one byte (code index 0xF)
+            packets.append(bytes([cable << 4 | 0xF, status, 0, 0]))
+            i += 1
+            continue
+        count = _MIDI_DATA.get(status >> 4)
+        if count is None:
+            raise ValueError(
+                f"byte {i} is {status:#04x}: give whole channel messages (note on/off, control "
+                "change, program change, pitch bend...), each starting with its status byte"
+            )
+        message = data[i : i + 1 + count]
+        if len(message) < 1 + count or any(b & 0x80 for b in message[1:]):
+            raise ValueError(f"the message at byte {i} needs {count} data bytes below 0x80")
+        packets.append(bytes([cable << 4 | status >> 4, *message.ljust(3, b"\0")]))
+        i += 1 + count
+    return packets
+
+
+class USBMIDIController(USBDevice):
+    """A class-compliant USB MIDI controller (a keyboard or pad box) in the board's host port.
+
+    ``note_on(60)``, ``note_off(60)``, ``control_change(1, 64)`` and ``send(b"\x90\x3c\x40")``
+    queue USB-MIDI event packets on its bulk IN endpoint ``0x81`` (several to a 64-byte
+    packet, as such devices send them); ``received`` holds the MIDI bytes the board wrote to
+    its OUT endpoint ``0x02``. Channels are 1 to 16, as on the device's display.
+    """
+
+    kind = "USBMIDIController"
+    momentary = frozenset({"sent"})
+
+    def __init__(
+        self,
+        *,
+        vid: int = 0x1C75,
+        pid: int = 0x0288,
+        manufacturer: str = "Protoboard",
+        product: str = "Simulated MIDI Controller",
+        name: str | None = None,
+    ) -> None:
+        super().__init__(speed=SPEED_FULL, name=name or "MIDI")
+        self.device_descriptor = device_descriptor(vid, pid, max_packet0=64, strings=(1, 2, 0))
+        control = bytes([9, 0x04, 0, 0, 0, 0x01, 0x01, 0, 0])  # Audio Control
+        control += bytes([9, 0x24, 0x01, 0x00, 0x01, 9, 0, 1, 1])  # its header: 1 streaming itf
+        streaming = bytes([9, 0x04, 1, 0, 2, 0x01, 0x03, 0, 0])  # MIDI Streaming
+        jacks = bytes([6, 0x24, 0x02, 0x01, 1, 0]) + bytes([6, 0x24, 0x02, 0x02, 2, 0])
+        jacks += bytes([9, 0x24, 0x03, 0x01, 3, 1, 2, 1, 0])  # embedded OUT jack <- external IN
+        jacks += bytes([9, 0x24, 0x03, 0x02, 4, 1, 1, 1, 0])  # external OUT jack <- embedded IN
+        header = bytes([7, 0x24, 0x01, 0x00, 0x01]) + (7 + len(jacks) + 9 + 5 + 9 + 5).to_bytes(
+            2, "little"
+        )
+        ep_out = bytes([9, 0x05, 0x02, 0x02, 64, 0, 0, 0, 0]) + bytes([5, 0x25, 0x01, 1, 1])
+        ep_in = bytes([9, 0x05, 0x81, 0x02, 64, 0, 0, 0, 0]) + bytes([5, 0x25, 0x01, 1, 3])
+        self.configuration_descriptor = configuration_descriptor(
+            control, streaming + header + jacks + ep_out + ep_in
+        )
+        self.strings = {1: manufacturer, 2: product}
+        self._packets: deque[bytes] = deque()
+        self._received = bytearray()
+        self._sent: list[str] = []
+
+    def send(self, data: bytes) -> None:
+        """Queue MIDI bytes (whole messages) for the board to read."""
+        packets = midi_packets(bytes(data))
+        with self.lock:
+            if len(self._packets) + len(packets) > REPORT_QUEUE:
+                raise ValueError(
+                    f"the controller holds {REPORT_QUEUE} MIDI messages the program has not "
+                    "read yet; let the program read them first"
+                )
+            self._packets.extend(packets)
+            self._sent.append(bytes(data).hex(" "))
+            self.note(f"MIDI {bytes(data).hex(' ')}")
+
+    @staticmethod
+    def _channel(channel: int) -> int:
+        if not 1 <= channel <= 16:
+            raise ValueError(f"a MIDI channel is 1 to 16, not {channel}")
+        return channel - 1
+
+    def note_on(self, note: int, velocity: int = 100, channel: int = 1) -> None:
+        self.send(bytes([0x90 | self._channel(channel), note & 0x7F, velocity & 0x7F]))
+
+    def note_off(self, note: int, velocity: int = 0, channel: int = 1) -> None:
+        self.send(bytes([0x80 | self._channel(channel), note & 0x7F, velocity & 0x7F]))
+
+    def control_change(self, control: int, value: int, channel: int = 1) -> None:
+        self.send(bytes([0xB0 | self._channel(channel), control & 0x7F, value & 0x7F]))
+
+    @property
+    def sent(self) -> str:
+        """The messages sent this run, as hex; set it to send more (``sim set MIDI.sent "90 3c
+        40"``)."""
+        return ", ".join(self._sent)
+
+    @sent.setter
+    def sent(self, value: str) -> None:
+        try:
+            data = bytes.fromhex(str(value))
+        except ValueError:
+            raise ValueError(f"give MIDI bytes in hex, such as '90 3c 40', not {value!r}") from None
+        self.send(data)
+
+    @property
+    def received(self) -> bytes:
+        """The MIDI bytes the board sent to the controller (the last 64 KiB)."""
+        return bytes(self._received)
+
+    def interrupt_in(self, endpoint: int, now_ns: int) -> bytes | None:
+        if endpoint != 0x81 or not self._packets:
+            return None
+        data = bytearray()
+        while self._packets and len(data) < 64:
+            data += self._packets.popleft()
+        return bytes(data)
+
+    def interrupt_out(self, endpoint: int, data: bytes) -> int:
+        for i in range(0, len(data) - 3, 4):
+            count = {0x8: 3, 0x9: 3, 0xA: 3, 0xB: 3, 0xC: 2, 0xD: 2, 0xE: 3, 0xF: 1}
+            self._received += data[i + 1 : i + 1 + count.get(data[i] & 0xF, 0)]
+        del self._received[: max(0, len(self._received) - 65536)]
+        return len(data)
+
+    def _reset(self) -> None:
+        super()._reset()
+        if hasattr(self, "_packets"):
+            self._packets.clear()
 
 
 def attached_devices(sim: Any) -> list[USBDevice]:
