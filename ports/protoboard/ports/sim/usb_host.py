@@ -33,6 +33,34 @@ def _setup(request_type: int, request: int, value: int, index: int, length: int)
     return struct.pack("<BBHHH", request_type, request, value, index, length)
 
 
+_STANDARD = {
+    0x00: "GET_STATUS",
+    0x01: "CLEAR_FEATURE",
+    0x03: "SET_FEATURE",
+    0x05: "SET_ADDRESS",
+    0x06: "GET_DESCRIPTOR",
+    0x08: "GET_CONFIGURATION",
+    0x09: "SET_CONFIGURATION",
+    0x0A: "GET_INTERFACE",
+    0x0B: "SET_INTERFACE",
+}
+_HID = {0x01: "GET_REPORT", 0x02: "GET_IDLE", 0x03: "GET_PROTOCOL", 0x09: "SET_REPORT"}
+_HID.update({0x0A: "SET_IDLE", 0x0B: "SET_PROTOCOL"})
+_DESCRIPTORS = {1: "device", 2: "configuration", 3: "string", 0x21: "HID", 0x22: "report"}
+
+
+def _describe(setup: bytes) -> str:
+    """A control request as a USB analyser names it: ``GET_DESCRIPTOR string 2 (254 bytes)``."""
+    request_type, request, value, index, length = struct.unpack("<BBHHH", setup)
+    kind = request_type & 0x60
+    names = _STANDARD if kind == 0 else _HID if kind == 0x20 else {}
+    name = names.get(request, f"request {request:#04x}")
+    if kind == 0 and request == 0x06:
+        what = _DESCRIPTORS.get(value >> 8, f"type {value >> 8:#04x}")
+        return f"{name} {what} {value & 0xFF} ({length} bytes)"
+    return f"{name} value={value:#06x} index={index}"
+
+
 class HostPort(hal.HostPort):
     def __init__(self, backend: Simulator, kind: str) -> None:
         super().__init__(backend, kind)
@@ -152,9 +180,12 @@ class HostPort(hal.HostPort):
         self, address: int, setup: bytes, data: bytes, timeout_ms: int, generation: int
     ) -> bytes:
         part = self._part(address, generation)
-        answer = part.control(setup, data)
-        request = setup[1]
-        part.note(f"control {setup.hex(' ')} -> {len(answer)} bytes (request {request:#04x})")
+        try:
+            answer = part.control(setup, data)
+        except hal.Stalled:
+            part.note(f"{_describe(setup)}: STALL")
+            raise
+        part.note(f"{_describe(setup)}" + (f" -> {len(answer)} bytes" if setup[0] & 0x80 else ""))
         return answer
 
     def transfer(

@@ -235,7 +235,12 @@ class Device:
 
     def _present(self) -> None:
         """Raise USBError when the device is gone (TinyUSB no longer knows the address)."""
-        self._control(struct.pack("<BBHHH", 0x80, 0x00, 0, 0, 2), b"", 0)  # GET_STATUS
+        impl = self._live()
+        if all(m.generation != self._mounted.generation for m in impl.devices()):
+            raise USBError(
+                f"the USB device at address {self._mounted.address} is no longer connected; "
+                "call usb.core.find() again"
+            )
 
     def _get_descriptor(self, kind: int, index: int, language: int, length: int) -> bytes:
         setup = struct.pack("<BBHHH", 0x80, 0x06, kind << 8 | index, language, length)
