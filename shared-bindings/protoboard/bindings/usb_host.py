@@ -6,7 +6,9 @@ with devices use the `usb` module that is a subset of PyUSB's API.
 On the simulated board the port's devices are the ``USBKeyboard``, ``USBMouse`` and
 ``USBGamepad`` parts (or your own ``USBDevice``). Boards whose firmware starts the host port at
 power-on (pins named ``USB_HOST_DATA_PLUS`` and ``USB_HOST_DATA_MINUS``) need no `Port` call;
-`Port` with those pins returns the running port.
+`Port` with those pins returns the running port. `set_user_keymap` keeps the keymap, but the
+keyboard driver's typing into the serial console is not simulated: a program reads a keyboard
+itself after ``detach_kernel_driver``.
 """
 
 from __future__ import annotations
@@ -67,14 +69,15 @@ class Port:
         """
         plus = _validate.pin(dp, "dp")
         minus = _validate.pin(dm, "dm")
+        # (CircuitPython's order: the pins' pairing, then the running port, then pin claims)
+        a, b = _core._pin_number(plus._id), _core._pin_number(minus._id)
+        if a is None or b is None or abs(a - b) != 1:
+            raise _validate.invalid("pins")
         host = _core._running() or _core._board_port()
         if host is not None:
             if host.kind != "usb_host" or host.pins != (plus, minus):
                 raise RuntimeError("usb_host in use")
             return _port()
-        a, b = _core._pin_number(plus._id), _core._pin_number(minus._id)
-        if a is None or b is None or abs(a - b) != 1:
-            raise _validate.invalid("pins")
         _core._start("usb_host", (plus, minus))
         return _port()
 
