@@ -100,6 +100,23 @@ class LinuxBackend(Backend):
         self.linux = linux_table(board)
         self._chip_path: str | None = None
         self._lock = threading.Lock()
+        #: how to stop what runs on its own (software PWM threads) when the machine closes, as
+        #: CircuitPython resets its pins when a program ends
+        self._running: dict[int, Callable[[], None]] = {}
+
+    def keep_running(self, key: object, stop: Callable[[], None]) -> None:
+        with self._lock:
+            self._running[id(key)] = stop
+
+    def stopped(self, key: object) -> None:
+        with self._lock:
+            self._running.pop(id(key), None)
+
+    def close(self) -> None:
+        with self._lock:
+            running = list(self._running.values())
+        for stop in running:
+            stop()
 
     def path(self, absolute: str) -> Path:
         """``/sys/...`` or ``/dev/...`` under the configured root."""
