@@ -221,6 +221,21 @@ class LinuxBackend(Backend):
                 return self.path(f"/sys/class/pwm/{entry['chip']}"), int(entry["channel"])
         raise InvalidPin(pin)
 
+    def neopixel_spi(self) -> tuple[str, Mapping[str, Any]] | None:
+        """The port pin id and ``[linux.neopixel_write]`` entry (SPI bus, device) of the pin
+        that sends NeoPixel data, or None on a board without one."""
+        entry = self.linux.get("neopixel_write")
+        if not entry:
+            return None
+        return self.board.board_names[entry["pin"]], entry
+
+    def held_for_neopixels(self, pin: str) -> bool:
+        """Whether ``pin`` is the NeoPixel pin while the kernel's SPI driver owns it: a
+        DigitalInOut there is only a handle for neopixel_write (taking the line as a GPIO
+        would switch it away from SPI)."""
+        found = self.neopixel_spi()
+        return found is not None and found[0] == pin and self.kernel_owned(pin)
+
     def iio_channel(self, pin: str, kind: str) -> tuple[Path, int, Mapping[str, Any]]:
         """The IIO device folder, channel and entry of ``pin`` (kind ``analog_in``/``_out``)."""
         for entry in self.linux.get(kind, []):
