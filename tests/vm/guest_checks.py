@@ -444,6 +444,7 @@ def high_fraction(line: int, seconds: float) -> tuple[float, int]:
     end = time.monotonic() + seconds
     while (now := time.monotonic()) < end:
         samples.append((now, value.read_text().strip() == "1"))
+        time.sleep(0.0005)  # a millisecond's resolution is plenty, and the PWM thread runs
     high = sum(b[0] - a[0] for a, b in pairwise(samples) if a[1])
     rises = sum(1 for a, b in pairwise(samples) if b[1] and not a[1])
     return high / (samples[-1][0] - samples[0][0]), rises
