@@ -134,6 +134,9 @@ def test_a_pin_without_hardware_pwm_gets_software_pwm_with_the_16_bit_duty(
         clock.settle()
         assert set(periods(line.levels)) == {(2_000_000 * 0xC000 // 0xFFFF, 2_000_000)}
         assert pwm.duty_cycle == 0xC000
+        # a duty change moves the fall, never the rises: they stay on the 2 ms grid, so a fast
+        # fade (thousands of changes a second) still dims instead of restarting periods
+        assert {t % 2_000_000 for t, level in line.levels if level} == {0}
         pwm.deinit()
         assert line.released and line.levels[-1][1] is False  # left low, then given back
 

@@ -81,8 +81,9 @@ class SoftwarePWM:
         return self._period_ns
 
     def change(self, duty: int, frequency: int) -> None:
-        """New settings, taken at once (the period in progress is cut short: a glitch, as
-        CircuitPython allows for a frequency change)."""
+        """New settings. A new duty cycle moves the current period's fall (the period goes on,
+        so a fade that sets the duty thousands of times a second still dims); a new frequency
+        starts a new period at once (a glitch, as CircuitPython allows)."""
         self._duty, self._period_ns = duty, NS // frequency
         self._wake.set()
 
@@ -106,19 +107,30 @@ class SoftwarePWM:
                 wake.clear()
                 start = clock.now_ns()
                 continue
-            high = period * duty // 0xFFFF
             write(True)
-            if clock.wait(wake, (start + high - clock.now_ns()) / NS):
-                wake.clear()
+            if not self._until(start, period, fall=True):
                 start = clock.now_ns()
                 continue
             write(False)
             start += period
-            if clock.wait(wake, (start - clock.now_ns()) / NS):
-                wake.clear()
+            if not self._until(start, period, fall=False):
                 start = clock.now_ns()
                 continue
             now = clock.now_ns()
             if now - start > period:
                 start = now  # a whole period late (the machine was busy): no catch-up burst
         write(False)
+
+    def _deadline(self, start: int, period: int, fall: bool) -> int:
+        return start + period * self._duty // 0xFFFF if fall else start
+
+    def _until(self, start: int, period: int, fall: bool) -> bool:
+        """Sleep until ``start`` or, for the ``fall``, the duty's share of the period after it
+        (read again after a duty change). False when the period must end now: stopping, a new
+        frequency, or a duty that holds the line still."""
+        clock, wake = self._clock, self._wake
+        while clock.wait(wake, (self._deadline(start, period, fall) - clock.now_ns()) / NS):
+            wake.clear()
+            if self._stopping or self._period_ns != period or self._duty in (0, 0xFFFF):
+                return False
+        return True
