@@ -238,3 +238,25 @@ def test_a_hardware_pwm_pin_without_its_overlay_warns_and_uses_software(
             pwm = pwmio.PWMOut(board.D12, duty_cycle=0xFFFF)
         assert made[0].offset == 12
         pwm.deinit()
+
+
+@pytest.mark.hardware
+def test_on_a_real_pi_software_pwm_reaches_another_pin() -> None:
+    """On a Raspberry Pi with a jumper wire from D20 to D21: software PWM on D20 (no hardware
+    channel there) makes edges that countio on D21 counts, and deinit() stops them."""
+    import time
+
+    with testing.activated(machine.create("linux")):
+        import board
+        import countio
+        import pwmio
+
+        counter = countio.Counter(board.D21, edge=countio.Edge.RISE)
+        pwm = pwmio.PWMOut(board.D20, frequency=100, duty_cycle=0x4000)
+        time.sleep(1)
+        pwm.deinit()
+        counted = counter.count
+        assert counted > 0, "no edges on D21: is the jumper from D20 to D21 in place?"
+        time.sleep(0.1)
+        assert counter.count == counted  # nothing after deinit
+        counter.deinit()
