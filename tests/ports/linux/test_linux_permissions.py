@@ -81,4 +81,4 @@ def test_hardware_pwm_names_the_gpio_group(refused: Callable[[str], Path]) -> No
         import pwmio
 
         with pytest.raises(RuntimeError, match="export: your user is not in the 'gpio' group"):
-            pwmio.PWMOut(board.D12)
+            pwmio.PWMOut(board.D18)
