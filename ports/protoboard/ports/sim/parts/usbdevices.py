@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 
 from protoboard.hal.usb_host import SPEED_FULL, SPEED_LOW, Stalled
 from protoboard.ports.sim.parts.base import Part
-from protoboard.ports.sim.parts.usbdecode import _CHARS, _MODIFIERS, _NAMES
+from protoboard.ports.sim.parts.usbdecode import _CHARS, _MODIFIERS, _NAMES, key_name
 
 #: reports a keyboard holds for the program before it refuses more
 REPORT_QUEUE = 256
@@ -566,11 +566,8 @@ class USBKeyboard(USBDevice):
     @property
     def keys(self) -> str:
         """The keys held down, modifiers first (``"LEFT_SHIFT A"``); set it to hold others."""
-        names = [name for name, bit in zip(_MODIFIERS, range(8), strict=True)]
-        held = [n for i, n in enumerate(names) if self._modifiers & (1 << i)]
-        inverse = {code: name for name, code in _KEY_CODES.items() if len(name) > 1}
-        inverse.update({code: chars[0].upper() for code, chars in _CHARS.items()})
-        held += [inverse.get(code, f"{code:#04x}") for code in self._held]
+        held = [n for i, n in enumerate(_MODIFIERS) if self._modifiers & (1 << i)]
+        held += [key_name(code) for code in self._held]
         return " ".join(held)
 
     @keys.setter
