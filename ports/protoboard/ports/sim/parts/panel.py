@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import collections
 import logging
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -20,19 +19,6 @@ log = logging.getLogger("protoboard.parts.display")
 
 #: command bytes remembered per part (the newest; older ones are dropped)
 COMMAND_LOG_LENGTH = 4096
-
-
-@cache
-def rgb565_to_rgb888() -> list[bytes]:
-    """Each 16-bit 5-6-5 value as 3 bytes, the low bits filled by repeating the high ones (as
-    panels widen their input to 6 or 8 bits per colour)."""
-    table = []
-    for value in range(65536):
-        r = (value >> 11) & 0x1F
-        g = (value >> 5) & 0x3F
-        b = value & 0x1F
-        table.append(bytes(((r << 3) | (r >> 2), (g << 2) | (g >> 4), (b << 3) | (b >> 2))))
-    return table
 
 
 def rotate_rgb(data: bytes, width: int, height: int, rotation: int) -> bytes:
