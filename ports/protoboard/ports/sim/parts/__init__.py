@@ -35,6 +35,7 @@ CATALOG: dict[str, str] = {
     "HX8357": "protoboard.ports.sim.parts.mipi_dcs:HX8357",
     "ST7735R": "protoboard.ports.sim.parts.mipi_dcs:ST7735R",
     "SH1107": "protoboard.ports.sim.parts.sh1107:SH1107",
+    "SH1107SPI": "protoboard.ports.sim.parts.sh1107:SH1107SPI",
     "SSD1680": "protoboard.ports.sim.parts.epaper:SSD1680",
     "RGBMatrixPanel": "protoboard.ports.sim.parts.ledmatrix:RGBMatrixPanel",
     "UC8151": "protoboard.ports.sim.parts.epaper:UC8151",

@@ -14,18 +14,16 @@ from __future__ import annotations
 import threading
 from typing import ClassVar
 
-from protoboard.ports.sim.parts.base import SPIPart
-from protoboard.ports.sim.parts.panel import DisplayPanel, rotate_rgb
+from protoboard.ports.sim.parts.panel import DataCommandSPI, DisplayPanel, rotate_rgb
 
 WHITE, BLACK, RED = b"\xff\xff\xff", b"\x00\x00\x00", b"\xff\x00\x00"
 _GREYS = (BLACK, b"\x55\x55\x55", b"\xaa\xaa\xaa", WHITE)
 
 
-class EPaperPanel(DisplayPanel, SPIPart):
+class EPaperPanel(DisplayPanel, DataCommandSPI):
     """What both controllers share: two bit planes, the busy pin and the refresh."""
 
     kind = "EPaperPanel"
-    roles: ClassVar[tuple[str, ...]] = ("clock", "cs", "dc")
     optional_roles: tuple[str, ...] = ("mosi", "miso", "reset", "busy")
     #: the controller's RAM, pixels across (sources) and down (gates)
     ram_size: ClassVar[tuple[int, int]] = (176, 296)
@@ -88,18 +86,12 @@ class EPaperPanel(DisplayPanel, SPIPart):
 
     def on_attach(self) -> None:
         super().on_attach()
-        if "reset" in self.connections:
-            self.listen("reset", self._reset_pin)
         self._drive_busy(False)
 
     def on_detach(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
         super().on_detach()
-
-    def _reset_pin(self, pin: object, level: bool, when: int) -> None:
-        if not level:
-            self.reset()
 
     def reset(self) -> None:
         """The state after power-on or a reset (RAM and picture kept, as on the chip)."""
@@ -125,14 +117,6 @@ class EPaperPanel(DisplayPanel, SPIPart):
         self._timer.start()
 
     # -- the bus -----------------------------------------------------------------------------
-
-    def spi_transfer(self, data: bytes) -> bytes:
-        if self.pin("dc").level:
-            self.write_data(bytes(data))
-        else:
-            for byte in data:
-                self.write_command(byte)
-        return bytes(len(data))
 
     def write_command(self, opcode: int) -> None:
         self._finish_command()

@@ -26,8 +26,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from protoboard.ports.sim.parts.base import SPIPart
-from protoboard.ports.sim.parts.panel import DisplayPanel, rotate_rgb
+from protoboard.ports.sim.parts.panel import DataCommandSPI, DisplayPanel, rotate_rgb
 
 SWRESET, SLPIN, SLPOUT, NORON = 0x01, 0x10, 0x11, 0x13
 INVOFF, INVON, DISPOFF, DISPON = 0x20, 0x21, 0x28, 0x29
@@ -44,12 +43,10 @@ _QUIET = frozenset(
 )
 
 
-class MipiDcsDisplay(DisplayPanel, SPIPart):
+class MipiDcsDisplay(DisplayPanel, DataCommandSPI):
     """The command decoder, 18-bit RAM and panel of a MIPI DCS TFT controller."""
 
     kind = "MipiDcsDisplay"
-    roles: ClassVar[tuple[str, ...]] = ("clock", "cs", "dc")
-    optional_roles: tuple[str, ...] = ("mosi", "miso", "reset")
 
     #: the controller's RAM in pixels (columns, rows)
     ram_size: ClassVar[tuple[int, int]] = (240, 320)
@@ -108,15 +105,6 @@ class MipiDcsDisplay(DisplayPanel, SPIPart):
         self._setup_log()
         self.reset()
 
-    def on_attach(self) -> None:
-        super().on_attach()
-        if "reset" in self.connections:
-            self.listen("reset", self._reset_pin)
-
-    def _reset_pin(self, pin: object, level: bool, when: int) -> None:
-        if not level:
-            self.reset()
-
     def reset(self) -> None:
         """The state after power-on, RESX or SWRESET (the RAM is kept, as on the chip)."""
         self.sleeping = True
@@ -139,14 +127,6 @@ class MipiDcsDisplay(DisplayPanel, SPIPart):
         self._pending = b""
 
     # -- the bus -------------------------------------------------------------------------------
-
-    def spi_transfer(self, data: bytes) -> bytes:
-        if self.pin("dc").level:
-            self.write_data(bytes(data))
-        else:
-            for byte in data:
-                self.write_command(byte)
-        return bytes(len(data))
 
     def write_command(self, opcode: int) -> None:
         """A command byte (``dc`` low)."""
@@ -474,8 +454,7 @@ class ILI9341Parallel(ILI9341):
 
     def on_attach(self) -> None:
         self.listen_data("write", self._strobe)
-        if "reset" in self.connections:
-            self.listen("reset", self._reset_pin)
+        self._listen_reset()
 
     def on_detach(self) -> None:
         """Listeners go with the part (nothing on an SPI bus to leave)."""
