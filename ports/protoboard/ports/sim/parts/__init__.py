@@ -39,6 +39,7 @@ CATALOG: dict[str, str] = {
     "SSD1680": "protoboard.ports.sim.parts.epaper:SSD1680",
     "RGBMatrixPanel": "protoboard.ports.sim.parts.ledmatrix:RGBMatrixPanel",
     "UC8151": "protoboard.ports.sim.parts.epaper:UC8151",
+    "IL0373": "protoboard.ports.sim.parts.epaper:IL0373",
     "AccessPoint": "protoboard.ports.sim.parts.network:AccessPoint",
     "HCSR04": "protoboard.ports.sim.parts.hcsr04:HCSR04",
     "DHT22": "protoboard.ports.sim.parts.dht:DHT22",
