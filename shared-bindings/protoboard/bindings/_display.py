@@ -46,6 +46,14 @@ class DisplayBase:
         ):
             self._refresh_display()
 
+    def _fill_row_into(self, y: int, view: memoryview) -> None:
+        """``fill_row``'s drawing, once the display has checked the buffer: row ``y`` in the
+        display's pixel format at the start of ``view``."""
+        from protoboard.displaycore.area import Area
+
+        data = self._core.fill(Area(0, y, self._core.width, y + 1))
+        view[: len(data)] = data
+
 
 def core_size(attribute: str, doc: str) -> property:
     """``width`` or ``height``: the core's, as rotated."""

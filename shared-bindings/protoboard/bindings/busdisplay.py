@@ -347,8 +347,6 @@ class BusDisplay(_display.DisplayBase):
         :param int y: The top edge of the area
         :param ~circuitpython_typing.WriteableBuffer buffer: The buffer in which to place the
             pixel data"""
-        from protoboard.displaycore.area import Area
-
         row = _validate.to_int(y, "y")
         view = memoryview(buffer).cast("B")
         if self._core.colorspace.depth != 16:
@@ -356,8 +354,7 @@ class BusDisplay(_display.DisplayBase):
         words = (self._core.width + 1) // 2
         if len(view) < words * 4:
             raise ValueError("Buffer too small")
-        data = self._core.fill(Area(0, row, self._core.width, row + 1))
-        view[: len(data)] = data
+        self._fill_row_into(row, view)
         return buffer
 
     # -- displayio.release_displays() ----------------------------------------------------------

@@ -142,14 +142,11 @@ class FramebufferDisplay(_display.DisplayBase):
         :param int y: The top edge of the area
         :param ~circuitpython_typing.WriteableBuffer buffer: The buffer in which to place the
             pixel data"""
-        from protoboard.displaycore.area import Area
-
         row = _validate.to_int(y, "y")
         view = memoryview(buffer).cast("B")
         if len(view) < self._core.width * 2:
             raise ValueError("Buffer too small")
-        data = self._core.fill(Area(0, row, self._core.width, row + 1))
-        view[: len(data)] = data
+        self._fill_row_into(row, view)
         return buffer
 
     root_group = _display.root_group_property(
