@@ -92,3 +92,36 @@ def test_framebufferdisplay_fill_row_rotation_and_root_group() -> None:
         display.root_group = None
         assert display.root_group is None
         assert not hasattr(display, "show")  # FramebufferDisplay never had show()
+
+
+def test_vectorio_shared_properties_and_their_errors(sim) -> None:
+    """The shapes' ``x``/``y``, ``location``, polygon points and sizes (vectorio's shared
+    helpers): CircuitPython's errors, in the C code's order."""
+    import displayio
+    import vectorio
+
+    palette = displayio.Palette(1)
+    circle = vectorio.Circle(pixel_shader=palette, radius=3, x=1, y=2)
+    circle.x, circle.y = -32768, 32767
+    assert circle.location == (-32768, 32767)
+    with pytest.raises(ValueError, match="^x must be -32768-32767$"):
+        circle.x = 32768
+    with pytest.raises(TypeError, match="^y must be of type int, not str$"):
+        circle.location = (0, "1")
+    with pytest.raises(TypeError, match="^can't convert list to tuple$"):
+        circle.location = [0, 1]
+    circle.radius = -5  # the C code keeps the size of a negative number
+    assert circle.radius == 5
+    circle.radius = 70000  # a 16-bit field: wraps
+    assert circle.radius == 70000 - 65536
+    rectangle = vectorio.Rectangle(pixel_shader=palette, width=4, height=2, x=0, y=0)
+    rectangle.width, rectangle.height = -7, 9
+    assert (rectangle.width, rectangle.height) == (7, 9)
+    polygon = vectorio.Polygon(pixel_shader=palette, points=[(0, 0), (4, 0), (0, 4)], x=0, y=0)
+    # x is range-checked before y's type, as the C code converts them in turn
+    with pytest.raises(ValueError, match="^x must be -32768-32767$"):
+        polygon.points = [(0, 0), (40000, "a"), (0, 4)]
+    with pytest.raises(TypeError, match="^y must be of type int, not str$"):
+        polygon.points = [(0, 0), (4, "a"), (0, 4)]
+    polygon.points = [(1, 1), (5, 1), (1, 5), (5, 5)]
+    assert polygon.points == [(1, 1), (5, 1), (1, 5), (5, 5)]
