@@ -1,5 +1,6 @@
-"""The SSD1680, UC8151 and IL0373 e-paper parts, driven over the simulated SPI bus with a D/C pin as a
-driver does: RAM windows and entry modes, the refresh, the busy pin, unknown commands."""
+"""The SSD1680, UC8151 and IL0373 e-paper parts, driven over the simulated SPI bus with a D/C
+pin as a driver does: RAM windows and entry modes, gate scan, resolution and data polarity, the
+refresh, the busy pin, unknown commands."""
 
 from __future__ import annotations
 
