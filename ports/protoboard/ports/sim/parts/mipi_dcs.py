@@ -98,8 +98,10 @@ class MipiDcsDisplay(DisplayPanel, DataCommandSPI):
         self.rotation = rotation
         self.width, self.height = (height, width) if rotation % 180 else (width, height)
         self.x_offset, self.y_offset = x_offset, y_offset
-        #: the RAM: 3 bytes per pixel (red, green, blue, each 0-63), row by row (``ram_size``)
-        self.ram = bytearray(3 * ram_w * ram_h)
+        #: the RAM as three planes, red, green and blue (each 0-63), a byte a pixel, row by row
+        #: (``ram_size``); planes rather than interleaved pixels so that a run of pixels is
+        #: three slice copies
+        self.ram = tuple(bytearray(ram_w * ram_h) for _ in range(3))
         #: pixel bytes received by RAMWR/RAMWRC
         self.data_bytes = 0
         self._setup_log()
@@ -234,51 +236,50 @@ class MipiDcsDisplay(DisplayPanel, DataCommandSPI):
         ram_w, ram_h = self.ram_size
         return (ram_h, ram_w) if self.madctl & MV else (ram_w, ram_h)
 
-    def _store(self, pixels: bytes) -> None:
-        """Put pixels (3 bytes each) at the write pointer, a run along the window's row at a
-        time."""
+    def _store(self, planes: tuple[bytes, bytes, bytes]) -> None:
+        """Put pixels (a plane a colour) at the write pointer, a run along the window's row at
+        a time."""
         x0, x1, y0, y1 = self.window
         logical_w, logical_h = self._logical_size()
         x1, y1 = min(x1, logical_w - 1), min(y1, logical_h - 1)
         if x0 > x1 or y0 > y1:
             return  # an empty or out-of-range window takes nothing
-        index, count = 0, len(pixels) // 3
+        index, count = 0, len(planes[0])
         while index < count:
             run = min(count - index, x1 - self._col + 1)
             if run <= 0:  # the pointer left a window set after it started
                 self._col, self._row = x0, y0
                 continue
-            self._put_run(self._col, self._row, pixels[3 * index : 3 * (index + run)])
+            for ram, plane in zip(self.ram, planes, strict=True):
+                self._put_run(ram, self._col, self._row, plane[index : index + run])
             index += run
             self._col += run
             if self._col > x1:
                 self._col = x0
                 self._row = y0 if self._row >= y1 else self._row + 1
 
-    def _put_run(self, col: int, row: int, run: bytes) -> None:
+    def _put_run(self, ram: bytearray, col: int, row: int, run: bytes) -> None:
+        """One colour of a run of pixels into its RAM plane."""
         ram_w, ram_h = self.ram_size
-        count = len(run) // 3
+        count = len(run)
         if self.madctl & MV:
-            # The column address walks down a RAM column: one slice a colour.
+            # The column address walks down a RAM column.
             x = ram_w - 1 - row if self.madctl & MX else row
-            step = 3 * ram_w
             if self.madctl & MY:
-                start = 3 * ((ram_h - 1 - col) * ram_w + x)
-                stop = start - count * step
-                for c in range(3):
-                    self.ram[start + c : (stop + c if stop + c >= 0 else None) : -step] = run[c::3]
+                start = (ram_h - 1 - col) * ram_w + x
+                stop = start - count * ram_w
+                ram[start : (stop if stop >= 0 else None) : -ram_w] = run
             else:
-                start = 3 * (col * ram_w + x)
-                for c in range(3):
-                    self.ram[start + c : start + c + count * step : step] = run[c::3]
+                start = col * ram_w + x
+                ram[start : start + count * ram_w : ram_w] = run
             return
         y = ram_h - 1 - row if self.madctl & MY else row
         base = y * ram_w
         if self.madctl & MX:
-            start = 3 * (base + ram_w - col - count)
-            self.ram[start : start + 3 * count] = _reverse_pixels(run)
+            start = base + ram_w - col - count
+            ram[start : start + count] = run[::-1]
         else:
-            self.ram[3 * (base + col) : 3 * (base + col + count)] = run
+            ram[base + col : base + col + count] = run
 
     # -- what the panel shows ------------------------------------------------------------------
 
@@ -290,8 +291,8 @@ class MipiDcsDisplay(DisplayPanel, DataCommandSPI):
     def ram_pixel(self, column: int, row: int) -> tuple[int, int, int]:
         """The ``(red, green, blue)`` in RAM (each 0-63) at a physical column and row."""
         ram_w, _ = self.ram_size
-        i = 3 * (row * ram_w + column)
-        return (self.ram[i], self.ram[i + 1], self.ram[i + 2])
+        i = row * ram_w + column
+        return (self.ram[0][i], self.ram[1][i], self.ram[2][i])
 
     def render(self) -> bytes:
         if not self.lit:
@@ -303,9 +304,12 @@ class MipiDcsDisplay(DisplayPanel, DataCommandSPI):
         rows = []
         for y in range(glass_h):
             row = self.y_offset + (glass_h - 1 - y if flip_y else y)
-            start = 3 * (row * ram_w + self.x_offset)
-            line = self.ram[start : start + 3 * glass_w]
-            rows.append(_reverse_pixels(line) if flip_x else line)
+            start = row * ram_w + self.x_offset
+            line = bytearray(3 * glass_w)
+            for c, plane in enumerate(self.ram):
+                part = plane[start : start + glass_w]
+                line[c::3] = part[::-1] if flip_x else part
+            rows.append(line)
         # the panel's 6-bit levels as 8-bit ones (the top bits repeated in the low ones)
         data = rotate_rgb(b"".join(rows).translate(_SIX_TO_EIGHT), glass_w, glass_h, self.rotation)
         if bool(self.madctl & BGR) != self.bgr_panel:
@@ -334,34 +338,28 @@ _HIGH_NIBBLE = bytes(((i >> 4) << 2) | (i >> 6) for i in range(256))
 _LOW_NIBBLE = bytes(((i & 0x0F) << 2) | ((i & 0x0F) >> 2) for i in range(256))
 
 
-def _to_rgb666(data: bytes, bits: int) -> bytes:
-    """Whole pixels from the bus as the RAM keeps them: red, green, blue, 0-63 each."""
+def _to_rgb666(data: bytes, bits: int) -> tuple[bytes, bytes, bytes]:
+    """Whole pixels from the bus as the RAM keeps them: a red, a green and a blue plane, 0-63
+    each."""
     if bits == 18:
-        return data.translate(_TOP_SIX)
-    out = bytearray(3 * len(data) // 2 if bits == 16 else 2 * len(data))
+        levels = data.translate(_TOP_SIX)
+        return levels[0::3], levels[1::3], levels[2::3]
     if bits == 16:
         high, low = data[0::2], data[1::2]
-        size = len(high)
         green = int.from_bytes(high.translate(_G_OF_HIGH), "big")
         green |= int.from_bytes(low.translate(_G_OF_LOW), "big")
-        out[0::3] = high.translate(_R_OF_HIGH)
-        out[1::3] = green.to_bytes(size, "big")
-        out[2::3] = low.translate(_B_OF_LOW)
-        return bytes(out)
+        return (
+            high.translate(_R_OF_HIGH),
+            green.to_bytes(len(high), "big"),
+            low.translate(_B_OF_LOW),
+        )
     # 12 bits: R1G1 B1R2 G2B2, two pixels in 3 bytes
+    widened = bytearray(2 * len(data))
     for i in range(3):
         part = data[i::3]
-        out[2 * i :: 6] = part.translate(_HIGH_NIBBLE)
-        out[2 * i + 1 :: 6] = part.translate(_LOW_NIBBLE)
-    return bytes(out)
-
-
-def _reverse_pixels(line: bytes | bytearray) -> bytes:
-    """Pixels of 3 bytes in the opposite order."""
-    out = bytearray(len(line))
-    for c in range(3):
-        out[c::3] = line[c::3][::-1]
-    return bytes(out)
+        widened[2 * i :: 6] = part.translate(_HIGH_NIBBLE)
+        widened[2 * i + 1 :: 6] = part.translate(_LOW_NIBBLE)
+    return bytes(widened[0::3]), bytes(widened[1::3]), bytes(widened[2::3])
 
 
 _NO_PARAMS = frozenset({SWRESET, SLPIN, SLPOUT, NORON, INVOFF, INVON, DISPOFF, DISPON})
