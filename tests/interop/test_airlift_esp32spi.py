@@ -315,3 +315,18 @@ def test_reset_and_busy_handshake(sim, esp) -> None:
     assert busy.level
     esp._cs.value = True
     assert esp.firmware_version == "3.3.0"
+
+
+@pytest.mark.board("protoboard_sim")
+def test_an_airlift_breakout_on_any_board(sim, drivers, http_port) -> None:
+    import board
+    from adafruit_esp32spi import adafruit_esp32spi
+    from digitalio import DigitalInOut
+
+    sim.add("ESP32SPI", name="airlift", cs="D13", busy="D11", reset="D12")
+    esp = adafruit_esp32spi.ESP_SPIcontrol(
+        board.SPI(), DigitalInOut(board.D13), DigitalInOut(board.D11), DigitalInOut(board.D12)
+    )
+    esp.connect("Protoboard", "circuitpython")
+    assert _requests(esp).get(f"http://127.0.0.1:{http_port}/").json() == DATA
+    assert sim.part("airlift").commands["SEND_DATA_TCP"] >= 1
