@@ -231,7 +231,7 @@ def ntp_port() -> Iterator[int]:
     def serve() -> None:
         while not stop.is_set():
             try:
-                request, peer = server.recvfrom(48)
+                _request, peer = server.recvfrom(48)
             except OSError:
                 continue
             reply = bytearray(48)

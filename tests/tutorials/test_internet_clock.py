@@ -53,7 +53,8 @@ def test_the_screen_shows_the_time_from_the_internet(sim, tutorial, monkeypatch)
     monkeypatch.setenv("CIRCUITPY_WIFI_PASSWORD", "circuitpython")
     lines: list[str] = []
     console = Console(lines.append)
-    with TimeService("2026-12-24 18:30:05", utc_offset="+01:00", timezone="Europe/Berlin") as service:
+    service = TimeService("2026-12-24 18:30:05", utc_offset="+01:00", timezone="Europe/Berlin")
+    with service:
         monkeypatch.setenv("TIME_URL", service.url)
         monkeypatch.setattr(sys, "stdout", console)
         result = tutorial("internet_clock", timeout=4.0)

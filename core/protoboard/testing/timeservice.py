@@ -46,7 +46,9 @@ class TimeService:
         try:
             local = datetime.datetime.fromisoformat(when)
         except ValueError:
-            raise ValueError(f"when is a date and time like '2026-12-24 18:30:05', not {when!r}")
+            raise ValueError(
+                f"when is a date and time like '2026-12-24 18:30:05', not {when!r}"
+            ) from None
         zone = datetime.timezone(self._offset)
         self._start = local.replace(tzinfo=zone)
         self._since = time.monotonic()
@@ -65,7 +67,7 @@ class TimeService:
     def answer(self) -> dict[str, Any]:
         """The JSON the service sends."""
         local = self.now()
-        utc = local.astimezone(datetime.timezone.utc)
+        utc = local.astimezone(datetime.UTC)
         return {
             "abbreviation": local.strftime("%Z") or self._utc_offset,
             "client_ip": "127.0.0.1",

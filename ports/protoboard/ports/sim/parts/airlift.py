@@ -351,7 +351,7 @@ class ESP32SPI(SPIPart):
             command, params = parse_frame(frame)
         except FrameError as exc:
             return self._bad(frame, str(exc))
-        name = COMMAND_NAMES.get(command)
+        name = COMMAND_NAMES.get(command, "")
         handler = getattr(self, f"_cmd_{name.lower()}", None) if name else None
         if handler is None:
             if command not in self.unknown_commands:
@@ -364,8 +364,11 @@ class ESP32SPI(SPIPart):
         self.commands[name] += 1
         try:
             result = handler(params)
-        except (CommandError, IndexError, ValueError, struct.error) as exc:
-            self._problem(f"{name} with parameters {params!r:.80}: {exc}; answered with an error")
+        except Exception as exc:  # never the program's crash: the firmware's error reply
+            self._problem(
+                f"{name} with parameters {params!r:.80}: {type(exc).__name__}: {exc}; "
+                "answered with the error reply"
+            )
             return ERROR_REPLY
         if isinstance(result, bytes):
             return result
@@ -386,7 +389,7 @@ class ESP32SPI(SPIPart):
     def _irq(self) -> None:
         """The firmware drives GPIO0 high while a socket has data to read."""
         if self.is_wired("gpio0") and self.phase in ("command", "response", "booting"):
-            ready = any(s.rx or (s.server is not None) for s in self._slots if s.mode is not None)
+            ready = any(s.rx for s in self._slots if s.mode is not None)
             self.pin("gpio0").set_external(ready)
 
     # -- helpers -----------------------------------------------------------------------------
@@ -810,7 +813,7 @@ class ESP32SPI(SPIPart):
         server = self._slots[number].server
         assert server is not None
         try:
-            client, peer = server.accept()
+            client, _peer = server.accept()
         except (BlockingIOError, OSError):
             return NO_SOCKET
         for other, slot in enumerate(self._slots):
