@@ -116,3 +116,12 @@ def test_commands_reset_and_the_bootloader_strap(sim) -> None:
     host.reset.value = True
     assert host.busy.value  # booting
     assert host.transaction(version, 12) == reply_frame(0x37, [b"3.3.0\x00"])
+
+
+@pytest.mark.board("metro_m4_airlift_lite")
+def test_the_metro_m4_airlift_carries_one(sim) -> None:
+    host = Host()
+    reply = host.transaction(bytes([0xE0, 0x22, 1, 1, 0xFF, 0xEE, 0, 0]), 12)  # GET_MACADDR
+    assert reply[:4] == bytes([0xE0, 0xA2, 1, 6])
+    assert reply[4:10][::-1][:3] == bytes([0x24, 0x0A, 0xC4])  # Espressif's, last byte first
+    assert sim.part("ESP32").commands["GET_MACADDR"] == 1
