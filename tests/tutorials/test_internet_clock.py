@@ -16,6 +16,38 @@ pytestmark = [pytest.mark.network, pytest.mark.board("pyportal")]
 WHITE, BLUE = (255, 255, 255), (99, 195, 255)
 
 
+class StopAt(Console):
+    """The program's console: keeps its lines and, when the program prints a line starting
+    with ``last``, looks at the screen (``seen``: the white and the blue pixels) and ends the
+    program (as Ctrl-D would end a board's), so the test waits for what the program did, never
+    for the clock."""
+
+    def __init__(self, sim, last: str) -> None:
+        self.lines: list[str] = []
+        self.seen: dict[tuple[int, int, int], set[tuple[int, int]]] = {}
+        super().__init__(self._line)
+        self._sim = sim
+        self._last = last
+
+    def _line(self, line: str) -> None:
+        self.lines.append(line)
+        if line.startswith(self._last):
+            import board
+
+            redraw(board.DISPLAY)
+            display = self._sim.part("DISPLAY")
+            self.seen = {color: shown_in(display, color) for color in (WHITE, BLUE)}
+            raise SystemExit
+
+
+def redraw(display) -> None:
+    """Draw the whole screen from what the program set, now. (The simulator's background
+    refresh runs in a thread of its own: one that ran while a label was half changed may have
+    marked that label drawn; a board's never runs in the middle of a Python statement.)"""
+    display._core.full_refresh = True
+    display.refresh()
+
+
 def glyph_pixels(text: str, scale: int) -> set[tuple[int, int]]:
     """The pixels terminalio.FONT lights for ``text`` at ``scale``, from the font's own glyphs
     (top-left of the lit area moved to 0, 0)."""
@@ -36,6 +68,8 @@ def glyph_pixels(text: str, scale: int) -> set[tuple[int, int]]:
 
 
 def normalized(lit: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    if not lit:
+        return lit
     left = min(x for x, _ in lit)
     top = min(y for _, y in lit)
     return {(x - left, y - top) for x, y in lit}
@@ -51,16 +85,16 @@ def shown_in(display, color: tuple[int, int, int]) -> set[tuple[int, int]]:
 def test_the_screen_shows_the_time_from_the_internet(sim, tutorial, monkeypatch) -> None:
     monkeypatch.setenv("CIRCUITPY_WIFI_SSID", "Protoboard")  # as settings.toml would say
     monkeypatch.setenv("CIRCUITPY_WIFI_PASSWORD", "circuitpython")
-    lines: list[str] = []
-    console = Console(lines.append)
+    console = StopAt(sim, "Showing")
     service = TimeService("2026-12-24 18:30:05", utc_offset="+01:00", timezone="Europe/Berlin")
     with service:
         monkeypatch.setenv("TIME_URL", service.url)
         monkeypatch.setattr(sys, "stdout", console)
-        result = tutorial("internet_clock", timeout=4.0)
+        result = tutorial("internet_clock", timeout=120)  # a limit, ended by StopAt first
         monkeypatch.undo()
         asked = service.requests
     assert result.ok, result.traceback
+    lines = console.lines
     assert lines[:2] == ["Connecting to Protoboard", f"Connected, my address is {_address()}"]
     assert lines[2].startswith("The time is 2026-12-24T18:30:0")
     assert lines[2].endswith(" Europe/Berlin")
@@ -70,9 +104,8 @@ def test_the_screen_shows_the_time_from_the_internet(sim, tutorial, monkeypatch)
     assert esp32.commands["SET_PASSPHRASE"] == 1 and esp32.commands["SEND_DATA_TCP"] >= 1
     assert sim.part("RTC").datetime.tm_hour == 18  # the board's clock was set from the answer
 
-    display = sim.part("DISPLAY")
-    assert shown_in(display, WHITE) == glyph_pixels("18:30", 7)
-    assert shown_in(display, BLUE) == glyph_pixels("Thu 24.12.2026", 2)
+    assert console.seen[WHITE] == glyph_pixels("18:30", 7)
+    assert console.seen[BLUE] == glyph_pixels("Thu 24.12.2026", 2)
 
 
 def _address() -> str:
@@ -86,10 +119,11 @@ def test_without_internet_it_says_so_and_keeps_trying(sim, tutorial, monkeypatch
     monkeypatch.setenv("CIRCUITPY_WIFI_SSID", "Protoboard")
     monkeypatch.setenv("CIRCUITPY_WIFI_PASSWORD", "circuitpython")
     monkeypatch.setenv("TIME_URL", "http://time.example.invalid/api/ip")
-    lines: list[str] = []
-    monkeypatch.setattr(sys, "stdout", Console(lines.append))
-    result = tutorial("internet_clock", timeout=3.0)
+    console = StopAt(sim, "Could not get the time")
+    monkeypatch.setattr(sys, "stdout", console)
+    result = tutorial("internet_clock", timeout=120)
     monkeypatch.undo()
     assert result.ok, result.traceback
-    assert "Could not get the time: Failed to request hostname" in lines
-    assert shown_in(sim.part("DISPLAY"), WHITE) == glyph_pixels("--:--", 7)
+    assert console.lines[-1] == "Could not get the time: Failed to request hostname"
+    assert console.seen[WHITE] == glyph_pixels("--:--", 7)
+    assert console.seen[BLUE] == set()  # no date yet
