@@ -41,6 +41,7 @@ CATALOG: dict[str, str] = {
     "UC8151": "protoboard.ports.sim.parts.epaper:UC8151",
     "IL0373": "protoboard.ports.sim.parts.epaper:IL0373",
     "AccessPoint": "protoboard.ports.sim.parts.network:AccessPoint",
+    "ESP32SPI": "protoboard.ports.sim.parts.airlift:ESP32SPI",
     "HCSR04": "protoboard.ports.sim.parts.hcsr04:HCSR04",
     "DHT22": "protoboard.ports.sim.parts.dht:DHT22",
     "DHT11": "protoboard.ports.sim.parts.dht:DHT11",
