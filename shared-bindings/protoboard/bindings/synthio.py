@@ -1155,7 +1155,7 @@ def _notes(value: Any) -> list[int | Note]:
     try:
         items = list(value)
     except TypeError:
-        raise TypeError(f"'{_validate.type_name(value)}' object is not iterable") from None
+        raise TypeError(f"'{_validate.type_name(value)}' object isn't iterable") from None
     return [_note(item) for item in items]
 
 
@@ -1229,7 +1229,7 @@ def _add_voice(
 
 def _mix_down(total: list[int], scale: int) -> array[int]:
     """A downward compressor with a hard knee at +-28000 (``synthio_mix_down_sample``)."""
-    if max(total) > _MIX_HIGH or min(total) < _MIX_LOW:
+    if total and (max(total) > _MIX_HIGH or min(total) < _MIX_LOW):
         total = [
             ((v - _MIX_LOW) * scale >> 16) + _MIX_LOW
             if v < _MIX_LOW
@@ -1684,9 +1684,14 @@ class _MidiStream(_SynthStream):
         if self.pos + 1 >= len(track):
             self.error()
             return None
-        note, velocity = track[self.pos], track[self.pos + 1]
-        self.pos += 2
-        if note > 127 or velocity > 127:
+        note = track[self.pos]
+        self.pos += 1
+        if note > 127:
+            self.error()
+            return None
+        velocity = track[self.pos]
+        self.pos += 1
+        if velocity > 127:
             self.error()
             return None
         return note
