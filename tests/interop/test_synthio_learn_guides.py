@@ -151,3 +151,33 @@ def test_lfo_tremolo(sim, run_code, learn_guide, capsys) -> None:
     levels = [_rms(_window(played, t / 10, t / 10 + 0.05)) for t in range(1, 12)]
     # the note's amplitude follows the LFO: the loudest and quietest moments differ as much
     assert max(levels) / min(levels) == pytest.approx(max(values) / min(values), rel=0.25)
+
+
+@pytest.mark.board(PROP_MAKER)
+def test_midi_input_plays_notes(sim, run_code, learn_guide, adafruit_libs, capsys) -> None:
+    """example_06: adafruit_midi (PyPI) reads usb_midi; a host plays A4 for 0.4 s."""
+    import threading
+
+    from protoboard.ports.sim.parts.usbhost import board_host
+
+    amp = sim.add("I2SAmplifier", data="I2S_DATA")
+    host = board_host(sim)
+    host.send_midi(bytes([0x90, 69, 100]))  # waiting for the program's first receive()
+    note_off = threading.Timer(0.4, host.send_midi, args=(bytes([0x80, 69, 0]),))
+    note_off.start()
+    try:
+        result = run_code(
+            learn_guide("Synthio_Fundamentals/example_06_MIDI_input.py"),
+            timeout=1.0,
+            lib_paths=[adafruit_libs],
+        )
+    finally:
+        note_off.cancel()
+    assert result.ok, result.traceback
+    out = capsys.readouterr().out
+    assert "noteOn:  69 vel: 100" in out and "noteOff: 69 vel: 0" in out
+    played = amp.last_played
+    held = _window(played, 0.1, 0.35)
+    assert _power(held, 22050, 440.0) > 100 * _power(held, 22050, 300.0)
+    # released at 0.4 s with release_time 0.2 s: silent well after
+    assert _rms(_window(played, 0.75, 0.95)) == 0.0
