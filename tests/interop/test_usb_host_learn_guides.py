@@ -1,16 +1,15 @@
 """Learn-guide programs for the board as a USB host, run unmodified on the simulated board with
 the keyboard, mouse and gamepad parts in its host port.
 
-The programs are read from a copy of adafruit/Adafruit_Learning_System_Guides (a bare clone
-works): ``LEARN_GUIDES`` names it, else the workspace's mirror; without one the tests skip. Each
+The programs come from adafruit/Adafruit_Learning_System_Guides through the ``learn_guide``
+fixture (tests/conftest.py: a clone named by ``PROTOBOARD_LEARN_GUIDES``, else a download at a
+pinned commit; without either the tests skip). Each
 program loops for ever, so it runs until its time limit while the test presses keys from another
 thread once the program has read its first report (no sleeps to guess when it is ready).
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -21,23 +20,8 @@ import pytest
 
 pytestmark = pytest.mark.network
 
-MIRROR = "/work/.mirror/adafruit+Adafruit_Learning_System_Guides/repo"
 #: how long each looping program runs
 RUN_S = 2.5
-
-
-def _guide(path: str, into: Path) -> Path:
-    repo = os.environ.get("LEARN_GUIDES", MIRROR)
-    if not Path(repo).exists():
-        pytest.skip(f"no Learn guides clone at {repo} (set LEARN_GUIDES)")
-    done = subprocess.run(
-        ["git", "-C", repo, "show", f"HEAD:{path}"], capture_output=True, check=False
-    )
-    if done.returncode != 0:
-        pytest.skip(f"{path} is not in the Learn guides clone at {repo}")
-    program = into / "code.py"
-    program.write_bytes(done.stdout)
-    return program
 
 
 def _when(ready: Callable[[], bool], action: Callable[[], None]) -> threading.Thread:
@@ -63,9 +47,9 @@ def _run(run_code: Any, program: Path, libs: Path, capsys: Any) -> list[str]:
 
 
 @pytest.mark.board("adafruit_feather_rp2040_usb_host")
-def test_keyboard_report_printer(sim, run_code, adafruit_libs, tmp_path, capsys) -> None:
+def test_keyboard_report_printer(sim, run_code, adafruit_libs, learn_guide, capsys) -> None:
     keyboard = sim.add("USBKeyboard")
-    program = _guide("USB_Host_Examples/CircuitPython_Keyboard_USB_Host/code.py", tmp_path)
+    program = learn_guide("USB_Host_Examples/CircuitPython_Keyboard_USB_Host/code.py")
     keyboard.type("Hi")  # four reports, waiting in the keyboard until the program reads
     _when(lambda: keyboard.pending == 0, lambda: keyboard.tap("LEFT_CONTROL", "F5"))
     lines = [line.strip() for line in _run(run_code, program, adafruit_libs, capsys)]
@@ -80,9 +64,9 @@ def test_keyboard_report_printer(sim, run_code, adafruit_libs, tmp_path, capsys)
 
 
 @pytest.mark.board("adafruit_feather_rp2040_usb_host")
-def test_mouse_basic(sim, run_code, adafruit_libs, tmp_path, capsys) -> None:
+def test_mouse_basic(sim, run_code, adafruit_libs, learn_guide, capsys) -> None:
     mouse = sim.add("USBMouse")
-    program = _guide("USB_Host_Examples/CircuitPython_Mouse_Basic/code.py", tmp_path)
+    program = learn_guide("USB_Host_Examples/CircuitPython_Mouse_Basic/code.py")
     mouse.move(10, -4)
     _when(lambda: mouse.packets_sent >= 1, lambda: setattr(mouse, "buttons", "left right"))
     lines = _run(run_code, program, adafruit_libs, capsys)
@@ -96,9 +80,9 @@ def test_mouse_basic(sim, run_code, adafruit_libs, tmp_path, capsys) -> None:
 
 
 @pytest.mark.board("adafruit_feather_rp2040_usb_host")
-def test_snes_gamepad(sim, run_code, adafruit_libs, tmp_path, capsys) -> None:
+def test_snes_gamepad(sim, run_code, adafruit_libs, learn_guide, capsys) -> None:
     pad = sim.add("USBGamepad")
-    program = _guide("USB_SNES_Gamepad/CircuitPython_USB_Host/code.py", tmp_path)
+    program = learn_guide("USB_SNES_Gamepad/CircuitPython_USB_Host/code.py")
 
     def play() -> None:
         for button in ("A", "START", "UP", "L"):
@@ -120,10 +104,10 @@ def test_snes_gamepad(sim, run_code, adafruit_libs, tmp_path, capsys) -> None:
 
 
 @pytest.mark.board("adafruit_qtpy_esp32s2")
-def test_usb_host_bff_device_info(sim, run_code, adafruit_libs, tmp_path, capsys) -> None:
+def test_usb_host_bff_device_info(sim, run_code, adafruit_libs, learn_guide, capsys) -> None:
     sim.add("USBKeyboard")
     sim.add("USBGamepad")
-    program = _guide("USB_Host_BFF_Examples/CircuitPython_DeviceInfo/code.py", tmp_path)
+    program = learn_guide("USB_Host_BFF_Examples/CircuitPython_DeviceInfo/code.py")
     lines = _run(run_code, program, adafruit_libs, capsys)
     assert lines[:3] == [
         "Finding devices:",
@@ -133,9 +117,9 @@ def test_usb_host_bff_device_info(sim, run_code, adafruit_libs, tmp_path, capsys
 
 
 @pytest.mark.board("adafruit_qtpy_esp32s2")
-def test_usb_host_bff_hid_report(sim, run_code, adafruit_libs, tmp_path, capsys) -> None:
+def test_usb_host_bff_hid_report(sim, run_code, adafruit_libs, learn_guide, capsys) -> None:
     keyboard = sim.add("USBKeyboard")
-    program = _guide("USB_Host_BFF_Examples/CircuitPython_HIDReport/code.py", tmp_path)
+    program = learn_guide("USB_Host_BFF_Examples/CircuitPython_HIDReport/code.py")
     keyboard.type("a!")
     lines = [line.strip() for line in _run(run_code, program, adafruit_libs, capsys)]
     assert lines[0] == "04d9:0006: Protoboard Simulated USB Keyboard"
