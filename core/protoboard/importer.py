@@ -17,10 +17,11 @@ from types import ModuleType
 from protoboard import machine
 from protoboard.modules import MODULES
 
-#: built-in modules whose names CPython's standard library also has (``ssl``, ``ipaddress``):
+#: built-in modules whose names CPython's standard library also has (``ssl``, ``ipaddress``,
+#: ``atexit``):
 #: never served here, so the host's code keeps CPython's; a program gets ours through
 #: :data:`protoboard.boardimport.BOARD_STANDARD`.
-HOST_OWNED = frozenset({"ssl", "ipaddress"})
+HOST_OWNED = frozenset({"ssl", "ipaddress", "atexit"})
 
 
 class BuiltinModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):

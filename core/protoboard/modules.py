@@ -109,6 +109,9 @@ MODULES: dict[str, BuiltinModule] = {
         _b("supervisor"),
         _b("storage"),
         _b("sdcardio", (), ("busio", "digitalio", "storage")),
+        # Pure computation: ulab is numpy's work (the 'ulab' extra); atexit is the run's.
+        _b("ulab"),
+        _b("atexit"),
     )
 }
 

@@ -78,8 +78,10 @@ def stubs_version() -> str | None:
 
 
 def stub_path(module: str) -> Path | None:
-    """The installed ``<module>-stubs/__init__.pyi``, or None."""
-    relative = f"{module}-stubs/__init__.pyi"
+    """The installed ``<module>-stubs/__init__.pyi`` (``ulab.numpy``: ``ulab-stubs/numpy/
+    __init__.pyi``), or None."""
+    top, _, rest = module.partition(".")
+    relative = "/".join([f"{top}-stubs", *(rest.split(".") if rest else ()), "__init__.pyi"])
     with contextlib.suppress(metadata.PackageNotFoundError):
         dist = metadata.distribution(STUBS_DISTRIBUTION)
         for file in dist.files or ():
