@@ -3,6 +3,7 @@ ends (at its end, after an error's traceback, on Ctrl-C), never through the host
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -131,3 +132,49 @@ def test_a_run_does_not_touch_the_hosts_atexit(sim, tmp_path, run_code):
 def test_registering_something_not_callable_fails_as_on_a_board(sim, run_code, capsys):
     result = run_code("import atexit\natexit.register(5)\n")
     assert "TypeError: 'int' object isn't callable" in (result.traceback or "")
+
+
+# -- through `protoboard run`: the serial console's order ----------------------------------------
+
+
+def test_run_prints_traceback_then_handlers_then_code_done(start_board):
+    board = start_board(
+        {
+            "code.py": "import atexit\n"
+            "atexit.register(print, 'cleaning up')\n"
+            "raise RuntimeError('boom')\n"
+        }
+    )
+    text = board.wait_for(r"Code done running\.")
+    assert re.search(
+        r"RuntimeError: boom\n.*cleaning up\n\nCode done running\.", text, re.DOTALL
+    ), text
+
+
+def test_run_ctrl_c_runs_handlers_before_code_done(start_board):
+    board = start_board(
+        {
+            "code.py": "import atexit, time\n"
+            "atexit.register(print, 'stopped cleanly')\n"
+            "print('looping')\n"
+            "while True:\n"
+            "    time.sleep(0.01)\n"
+        }
+    )
+    board.wait_for("looping")
+    board.type(b"\x03")
+    text = board.wait_for(r"Code done running\.")
+    assert re.search(r"KeyboardInterrupt.*stopped cleanly\n\nCode done running\.", text, re.DOTALL)
+
+
+def test_run_repl_handlers_run_when_the_repl_is_left(start_board):
+    board = start_board({"code.py": "print('hi')\n"})
+    board.wait_for("Press any key")
+    board.type(b"\r")
+    board.wait_for(">>> ")
+    board.type(b"import atexit; atexit.register(print, 'left the REPL')\r")
+    board.wait_for(">>> ")
+    board.type(b"\x04")
+    text = board.wait_for(r"soft reboot")
+    assert "left the REPL" in text
+    board.wait_for(r"code\.py output:\nhi\n")
