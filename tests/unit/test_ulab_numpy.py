@@ -221,3 +221,13 @@ def test_boards_whose_stubs_list_ulab_have_it():
         from protoboard import machine
 
         assert {"ulab", "atexit"} <= machine.current().modules
+
+
+def test_ulabs_own_answers_where_numpy_differs(np):
+    u16 = np.array([5], dtype=np.uint16)
+    i8 = np.array([-1], dtype=np.int8)
+    assert (u16 - i8).dtype == np.uint16 and (u16 - i8).tolist() == [6]
+    assert (i8 - u16).dtype == np.int16 and (i8 - u16).tolist() == [-6]
+    assert np.mean(np.array([])) == 0.0  # numpy: nan and a warning
+    assert np.std(np.array([1.0, 2.0]), ddof=3) == 0.0  # numpy: nan and a warning
+    assert np.sum(np.array([100, 200], dtype=np.uint8)) == 300  # a Python int, not wrapped

@@ -434,6 +434,8 @@ class ndarray:  # noqa: N801  (ulab's name)
             lhs, rhs = lhs.astype(target), rhs.astype(target)
         else:
             result_code = upcast(code_of(lhs), code_of(rhs))
+            if op is _np.subtract and (code_of(lhs), code_of(rhs)) == (UINT16, INT8):
+                result_code = UINT16  # ulab's one asymmetric entry: uint16 - int8 is uint16
             target = NUMPY_TYPE[result_code]
             lhs, rhs = lhs.astype(target), rhs.astype(target)
         try:

@@ -469,7 +469,8 @@ def mean(array: Any, *, axis: int | None = None) -> Any:
     a = _arg(array)
     ax = _axis(a, axis)
     if ax is None:
-        return _core.board_float(_np.mean(a._a, dtype=_np.float64) if a.size else math.nan)
+        # (ulab's running mean of nothing is 0.0; numpy's is nan)
+        return _core.board_float(_np.mean(a._a, dtype=_np.float64) if a.size else 0.0)
     return _wrap(_np.mean(a._a, axis=ax, dtype=_np.float64).astype(_np.float32))
 
 
@@ -479,8 +480,8 @@ def std(array: Any, *, axis: int | None = None, ddof: int = 0) -> Any:
     a = _arg(array)
     ax = _axis(a, axis)
     n = a.size if ax is None else a.shape[ax]
-    if ddof > n:
-        raise ValueError("more degrees of freedom than data points")
+    if ax is None and ddof > n:
+        return 0.0  # ulab gives up with 0.0 rather than numpy's nan and warning
     values = _np.std(a._a, axis=ax, ddof=ddof, dtype=_np.float64)
     if ax is None:
         return _core.board_float(values)
