@@ -37,6 +37,9 @@ def test_type_codes_are_ulabs(np):
     assert np.array([1, 2]).dtype == np.float
     assert np.array([1, 2], dtype=np.uint8).itemsize == 1
     assert np.array([1, 2], dtype=np.float).itemsize == 4  # the board's float is 32-bit
+    # ulab keeps bools as flagged bytes: a bool array's dtype is uint8's code
+    assert (np.array([1, 2]) > 1).dtype == np.uint8
+    assert str(np.array([1, 2]) > 1) == "array([False, True], dtype=bool)"
     with pytest.raises(TypeError, match="^data type not understood$"):
         np.zeros(3, dtype=7)
 

@@ -249,8 +249,10 @@ class ndarray:  # noqa: N801  (ulab's name)
 
     @property
     def dtype(self) -> int:
-        """The type code of the elements (``ulab.numpy.uint8``... ``ulab.numpy.float``)."""
-        return code_of(self._a)
+        """The type code of the elements (``ulab.numpy.uint8``... ``ulab.numpy.float``). A
+        bool array's is ``uint8``'s, as in ulab (which keeps bools as flagged bytes)."""
+        code = code_of(self._a)
+        return UINT8 if code == BOOL else code
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -326,6 +328,9 @@ class ndarray:  # noqa: N801  (ulab's name)
 
     def tolist(self) -> list[Any]:
         """The elements as a (nested) list of Python numbers."""
+        if self._a.ndim == 1 and code_of(self._a) == FLOAT:
+            # numpy's text of a float32 is its shortest form: what board_float makes, faster
+            return [builtins.float(text) for text in self._a.astype(str)]
         if self._a.ndim == 1:
             return [to_python(v) for v in self._a]
         return [ndarray._wrap(row).tolist() for row in self._a]
@@ -364,7 +369,7 @@ class ndarray:  # noqa: N801  (ulab's name)
 
     def _index(self, index: Any) -> Any:
         if isinstance(index, ndarray):
-            if index.dtype == BOOL:
+            if code_of(index._a) == BOOL:
                 if index._a.shape != self._a.shape[: index._a.ndim]:
                     raise IndexError("wrong length of condition array")
                 return index._a
@@ -391,7 +396,7 @@ class ndarray:  # noqa: N801  (ulab's name)
         return to_python(result)
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        code = self.dtype
+        code = code_of(self._a)
         if isinstance(value, ndarray):
             source = cast(value._a, code)
         else:
@@ -414,7 +419,7 @@ class ndarray:  # noqa: N801  (ulab's name)
     # -- arithmetic ------------------------------------------------------------------------
 
     def _binary(self, other: Any, op: Callable[[Any, Any], Any], kind: str, swap: bool) -> Any:
-        code = self.dtype
+        code = code_of(self._a)
         try:
             theirs = operand(other, code)
         except TypeError:
@@ -529,7 +534,7 @@ class ndarray:  # noqa: N801  (ulab's name)
     def _inplace(self, result: Any) -> ndarray:
         if result is NotImplemented:
             raise TypeError("unsupported types")
-        converted = cast(result._a, self.dtype)
+        converted = cast(result._a, code_of(self._a))
         try:
             self._a[...] = converted
         except ValueError:
@@ -556,7 +561,7 @@ class ndarray:  # noqa: N801  (ulab's name)
         return self._inplace(self.__pow__(other))
 
     def __neg__(self) -> ndarray:
-        if self.dtype == BOOL:
+        if code_of(self._a) == BOOL:
             return ndarray._wrap(cast(-(self._a.astype(_np.int16)), UINT8))
         with _np.errstate(all="ignore"):
             return ndarray._wrap(_np.negative(self._a))
@@ -565,7 +570,7 @@ class ndarray:  # noqa: N801  (ulab's name)
         return self.copy()
 
     def __abs__(self) -> ndarray:
-        if self.dtype == BOOL:
+        if code_of(self._a) == BOOL:
             return self.copy()
         with _np.errstate(all="ignore"):
             return ndarray._wrap(_np.abs(self._a))
