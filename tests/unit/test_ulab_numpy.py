@@ -234,3 +234,16 @@ def test_ulabs_own_answers_where_numpy_differs(np):
     assert np.mean(np.array([])) == 0.0  # numpy: nan and a warning
     assert np.std(np.array([1.0, 2.0]), ddof=3) == 0.0  # numpy: nan and a warning
     assert np.sum(np.array([100, 200], dtype=np.uint8)) == 300  # a Python int, not wrapped
+
+
+def test_numpy_is_loaded_only_when_a_program_imports_ulab(tmp_path):
+    import subprocess
+
+    (tmp_path / "code.py").write_text(
+        "import sys\nprint('numpy' in sys.modules)\nimport ulab\nprint('numpy' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "protoboard.cli", "exec", str(tmp_path / "code.py")],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.stdout.split() == ["False", "True"], done.stderr
