@@ -15,7 +15,7 @@ import sys
 from types import ModuleType
 
 from protoboard import machine
-from protoboard.modules import MODULES
+from protoboard.modules import MODULES, missing_requirement
 
 #: built-in modules whose names CPython's standard library also has (``ssl``, ``ipaddress``,
 #: ``atexit``):
@@ -36,6 +36,9 @@ class BuiltinModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             return None
         if top not in machine.current().modules:
             raise ModuleNotFoundError(f"No module named '{fullname}'", name=fullname)
+        missing = missing_requirement(module) if module.requires else None
+        if missing is not None:
+            raise missing
         target_name = module.binding + ("." + rest if rest else "")
         binding = importlib.import_module(target_name)
         spec = importlib.machinery.ModuleSpec(

@@ -240,7 +240,8 @@ def test_numpy_is_loaded_only_when_a_program_imports_ulab(tmp_path):
     import subprocess
 
     (tmp_path / "code.py").write_text(
-        "import sys\nprint('numpy' in sys.modules)\nimport ulab\nprint('numpy' in sys.modules)\n"
+        "import sys\nprint('numpy' in sys.modules)\n"
+        "from ulab import numpy\nprint('numpy' in sys.modules)\n"
     )
     done = subprocess.run(
         [sys.executable, "-m", "protoboard.cli", "exec", str(tmp_path / "code.py")],

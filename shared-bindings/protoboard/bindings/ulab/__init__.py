@@ -17,18 +17,23 @@ texts.
 
 from __future__ import annotations
 
-import importlib.util
-
-if importlib.util.find_spec("numpy") is None:
-    raise ImportError(
-        "ulab on Protoboard computes with numpy, which is not installed: "
-        "pip install 'protoboard[ulab]'",
-        name="ulab",
-    )
-
-from protoboard.bindings.ulab import numpy, scipy, utils
+import importlib
+from types import ModuleType
 
 #: ulab's version string as a CircuitPython 10 board reports it (2 dimensions, no complex)
 __version__ = "6.5.3-2D"
 
 __all__ = ["numpy", "scipy", "utils"]
+
+
+def __getattr__(name: str) -> ModuleType:
+    # The submodules load numpy, so they load when first used: Protoboard's tools can find
+    # every ulab module without numpy. (A program's ``import ulab`` is refused with the
+    # install command before this package is reached when numpy is missing: modules.py.)
+    if name in __all__:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'ulab' has no attribute '{name}'")
+
+
+def __dir__() -> list[str]:
+    return ["__name__", "__version__", *__all__]

@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as _np
 
+from protoboard.bindings.ulab import _fft
 from protoboard.bindings.ulab import _ndarray as _core
 from protoboard.bindings.ulab._ndarray import ndarray
-from protoboard.bindings.ulab.numpy import fft as _fft
 
 __all__ = [
     "from_int16_buffer",

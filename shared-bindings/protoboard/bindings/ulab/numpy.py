@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -689,7 +690,14 @@ def ndinfo(array: ndarray) -> None:
     print(f"type: '{chr(array.dtype)}'")
 
 
-from protoboard.bindings.ulab.numpy import fft, linalg  # noqa: E402
+from protoboard.bindings.ulab import _fft as fft  # noqa: E402
+from protoboard.bindings.ulab import _linalg as linalg  # noqa: E402
+
+# ``import ulab.numpy.fft`` finds them as submodules (they live beside this module, so that
+# ulab's modules can be found without numpy installed)
+__path__: list[str] = []  # a package to the import system, so it looks the names below up
+sys.modules[__name__ + ".fft"] = fft
+sys.modules[__name__ + ".linalg"] = linalg
 
 __all__ = [
     "acos",
