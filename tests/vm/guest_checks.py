@@ -434,6 +434,50 @@ def check_microcontroller_and_nvm_file() -> None:
         assert len(microcontroller.nvm) == 4096
 
 
+def high_fraction(line: int, seconds: float) -> tuple[float, int]:
+    """Sample the simulated line's level for ``seconds``: the time-weighted fraction it was
+    high, and how many rising edges the samples saw."""
+    from itertools import pairwise
+
+    value = sim() / f"sim_gpio{line}" / "value"
+    samples = []
+    end = time.monotonic() + seconds
+    while (now := time.monotonic()) < end:
+        samples.append((now, value.read_text().strip() == "1"))
+        time.sleep(0.0005)  # a millisecond's resolution is plenty, and the PWM thread runs
+    high = sum(b[0] - a[0] for a, b in pairwise(samples) if a[1])
+    rises = sum(1 for a, b in pairwise(samples) if b[1] and not a[1])
+    return high / (samples[-1][0] - samples[0][0]), rises
+
+
+@check
+def check_software_pwm_toggles_the_line_with_its_duty() -> None:
+    import threading
+
+    import gpiod
+
+    with fresh():
+        import board
+        import pwmio
+
+        # D15 has no hardware PWM channel: a thread switches the line. 10 Hz leaves the
+        # thread's wake-ups (slow under software emulation) far inside each period.
+        pwm = pwmio.PWMOut(board.D15, frequency=10, duty_cycle=0x3333, variable_frequency=True)
+        low_duty, low_rises = high_fraction(15, 1.5)
+        pwm.duty_cycle = 0xCCCC
+        high_duty, high_rises = high_fraction(15, 1.5)
+        figures = f"20 %: {low_duty:.3f} ({low_rises} rises); 80 %: {high_duty:.3f} ({high_rises})"
+        print("software PWM at 10 Hz, measured", figures, flush=True)
+        # Loose bounds (no timing threshold): it toggles, and the duty orders the high time.
+        assert low_rises >= 3 and high_rises >= 3, figures
+        assert 0 < low_duty < 0.5 < high_duty < 1, figures
+        pwm.deinit()
+        assert level(15) == "0"
+        with gpiod.Chip(f"/dev/{chip()}") as controller:
+            assert not controller.get_line_info(15).used  # the line is given back
+        assert "protoboard-pwm-D15" not in {t.name for t in threading.enumerate()}
+
+
 def main() -> None:
     only = os.environ.get("CHECKS", "")
     results = {}
