@@ -62,7 +62,9 @@ def learn_guide(relative: str, drive: Path) -> Path:
                     pytest.fail(message, pytrace=False)
                 pytest.skip(message)
         cached.parent.mkdir(parents=True, exist_ok=True)
-        cached.write_text(text)
+        partial = cached.with_suffix(".partial")
+        partial.write_text(text)
+        partial.rename(cached)  # never a half-written program
     drive.mkdir(parents=True, exist_ok=True)
     program = drive / "code.py"
     program.write_text(text)
@@ -129,3 +131,24 @@ def test_ledwave_paints_the_colorwheel_gradient(tmp_path, adafruit_libs):
     assert len(lit) >= 90  # the colour wheel's gradient along the strip, at 0.1 brightness
     assert max(max(p) for p in pixels) <= 26
     assert len(set(pixels)) > 30  # a gradient, not one colour
+
+
+def test_synthio_waveshapes_plays_a_sine_made_with_ulab(tmp_path):
+    """Synthio_Fundamentals/example_10_waveshapes: wave tables made with ulab (np.sin over
+    np.linspace, as int16) are synthio waveforms; the I2S amplifier hears a sine at F4."""
+    from protoboard.ports.sim.parts import sound
+    from protoboard.testing import simulated_board
+    from protoboard.vm import run_file
+
+    program = learn_guide("Synthio_Fundamentals/example_10_waveshapes.py", tmp_path)
+    with simulated_board("adafruit_feather_rp2040_prop_maker") as sim:
+        amp = sim.add("I2SAmplifier", data="I2S_DATA")
+        result = run_file(program, timeout=1.2)
+        played = amp.last_played
+    assert result.outcome.value == "timeout", result.traceback
+    rate = played.sample_rate
+    tone = played.samples[int(0.3 * rate) : int(0.7 * rate)]  # the sine note, sustained
+    assert sound.dominant_frequency(tone, rate) == pytest.approx(440 * 2 ** (-4 / 12), abs=1)
+    rms = math.sqrt(sum(v * v for v in tone) / len(tone))
+    crest = max(abs(v) for v in tone) / rms
+    assert crest == pytest.approx(math.sqrt(2), rel=0.05)  # a sine's peak, not a square's

@@ -248,3 +248,21 @@ def test_numpy_is_loaded_only_when_a_program_imports_ulab(tmp_path):
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert done.stdout.split() == ["False", "True"], done.stderr
+
+
+def test_positional_arguments_a_board_accepts(np):
+    # ulab's C code takes num and axis by position too (the stubs show them keyword-only)
+    assert np.linspace(0, 1, 3).tolist() == [0.0, 0.5, 1.0]
+    assert np.logspace(0, 2, 3).tolist() == [1.0, 10.0, 100.0]
+    m = np.array([[1, 5], [7, 2]])
+    assert np.max(m, 0).tolist() == [7.0, 5.0] and np.std(m, 1).tolist() == [2.0, 2.5]
+
+
+def test_an_array_is_a_buffer_that_follows_its_changes(np):
+    from protoboard.bindings._validate import memoryview_of
+
+    wave = np.zeros(4, dtype=np.int16)
+    view = memoryview_of(wave)
+    assert view.format == "h" and len(view) == 4
+    wave[1] = 1000  # a synthio waveform changed in place is heard changed
+    assert view.tolist() == [0, 1000, 0, 0]

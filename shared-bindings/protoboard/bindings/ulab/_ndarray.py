@@ -350,6 +350,11 @@ class ndarray:  # noqa: N801  (ulab's name)
 
     # -- Python protocols -------------------------------------------------------------------
 
+    def __buffer__(self, flags: int) -> memoryview:
+        """The elements' memory, shared (PEP 688): what a board's buffer protocol gives, so a
+        synthio waveform or an audio sample made of an array follows changes to it."""
+        return memoryview(self._a)
+
     def __repr__(self) -> str:
         return array_repr(self._a)
 

@@ -124,9 +124,9 @@ def arange(*args: Any, dtype: int = _FLOAT) -> ndarray:
 def linspace(
     start: Any,
     stop: Any,
+    num: int = 50,
     *,
     dtype: int = _FLOAT,
-    num: int = 50,
     endpoint: builtins.bool = True,
     retstep: builtins.bool = False,
 ) -> Any:
@@ -143,9 +143,9 @@ def linspace(
 def logspace(
     start: Any,
     stop: Any,
+    num: int = 50,
     *,
     dtype: int = _FLOAT,
-    num: int = 50,
     endpoint: builtins.bool = True,
     base: Any = 10.0,
 ) -> ndarray:
@@ -432,29 +432,29 @@ def _reduce(array: Any, axis: int | None, function: Callable[..., Any], what: st
     return _wrap(_np.asarray(result))
 
 
-def max(array: Any, *, axis: int | None = None) -> Any:
+def max(array: Any, axis: int | None = None) -> Any:
     """Return the maximum element (of the whole array, or along ``axis``)."""
     return _reduce(array, axis, _np.max, "(arg)min/(arg)max")
 
 
-def min(array: Any, *, axis: int | None = None) -> Any:
+def min(array: Any, axis: int | None = None) -> Any:
     """Return the minimum element (of the whole array, or along ``axis``)."""
     return _reduce(array, axis, _np.min, "(arg)min/(arg)max")
 
 
-def argmax(array: Any, *, axis: int | None = None) -> Any:
+def argmax(array: Any, axis: int | None = None) -> Any:
     """Return the index of the maximum element."""
     result = _reduce(array, axis, _np.argmax, "argmin/argmax")
     return result if isinstance(result, int) else _wrap(result._a.astype(_np.uint16))
 
 
-def argmin(array: Any, *, axis: int | None = None) -> Any:
+def argmin(array: Any, axis: int | None = None) -> Any:
     """Return the index of the minimum element."""
     result = _reduce(array, axis, _np.argmin, "argmin/argmax")
     return result if isinstance(result, int) else _wrap(result._a.astype(_np.uint16))
 
 
-def sum(array: Any, *, axis: int | None = None) -> Any:
+def sum(array: Any, axis: int | None = None) -> Any:
     """Return the sum of the array, as a number if axis is None, otherwise as an array."""
     a = _arg(array)
     ax = _axis(a, axis)
@@ -464,7 +464,7 @@ def sum(array: Any, *, axis: int | None = None) -> Any:
     return _wrap(_np.sum(a._a, axis=ax, dtype=a._a.dtype))
 
 
-def mean(array: Any, *, axis: int | None = None) -> Any:
+def mean(array: Any, axis: int | None = None) -> Any:
     """Return the mean element of the array, as a number if axis is None, otherwise as an
     array."""
     a = _arg(array)
@@ -475,7 +475,7 @@ def mean(array: Any, *, axis: int | None = None) -> Any:
     return _wrap(_np.mean(a._a, axis=ax, dtype=_np.float64).astype(_np.float32))
 
 
-def std(array: Any, *, axis: int | None = None, ddof: int = 0) -> Any:
+def std(array: Any, axis: int | None = None, *, ddof: int = 0) -> Any:
     """Return the standard deviation of the array, as a number if axis is None, otherwise as
     an array."""
     a = _arg(array)
@@ -554,14 +554,14 @@ def cross(a: ndarray, b: ndarray) -> ndarray:
     return _wrap(_np.cross(a._a.astype(_np.float32), b._a.astype(_np.float32)))
 
 
-def all(a: Any, *, axis: int | None = None) -> Any:
+def all(a: Any, axis: int | None = None) -> Any:
     """True when every element is non-zero (along ``axis``: an array of bools)."""
     x = _arg(a)
     result = _np.all(x._a, axis=_axis(x, axis))
     return builtins.bool(result) if axis is None else _wrap(result)
 
 
-def any(a: Any, *, axis: int | None = None) -> Any:
+def any(a: Any, axis: int | None = None) -> Any:
     """True when any element is non-zero (along ``axis``: an array of bools)."""
     x = _arg(a)
     result = _np.any(x._a, axis=_axis(x, axis))
