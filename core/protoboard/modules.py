@@ -32,6 +32,7 @@ from protoboard.hal import (
     touchio,
     usb_cdc,
     usb_hid,
+    usb_host,
     usb_midi,
     wifi,
 )
@@ -108,6 +109,11 @@ MODULES: dict[str, BuiltinModule] = {
         _b("usb_hid", (usb_hid.HidHost,)),
         _b("usb_midi", (usb_midi.MidiHost,)),
         _b("usb_cdc", (usb_cdc.DataChannel,)),
+        # The board as a USB host: PyUSB's usb.core on the host controller, started by the
+        # board, by usb_host.Port or by a MAX3421E chip on SPI.
+        _b("usb", (usb_host.HostPort,)),
+        _b("usb_host", (usb_host.HostPort,), ("usb",)),
+        _b("max3421e", (usb_host.HostPort,), ("busio", "usb")),
         _b("alarm", (hal_alarm.Sleeper,)),
         # Runtime modules: the supervisor's state and the drive, no hardware behind them.
         _b("supervisor"),

@@ -13,59 +13,10 @@ everywhere.
 from __future__ import annotations
 
 import math
-import os
-import subprocess
-import urllib.request
-from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
-COMMIT = "7bbf6e47ddaf5b634c7ee6ebba4fdcdaaa6dc306"
-RAW = "https://raw.githubusercontent.com/adafruit/Adafruit_Learning_System_Guides"
-CACHE = Path(__file__).resolve().parent.parent / ".cache" / f"learn-guides-{COMMIT[:12]}"
 PROP_MAKER = "adafruit_feather_rp2040_prop_maker"
-
-
-def _fetch(path: str) -> bytes:
-    clone = os.environ.get("PROTOBOARD_LEARN_GUIDES")
-    if clone:
-        done = subprocess.run(
-            ["git", "-C", clone, "show", f"{COMMIT}:{path}"], capture_output=True, check=False
-        )
-        if done.returncode == 0:
-            return done.stdout
-    try:
-        with urllib.request.urlopen(f"{RAW}/{COMMIT}/{path}", timeout=30) as response:
-            return bytes(response.read())
-    except OSError as exc:
-        pytest.skip(
-            f"cannot get {path} from the Learn guides (no clone, no network): {exc}; set "
-            "PROTOBOARD_LEARN_GUIDES to a clone of adafruit/Adafruit_Learning_System_Guides"
-        )
-        raise
-
-
-@pytest.fixture
-def learn_guide(tmp_path: Path) -> Callable[[str], Path]:
-    """``learn_guide("Synthio_Fundamentals/example_01_single_note.py")``: the program as
-    ``code.py`` in a drive folder of its own, unmodified."""
-
-    def get(path: str) -> Path:
-        cached = CACHE / path
-        if not cached.is_file():
-            data = _fetch(path)
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            partial = cached.with_suffix(".partial")
-            partial.write_bytes(data)
-            partial.rename(cached)  # never a half-written program
-        drive = tmp_path / "drive"
-        drive.mkdir(exist_ok=True)
-        program = drive / "code.py"
-        program.write_bytes(cached.read_bytes())
-        return program
-
-    return get
 
 
 def _rms(samples) -> float:

@@ -109,6 +109,15 @@ DEVIATIONS: tuple[Deviation, ...] = (
         "shared-bindings/adafruit_pixelbuf/PixelBuf.c: brightness defaults to mp_const_none, "
         'which is 1.0 ("default 1.0" in its docstring); the //| signature says 0',
     ),
+    # max3421e.Max3421E(..., baudrate=24000000): the C default, not the stub's 26 MHz.
+    Deviation(
+        "max3421e",
+        "Max3421E.__init__",
+        "baudrate",
+        "c-default",
+        "shared-bindings/max3421e/Max3421E.c: ARG_baudrate defaults to 24000000; "
+        "the //| signature says 26000000",
+    ),
     # usb_midi.set_names(*, streaming_interface_name=None, ...): the stub adds a ``self``.
     Deviation(
         "usb_midi",
