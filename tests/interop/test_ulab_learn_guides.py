@@ -1,79 +1,25 @@
 """Unmodified ulab programs from Adafruit's Learn guides on the simulated board.
 
-The programs are read from Adafruit_Learning_System_Guides at a pinned commit, never copied
-into this repository: from a clone named by ``PROTOBOARD_LEARN_GUIDES`` (a work tree or a bare
-git directory), else downloaded once into ``tests/.cache``. Without either, the tests skip (and
-fail under CI).
+The programs come from the ``learn_guide`` fixture (tests/conftest.py): Adafruit's, read at a
+pinned commit from a clone named by ``PROTOBOARD_LEARN_GUIDES`` or downloaded, never copied into
+this repository; without either the tests skip.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import re
 import subprocess
 import sys
-import urllib.request
-from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.network
 
-COMMIT = "7bbf6e47ddaf5b634c7ee6ebba4fdcdaaa6dc306"
-CACHE = Path(__file__).resolve().parent.parent / ".cache" / f"learn-guides-{COMMIT[:12]}"
-#: where this machine keeps a bare clone (used when the variable is not set)
-DEFAULT_CLONES = (Path("/work/.mirror/adafruit+Adafruit_Learning_System_Guides/repo"),)
 
-
-def _from_clone(relative: str) -> str | None:
-    named = os.environ.get("PROTOBOARD_LEARN_GUIDES")
-    for clone in [Path(named)] if named else DEFAULT_CLONES:
-        if not clone.exists():
-            continue
-        done = subprocess.run(
-            ["git", f"--git-dir={clone / '.git' if (clone / '.git').exists() else clone}",
-             "show", f"{COMMIT}:{relative}"],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if done.returncode == 0:
-            return done.stdout
-    return None
-
-
-def learn_guide(relative: str, drive: Path) -> Path:
-    """The guide's program as ``code.py`` in ``drive``."""
-    cached = CACHE / relative
-    if cached.is_file():
-        text = cached.read_text()
-    else:
-        text = _from_clone(relative) or ""
-        if not text:
-            url = (
-                "https://raw.githubusercontent.com/adafruit/Adafruit_Learning_System_Guides/"
-                f"{COMMIT}/{relative}"
-            )
-            try:
-                with urllib.request.urlopen(url, timeout=30) as response:
-                    text = response.read().decode()
-            except OSError as exc:
-                message = f"cannot read the Learn guide program {relative}: {exc}"
-                if os.environ.get("CI"):
-                    pytest.fail(message, pytrace=False)
-                pytest.skip(message)
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_suffix(".partial")
-        partial.write_text(text)
-        partial.rename(cached)  # never a half-written program
-    drive.mkdir(parents=True, exist_ok=True)
-    program = drive / "code.py"
-    program.write_text(text)
-    return program
-
-
-def test_benchmark_rms_agrees_with_plain_python(tmp_path):
+def test_benchmark_rms_agrees_with_plain_python(learn_guide):
     """ulab_Crunch_Numbers_Fast/benchmark: the RMS four ways, through `protoboard exec`."""
-    program = learn_guide("ulab_Crunch_Numbers_Fast/benchmark/code.py", tmp_path)
+    program = learn_guide("ulab_Crunch_Numbers_Fast/benchmark/code.py")
     done = subprocess.run(
         [sys.executable, "-m", "protoboard.cli", "exec", str(program)],
         capture_output=True, text=True, timeout=300, check=False,
@@ -91,13 +37,13 @@ def test_benchmark_rms_agrees_with_plain_python(tmp_path):
     assert results[0] == pytest.approx(population_std, rel=1e-3)
 
 
-def test_waterfall_shows_the_tone_the_microphone_hears(tmp_path):
+def test_waterfall_shows_the_tone_the_microphone_hears(learn_guide):
     """ulab_Crunch_Numbers_Fast/waterfall on a CLUE: PDMIn, ulab.utils.spectrogram and a
     displayio bitmap; a 1 kHz tone lights the column of its FFT bin."""
     from protoboard.testing import simulated_board
     from protoboard.vm import run_file
 
-    program = learn_guide("ulab_Crunch_Numbers_Fast/waterfall/code.py", tmp_path)
+    program = learn_guide("ulab_Crunch_Numbers_Fast/waterfall/code.py")
     with simulated_board("clue_nrf52840_express") as sim:
         mic = sim.add("Microphone", data="MICROPHONE_DATA", clock="MICROPHONE_CLOCK")
         mic.tone(1000, amplitude=0.5)
@@ -112,14 +58,14 @@ def test_waterfall_shows_the_tone_the_microphone_hears(tmp_path):
     assert far[2] > far[0]  # a quiet bin: the blue end
 
 
-def test_ledwave_paints_the_colorwheel_gradient(tmp_path, adafruit_libs):
+def test_ledwave_paints_the_colorwheel_gradient(learn_guide, adafruit_libs):
     """ulab_Crunch_Numbers_Fast/ledwave: a wave equation (np.convolve, linspace) on 96
     NeoPixels through the real neopixel library."""
     from protoboard.ports.sim.parts.basic import NeoPixelStrip
     from protoboard.testing import simulated_board
     from protoboard.vm import run_file
 
-    program = learn_guide("ulab_Crunch_Numbers_Fast/ledwave/code.py", tmp_path)
+    program = learn_guide("ulab_Crunch_Numbers_Fast/ledwave/code.py")
     with simulated_board() as sim:
         strip = sim.attach(NeoPixelStrip(name="STRIP", count=96), pin="D5")
         result = run_file(program, timeout=4, lib_paths=[adafruit_libs])
@@ -133,14 +79,14 @@ def test_ledwave_paints_the_colorwheel_gradient(tmp_path, adafruit_libs):
     assert len(set(pixels)) > 30  # a gradient, not one colour
 
 
-def test_synthio_waveshapes_plays_a_sine_made_with_ulab(tmp_path):
+def test_synthio_waveshapes_plays_a_sine_made_with_ulab(learn_guide):
     """Synthio_Fundamentals/example_10_waveshapes: wave tables made with ulab (np.sin over
     np.linspace, as int16) are synthio waveforms; the I2S amplifier hears a sine at F4."""
     from protoboard.ports.sim.parts import sound
     from protoboard.testing import simulated_board
     from protoboard.vm import run_file
 
-    program = learn_guide("Synthio_Fundamentals/example_10_waveshapes.py", tmp_path)
+    program = learn_guide("Synthio_Fundamentals/example_10_waveshapes.py")
     with simulated_board("adafruit_feather_rp2040_prop_maker") as sim:
         amp = sim.add("I2SAmplifier", data="I2S_DATA")
         result = run_file(program, timeout=2.0)
