@@ -49,6 +49,9 @@ class BuiltinModule:
     needs: tuple[Contract, ...] = ()
     #: other built-in modules this one is written on top of (portable "shared-module" code)
     uses: tuple[str, ...] = ()
+    #: host packages it computes with (importable names), and the extra that installs them
+    requires: tuple[str, ...] = ()
+    extra: str | None = None
 
 
 def _b(name: str, needs: tuple[Contract, ...] = (), uses: tuple[str, ...] = ()) -> BuiltinModule:
@@ -116,8 +119,31 @@ MODULES: dict[str, BuiltinModule] = {
         _b("supervisor"),
         _b("storage"),
         _b("sdcardio", (), ("busio", "digitalio", "storage")),
+        # Pure computation: ulab is numpy's work (the 'ulab' extra); atexit is the run's.
+        BuiltinModule("ulab", "protoboard.bindings.ulab", requires=("numpy",), extra="ulab"),
+        _b("atexit"),
     )
 }
+
+
+def missing_requirement(module: BuiltinModule) -> ImportError | None:
+    """The error ``import <module>`` raises when a package it computes with is not installed
+    (``ulab`` without numpy), naming the command that installs it; None when all are there."""
+    import importlib.util
+
+    for package in module.requires:
+        try:
+            found = importlib.util.find_spec(package) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            return ImportError(
+                f"{module.name} on Protoboard computes with {package}, which is not installed: "
+                f"pip install 'protoboard[{module.extra}]'",
+                name=module.name,
+            )
+    return None
+
 
 #: every contract a port may implement, each once, in table order
 CONTRACTS: tuple[Contract, ...] = tuple(

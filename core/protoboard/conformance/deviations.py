@@ -66,6 +66,23 @@ class Deviation:
 
 
 DEVIATIONS: tuple[Deviation, ...] = (
+    Deviation(
+        "ulab.numpy",
+        "[lm][io][ng]space",
+        "num",
+        "positional",
+        "ulab's code/numpy/create.c parses num as MP_ARG_INT without MP_ARG_KW_ONLY (the third "
+        "argument: linspace(0, 1, 8) is common in Learn guides); the stub shows it keyword-only",
+    ),
+    Deviation(
+        "ulab.numpy",
+        "*",
+        "axis",
+        "positional",
+        "ulab's code/numpy/numerical.c parses axis as MP_ARG_OBJ without MP_ARG_KW_ONLY in "
+        "all, any, argmax, argmin, max, mean, min, std and sum (np.max(a, 0) works on a "
+        "board); the stub shows it keyword-only",
+    ),
     # The network: parameters the C code gives a default and the stubs show as required.
     Deviation(
         "socketpool",

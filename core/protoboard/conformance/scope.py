@@ -60,6 +60,11 @@ MODULES: tuple[str, ...] = (
     "supervisor",
     "storage",
     "sdcardio",
+    "ulab",
+    "ulab.numpy",
+    "ulab.scipy",
+    "ulab.utils",
+    "atexit",
 )
 
 STUBS_DISTRIBUTION = "circuitpython-stubs"
