@@ -82,6 +82,7 @@ class _LazyGroup(click.Group):
         "update": "protoboard.updater.commands:update",
         "devices": "protoboard.devicecommands:devices",
         "console": "protoboard.devicecommands:console",
+        "gadget": "protoboard.gadgetcommands:gadget",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
