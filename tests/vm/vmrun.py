@@ -19,8 +19,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 CACHE = Path(os.environ.get("PROTOBOARD_VM_CACHE", ROOT / "tests" / ".cache" / "vm"))
 #: one build may download ~250 MB and compile a module; one boot takes ~10-30 s under TCG
+#: and its checks 1-5 min (a board started over USB is the slowest)
 BUILD_TIMEOUT = 1500
-BOOT_TIMEOUT = 420
+BOOT_TIMEOUT = 1200
 
 
 class VMUnavailable(RuntimeError):
