@@ -51,7 +51,8 @@ class SerialDevice(Endpoint):
 
     def start(self) -> None:
         self.hub.set_reader(self.fd, self._on_read)
-        self.hub.attach(self.peer, replay=False)
+        # (replay: output written before the I/O thread started this endpoint is not lost)
+        self.hub.attach(self.peer, replay=True)
 
     def _on_read(self) -> None:
         try:

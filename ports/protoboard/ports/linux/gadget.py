@@ -166,12 +166,12 @@ class Gadget:
         configfs: Path = CONFIGFS,
         *,
         name: str = NAME,
-        udc_class: Path = UDC_CLASS,
+        udc_class: Path | None = None,
         ops: ConfigfsOps | None = None,
         is_root: Callable[[], bool] = lambda: os.geteuid() == 0,
     ) -> None:
         self.configfs = Path(configfs)
-        self.udc_class = Path(udc_class)
+        self.udc_class = Path(udc_class or UDC_CLASS)
         self.path = self.configfs / "usb_gadget" / name
         self.ops = ops or ConfigfsOps()
         self._is_root = is_root
