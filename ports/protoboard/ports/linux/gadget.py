@@ -31,6 +31,7 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from protoboard.errors import UserError
@@ -332,14 +333,14 @@ class Gadget:
             folder = g / "configs" / config
             for entry in ops.listdir(folder):
                 if os.path.islink(folder / entry):
-                    step(f"unlink {entry}", lambda p=folder / entry: ops.unlink(p))
+                    step(f"unlink {entry}", partial(ops.unlink, folder / entry))
             for language in ops.listdir(folder / "strings"):
-                step(f"strings of {config}", lambda p=folder / "strings" / language: ops.rmdir(p))
-            step(f"configuration {config}", lambda p=folder: ops.rmdir(p))
+                step(f"strings of {config}", partial(ops.rmdir, folder / "strings" / language))
+            step(f"configuration {config}", partial(ops.rmdir, folder))
         for function in ops.listdir(g / "functions"):
-            step(f"function {function}", lambda p=g / "functions" / function: ops.rmdir(p))
+            step(f"function {function}", partial(ops.rmdir, g / "functions" / function))
         for language in ops.listdir(g / "strings"):
-            step("strings", lambda p=g / "strings" / language: ops.rmdir(p))
+            step("strings", partial(ops.rmdir, g / "strings" / language))
         step("the gadget", lambda: ops.rmdir(g))
         self.udc = None
         if problems:
