@@ -128,7 +128,7 @@ def gadget(
         vid=vendor,
         pid=product,
         product=f"{selected.name} (Protoboard)",
-        serial_number=serial_number(),
+        serial_number=serial_number(selected.board_id),
     )
     try:
         usb.setup(config)

@@ -575,7 +575,13 @@ def check_gadget_pc_sees_circuitpy_drive_and_serial_port() -> None:
     session.read_until(b"enter the REPL")
     session.pc_mount()
     assert (PC_MOUNT / "code.py").is_file() and (PC_MOUNT / "boot_out.txt").is_file()
-    assert "Board ID:linux_gpio_sim" in (PC_MOUNT / "boot_out.txt").read_text()
+    boot_out = (PC_MOUNT / "boot_out.txt").read_text()
+    assert "Board ID:linux_gpio_sim" in boot_out
+    # the USB serial number is the board's UID, which the PC matches the drive and port by
+    usb_device = next(p for p in device.resolve().parents if (p / "idVendor").is_file())
+    assert (usb_device / "idVendor").read_text().strip() == "239a"
+    serial = (usb_device / "serial").read_text().strip()
+    assert f"UID:{serial}" in boot_out, (serial, boot_out)
 
 
 GADGET_CODE = """

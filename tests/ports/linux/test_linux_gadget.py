@@ -277,6 +277,8 @@ def test_teardown_reports_what_it_could_not_undo(tree: tuple[Path, Path, Configf
     model.user_made.add(stray)
     with pytest.raises(GadgetError, match="not fully removed: function acm.usb0"):
         usb.teardown()
+    with pytest.raises(GadgetError, match="needs root"):
+        make(tree, root=False).teardown()
 
 
 def test_cli_stop_and_errors(

@@ -130,10 +130,10 @@ class ConfigfsOps:
             return []
 
 
-def serial_number() -> str:
-    """The board's serial number as CircuitPython reports its UID (hex, upper case): a Pi's
-    from the device tree or /proc/cpuinfo, else derived from the machine id. It is what the PC
-    matches the drive and the serial port by."""
+def serial_number(board_id: str) -> str:
+    """The USB serial number: the board's UID as ``boot_out.txt`` shows it (hex, upper case),
+    from the same sources as ``microcontroller.cpu.uid`` on this port (a Pi's serial number,
+    else a hash of the machine id), so the PC can match the drive and the serial port to it."""
     import hashlib
 
     for path in ("/proc/device-tree/serial-number", "/proc/cpuinfo"):
@@ -142,12 +142,13 @@ def serial_number() -> str:
             if path.endswith("cpuinfo"):
                 lines = [line for line in text.splitlines() if line.startswith("Serial")]
                 text = lines[0].partition(":")[2].strip() if lines else ""
-            with contextlib.suppress(ValueError):
-                return bytes.fromhex(text[-16:].rjust(16, "0")).hex().upper()
+            if text:
+                with contextlib.suppress(ValueError):
+                    return bytes.fromhex(text[-16:].rjust(16, "0")).hex().upper()
     machine_id = ""
     with contextlib.suppress(OSError):
         machine_id = Path("/etc/machine-id").read_text().strip()
-    return hashlib.sha256(machine_id.encode()).digest()[:8].hex().upper()
+    return hashlib.sha256((machine_id or board_id).encode()).digest()[:8].hex().upper()
 
 
 def load_modules(names: tuple[str, ...] = ("libcomposite",)) -> None:
@@ -197,13 +198,16 @@ class Gadget:
         """The USB device controllers this computer has (``dummy_udc.0``, ``fe980000.usb``)."""
         return self.ops.listdir(self.udc_class)
 
-    def check(self, udc: str | None = None) -> str:
-        """Can a gadget be made here? Returns the controller to bind to, else GadgetError."""
+    def require_root(self) -> None:
         if not self._is_root():
             raise GadgetError(
                 "gadget mode changes the kernel's USB device setup, which needs root",
                 "run it with sudo: sudo $(which protoboard) gadget ...",
             )
+
+    def check(self, udc: str | None = None) -> str:
+        """Can a gadget be made here? Returns the controller to bind to, else GadgetError."""
+        self.require_root()
         if not self.ops.exists(self.configfs / "usb_gadget"):
             if not self.ops.exists(self.configfs) or not self.ops.listdir(self.configfs):
                 raise GadgetError(
@@ -316,6 +320,7 @@ class Gadget:
         is tried even if an earlier one failed; GadgetError lists what could not be undone."""
         if not self.exists():
             return False
+        self.require_root()
         ops, g = self.ops, self.path
         problems: list[str] = []
 
