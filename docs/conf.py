@@ -48,6 +48,7 @@ extensions = [
     "support_matrix",  # docs/_ext: writes _generated/support_matrix.rst from the board files
     "protoboard_api",  # docs/_ext: parts catalog page, signatures of non-constructible classes
     "tutorial_pages",  # docs/_ext: wiring pictures, previews and project bundles of tutorials/
+    "pi_wiring",  # docs/_ext: the Raspberry Pi pages' wiring pictures
 ]
 # No intersphinx: the build must work without a network.
 

@@ -59,6 +59,16 @@ class BoardDef:
     def has(self, capability: str, pin: str) -> bool:
         return pin in self.capabilities.get(capability, frozenset())
 
+    def i2c_pins_ok(self, scl: str, sda: str) -> bool:
+        """Whether one I2C unit can have these clock and data pins. Chips whose I2C units sit on
+        fixed pins (the RP2040's GP0/GP1 pair is SDA then SCL) list them as ``i2c_scl:<unit>`` and
+        ``i2c_sda:<unit>`` capabilities; a board without them routes any pin (a GPIO matrix, or
+        data that does not say)."""
+        units = {key.split(":", 1)[1] for key in self.capabilities if key.startswith("i2c_scl:")}
+        if not units:
+            return True
+        return any(self.has(f"i2c_scl:{u}", scl) and self.has(f"i2c_sda:{u}", sda) for u in units)
+
 
 def _require(data: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
     if key not in data:
@@ -224,6 +234,21 @@ _ADC_PINS = {
 }
 
 
+def _i2c_units(port: str, pins: Mapping[str, Any]) -> dict[str, frozenset[str]]:
+    """The fixed I2C pins of chips whose port tells the chip family: on the RP2040/RP2350 an
+    even GPIO is SDA and an odd one SCL, of unit (n // 2) % 2 (the datasheet's function table,
+    checked the same way by CircuitPython's ``common_hal_busio_i2c_construct``)."""
+    if port != "raspberrypi":
+        return {}
+    units: dict[str, set[str]] = {}
+    for pin in pins:
+        match = re.fullmatch(r"GPIO(\d+)", pin)
+        if match:
+            n = int(match.group(1))
+            units.setdefault(f"i2c_{'scl' if n % 2 else 'sda'}:{(n // 2) % 2}", set()).add(pin)
+    return {key: frozenset(ids) for key, ids in units.items()}
+
+
 def _analog_pins(port: str, pins: Mapping[str, Any]) -> set[str] | None:
     """The pins that can be analog inputs, from the chip family's data; None where the port
     (Espressif's many chips, SAMD21/51, ...) does not tell which chip it is."""
@@ -271,6 +296,7 @@ def stub_board(board_id: str) -> BoardDef:
             "analog_in": frozenset(pins if analog is None else analog),
             "pwm": frozenset(pins),
             "touch": frozenset(pins),
+            **_i2c_units(port, pins),
         },
         assumed=frozenset(assumed),
         # Some stubs say "NVM size: Unknown": treat anything but a number as no NVM.

@@ -263,16 +263,38 @@ def _i2c_pins(exc: BaseException, roots: list[Path]) -> Hint | None:
         local = frame.f_locals
         if frame.f_code.co_name != "__init__" or not {"scl", "sda"} <= local.keys():
             continue
-        scl_names, sda_names = set(_names_of(local["scl"])), set(_names_of(local["sda"]))
-        if "SDA" in scl_names or "SCL" in sda_names:
+        scl, sda = local["scl"], local["sda"]
+        scl_names, sda_names = set(_names_of(scl)), set(_names_of(sda))
+        named = "SDA" in scl_names or "SCL" in sda_names
+        if named or _fits_swapped(scl, sda):
             kind = type(local.get("self")).__module__.rsplit(".", 1)[-1]
+            given = (
+                "board.SCL, board.SDA"
+                if named
+                else f"board.{_first(sda_names)}, board.{_first(scl_names)}"
+            )
             return (
                 f"SDA and SCL look swapped: {kind}.I2C takes the clock first, "
-                f"{kind}.I2C(board.SCL, board.SDA) (or use board.I2C()). A real board "
+                f"{kind}.I2C({given}){' (or use board.I2C())' if named else ''}. A real board "
                 "refuses swapped pins, or its sensors never answer.",
                 "i2c-pins",
             )
     return None
+
+
+def _fits_swapped(scl: object, sda: object) -> bool:
+    """Whether the board's I2C units take these pins the other way round."""
+    from protoboard.machine import current
+
+    scl_id, sda_id = getattr(scl, "_id", None), getattr(sda, "_id", None)
+    if not isinstance(scl_id, str) or not isinstance(sda_id, str):
+        return False
+    board = current().board
+    return not board.i2c_pins_ok(scl_id, sda_id) and board.i2c_pins_ok(sda_id, scl_id)
+
+
+def _first(names: set[str]) -> str:
+    return sorted(names, key=lambda n: (len(n), n))[0] if names else "?"
 
 
 def _names_of(pin: object) -> list[str]:

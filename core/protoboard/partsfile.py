@@ -49,6 +49,7 @@ DRIVES: dict[str, tuple[str, ...]] = {
     "LIS3DH": ("int1", "int2"),
     "HCSR04": ("echo",),
     "IRRemote": ("pin",),
+    "ESP32SPI": ("busy",),
 }
 #: attributes of a part that are its wiring or identity, never settings to change
 NOT_SETTABLE = frozenset({"name", "sim", "connections", "kind", "address", "roles"})

@@ -76,12 +76,12 @@ def _libraries() -> Path:
     return target
 
 
-def _parts_table(folder: Path) -> str:
+def _parts_table(folder: Path, board_id: str | None = None) -> str:
     from protoboard.partsfile import read_folder
     from protoboard.ports.sim.parts import CATALOG, summary
     from protoboard.registry import builtin_port
 
-    board = builtin_port("sim").board(None)
+    board = builtin_port("sim").board(board_id)
     specs = read_folder(folder, board)
     lines = [".. list-table::", "   :header-rows: 1", "   :widths: 15 20 25 40", ""]
     rows = [["Name", "Part", "Wired to", "What it is"]]
@@ -115,7 +115,8 @@ def _preview(folder: Path, out: Path, entry: dict[str, Any]) -> None:
         return
     libs = [str(_libraries())] if entry.get("libraries") else []
     command = [sys.executable, str(HERE / "tutorial_preview.py"), str(folder), str(out)]
-    command += [str(entry.get("preview_seconds", 1.0)), "1" if entry.get("trace") else "0", *libs]
+    command += [str(entry.get("preview_seconds", 1.0)), "1" if entry.get("trace") else "0"]
+    command += [entry.get("board", "-"), entry.get("service", "-"), *libs]
     done = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False)
     if done.returncode != 0:
         logger.warning(f"tutorial {folder.name} failed on the simulated board:\n{done.stderr}")
@@ -131,8 +132,9 @@ def generate(app: Any) -> None:
     for entry in manifest():
         folder = TUTORIALS / entry["name"]
         dest = out / entry["name"]
-        _write_if_changed(dest / "wiring.svg", render_folder(folder))
-        _write_if_changed(dest / "parts.rst", _parts_table(folder))
+        board = entry.get("board")
+        _write_if_changed(dest / "wiring.svg", render_folder(folder, board))
+        _write_if_changed(dest / "parts.rst", _parts_table(folder, board))
         pack_folder(folder, out, (10,))
         try:
             _preview(folder, dest, entry)

@@ -131,6 +131,8 @@ def open_page(browser, board: WebBoard, path: str = "/board/"):
     page = context.new_page()
     page.goto(board.page_url(path))
     page.wait_for_function("window.pb && window.pb.ready && window.pb.state.run > 0")
+    if path == "/board/":  # the editor loads after the console: wait for it too
+        page.wait_for_function("window.pb.editorReady === true")
     return page
 
 

@@ -13,7 +13,7 @@ def test_gc_reports_the_runs_heap(start_board):
         "gc.collect()\n"
         "free, used = gc.mem_free(), gc.mem_alloc()\n"
         "print('heap', free, used, gc.threshold())\n"
-        "block = bytearray(8 << 20)\n"
+        "block = bytearray(32 << 20)\n"
         "print('after', gc.mem_free(), gc.mem_alloc())\n"
         "gc.threshold(4096)\n"
         "print('threshold', gc.threshold())\n"
@@ -24,9 +24,9 @@ def test_gc_reports_the_runs_heap(start_board):
     assert 0 < free < 256 << 20 and used > 0 and threshold == -1
     assert free + used <= 256 << 20  # what is used and what is left make up the limit
     free_after, used_after = map(int, re.search(r"after (\d+) (\d+)", board.output).groups())
-    # an 8 MiB buffer: the heap grows by about that much (the allocator may reuse a little
-    # memory it already held, so allow for that)
-    assert used_after - used >= 7 << 20 and free - free_after >= 7 << 20
+    # a 32 MiB buffer: the heap grows by about that much. The allocator may reuse memory it
+    # already held (CI once saw 7.0 MiB of growth for an 8 MiB buffer), so ask for half.
+    assert used_after - used >= 16 << 20 and free - free_after >= 16 << 20
 
 
 def test_gc_outside_a_run(run_code, capsys):

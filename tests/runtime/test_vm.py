@@ -97,3 +97,27 @@ def test_potentiometer_example_reads_the_knob(sim, run_code, capsys):
     sim.add("Potentiometer", pin="A1", position=0.5)
     run_code("examples/potentiometer/code.py", timeout=0.3)
     assert "(1.65 V)" in capsys.readouterr().out.splitlines()[0]
+
+
+def test_the_programs_collector_sees_only_the_programs_objects(run_code, capsys):
+    import gc
+
+    gc.collect()
+    gc.disable()  # keep the host's garbage until the program's collection looks for it
+    try:
+        for _ in range(1000):  # host garbage: cycles only a collection frees
+            node: dict = {}
+            node["self"] = node
+        del node
+        result = run_code("""
+            import gc
+            print('found', gc.collect())
+        """)
+        found = int(capsys.readouterr().out.split()[-1])
+        assert result.outcome is Outcome.SUCCESS
+        # the runtime's and the host's objects were frozen for the run (a board's collector
+        # scans the program's heap only): the program's collection did not see those cycles
+        assert found < 1000 and gc.get_freeze_count() == 0
+        assert gc.collect() >= 1000  # after the run they are collectable again
+    finally:
+        gc.enable()

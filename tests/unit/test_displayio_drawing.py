@@ -303,3 +303,28 @@ def test_removing_a_shape_redraws_where_it_was() -> None:
     areas: list[Area] = []
     group._get_refresh_areas(areas)
     assert areas == [Area(4, 5, 7, 7)]
+
+
+def test_a_change_made_while_a_frame_is_drawn_is_drawn_next_time() -> None:
+    # Auto-refresh runs on a thread: the program may change a bitmap between the moment a
+    # refresh takes its areas and the moment it ends. That change must mark the next refresh
+    # (a board, whose refresh runs between bytecodes, never loses one).
+    from protoboard.displaycore.area import Area
+    from protoboard.displaycore.display_core import DisplayCore
+
+    core = DisplayCore(16, 16, 0, Colorspace(depth=16))
+    bitmap = displayio.Bitmap(16, 16, 2)
+    palette = displayio.Palette(2)
+    group = displayio.Group()
+    group.append(displayio.TileGrid(bitmap, pixel_shader=palette))
+    core.set_root_group(group)
+    assert core.start_refresh()
+    assert core.refresh_areas() == [Area(0, 0, 16, 16)]  # the first frame: all of it
+    bitmap[3, 4] = 1  # the program, while the frame is being drawn
+    assert core.refresh_areas() == [Area(0, 0, 16, 16)]  # the refresh keeps what it took
+    core.finish_refresh()
+    assert core.start_refresh()
+    assert [(a.x1, a.y1, a.x2, a.y2) for a in core.refresh_areas()] == [(3, 4, 4, 5)]
+    core.finish_refresh()
+    assert core.start_refresh() and core.refresh_areas() == []
+    core.finish_refresh()

@@ -109,6 +109,20 @@ def test_swapped_sda_and_scl_fail_as_on_a_board_and_say_so(tmp_path: Path) -> No
     assert "SDA and SCL look swapped" in hint and "busio.I2C(board.SCL, board.SDA)" in hint
 
 
+def test_a_picos_fixed_i2c_pins_are_checked_from_the_chips_data(tmp_path: Path) -> None:
+    # On an RP2040, GP0 is SDA and GP1 SCL of unit 0: a Pico refuses them the other way round
+    # and pins of two units, and accepts the right pairs.
+    board = ("--board", "raspberry_pi_pico")
+    err = run(tmp_path, "import board, busio\nbusio.I2C(board.GP0, board.GP1)\n", *board)
+    assert "ValueError: Invalid pins" in err
+    assert "busio.I2C(board.GP1, board.GP0)" in hint_of(err)
+    err = run(tmp_path, "import board, busio\nbusio.I2C(board.GP1, board.GP2)\n", *board)
+    assert "ValueError: Invalid pins" in err and "swapped" not in err
+    ok = "import board, busio\nbusio.I2C(board.GP1, board.GP0).deinit()\n"
+    ok += "busio.I2C(board.GP7, board.GP6)\nprint('ok')\n"
+    assert run(tmp_path, ok, *board) == ""
+
+
 def test_right_order_is_accepted(tmp_path: Path) -> None:
     err = run(tmp_path, "import board, busio\nbusio.I2C(board.SCL, board.SDA)\nprint('ok')\n")
     assert err == ""

@@ -38,6 +38,8 @@ class DisplayCore:
         self.full_refresh = True
         self.last_refresh = 0.0
         self.refresh_in_progress = False
+        #: the areas the refresh in progress took (None before it asks for them)
+        self._taken: list[Area] | None = None
         self.set_rotation(rotation)
 
     def set_rotation(self, rotation: int) -> None:
@@ -69,6 +71,20 @@ class DisplayCore:
             self.root_group._update_transform(self.transform)
 
     def refresh_areas(self) -> list[Area]:
+        """The areas to redraw. During a refresh (after :meth:`start_refresh`) the first call
+        also takes them: the group's change marks are reset at once, not when the refresh
+        ends. Auto-refresh runs on a thread, so the program may change a label while its frame
+        is being drawn; on a board the refresh runs between the program's bytecodes and cannot
+        lose such a change, and here the change marks it for the next refresh rather than being
+        wiped by this one's end."""
+        if self.refresh_in_progress:
+            if self._taken is None:
+                self._taken = self._collect_areas()
+                self._reset_marks()
+            return self._taken
+        return self._collect_areas()
+
+    def _collect_areas(self) -> list[Area]:
         if self.full_refresh:
             return [self.area.copy()]
         areas: list[Area] = []
@@ -76,17 +92,23 @@ class DisplayCore:
             self.root_group._get_refresh_areas(areas)
         return areas
 
+    def _reset_marks(self) -> None:
+        self.full_refresh = False
+        if self.root_group is not None:
+            self.root_group._finish_refresh()
+
     def start_refresh(self) -> bool:
         if self.refresh_in_progress:
             return False
         self.refresh_in_progress = True
+        self._taken = None
         self.last_refresh = time.monotonic()
         return True
 
     def finish_refresh(self) -> None:
-        if self.root_group is not None:
-            self.root_group._finish_refresh()
-        self.full_refresh = False
+        if self._taken is None:  # a refresh that never asked for its areas
+            self._reset_marks()
+        self._taken = None
         self.refresh_in_progress = False
         self.last_refresh = time.monotonic()
 

@@ -76,6 +76,14 @@ def internal() -> Iterator[None]:
         _local.internal = previous
 
 
+def set_internal(value: bool) -> bool:
+    """:func:`internal` without a ``with`` block, for hot paths (a port's calls into another
+    library): set this thread's mode, return the previous one to restore."""
+    previous = getattr(_local, "internal", False)
+    _local.internal = value
+    return bool(previous)
+
+
 def _active() -> DriveMap | None:
     return None if getattr(_local, "internal", False) else _map
 

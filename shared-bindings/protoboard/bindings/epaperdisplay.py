@@ -320,6 +320,7 @@ class EPaperDisplay:
             return True
         if not self._core.start_refresh():
             return False
+        areas = self._refresh_areas()  # taken now: later changes mark the next refresh
         reset = getattr(self._bus_object, "_bus_reset", None)
         if reset is not None:
             reset()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from protoboard.bindings import _enum, _validate
+from protoboard.bindings import _enum, _errors, _validate
 from protoboard.hal import microcontroller as hal
 from protoboard.runtime import nvmstore as _nvmstore
 from protoboard.runtime import state as _state
@@ -79,9 +79,11 @@ class ByteArray:
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):
             start, stop = self._range(index)
-            return bytearray(self._impl.read(start, stop))
+            with _errors.translate():  # a port's storage can fail (the NVM file of a Linux board)
+                return bytearray(self._impl.read(start, stop))
         position = self._index(index)
-        return self._impl.read(position, position + 1)[0]
+        with _errors.translate():
+            return self._impl.read(position, position + 1)[0]
 
     def __setitem__(self, index: Any, value: Any) -> None:
         if isinstance(index, slice):
@@ -89,12 +91,14 @@ class ByteArray:
             data = bytes(memoryview(value).cast("B"))
             if len(data) != stop - start:
                 raise ValueError("Slice and value different lengths.")
-            self._impl.write(start, data)
+            with _errors.translate():
+                self._impl.write(start, data)
             self._store()
             return
         position = self._index(index)
         byte = _validate.int_range(value, 0, 255, "value")
-        self._impl.write(position, bytes((byte,)))
+        with _errors.translate():
+            self._impl.write(position, bytes((byte,)))
         self._store()
 
 

@@ -33,6 +33,19 @@ def test_pi_boards_have_the_40_pin_header(board_id: str) -> None:
     assert "analogio" not in board.modules  # a Pi has no ADC
 
 
+@pytest.mark.parametrize("board_id", (*PI_BOARDS, "linux_gpio_sim"))
+def test_each_hardware_pwm_channel_drives_one_pin(board_id: str) -> None:
+    # Two pins on one channel would make PWMOut on one of them drive the other (on a Pi 4,
+    # channel 0 goes to GPIO12 or GPIO18, whichever the overlay routes it to).
+    from protoboard.ports.linux.backend import linux_table
+
+    channels = [
+        (e["chip"], e["channel"])
+        for e in linux_table(select_port("linux").board(board_id)).get("pwm", [])
+    ]
+    assert len(channels) == len(set(channels))
+
+
 def test_detection_maps_platformdetect_ids(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("adafruit_platformdetect")
     from protoboard.ports.linux import PORT, detect

@@ -76,23 +76,8 @@ def test_pwm_frequency_change_needs_variable_frequency(root: Path) -> None:
         pwm.deinit()
 
 
-@pytest.mark.hostile
-def test_pwm_without_an_overlay_says_how_to_enable_it(root: Path) -> None:
-    with on_board():
-        import board
-        import pwmio
-
-        with pytest.raises(RuntimeError, match="dtoverlay=pwm-2chan"):
-            pwmio.PWMOut(board.D12)
-
-
-def test_pwm_on_a_pin_without_hardware_pwm_is_invalid(root: Path) -> None:
-    with on_board():
-        import board
-        import pwmio
-
-        with pytest.raises(ValueError, match="Invalid pin"):
-            pwmio.PWMOut(board.D4)
+# A pin with no hardware channel, or whose overlay is not loaded, gets software PWM:
+# tests/ports/linux/test_linux_softpwm.py
 
 
 # -- ADC and DAC: IIO -------------------------------------------------------------------------

@@ -12,8 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import protoboard.hal.analogio
 import protoboard.hal.backend
+import protoboard.hal.busio
 import protoboard.hal.digitalio
+import protoboard.hal.microcontroller
+import protoboard.hal.neopixel_write
+import protoboard.hal.pwmio
 from protoboard.boards import BoardDef, BoardError
 from protoboard.registry import Port
 
@@ -58,6 +63,15 @@ PORT = BlinkaPort(
     priority=5,
     implementations={
         protoboard.hal.digitalio.DigitalInOut: f"{_M}.digitalio:DigitalInOut",
+        protoboard.hal.busio.I2C: f"{_M}.busio:I2C",
+        protoboard.hal.busio.SPI: f"{_M}.busio:SPI",
+        protoboard.hal.busio.UART: f"{_M}.busio:UART",
+        protoboard.hal.pwmio.PWMOut: f"{_M}.pwmio:PWMOut",
+        protoboard.hal.analogio.AnalogIn: f"{_M}.analogio:AnalogIn",
+        protoboard.hal.analogio.AnalogOut: f"{_M}.analogio:AnalogOut",
+        protoboard.hal.neopixel_write.NeoPixelWriter: f"{_M}.neopixel_write:NeoPixelWriter",
+        protoboard.hal.microcontroller.Processor: f"{_M}.microcontroller:Processor",
+        protoboard.hal.microcontroller.NVM: f"{_M}.microcontroller:NVM",
     },
     backend=f"{_M}:open_backend",
     boards_package=_M,

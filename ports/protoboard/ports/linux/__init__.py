@@ -17,6 +17,7 @@ import protoboard.hal.busio
 import protoboard.hal.countio
 import protoboard.hal.digitalio
 import protoboard.hal.microcontroller
+import protoboard.hal.neopixel_write
 import protoboard.hal.pwmio
 import protoboard.hal.rotaryio
 from protoboard.boards import BoardDef, BoardError
@@ -71,6 +72,7 @@ PORT = LinuxPort(
         protoboard.hal.microcontroller.NVM: f"{_M}.microcontroller:NVM",
         protoboard.hal.rotaryio.IncrementalEncoder: f"{_M}.rotaryio:IncrementalEncoder",
         protoboard.hal.countio.Counter: f"{_M}.countio:Counter",
+        protoboard.hal.neopixel_write.NeoPixelWriter: f"{_M}.neopixel_write:NeoPixelWriter",
     },
     backend=f"{_M}:open_backend",
     boards_package=_M,

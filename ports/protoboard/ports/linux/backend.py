@@ -100,6 +100,23 @@ class LinuxBackend(Backend):
         self.linux = linux_table(board)
         self._chip_path: str | None = None
         self._lock = threading.Lock()
+        #: how to stop what runs on its own (software PWM threads) when the machine closes, as
+        #: CircuitPython resets its pins when a program ends
+        self._running: dict[int, Callable[[], None]] = {}
+
+    def keep_running(self, key: object, stop: Callable[[], None]) -> None:
+        with self._lock:
+            self._running[id(key)] = stop
+
+    def stopped(self, key: object) -> None:
+        with self._lock:
+            self._running.pop(id(key), None)
+
+    def close(self) -> None:
+        with self._lock:
+            running = list(self._running.values())
+        for stop in running:
+            stop()
 
     def path(self, absolute: str) -> Path:
         """``/sys/...`` or ``/dev/...`` under the configured root."""
@@ -203,6 +220,21 @@ class LinuxBackend(Backend):
             if self.board.board_names.get(entry["pin"]) == pin:
                 return self.path(f"/sys/class/pwm/{entry['chip']}"), int(entry["channel"])
         raise InvalidPin(pin)
+
+    def neopixel_spi(self) -> tuple[str, Mapping[str, Any]] | None:
+        """The port pin id and ``[linux.neopixel_write]`` entry (SPI bus, device) of the pin
+        that sends NeoPixel data, or None on a board without one."""
+        entry = self.linux.get("neopixel_write")
+        if not entry:
+            return None
+        return self.board.board_names[entry["pin"]], entry
+
+    def held_for_neopixels(self, pin: str) -> bool:
+        """Whether ``pin`` is the NeoPixel pin while the kernel's SPI driver owns it: a
+        DigitalInOut there is only a handle for neopixel_write (taking the line as a GPIO
+        would switch it away from SPI)."""
+        found = self.neopixel_spi()
+        return found is not None and found[0] == pin and self.kernel_owned(pin)
 
     def iio_channel(self, pin: str, kind: str) -> tuple[Path, int, Mapping[str, Any]]:
         """The IIO device folder, channel and entry of ``pin`` (kind ``analog_in``/``_out``)."""

@@ -7,7 +7,7 @@ import threading
 import time
 
 from protoboard.hal import busio as hal
-from protoboard.hal.errors import BusError, HalError, HardwareError
+from protoboard.hal.errors import BusError, HalError, HardwareError, InvalidPins
 from protoboard.ports.sim.model import Simulator, part_call, part_failure
 from protoboard.ports.sim.parts.base import SPIPart, SPISettings
 
@@ -15,6 +15,8 @@ from protoboard.ports.sim.parts.base import SPIPart, SPISettings
 class I2C(hal.I2C):
     def __init__(self, backend: Simulator, scl: str, sda: str, frequency: int, timeout: int):
         super().__init__(backend, scl, sda, frequency, timeout)
+        if not backend.board.i2c_pins_ok(scl, sda):
+            raise InvalidPins(f"{scl}, {sda}")
         if frequency > 3_400_000:
             raise HardwareError(f"I2C frequency {frequency} Hz is above the 3.4 MHz maximum")
         self._scl = backend.pins[scl]

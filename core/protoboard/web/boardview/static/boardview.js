@@ -462,12 +462,31 @@ async function saveFile() {
 }
 pb.saveFile = saveFile;
 pb.editorText = (text) => { if (text !== undefined) editor.setText(text); return editor.getText(); };
-function startEditor() {
-  if (!$("editor") || !window.PBEditor) return;
+// The editor's bundle (CodeMirror, the largest script) loads after the console is up, so the
+// REPL does not wait for it; pb.editorReady says when it can be used.
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = src;
+    script.onload = resolve;
+    script.onerror = () => reject(new Error(`could not load ${src}`));
+    document.head.appendChild(script);
+  });
+}
+async function startEditor() {
+  if (!$("editor")) return;
+  status("editor-status", "loading the editor…");
+  try {
+    if (!window.PBEditor) await loadScript("/board/static/editor.js");
+  } catch (error) {
+    status("editor-status", `${error.message}: reload the page`, true);
+    return;
+  }
   editor = PBEditor.createEditor($("editor"), "", saveFile);
   $("editor-save").addEventListener("click", saveFile);
   $("editor-open").addEventListener("click", () => openFile($("editor-path").value));
-  openFile("/code.py");
+  await openFile("/code.py");
+  pb.editorReady = true;
 }
 
 // ---------------------------------------------------------------- file manager (/fs/)
@@ -606,6 +625,7 @@ function selectTab(name) {
 pb.selectTab = selectTab;
 
 async function start() {
+  if (!embed) startConsole(); // first: the REPL needs neither the board's data nor the editor
   const reply = await fetch("/board/board.json");
   board = await reply.json();
   pb.board = board;
@@ -614,7 +634,6 @@ async function start() {
   connectBoard();
   if (!embed) {
     document.querySelectorAll("[role=tab]").forEach((tab) => tab.addEventListener("click", () => selectTab(tab.dataset.tab)));
-    startEditor();
     startFiles();
     $("plot-clear").addEventListener("click", () => { plot.series = []; plot.labels = []; plot.dirty = true; });
     $("logic-capture").addEventListener("click", capture);
@@ -623,8 +642,9 @@ async function start() {
     $("console-clear").addEventListener("click", () => term && term.clear());
     requestAnimationFrame(drawPlot);
   }
-  startConsole();
+  if (embed) startConsole();
   pb.ready = true;
   if (pb.onReady) pb.onReady();
+  if (!embed) startEditor();
 }
 start();

@@ -39,6 +39,7 @@ CATALOG: dict[str, str] = {
     "RGBMatrixPanel": "protoboard.ports.sim.parts.ledmatrix:RGBMatrixPanel",
     "UC8151": "protoboard.ports.sim.parts.epaper:UC8151",
     "AccessPoint": "protoboard.ports.sim.parts.network:AccessPoint",
+    "ESP32SPI": "protoboard.ports.sim.parts.airlift:ESP32SPI",
     "HCSR04": "protoboard.ports.sim.parts.hcsr04:HCSR04",
     "DHT22": "protoboard.ports.sim.parts.dht:DHT22",
     "DHT11": "protoboard.ports.sim.parts.dht:DHT11",
