@@ -8,6 +8,7 @@ one left behind by a process that was killed.
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from pathlib import Path
@@ -118,7 +119,7 @@ def gadget(
     vendor, product = _hex16(vid), _hex16(pid)
     selected = _check_board(port, board)
     try:
-        if not usb.ops.exists(configfs / "usb_gadget") and usb.ops.exists(configfs):
+        if not usb.ops.exists(configfs / "usb_gadget"):
             load_modules()
         controller = usb.check(udc)
     except UserError as exc:
@@ -130,6 +131,10 @@ def gadget(
         product=f"{selected.name} (Protoboard)",
         serial_number=serial_number(selected.board_id),
     )
+    # Until the board installs its own handlers, SIGTERM and SIGHUP end the command through
+    # the teardown below, like Ctrl-C.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda number, frame: sys.exit(128 + number))
     try:
         usb.setup(config)
     except UserError as exc:

@@ -123,6 +123,18 @@ class ConfigfsOps:
     def exists(self, path: Path) -> bool:
         return os.path.lexists(path)
 
+    def is_configfs(self, path: Path) -> bool:
+        """Is configfs mounted at ``path``? (The folder exists either way.)"""
+        try:
+            lines = Path("/proc/self/mounts").read_text().splitlines()
+        except OSError:
+            return os.path.ismount(path)
+        return any(
+            fields[1:3] == [str(path), "configfs"]
+            for fields in (line.split() for line in lines)
+            if len(fields) >= 3
+        )
+
     def listdir(self, path: Path) -> list[str]:
         try:
             return sorted(os.listdir(path))
@@ -209,7 +221,7 @@ class Gadget:
         """Can a gadget be made here? Returns the controller to bind to, else GadgetError."""
         self.require_root()
         if not self.ops.exists(self.configfs / "usb_gadget"):
-            if not self.ops.exists(self.configfs) or not self.ops.listdir(self.configfs):
+            if not self.ops.is_configfs(self.configfs):
                 raise GadgetError(
                     f"configfs is not mounted at {self.configfs}",
                     f"mount it with: sudo mount -t configfs none {self.configfs}",
