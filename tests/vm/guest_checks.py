@@ -674,16 +674,25 @@ REMOUNT_BOOT = 'import storage\nstorage.remount("/", readonly=False)\n'
 def check_gadget_remount_hands_drive_to_python() -> None:
     session = gadget_check()
     assert session.disk, "the drive was not found"
+    session.drain()  # (the end of the last run's output)
     session.pc_write("boot.py", REMOUNT_BOOT)
     # a new boot.py reloads code.py; boot.py itself runs at the next reset
+    session.read_until(b"soft reboot")
     session.read_until(b"enter the REPL")
     subprocess.run(["umount", str(PC_MOUNT)], check=True)  # the user ejects the drive
-    # the REPL over the serial port, then a hard reset: boot.py runs and hands the drive over
-    os.write(session.serial, b"\r")
-    session.read_until(b">>> ")
-    os.write(session.serial, b"import microcontroller; microcontroller.reset()\r")
-    out = session.read_until(b"WRITE ")
-    out += session.read_until(b"\n")
+    # The PC's unmount writes the drive too, which may reload code.py, as any write from the
+    # PC does on a board; a reload that lands while the reset is typed cancels it: type again.
+    out = b""
+    for _attempt in range(3):
+        session.drain(quiet=3.0)
+        # the REPL over the serial port, then a hard reset: boot.py runs, hands the drive over
+        os.write(session.serial, b"\r")
+        session.read_until(b">>> ")
+        os.write(session.serial, b"import microcontroller; microcontroller.reset()\r")
+        out = session.read_until(b"WRITE ")
+        out += session.read_until(b"\n")
+        if b"WRITE DONE" in out:
+            break
     assert b"WRITE DONE" in out, out
     lun = GADGET_CONFIGFS / "functions" / "mass_storage.usb0" / "lun.0"
     assert (lun / "ro").read_text().strip() == "1"
