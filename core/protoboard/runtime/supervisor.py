@@ -612,6 +612,13 @@ class Supervisor:
             # as after a reset (no "soft reboot"), but boot.py does not run again
             woke, self._wake_alarm = self._wake_alarm, None
             self._start("code", "STARTUP", wake_alarm=woke)
+        elif final[:1] == ("reset",):
+            # (before a pending autoreload: the reset runs boot.py, then code.py anyway)
+            if vm.erase:
+                self._erase_filesystem()
+            self.safe_mode_reason = "NONE"
+            self.say("\n")
+            self._power_on()
         elif vm.stopping or final[:2] == ("reload", "AUTO_RELOAD"):
             self.reload_pending = True
             if vm.killed:
@@ -623,12 +630,6 @@ class Supervisor:
             if final[2:] == ("raw",):
                 phase = "raw_repl"
             self._start(phase, final[1] or "SUPERVISOR_RELOAD")
-        elif final[:1] == ("reset",):
-            if vm.erase:
-                self._erase_filesystem()
-            self.safe_mode_reason = "NONE"
-            self.say("\n")
-            self._power_on()
         elif vm.killed:
             pass
         elif event.exitcode is not None and -event.exitcode in FAULT_SIGNALS:
