@@ -77,8 +77,8 @@ def boot(image: Image, share: Path, files: dict[str, str | bytes]) -> str:
             path.write_text(content)
     (share / "guest.log").unlink(missing_ok=True)
     # Two virtual CPUs (multi-threaded TCG): the USB gadget's board starts on one while the
-    # other checks run on the other (74 s -> 75 s for the suite with the gadget cycle, against
-    # 115 s with one CPU; tests/vm/guest_checks.py GadgetSession).
+    # other checks run on the other (the suite took 71-75 s so, 115 s with one CPU; without the
+    # gadget checks and with one CPU it took 74 s; tests/vm/guest_checks.py GadgetSession).
     command = [
         "qemu-system-x86_64", "-accel", "tcg", "-smp", "2", "-m", "512", "-nographic", "-no-reboot",
         "-nic", "none", "-kernel", str(image.kernel), "-initrd", str(image.initramfs),
