@@ -100,6 +100,7 @@ MODULES: dict[str, BuiltinModule] = {
         _b("audiobusio", (audiobusio.I2SOut, audiobusio.PDMIn), ("audiocore",)),
         _b("audiomixer", (), ("audiocore",)),
         _b("audiomp3", (), ("audiocore",)),
+        _b("synthio", (), ("audiocore",)),
         _b("adafruit_pixelbuf"),
         _b("usb_hid", (usb_hid.HidHost,)),
         _b("usb_midi", (usb_midi.MidiHost,)),

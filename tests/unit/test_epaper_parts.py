@@ -1,5 +1,6 @@
-"""The SSD1680 and UC8151 e-paper parts, driven over the simulated SPI bus with a D/C pin as a
-driver does: RAM windows and entry modes, the refresh, the busy pin, unknown commands."""
+"""The SSD1680, UC8151 and IL0373 e-paper parts, driven over the simulated SPI bus with a D/C
+pin as a driver does: RAM windows and entry modes, gate scan, resolution and data polarity, the
+refresh, the busy pin, unknown commands."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import time
 
 import pytest
 
-from protoboard.ports.sim.parts.epaper import SSD1680, UC8151
+from protoboard.ports.sim.parts.epaper import IL0373, SSD1680, UC8151
 
 WHITE, BLACK, RED = (255, 255, 255), (0, 0, 0), (255, 0, 0)
 
@@ -150,6 +151,102 @@ def test_uc8151_rotation_and_deep_sleep(sim) -> None:
     wire.send(0x13, b"\x00" * 16 * 296)
     wire.send(0x12)  # asleep: no refresh
     assert part.refreshes == 1 and part.pixel(295, 0) == BLACK
+
+
+def ssd1680_rows(sim, height: int = 8):
+    """A 16 x ``height`` SSD1680 whose RAM row ``y`` has pixel ``y`` black (a diagonal)."""
+    part = sim.attach(
+        SSD1680(width=16, height=height, refresh_time=0),
+        clock="SCK",
+        mosi="MOSI",
+        cs="D5",
+        dc="D6",
+    )
+    wire = Wire()
+    rows = bytearray(b"\xff" * 22 * height)
+    for y in range(height):
+        rows[22 * y + y // 8] &= ~(0x80 >> (y % 8)) & 0xFF
+    wire.send(0x24, bytes(rows))  # entry mode 3 from (0, 0): 22 bytes a row (176 pixels)
+    return part, wire
+
+
+def diagonal_rows(part) -> list[int]:
+    """For each glass row, the column of its black pixel."""
+    return [row.index(BLACK) if BLACK in row else -1 for row in part.frame]
+
+
+def test_ssd1680_gate_scan_bits(sim) -> None:
+    part, wire = ssd1680_rows(sim)
+    wire.send(0x01, bytes([7, 0, 0x00]))  # 8 gate lines, G0 first, top to bottom
+    wire.send(0x20)
+    assert diagonal_rows(part) == [0, 1, 2, 3, 4, 5, 6, 7]
+    wire.send(0x01, bytes([7, 0, 0x01]))  # TB: the first RAM row goes to the last gate
+    wire.send(0x20)
+    assert diagonal_rows(part) == [7, 6, 5, 4, 3, 2, 1, 0]
+    wire.send(0x01, bytes([7, 0, 0x02]))  # SM: gates G0, G2, G4, G6, then G1, G3...
+    wire.send(0x20)
+    assert diagonal_rows(part) == [0, 4, 1, 5, 2, 6, 3, 7]
+    wire.send(0x01, bytes([7, 0, 0x04]))  # GD: G1 first, the gates in swapped pairs
+    wire.send(0x20)
+    assert diagonal_rows(part) == [1, 0, 3, 2, 5, 4, 7, 6]
+    assert part.gate_lines == 8 and part.gate_scan == 0x04
+
+
+def test_ssd1680_rows_beyond_the_gate_lines_keep_their_picture(sim) -> None:
+    part, wire = ssd1680_rows(sim)
+    wire.send(0x20)
+    assert diagonal_rows(part) == [0, 1, 2, 3, 4, 5, 6, 7]
+    wire.send(0x4E, b"\x00")
+    wire.send(0x4F, b"\x00\x00")
+    wire.send(0x24, b"\x00" * 22 * 8)  # all black now
+    wire.send(0x01, bytes([3, 0, 0]))  # only 4 gate lines driven
+    wire.send(0x20)
+    frame = part.frame
+    assert all(pixel == BLACK for row in frame[:4] for pixel in row)
+    assert diagonal_rows(part)[4:] == [4, 5, 6, 7]  # not driven: as they were
+
+
+def il0373(sim, **options):
+    part = sim.attach(IL0373(refresh_time=0, **options), clock="SCK", mosi="MOSI", cs="D5", dc="D6")
+    return part, Wire()
+
+
+def test_il0373_rows_as_wide_as_the_resolution(sim) -> None:
+    part, wire = il0373(sim, width=104, height=212)
+    wire.send(0x00, b"\x9f")  # 128 x 296 by the resolution bits, black/white, UD, SHL
+    wire.send(0x61, bytes([104, 0, 212]))  # but 104 sources x 212 gates
+    assert part.scan_size == (104, 212)
+    data = bytearray(b"\xff" * 13 * 212)  # 13 bytes a row
+    data[13 * 1] = 0x7F  # row 1, pixel 0
+    data[13 * 2 + 12] = 0xFE  # row 2, pixel 103
+    wire.send(0x13, bytes(data))
+    wire.send(0x12)
+    assert part.pixel(0, 1) == BLACK and part.pixel(103, 2) == BLACK
+    assert part.colors() == {BLACK: 2, WHITE: 104 * 212 - 2}
+    wire.send(0x00, b"\x93")  # UD and SHL clear: gates and sources scanned the other way
+    wire.send(0x12)
+    assert part.pixel(103, 210) == BLACK and part.pixel(0, 209) == BLACK
+
+
+def test_il0373_data_polarity(sim) -> None:
+    part, wire = il0373(sim, width=128, height=296, color=True)
+    ones = b"\xff" * 16 * 296
+    wire.send(0x00, b"\x9f")  # black/white
+    wire.send(0x50, b"\x97")  # DDX 01: new data 1 is white
+    wire.send(0x13, ones)
+    wire.send(0x12)
+    assert part.colors() == {WHITE: 128 * 296}
+    wire.send(0x50, b"\x77")  # DDX 11: new data 1 is black
+    wire.send(0x12)
+    assert part.colors() == {BLACK: 128 * 296}
+    wire.send(0x00, b"\x8f")  # black/white/red: 0x10 black/white, 0x13 red
+    wire.send(0x10, ones)
+    wire.send(0x13, ones)
+    wire.send(0x12)  # DDX 11: black/white 1 is white, red 0 is red
+    assert part.colors() == {WHITE: 128 * 296}
+    wire.send(0x50, b"\x57")  # DDX 01: red 1 is red
+    wire.send(0x12)
+    assert part.colors() == {RED: 128 * 296}
 
 
 @pytest.mark.hostile

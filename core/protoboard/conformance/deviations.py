@@ -27,8 +27,17 @@ from protoboard.conformance.scope import MODULES
 #: * ``"stub-self"``: the stub gives a module-level function a ``self`` parameter that the C
 #:   function does not have; ours has none.
 #: * ``"c-default"``: the stub's default is not the C code's; ours follows the C code.
+#: * ``"positional"``: the stub shows the parameter as keyword-only, CircuitPython's C code
+#:   parses it without ``MP_ARG_KW_ONLY``; ours may take it by position too.
 Accept = Literal[
-    "keyword-only", "extra-varargs", "optional", "renamed", "stub-only", "stub-self", "c-default"
+    "keyword-only",
+    "extra-varargs",
+    "optional",
+    "renamed",
+    "stub-only",
+    "stub-self",
+    "c-default",
+    "positional",
 ]
 
 
@@ -214,6 +223,14 @@ DEVIATIONS += (
         "renamed",
         "the stub's 'source_bitmapp' is a typo; shared-bindings/bitmaptools/__init__.c parses "
         "MP_QSTR_source_bitmap",
+    ),
+    Deviation(
+        "synthio",
+        "Note.__init__",
+        "frequency",
+        "positional",
+        "shared-bindings/synthio/Note.c parses frequency as MP_ARG_OBJ | MP_ARG_REQUIRED "
+        "(not KW_ONLY): Learn guides write synthio.Note(synthio.midi_to_hz(52), bend=lfo)",
     ),
 )
 

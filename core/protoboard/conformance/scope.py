@@ -39,6 +39,7 @@ MODULES: tuple[str, ...] = (
     "audiobusio",
     "audiomixer",
     "audiomp3",
+    "synthio",
     "adafruit_pixelbuf",
     "usb_hid",
     "usb_midi",

@@ -147,6 +147,11 @@ class _Comparer:
             if deviation is not None:
                 self.result.deviations.append(deviation)
                 return
+        if sp.kind is P.KEYWORD_ONLY and op.kind is P.POSITIONAL_OR_KEYWORD:
+            deviation = accepted(self.name, self.member, sp.name, "positional")
+            if deviation is not None:
+                self.result.deviations.append(deviation)
+                return
         self.result.problems.append(
             f"'{sp.name}' is {_KIND_TEXT[op.kind]} (stub: {_KIND_TEXT[sp.kind]})"
         )

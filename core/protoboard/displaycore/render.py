@@ -66,12 +66,19 @@ def render(
     pixels as two bytes in wire order, sub-byte pixels packed as ``colorspace`` says.
     """
     transform, whole = rotation_transform(width, height, rotation)
+    # A group on no display is taken out again afterwards, so it can still be shown on one
+    # (a display refuses a group that is already in a group or on a display).
+    placed = group is not None and group._in_group
     if group is not None:
         group._update_transform(transform)
-    target = whole if area is None else clip_area(colorspace, whole, area)
-    if target is None:
-        return b""
-    return bytes(fill(group, colorspace, target))
+    try:
+        target = whole if area is None else clip_area(colorspace, whole, area)
+        if target is None:
+            return b""
+        return bytes(fill(group, colorspace, target))
+    finally:
+        if group is not None and not placed:
+            group._update_transform(None)
 
 
 def panel_size(width: int, height: int, rotation: int) -> tuple[int, int]:

@@ -67,6 +67,9 @@ class _MixerStream(_SampleStream):
 
     def played_by(self, player: _AudioPlayer | None) -> None:
         self.player = player
+        for voice in self.voices:  # a synthesizer on a voice catches up through this player
+            if voice.stream is not None:
+                voice.stream.played_by(player)
 
     def catch_up(self) -> None:
         if self.player is not None:
@@ -151,6 +154,7 @@ class MixerVoice:
         state = self._state()
         state.stream = stream
         state.loop = bool(loop)
+        stream.played_by(mixer.player)
 
     def stop(self) -> None:
         """Stops playback of the sample on this voice."""

@@ -7,22 +7,14 @@ import threading
 import time
 from typing import Any
 
-from protoboard.bindings import _validate
+from protoboard.bindings import _display, _validate
 from protoboard.displaycore import registry
 from protoboard.displaycore.bus_core import BusCore, ByteType, ChipSelect
 from protoboard.displaycore.colorspace import Colorspace
-from protoboard.displaycore.display_core import REFRESHER, DisplayCore, send_area
+from protoboard.displaycore.display_core import DisplayCore, send_area
 
 DELAY = 0x80
 NO_BRIGHTNESS_COMMAND = 0x100
-
-
-def _native_group(value: Any) -> Any:
-    from protoboard.bindings.displayio import Group
-
-    if value is None:
-        return None
-    return _validate.of_type(value, Group, "root_group")
 
 
 def run_init_sequence(bus: BusCore, sequence: bytes) -> None:
@@ -53,7 +45,7 @@ def run_init_sequence(bus: BusCore, sequence: bytes) -> None:
         index += 2 + length
 
 
-class BusDisplay:
+class BusDisplay(_display.DisplayBase):
     """Manage updating a display over a display bus
 
     This initializes a display and connects it into CircuitPython. Unlike other objects in
@@ -221,16 +213,6 @@ class BusDisplay:
             self._backlight = DigitalInOut(pin)
             self._backlight.switch_to_output()
 
-    def _show_terminal(self) -> None:
-        """With no group of its own, a display shows the serial terminal (Blinka, the status
-        line and the scroll area laid out for its size), as a board's built-in display does."""
-        from protoboard.bindings._terminal_display import start_terminal
-        from protoboard.bindings.displayio import CIRCUITPYTHON_TERMINAL
-
-        if not CIRCUITPYTHON_TERMINAL._in_group:
-            start_terminal(self._core.width, self._core.height)
-            self._core.set_root_group(CIRCUITPYTHON_TERMINAL)
-
     # -- brightness ----------------------------------------------------------------------------
 
     def _set_brightness(self, level: float) -> bool:
@@ -298,12 +280,6 @@ class BusDisplay:
             finally:
                 self._core.finish_refresh()
 
-    def _background(self) -> None:
-        if self._auto_refresh and (
-            time.monotonic() - self._core.last_refresh > self._seconds_per_frame
-        ):
-            self._refresh_display()
-
     def refresh(
         self, *, target_frames_per_second: int | None = None, minimum_frames_per_second: int = 0
     ) -> bool:
@@ -348,71 +324,22 @@ class BusDisplay:
         self._refresh_display()
         return True
 
-    @property
-    def auto_refresh(self) -> bool:
-        """True when the display is refreshed automatically."""
-        return self._auto_refresh
-
-    @auto_refresh.setter
-    def auto_refresh(self, value: bool) -> None:
-        self._first_manual_refresh = not value
-        self._auto_refresh = bool(value)
-        if self._auto_refresh:
-            REFRESHER.add(self)
-        else:
-            REFRESHER.discard(self)
+    auto_refresh = _display.auto_refresh_property()
 
     # -- geometry and group --------------------------------------------------------------------
 
-    @property
-    def width(self) -> int:
-        """Gets the width of the board"""
-        return self._core.width
-
-    @property
-    def height(self) -> int:
-        """Gets the height of the board"""
-        return self._core.height
-
-    @property
-    def rotation(self) -> int:
-        """The rotation of the display as an int in degrees."""
-        return self._core.rotation
-
-    @rotation.setter
-    def rotation(self, value: int) -> None:
-        rotation = _validate.to_int(value, "rotation")
-        with self._lock:
-            core = self._core
-            if (core.rotation in (90, 270)) != (rotation % 360 in (90, 270)):
-                core.width, core.height = core.height, core.width
-            core.set_rotation(rotation)
-            core.update_transform()
-
-    @property
-    def bus(self) -> Any:
-        """The bus being used by the display"""
-        return self._bus_object
-
-    @property
-    def root_group(self) -> Any:
+    width = _display.core_size("width", "Gets the width of the board")
+    height = _display.core_size("height", "Gets the height of the board")
+    rotation = _display.rotation_property("The rotation of the display as an int in degrees.")
+    bus = _display.bus_property()
+    root_group = _display.root_group_property(
         """The root group on the display.
         If the root group is set to `displayio.CIRCUITPYTHON_TERMINAL`, the default
         CircuitPython terminal will be shown.
         If the root group is set to ``None``, no output will be shown.
         """
-        return self._core.root_group
-
-    @root_group.setter
-    def root_group(self, value: Any) -> None:
-        group = _native_group(value)
-        with self._lock:
-            if not self._core.set_root_group(group):
-                raise ValueError("Group already used")
-
-    def show(self, group: Any) -> None:
-        """Removed; use ``root_group`` (CircuitPython 9 took ``show()`` away)."""
-        raise AttributeError(".show(x) removed. Use .root_group = x")
+    )
+    show = _display.show_removed
 
     def fill_row(self, y: int, buffer: Any) -> Any:
         """Extract the pixels from a single row
@@ -420,8 +347,6 @@ class BusDisplay:
         :param int y: The top edge of the area
         :param ~circuitpython_typing.WriteableBuffer buffer: The buffer in which to place the
             pixel data"""
-        from protoboard.displaycore.area import Area
-
         row = _validate.to_int(y, "y")
         view = memoryview(buffer).cast("B")
         if self._core.colorspace.depth != 16:
@@ -429,8 +354,7 @@ class BusDisplay:
         words = (self._core.width + 1) // 2
         if len(view) < words * 4:
             raise ValueError("Buffer too small")
-        data = self._core.fill(Area(0, row, self._core.width, row + 1))
-        view[: len(data)] = data
+        self._fill_row_into(row, view)
         return buffer
 
     # -- displayio.release_displays() ----------------------------------------------------------
@@ -442,9 +366,7 @@ class BusDisplay:
         if self._backlight is not None:
             self._backlight.deinit()
             self._backlight = None
-        release = getattr(self._bus_object, "_release", None)
-        if release is not None:
-            release()
+        _display.release_bus(self._bus_object)
 
 
 __all__ = ["BusDisplay"]

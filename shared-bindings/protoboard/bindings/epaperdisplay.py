@@ -7,7 +7,7 @@ import threading
 import time
 from typing import Any
 
-from protoboard.bindings import _validate
+from protoboard.bindings import _display, _validate
 from protoboard.displaycore import registry
 from protoboard.displaycore.area import Area
 from protoboard.displaycore.bus_core import (
@@ -31,7 +31,7 @@ def _optional_command(value: Any, name: str) -> int:
     return NO_COMMAND if value is None else _validate.to_int(value, name)
 
 
-class EPaperDisplay:
+class EPaperDisplay(_display.DisplayBase):
     """Manage updating an epaper display over a display bus
 
     This initializes an epaper display and connects it into CircuitPython. Unlike other
@@ -216,16 +216,6 @@ class EPaperDisplay:
         registry.register(self)
         self._show_terminal()
 
-    def _show_terminal(self) -> None:
-        """With no group of its own, a display shows the serial terminal (Blinka, the status
-        line and the scroll area laid out for its size), as a board's built-in display does."""
-        from protoboard.bindings._terminal_display import start_terminal
-        from protoboard.bindings.displayio import CIRCUITPYTHON_TERMINAL
-
-        if not CIRCUITPYTHON_TERMINAL._in_group:
-            start_terminal(self._core.width, self._core.height)
-            self._core.set_root_group(CIRCUITPYTHON_TERMINAL)
-
     # -- command sequences ---------------------------------------------------------------------
 
     def _is_busy(self) -> bool:
@@ -402,55 +392,18 @@ class EPaperDisplay:
 
     # -- geometry and group --------------------------------------------------------------------
 
-    @property
-    def width(self) -> int:
-        """Gets the width of the display in pixels"""
-        return self._core.width
-
-    @property
-    def height(self) -> int:
-        """Gets the height of the display in pixels"""
-        return self._core.height
-
-    @property
-    def rotation(self) -> int:
-        """The rotation of the display as an int in degrees"""
-        return self._core.rotation
-
-    @rotation.setter
-    def rotation(self, value: int) -> None:
-        rotation = _validate.to_int(value, "rotation")
-        core = self._core
-        if (core.rotation in (90, 270)) != (rotation % 360 in (90, 270)):
-            core.width, core.height = core.height, core.width
-        core.set_rotation(rotation)
-        core.update_transform()
-
-    @property
-    def bus(self) -> Any:
-        """The bus being used by the display"""
-        return self._bus_object
-
-    @property
-    def root_group(self) -> Any:
+    width = _display.core_size("width", "Gets the width of the display in pixels")
+    height = _display.core_size("height", "Gets the height of the display in pixels")
+    rotation = _display.rotation_property("The rotation of the display as an int in degrees")
+    bus = _display.bus_property()
+    root_group = _display.root_group_property(
         """The root group on the epaper display.
         If the root group is set to `displayio.CIRCUITPYTHON_TERMINAL`, the default
         CircuitPython terminal will be shown.
         If the root group is set to ``None``, no output will be shown.
         """
-        return self._core.root_group
-
-    @root_group.setter
-    def root_group(self, value: Any) -> None:
-        from protoboard.bindings.displayio import Group
-
-        group = None if value is None else _validate.of_type(value, Group, "root_group")
-        if not self._core.set_root_group(group):
-            raise ValueError("Group already used")
-
-    def show(self, group: Any) -> None:
-        """Removed; use ``root_group`` (CircuitPython 9 took ``show()`` away)."""
-        raise AttributeError(".show(x) removed. Use .root_group = x")
+    )
+    show = _display.show_removed
 
     def _release(self) -> None:
         if self._refreshing:
@@ -462,9 +415,7 @@ class EPaperDisplay:
         if self._busy is not None:
             self._busy.deinit()
             self._busy = None
-        release = getattr(self._bus_object, "_release", None)
-        if release is not None:
-            release()
+        _display.release_bus(self._bus_object)
 
 
 __all__ = ["EPaperDisplay"]

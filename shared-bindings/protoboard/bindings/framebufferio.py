@@ -6,10 +6,10 @@ import threading
 import time
 from typing import Any
 
-from protoboard.bindings import _validate
+from protoboard.bindings import _display, _validate
 from protoboard.displaycore import registry
 from protoboard.displaycore.colorspace import Colorspace
-from protoboard.displaycore.display_core import REFRESHER, DisplayCore
+from protoboard.displaycore.display_core import DisplayCore
 from protoboard.displaycore.render import clip_area
 
 
@@ -22,7 +22,7 @@ def _check_framebuffer(value: Any) -> Any:
     return value
 
 
-class FramebufferDisplay:
+class FramebufferDisplay(_display.DisplayBase):
     """Manage updating a display with framebuffer in RAM
 
     This initializes a display and connects it into CircuitPython. Unlike other objects in
@@ -46,23 +46,15 @@ class FramebufferDisplay:
         self._core = DisplayCore(framebuffer.width, framebuffer.height, 0, colorspace)
         self._core.set_rotation(0)
         self._panel_width = framebuffer.width
+        self._lock = threading.RLock()
         if rotation:
             self.rotation = rotation
-        self._lock = threading.RLock()
         self._auto_refresh = False
         self._first_manual_refresh = not auto_refresh
         self._seconds_per_frame = 1 / 60
         registry.register(self)
         self._show_terminal()
         self.auto_refresh = bool(auto_refresh)
-
-    def _show_terminal(self) -> None:
-        from protoboard.bindings._terminal_display import start_terminal
-        from protoboard.bindings.displayio import CIRCUITPYTHON_TERMINAL
-
-        if not CIRCUITPYTHON_TERMINAL._in_group:
-            start_terminal(self._core.width, self._core.height)
-            self._core.set_root_group(CIRCUITPYTHON_TERMINAL)
 
     def _refresh_display(self) -> None:
         with self._lock:
@@ -85,12 +77,6 @@ class FramebufferDisplay:
                 self._framebuffer._swapbuffers()
             finally:
                 self._core.finish_refresh()
-
-    def _background(self) -> None:
-        if self._auto_refresh and (
-            time.monotonic() - self._core.last_refresh > self._seconds_per_frame
-        ):
-            self._refresh_display()
 
     def refresh(
         self, *, target_frames_per_second: int | None = None, minimum_frames_per_second: int = 0
@@ -121,19 +107,7 @@ class FramebufferDisplay:
         self._refresh_display()
         return True
 
-    @property
-    def auto_refresh(self) -> bool:
-        """True when the display is refreshed automatically."""
-        return self._auto_refresh
-
-    @auto_refresh.setter
-    def auto_refresh(self, value: bool) -> None:
-        self._first_manual_refresh = not value
-        self._auto_refresh = bool(value)
-        if self._auto_refresh:
-            REFRESHER.add(self)
-        else:
-            REFRESHER.discard(self)
+    auto_refresh = _display.auto_refresh_property()
 
     @property
     def brightness(self) -> float:
@@ -151,31 +125,11 @@ class FramebufferDisplay:
             raise RuntimeError("Brightness not adjustable")
         self._framebuffer.brightness = level
 
-    @property
-    def width(self) -> int:
-        """Gets the width of the framebuffer"""
-        return self._core.width
-
-    @property
-    def height(self) -> int:
-        """Gets the height of the framebuffer"""
-        return self._core.height
-
-    @property
-    def rotation(self) -> int:
-        """The rotation of the display as an int in degrees."""
-        return self._core.rotation
-
-    @rotation.setter
-    def rotation(self, value: int) -> None:
-        rotation = _validate.to_int(value, "rotation")
-        if rotation % 90 != 0:
-            raise ValueError("Display rotation must be in 90 degree increments")
-        core = self._core
-        if (core.rotation in (90, 270)) != (rotation % 360 in (90, 270)):
-            core.width, core.height = core.height, core.width
-        core.set_rotation(rotation)
-        core.update_transform()
+    width = _display.core_size("width", "Gets the width of the framebuffer")
+    height = _display.core_size("height", "Gets the height of the framebuffer")
+    rotation = _display.rotation_property(
+        "The rotation of the display as an int in degrees.", steps_of_90=True
+    )
 
     @property
     def framebuffer(self) -> Any:
@@ -188,33 +142,20 @@ class FramebufferDisplay:
         :param int y: The top edge of the area
         :param ~circuitpython_typing.WriteableBuffer buffer: The buffer in which to place the
             pixel data"""
-        from protoboard.displaycore.area import Area
-
         row = _validate.to_int(y, "y")
         view = memoryview(buffer).cast("B")
         if len(view) < self._core.width * 2:
             raise ValueError("Buffer too small")
-        data = self._core.fill(Area(0, row, self._core.width, row + 1))
-        view[: len(data)] = data
+        self._fill_row_into(row, view)
         return buffer
 
-    @property
-    def root_group(self) -> Any:
+    root_group = _display.root_group_property(
         """The root group on the display.
         If the root group is set to `displayio.CIRCUITPYTHON_TERMINAL`, the default
         CircuitPython terminal will be shown.
         If the root group is set to ``None``, no output will be shown.
         """
-        return self._core.root_group
-
-    @root_group.setter
-    def root_group(self, value: Any) -> None:
-        from protoboard.bindings.displayio import Group
-
-        group = None if value is None else _validate.of_type(value, Group, "root_group")
-        with self._lock:
-            if not self._core.set_root_group(group):
-                raise ValueError("Group already used")
+    )
 
     def _release(self) -> None:
         self.auto_refresh = False

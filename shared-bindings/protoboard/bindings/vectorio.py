@@ -24,6 +24,7 @@ use with `displayio`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from protoboard.bindings import _enum, _validate
@@ -48,6 +49,52 @@ def _u16(value: int) -> int:
     return value & 0xFFFF
 
 
+def _int_pair(
+    value: tuple[Any, ...], what: str, convert: Callable[[int, str], int] | None = None
+) -> tuple[int, int]:
+    """An ``(x, y)`` of ints (a shape's ``location``, a polygon's point), each through
+    ``convert`` once checked (x is converted before y is checked, as the C code goes), or
+    CircuitPython's error for what is wrong with it."""
+    _validate.length(len(value), 2, what)
+    pair = []
+    for item, name in zip(value, ("x", "y"), strict=True):
+        if not isinstance(item, int):
+            raise TypeError(f"{name} must be of type int, not {_validate.type_name(item)}")
+        pair.append(item if convert is None else convert(item, name))
+    return pair[0], pair[1]
+
+
+def _position(axis: str, doc: str) -> property:
+    """A shape's ``x`` or ``y``: a signed 16-bit number; a change marks the shape dirty."""
+    attribute = "_" + axis
+
+    def get(self: _Shape) -> int:
+        return int(getattr(self, attribute))
+
+    def set_(self: _Shape, value: int) -> None:
+        number = _validate.to_int(value, axis)
+        if number == getattr(self, attribute):
+            return
+        setattr(self, attribute, _short(number, axis))
+        self._set_dirty()
+
+    return property(get, set_, doc=doc)
+
+
+def _length(attribute: str, name: str, doc: str) -> property:
+    """A circle's ``radius``, a rectangle's ``width``/``height``: kept as the C code's 16-bit
+    field (a negative or too large number wraps, its size is taken)."""
+
+    def get(self: _Shape) -> int:
+        return _i16(getattr(self, attribute))
+
+    def set_(self: _Shape, value: int) -> None:
+        setattr(self, attribute, abs(_i16(_validate.to_int(value, name))))
+        self._set_dirty()
+
+    return property(get, set_, doc=doc)
+
+
 class _Shape(_VectorShapeCore):
     """What every vectorio shape has: position, visibility, shader and hit test."""
 
@@ -68,31 +115,8 @@ class _Shape(_VectorShapeCore):
         self._color_index = abs(_u16(_validate.to_int(value, "color_index")) + 1) & 0xFFFF
         self._set_dirty()
 
-    @property
-    def x(self) -> int:
-        """X position of the center point of the shape in the parent."""
-        return self._x
-
-    @x.setter
-    def x(self, value: int) -> None:
-        number = _validate.to_int(value, "x")
-        if number == self._x:
-            return
-        self._x = _short(number, "x")
-        self._set_dirty()
-
-    @property
-    def y(self) -> int:
-        """Y position of the center point of the shape in the parent."""
-        return self._y
-
-    @y.setter
-    def y(self, value: int) -> None:
-        number = _validate.to_int(value, "y")
-        if number == self._y:
-            return
-        self._y = _short(number, "y")
-        self._set_dirty()
+    x = _position("x", "X position of the center point of the shape in the parent.")
+    y = _position("y", "Y position of the center point of the shape in the parent.")
 
     @property
     def hidden(self) -> bool:
@@ -113,16 +137,13 @@ class _Shape(_VectorShapeCore):
     def location(self, value: tuple[int, int]) -> None:
         if not isinstance(value, tuple):
             raise TypeError(f"can't convert {_validate.type_name(value)} to tuple")
-        _validate.length(len(value), 2, "location")
-        for item, name in zip(value, ("x", "y"), strict=True):
-            if not isinstance(item, int):
-                raise TypeError(f"{name} must be of type int, not {_validate.type_name(item)}")
+        x, y = _int_pair(value, "location")
         dirty = False
-        if self._x != value[0]:
-            self._x = _short(value[0], "x")
+        if self._x != x:
+            self._x = _short(x, "x")
             dirty = True
-        if self._y != value[1]:
-            self._y = _short(value[1], "y")
+        if self._y != y:
+            self._y = _short(y, "y")
             dirty = True
         if dirty:
             self._set_dirty()
@@ -164,22 +185,14 @@ class Circle(_Shape):
         self._radius = _u16(_validate.int_at_least(radius, 1, "radius"))
         self._start(pixel_shader, x, y, color_index)
 
-    @property
-    def radius(self) -> int:
-        """The radius of the circle in pixels."""
-        return _validate_i16(self._radius)
-
-    @radius.setter
-    def radius(self, value: int) -> None:
-        self._radius = abs(_validate_i16(_validate.to_int(value, "radius")))
-        self._set_dirty()
+    radius = _length("_radius", "radius", "The radius of the circle in pixels.")
 
     def _shape_area(self) -> _Area:
-        r = _validate_i16(self._radius)
+        r = _i16(self._radius)
         return _Area(-r - 1, -r - 1, r + 1, r + 1)
 
     def _shape_pixel(self, x: int, y: int) -> int:
-        radius = _validate_i16(self._radius)
+        radius = _i16(self._radius)
         x, y = abs(x), abs(y)
         if x + y <= radius:
             return self._color_index
@@ -203,10 +216,6 @@ def _circle_row(circle: Circle, y: int, x1: int, x2: int) -> list[int]:
 
 def _i16(value: int) -> int:
     return (value + 0x8000) % 0x10000 - 0x8000
-
-
-def _validate_i16(value: int) -> int:
-    return _i16(value)
 
 
 class Rectangle(_Shape):
@@ -233,25 +242,8 @@ class Rectangle(_Shape):
         self._height = _validate.int_at_least(height, 1, "height") & 0xFFFF_FFFF
         self._start(pixel_shader, x, y, color_index)
 
-    @property
-    def width(self) -> int:
-        """The width of the rectangle in pixels."""
-        return _i16(self._width)
-
-    @width.setter
-    def width(self, value: int) -> None:
-        self._width = abs(_i16(_validate.to_int(value, "width")))
-        self._set_dirty()
-
-    @property
-    def height(self) -> int:
-        """The height of the rectangle in pixels."""
-        return _i16(self._height)
-
-    @height.setter
-    def height(self, value: int) -> None:
-        self._height = abs(_i16(_validate.to_int(value, "height")))
-        self._set_dirty()
+    width = _length("_width", "width", "The width of the rectangle in pixels.")
+    height = _length("_height", "height", "The height of the rectangle in pixels.")
 
     def _shape_area(self) -> _Area:
         return _Area(0, 0, _i16(self._width), _i16(self._height))
@@ -308,11 +300,7 @@ class Polygon(_Shape):
         for point in points:
             if not isinstance(point, tuple):
                 raise TypeError(f"point must be of type tuple, not {_validate.type_name(point)}")
-            _validate.length(len(point), 2, "point")
-            for item, name in zip(point, ("x", "y"), strict=True):
-                if not isinstance(item, int):
-                    raise TypeError(f"{name} must be of type int, not {_validate.type_name(item)}")
-                flat.append(_short(item, name))
+            flat += _int_pair(point, "point", _short)
         self._points = flat
 
     @property

@@ -1,12 +1,13 @@
 """E-paper controllers on 4-wire SPI with a busy pin: Solomon Systech SSD1680 (the MagTag's,
-2.13"/2.9" FeatherWings) and UltraChip UC8151D (2.9" / 1.54" flexible and tri-colour panels).
+2.13"/2.9" FeatherWings), UltraChip UC8151D (2.9" / 1.54" flexible and tri-colour panels) and
+IL0373 (the first MagTags', tri-colour breakouts and FeatherWing).
 
 An e-paper panel keeps its picture without power and changes it only when the program asks for
 a refresh: the controller then drives ``busy`` for ``refresh_time`` seconds (high on the SSD1680,
-low on the UC8151D, as the chips do) and the panel shows what the RAM held when the refresh
-started. ``frame`` is that picture (white, black and, on tri-colour glass, red);
-``refreshes`` counts them. Commands the part does not know are logged and counted in
-``unknown_commands``, never a crash.
+low on the UC8151D and IL0373, as the chips do) and the panel shows what the RAM held when the
+refresh started (rows on gate lines it does not drive keep their picture). ``frame`` is that
+picture (white, black and, on tri-colour glass, red); ``refreshes`` counts them. Commands the
+part does not know are logged and counted in ``unknown_commands``, never a crash.
 """
 
 from __future__ import annotations
@@ -14,18 +15,16 @@ from __future__ import annotations
 import threading
 from typing import ClassVar
 
-from protoboard.ports.sim.parts.base import SPIPart
-from protoboard.ports.sim.parts.panel import DisplayPanel, rotate_rgb
+from protoboard.ports.sim.parts.panel import DataCommandSPI, DisplayPanel, rotate_rgb
 
 WHITE, BLACK, RED = b"\xff\xff\xff", b"\x00\x00\x00", b"\xff\x00\x00"
 _GREYS = (BLACK, b"\x55\x55\x55", b"\xaa\xaa\xaa", WHITE)
 
 
-class EPaperPanel(DisplayPanel, SPIPart):
+class EPaperPanel(DisplayPanel, DataCommandSPI):
     """What both controllers share: two bit planes, the busy pin and the refresh."""
 
     kind = "EPaperPanel"
-    roles: ClassVar[tuple[str, ...]] = ("clock", "cs", "dc")
     optional_roles: tuple[str, ...] = ("mosi", "miso", "reset", "busy")
     #: the controller's RAM, pixels across (sources) and down (gates)
     ram_size: ClassVar[tuple[int, int]] = (176, 296)
@@ -76,6 +75,8 @@ class EPaperPanel(DisplayPanel, SPIPart):
         #: how many refreshes the panel has done
         self.refreshes = 0
         self._shown = bytes(b"\xff" * self.width * self.height * 3)  # blank glass is white
+        #: the glass's rows before rotation (a gate the controller does not drive keeps its row)
+        self._glass_rows = [WHITE * width] * height
         self._timer: threading.Timer | None = None
         self.busy = False
         #: bytes written into the RAM planes
@@ -88,18 +89,12 @@ class EPaperPanel(DisplayPanel, SPIPart):
 
     def on_attach(self) -> None:
         super().on_attach()
-        if "reset" in self.connections:
-            self.listen("reset", self._reset_pin)
         self._drive_busy(False)
 
     def on_detach(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
         super().on_detach()
-
-    def _reset_pin(self, pin: object, level: bool, when: int) -> None:
-        if not level:
-            self.reset()
 
     def reset(self) -> None:
         """The state after power-on or a reset (RAM and picture kept, as on the chip)."""
@@ -125,14 +120,6 @@ class EPaperPanel(DisplayPanel, SPIPart):
         self._timer.start()
 
     # -- the bus -----------------------------------------------------------------------------
-
-    def spi_transfer(self, data: bytes) -> bytes:
-        if self.pin("dc").level:
-            self.write_data(bytes(data))
-        else:
-            for byte in data:
-                self.write_command(byte)
-        return bytes(len(data))
 
     def write_command(self, opcode: int) -> None:
         self._finish_command()
@@ -180,19 +167,35 @@ class EPaperPanel(DisplayPanel, SPIPart):
     def _pixel_color(self, black_bit: int, red_bit: int) -> bytes:
         raise NotImplementedError
 
+    def _ram_row(self, gate: int) -> int | None:
+        """The RAM row a gate line (the glass's row) shows, or None when it is not driven."""
+        return gate
+
+    def _ram_column(self, source: int) -> int:
+        """The RAM column a source line (the glass's column, ``x_offset`` added) shows."""
+        return source
+
     def _refresh(self) -> None:
         """Show what the RAM holds now; busy for ``refresh_time``."""
         glass_w, glass_h = self.glass_size
-        out = []
-        for y in range(glass_h):
+        _, ram_h = self.ram_size
+        columns = [self._ram_column(gx + self.x_offset) for gx in range(glass_w)]
+        rows = []
+        for gate in range(glass_h):
+            y = self._ram_row(gate)
+            if y is None or not 0 <= y < ram_h:
+                rows.append(self._glass_rows[gate])
+                continue
             base = y * self.stride
-            for gx in range(glass_w):
-                x = gx + self.x_offset
+            line = []
+            for x in columns:
                 mask = 0x80 >> (x % 8)
                 black = 1 if self.black_ram[base + x // 8] & mask else 0
                 red = 1 if self.red_ram[base + x // 8] & mask else 0
-                out.append(self._pixel_color(black, red))
-        self._shown = rotate_rgb(b"".join(out), glass_w, glass_h, self.rotation)
+                line.append(self._pixel_color(black, red))
+            rows.append(b"".join(line))
+        self._glass_rows = rows
+        self._shown = rotate_rgb(b"".join(rows), glass_w, glass_h, self.rotation)
         self.refreshes += 1
         self.updates += 1
         self._work(self.refresh_time)
@@ -212,11 +215,12 @@ class SSD1680(EPaperPanel):
     the low bit, as the MagTag's waveforms use them), ``refresh_time`` seconds of busy per
     refresh.
 
-    Decoded: software reset (0x12), deep sleep (0x10), data entry mode (0x11: X/Y increment or
-    decrement, X or Y first), RAM X/Y windows (0x44/0x45) and counters (0x4E/0x4F), the
-    black/white RAM (0x24: bit 1 is white) and red RAM (0x26: bit 1 is red), update control
-    (0x21/0x22) and master activation (0x20: the refresh); the analog set-up commands are
-    recorded."""
+    Decoded: software reset (0x12), deep sleep (0x10), driver output control (0x01: how many
+    gate lines are driven, the others keep their picture; the gate scan bits GD, SM and TB),
+    data entry mode (0x11: X/Y increment or decrement, X or Y first), RAM X/Y windows
+    (0x44/0x45) and counters (0x4E/0x4F), the black/white RAM (0x24: bit 1 is white) and red
+    RAM (0x26: bit 1 is red), update control (0x21/0x22) and master activation (0x20: the
+    refresh); the analog set-up commands are recorded."""
 
     kind = "SSD1680"
     busy_level = True
@@ -252,9 +256,27 @@ class SSD1680(EPaperPanel):
         self.x = 0
         self.y = 0
         self.update_control = 0xFF
+        #: driver output control (0x01): gate lines driven (MUX + 1), and the scan bits: GD
+        #: (the first gate is G1), SM (left and right gates interlaced), TB (bottom to top)
+        self.gate_lines = ram_h
+        self.gate_scan = 0
 
     def _plane_for(self, opcode: int) -> bytearray | None:
         return {0x24: self.black_ram, 0x26: self.red_ram}.get(opcode)
+
+    def _ram_row(self, gate: int) -> int | None:
+        lines = self.gate_lines
+        if gate >= lines:
+            return None  # not driven: the glass keeps that row
+        if self.gate_scan & 0x04:  # GD: G1 first, so the gates go in swapped pairs
+            gate ^= 1
+            if gate >= lines:
+                return None
+        if self.gate_scan & 0x02:  # SM: G0, G2, G4... then G1, G3...
+            gate = gate // 2 if gate % 2 == 0 else (lines + 1) // 2 + gate // 2
+        if self.gate_scan & 0x01:  # TB: the first RAM row goes to the last gate
+            gate = lines - 1 - gate
+        return gate
 
     def _run(self, opcode: int, params: bytes) -> None:
         if opcode == 0x12:
@@ -262,6 +284,9 @@ class SSD1680(EPaperPanel):
             self._work(0.002)
         elif opcode == 0x10:
             self.sleeping = bool(params and params[0] & 0x03)
+        elif opcode == 0x01:
+            self.gate_lines = (params[0] | (params[1] & 0x01) << 8) + 1
+            self.gate_scan = params[2] & 0x07
         elif opcode == 0x11:
             self.entry_mode = params[0] & 0x07
         elif opcode == 0x44:
@@ -391,3 +416,84 @@ class UC8151(EPaperPanel):
         if not red_bit:
             return RED
         return WHITE if black_bit else BLACK
+
+
+#: the IL0373's panel setting resolution bits (RES1, RES0) -> sources x gates
+_IL0373_RESOLUTIONS = {0: (96, 230), 1: (96, 252), 2: (128, 296), 3: (160, 296)}
+
+
+class IL0373(UC8151):
+    """Good Display / UltraChip IL0373 e-paper controller (160 x 296 RAM), on SPI with ``busy``
+    (low while working) and optional ``reset``: the first MagTags' 2.9" grayscale panel, the
+    1.54"/2.13" tri-colour breakouts and FeatherWing, the flexible 2.13"/2.9" panels.
+
+    The UC8151's command set (it is the same family), with what the IL0373's drivers rely on:
+    the data rows are as wide as the resolution (0x61, or the panel setting's resolution bits)
+    says, not the RAM; the panel setting's UD and SHL bits (0x00 bits 3 and 2) scan the gates
+    and sources the other way; VCOM and data interval setting (0x50) sets the data's polarity
+    (DDX: on black/white glass new data bit 1 is white, or black with DDX[1]; on tri-colour
+    glass black/white bit 1 is white with DDX[0] and red bit 0 is red with DDX[1]).
+    ``grayscale=True`` is the MagTag's panel with its register waveforms: 0x10 data is the high
+    bit of four greys, 0x13 data the low bit. Same other options as :class:`SSD1680`."""
+
+    kind = "IL0373"
+    ram_size = (160, 296)
+
+    def reset(self) -> None:
+        super().reset()
+        self.cdi = 0xD7
+        #: sources x gates set by 0x61 (None: the panel setting's resolution bits)
+        self.resolution: tuple[int, int] | None = None
+
+    @property
+    def scan_size(self) -> tuple[int, int]:
+        """The sources and gates scanned: 0x61's resolution, or the panel setting's."""
+        if self.resolution is not None:
+            return self.resolution
+        return _IL0373_RESOLUTIONS[self.panel_setting >> 6]
+
+    def _run(self, opcode: int, params: bytes) -> None:
+        if opcode == 0x50:
+            self.cdi = params[0]
+        elif opcode == 0x61:
+            self.resolution = (params[0] & 0xF8, int.from_bytes(params[1:3], "big") & 0x1FF)
+        else:
+            super()._run(opcode, params)
+
+    def _write_plane(self, plane: bytearray, data: bytes) -> None:
+        # each row of data is one gate line, as many bytes as the resolution's sources
+        row_bytes = max(self.scan_size[0] // 8, 1)
+        _, ram_h = self.ram_size
+        index = 0
+        while index < len(data):
+            row, column = divmod(self._offset, row_bytes)
+            run = min(row_bytes - column, len(data) - index)
+            if row < ram_h:
+                fit = max(min(run, self.stride - column), 0)
+                start = row * self.stride + column
+                plane[start : start + fit] = data[index : index + fit]
+            index += run
+            self._offset += run
+
+    def _ram_row(self, gate: int) -> int | None:
+        gates = self.scan_size[1]
+        if gate >= gates:
+            return None
+        return gate if self.panel_setting & 0x08 else gates - 1 - gate  # UD
+
+    def _ram_column(self, source: int) -> int:
+        sources = self.scan_size[0]
+        if self.panel_setting & 0x04 or source >= sources:  # SHL
+            return source
+        return sources - 1 - source
+
+    def _pixel_color(self, black_bit: int, red_bit: int) -> bytes:
+        # black_ram holds 0x10's data, red_ram 0x13's
+        if self.grayscale:
+            return _GREYS[black_bit << 1 | red_bit]
+        ddx = (self.cdi >> 4) & 0x03
+        if not self.tricolor or not self.color:
+            return WHITE if red_bit != ddx >> 1 else BLACK
+        if red_bit != ddx >> 1:
+            return RED
+        return WHITE if black_bit == ddx & 1 else BLACK

@@ -6,13 +6,17 @@ parameters with ``dc`` high. The part decodes the standard set: ``SWRESET`` (0x0
 ``SLPOUT`` (0x10/0x11), ``NORON`` (0x13), ``INVOFF`` / ``INVON`` (0x20/0x21), ``DISPOFF`` /
 ``DISPON`` (0x28/0x29), ``CASET`` / ``RASET`` (0x2A/0x2B: the window), ``RAMWR`` (0x2C) and
 ``RAMWRC`` (0x3C: pixels into the window), ``MADCTL`` (0x36: row/column exchange, mirroring,
-RGB/BGR order), ``COLMOD`` (0x3A: 16 or 18 bits per pixel), ``IDMOFF``/``IDMON`` (0x38/0x39),
+RGB/BGR order), ``COLMOD`` (0x3A: 12, 16 or 18 bits per pixel), ``IDMOFF``/``IDMON`` (0x38/0x39),
 ``VSCRDEF``/``VSCRSADD`` (0x33/0x37: vertical scrolling) and the brightness/tearing/gamma
 commands (recorded). Each chip's own tuning commands (power, frame rate, gamma curves...) are
 recorded without effect; any other command is logged once and counted in
 ``unknown_commands``, never a crash.
 
-The RAM keeps 16 bits per pixel (18-bit writes keep their top 5-6-5 bits). The panel shows a
+The RAM keeps 18 bits per pixel, 6 per colour, as the chips do. In 18-bit mode (COLMOD 0x66)
+each pixel comes as 3 bytes, red, green, blue, of which the top 6 bits count; in 16-bit mode
+(0x55) as 2 bytes of 5-6-5, red and blue widened to 6 bits by repeating their top bit; in
+12-bit mode (0x33) two pixels come in 3 bytes of 4-4-4, each colour widened by repeating its
+top 2 bits (the datasheets' rules). The panel shows a
 ``width`` x ``height`` part of the RAM starting at ``x_offset``/``y_offset``, mounted as the
 usual modules are (so that each driver's usual ``MADCTL`` shows the picture upright), with the
 colour order, inversion, sleep and display-off states applied.
@@ -20,12 +24,9 @@ colour order, inversion, sleep and display-off states applied.
 
 from __future__ import annotations
 
-import sys
-from array import array
 from typing import ClassVar
 
-from protoboard.ports.sim.parts.base import SPIPart
-from protoboard.ports.sim.parts.panel import DisplayPanel, rgb565_to_rgb888, rotate_rgb
+from protoboard.ports.sim.parts.panel import DataCommandSPI, DisplayPanel, rotate_rgb
 
 SWRESET, SLPIN, SLPOUT, NORON = 0x01, 0x10, 0x11, 0x13
 INVOFF, INVON, DISPOFF, DISPON = 0x20, 0x21, 0x28, 0x29
@@ -42,12 +43,10 @@ _QUIET = frozenset(
 )
 
 
-class MipiDcsDisplay(DisplayPanel, SPIPart):
-    """The command decoder, 16-bit RAM and panel of a MIPI DCS TFT controller."""
+class MipiDcsDisplay(DisplayPanel, DataCommandSPI):
+    """The command decoder, 18-bit RAM and panel of a MIPI DCS TFT controller."""
 
     kind = "MipiDcsDisplay"
-    roles: ClassVar[tuple[str, ...]] = ("clock", "cs", "dc")
-    optional_roles: tuple[str, ...] = ("mosi", "miso", "reset")
 
     #: the controller's RAM in pixels (columns, rows)
     ram_size: ClassVar[tuple[int, int]] = (240, 320)
@@ -99,21 +98,14 @@ class MipiDcsDisplay(DisplayPanel, SPIPart):
         self.rotation = rotation
         self.width, self.height = (height, width) if rotation % 180 else (width, height)
         self.x_offset, self.y_offset = x_offset, y_offset
-        #: the RAM: one 5-6-5 value per pixel, row by row (``ram_size``)
-        self.ram = array("H", bytes(2 * ram_w * ram_h))
+        #: the RAM as three planes, red, green and blue (each 0-63), a byte a pixel, row by row
+        #: (``ram_size``); planes rather than interleaved pixels so that a run of pixels is
+        #: three slice copies
+        self.ram = tuple(bytearray(ram_w * ram_h) for _ in range(3))
         #: pixel bytes received by RAMWR/RAMWRC
         self.data_bytes = 0
         self._setup_log()
         self.reset()
-
-    def on_attach(self) -> None:
-        super().on_attach()
-        if "reset" in self.connections:
-            self.listen("reset", self._reset_pin)
-
-    def _reset_pin(self, pin: object, level: bool, when: int) -> None:
-        if not level:
-            self.reset()
 
     def reset(self) -> None:
         """The state after power-on, RESX or SWRESET (the RAM is kept, as on the chip)."""
@@ -137,14 +129,6 @@ class MipiDcsDisplay(DisplayPanel, SPIPart):
         self._pending = b""
 
     # -- the bus -------------------------------------------------------------------------------
-
-    def spi_transfer(self, data: bytes) -> bytes:
-        if self.pin("dc").level:
-            self.write_data(bytes(data))
-        else:
-            for byte in data:
-                self.write_command(byte)
-        return bytes(len(data))
 
     def write_command(self, opcode: int) -> None:
         """A command byte (``dc`` low)."""
@@ -235,77 +219,67 @@ class MipiDcsDisplay(DisplayPanel, SPIPart):
 
     @property
     def bits_per_pixel(self) -> int:
-        """16 or 18, from COLMOD's interface format bits."""
-        return 18 if (self.colmod & 0x07) == 0x06 else 16
+        """12, 16 or 18, from COLMOD's interface format bits (the 24-bit format, 0x77 on the
+        ST7789, also sends 3 bytes a pixel of which the chip keeps the top 6 bits each: 18)."""
+        return _BITS.get(self.colmod & 0x07, 16)
 
     def _write_pixels(self, data: bytes) -> None:
         self.data_bytes += len(data)
-        per_pixel = 3 if self.bits_per_pixel == 18 else 2
+        bits = self.bits_per_pixel
+        group = 2 if bits == 16 else 3  # bytes that make whole pixels
         data = self._pending + data
-        whole = len(data) - len(data) % per_pixel
+        whole = len(data) - len(data) % group
         self._pending = data[whole:]
-        if per_pixel == 2:
-            values = array("H", data[:whole])
-            if sys.byteorder == "little":
-                values.byteswap()  # the bus sends the high byte first
-        else:
-            values = array(
-                "H",
-                (
-                    ((data[i] & 0xF8) << 8) | ((data[i + 1] & 0xFC) << 3) | (data[i + 2] >> 3)
-                    for i in range(0, whole, 3)
-                ),
-            )
-        self._store(values)
+        self._store(_to_rgb666(data[:whole], bits))
 
     def _logical_size(self) -> tuple[int, int]:
         ram_w, ram_h = self.ram_size
         return (ram_h, ram_w) if self.madctl & MV else (ram_w, ram_h)
 
-    def _store(self, values: array[int]) -> None:
-        """Put pixels at the write pointer, a run along the window's row at a time."""
+    def _store(self, planes: tuple[bytes, bytes, bytes]) -> None:
+        """Put pixels (a plane a colour) at the write pointer, a run along the window's row at
+        a time."""
         x0, x1, y0, y1 = self.window
         logical_w, logical_h = self._logical_size()
         x1, y1 = min(x1, logical_w - 1), min(y1, logical_h - 1)
         if x0 > x1 or y0 > y1:
             return  # an empty or out-of-range window takes nothing
-        index = 0
-        while index < len(values):
-            run = min(len(values) - index, x1 - self._col + 1)
+        index, count = 0, len(planes[0])
+        while index < count:
+            run = min(count - index, x1 - self._col + 1)
             if run <= 0:  # the pointer left a window set after it started
                 self._col, self._row = x0, y0
                 continue
-            self._put_run(self._col, self._row, values[index : index + run])
+            for ram, plane in zip(self.ram, planes, strict=True):
+                self._put_run(ram, self._col, self._row, plane[index : index + run])
             index += run
             self._col += run
             if self._col > x1:
                 self._col = x0
                 self._row = y0 if self._row >= y1 else self._row + 1
 
-    def _put_run(self, col: int, row: int, run: array[int]) -> None:
+    def _put_run(self, ram: bytearray, col: int, row: int, run: bytes) -> None:
+        """One colour of a run of pixels into its RAM plane."""
         ram_w, ram_h = self.ram_size
         count = len(run)
         if self.madctl & MV:
             # The column address walks down a RAM column.
             x = ram_w - 1 - row if self.madctl & MX else row
             if self.madctl & MY:
-                first = ram_h - 1 - col
-                start = first * ram_w + x
+                start = (ram_h - 1 - col) * ram_w + x
                 stop = start - count * ram_w
-                self.ram[start : (stop if stop >= 0 else None) : -ram_w] = run
+                ram[start : (stop if stop >= 0 else None) : -ram_w] = run
             else:
                 start = col * ram_w + x
-                self.ram[start : start + count * ram_w : ram_w] = run
+                ram[start : start + count * ram_w : ram_w] = run
             return
         y = ram_h - 1 - row if self.madctl & MY else row
         base = y * ram_w
         if self.madctl & MX:
             start = base + ram_w - col - count
-            reversed_run = array("H", run)
-            reversed_run.reverse()
-            self.ram[start : start + count] = reversed_run
+            ram[start : start + count] = run[::-1]
         else:
-            self.ram[base + col : base + col + count] = run
+            ram[base + col : base + col + count] = run
 
     # -- what the panel shows ------------------------------------------------------------------
 
@@ -314,28 +288,30 @@ class MipiDcsDisplay(DisplayPanel, SPIPart):
         """Whether the panel shows the RAM: awake and display on."""
         return self.display_on and not self.sleeping
 
-    def ram_pixel(self, column: int, row: int) -> int:
-        """The 5-6-5 value in RAM at a physical column and row."""
+    def ram_pixel(self, column: int, row: int) -> tuple[int, int, int]:
+        """The ``(red, green, blue)`` in RAM (each 0-63) at a physical column and row."""
         ram_w, _ = self.ram_size
-        return self.ram[row * ram_w + column]
+        i = row * ram_w + column
+        return (self.ram[0][i], self.ram[1][i], self.ram[2][i])
 
     def render(self) -> bytes:
         if not self.lit:
             return bytes(self.width * self.height * 3)
         ram_w, _ = self.ram_size
         glass_w, glass_h = self.glass_size
-        table = rgb565_to_rgb888()
         flip_x = self.flip_x != self.source_reversed
         flip_y = self.flip_y != self.gate_reversed
         rows = []
         for y in range(glass_h):
             row = self.y_offset + (glass_h - 1 - y if flip_y else y)
             start = row * ram_w + self.x_offset
-            line = self.ram[start : start + glass_w]
-            if flip_x:
-                line.reverse()
-            rows.append(b"".join([table[v] for v in line]))
-        data = rotate_rgb(b"".join(rows), glass_w, glass_h, self.rotation)
+            line = bytearray(3 * glass_w)
+            for c, plane in enumerate(self.ram):
+                part = plane[start : start + glass_w]
+                line[c::3] = part[::-1] if flip_x else part
+            rows.append(line)
+        # the panel's 6-bit levels as 8-bit ones (the top bits repeated in the low ones)
+        data = rotate_rgb(b"".join(rows).translate(_SIX_TO_EIGHT), glass_w, glass_h, self.rotation)
         if bool(self.madctl & BGR) != self.bgr_panel:
             swapped = bytearray(data)
             swapped[0::3], swapped[2::3] = data[2::3], data[0::3]
@@ -346,6 +322,46 @@ class MipiDcsDisplay(DisplayPanel, SPIPart):
 
 
 _INVERT = bytes(255 - i for i in range(256))
+#: COLMOD's interface format bits (DBI, the low 3) -> bits per pixel
+_BITS = {0x03: 12, 0x05: 16, 0x06: 18, 0x07: 18}
+_SIX_TO_EIGHT = bytes(((i & 0x3F) << 2) | ((i & 0x3F) >> 4) for i in range(256))
+#: 16-bit 5-6-5 pixels (high byte first): red from the high byte, blue from the low one, each 5
+#: bits widened to 6 by repeating the top bit; green's 6 bits from both
+_R_OF_HIGH = bytes(((i >> 3) << 1) | (i >> 7) for i in range(256))
+_G_OF_HIGH = bytes((i & 0x07) << 3 for i in range(256))
+_G_OF_LOW = bytes(i >> 5 for i in range(256))
+_B_OF_LOW = bytes(((i & 0x1F) << 1) | ((i >> 4) & 1) for i in range(256))
+#: 18-bit pixels: the top 6 bits of each byte
+_TOP_SIX = bytes(i >> 2 for i in range(256))
+#: 12-bit pixels: each nibble's 4 bits widened to 6 by repeating its top 2
+_HIGH_NIBBLE = bytes(((i >> 4) << 2) | (i >> 6) for i in range(256))
+_LOW_NIBBLE = bytes(((i & 0x0F) << 2) | ((i & 0x0F) >> 2) for i in range(256))
+
+
+def _to_rgb666(data: bytes, bits: int) -> tuple[bytes, bytes, bytes]:
+    """Whole pixels from the bus as the RAM keeps them: a red, a green and a blue plane, 0-63
+    each."""
+    if bits == 18:
+        levels = data.translate(_TOP_SIX)
+        return levels[0::3], levels[1::3], levels[2::3]
+    if bits == 16:
+        high, low = data[0::2], data[1::2]
+        green = int.from_bytes(high.translate(_G_OF_HIGH), "big")
+        green |= int.from_bytes(low.translate(_G_OF_LOW), "big")
+        return (
+            high.translate(_R_OF_HIGH),
+            green.to_bytes(len(high), "big"),
+            low.translate(_B_OF_LOW),
+        )
+    # 12 bits: R1G1 B1R2 G2B2, two pixels in 3 bytes
+    widened = bytearray(2 * len(data))
+    for i in range(3):
+        part = data[i::3]
+        widened[2 * i :: 6] = part.translate(_HIGH_NIBBLE)
+        widened[2 * i + 1 :: 6] = part.translate(_LOW_NIBBLE)
+    return bytes(widened[0::3]), bytes(widened[1::3]), bytes(widened[2::3])
+
+
 _NO_PARAMS = frozenset({SWRESET, SLPIN, SLPOUT, NORON, INVOFF, INVON, DISPOFF, DISPON})
 _NO_PARAMS = _NO_PARAMS | {IDMOFF, IDMON}
 #: parameter bytes a command needs before it acts (it acts at the next command or deselect
@@ -436,8 +452,7 @@ class ILI9341Parallel(ILI9341):
 
     def on_attach(self) -> None:
         self.listen_data("write", self._strobe)
-        if "reset" in self.connections:
-            self.listen("reset", self._reset_pin)
+        self._listen_reset()
 
     def on_detach(self) -> None:
         """Listeners go with the part (nothing on an SPI bus to leave)."""

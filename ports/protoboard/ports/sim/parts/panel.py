@@ -1,5 +1,6 @@
 """What every display part shares: a command log with bounded memory, the unknown-command
-report, and the picture (``frame``, :meth:`image`, :meth:`save_png`).
+report, and the picture (``frame``, :meth:`image`, :meth:`save_png`); and the controllers' bus
+interfaces (the reset pin, 4-wire SPI with a D/C pin, I2C with control bytes).
 
 A display part keeps its controller's RAM and works out :meth:`DisplayPanel.render`, the panel's
 picture as RGB888 bytes (``width`` x ``height``, row by row). Everything else here is built on
@@ -10,29 +11,15 @@ from __future__ import annotations
 
 import collections
 import logging
-from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from protoboard.ports.sim.parts.base import Part
+from protoboard.ports.sim.parts.base import I2CPart, Part, SPIPart
 
 log = logging.getLogger("protoboard.parts.display")
 
 #: command bytes remembered per part (the newest; older ones are dropped)
 COMMAND_LOG_LENGTH = 4096
-
-
-@cache
-def rgb565_to_rgb888() -> list[bytes]:
-    """Each 16-bit 5-6-5 value as 3 bytes, the low bits filled by repeating the high ones (as
-    panels widen their input to 6 or 8 bits per colour)."""
-    table = []
-    for value in range(65536):
-        r = (value >> 11) & 0x1F
-        g = (value >> 5) & 0x3F
-        b = value & 0x1F
-        table.append(bytes(((r << 3) | (r >> 2), (g << 2) | (g >> 4), (b << 3) | (b >> 2))))
-    return table
 
 
 def rotate_rgb(data: bytes, width: int, height: int, rotation: int) -> bytes:
@@ -134,3 +121,99 @@ class DisplayPanel(Part):
         target = Path(path)
         picture.save(target, format="PNG")
         return target
+
+
+class ResetPin(Part):
+    """A controller with an optional active-low ``reset`` pin: pulling it low resets the chip
+    (:meth:`reset`, which each controller defines)."""
+
+    def reset(self) -> None:
+        raise NotImplementedError
+
+    def on_attach(self) -> None:
+        super().on_attach()
+        self._listen_reset()
+
+    def _listen_reset(self) -> None:
+        if "reset" in self.connections:
+            self.listen("reset", self._reset_pin)
+
+    def _reset_pin(self, pin: object, level: bool, when: int) -> None:
+        if not level:
+            self.reset()
+
+
+class DataCommandSPI(ResetPin, SPIPart):
+    """A controller on 4-wire SPI: the ``dc`` pin tells command bytes (low) from data (high).
+    The controller defines :meth:`write_command` (one byte) and :meth:`write_data`."""
+
+    roles: ClassVar[tuple[str, ...]] = ("clock", "cs", "dc")
+    optional_roles: tuple[str, ...] = ("mosi", "miso", "reset")
+
+    def write_command(self, byte: int) -> None:
+        raise NotImplementedError
+
+    def write_data(self, data: bytes) -> None:
+        raise NotImplementedError
+
+    def spi_transfer(self, data: bytes) -> bytes:
+        if self.pin("dc").level:
+            self.write_data(bytes(data))
+        else:
+            for byte in data:
+                self.write_command(byte)
+        return bytes(len(data))  # nothing on MISO
+
+
+class ControlByteI2C(ResetPin, I2CPart):
+    """A controller on I2C (the SSD1306's and SH1107's scheme): after the address, each write
+    starts with a control byte, ``0x00`` (Co=0, D/C#=0: the rest is commands) or ``0x40``
+    (Co=0, D/C#=1: display data); with Co=1 (``0x80``/``0xC0``) one byte follows and then
+    another control byte. Reading gives the status byte (bit 6 set while the display is off).
+    """
+
+    optional_roles: tuple[str, ...] = ("reset",)
+    display_on: bool
+
+    def __init__(self, address: int, *, name: str | None = None) -> None:
+        super().__init__(address, name=name)
+        self._control_pending = True
+        self._co = False
+        self._dc = False
+
+    def write_command(self, byte: int) -> None:
+        raise NotImplementedError
+
+    def write_data(self, data: bytes) -> None:
+        raise NotImplementedError
+
+    def i2c_start(self, read: bool) -> bool:
+        self._control_pending = True
+        return True
+
+    def i2c_write(self, byte: int) -> bool:
+        if self._control_pending:
+            self._co = bool(byte & 0x80)
+            self._dc = bool(byte & 0x40)
+            self._control_pending = False
+            return True
+        if self._dc:
+            self.write_data(bytes([byte]))
+        else:
+            self.write_command(byte)
+        if self._co:
+            self._control_pending = True
+        return True
+
+    def i2c_write_block(self, data: bytes) -> int:
+        index = 0
+        while index < len(data):
+            if not self._control_pending and not self._co and self._dc:
+                self.write_data(data[index:])  # the fast path for a frame of pixels
+                return len(data)
+            self.i2c_write(data[index])
+            index += 1
+        return len(data)
+
+    def i2c_read(self) -> int:
+        return 0x00 if self.display_on else 0x40

@@ -1,12 +1,14 @@
 """Sino Wealth SH1107 monochrome OLED controller with its panel (128 x 64 FeatherWing, 128 x 128
-breakouts), on I2C.
+breakouts), on I2C (:class:`SH1107`) or 4-wire SPI (:class:`SH1107SPI`, with a D/C pin: the
+128 x 128 OLED breakouts' SPI wiring).
 
 The controller keeps 128 x 128 pixels of RAM: 16 pages of 128 column bytes, each byte 8 pixels
 of one column (bit 0 first). Unlike the SSD1306, the column address runs along the COM lines
 (the panel's rows here) and the page bits along the segments: a panel with fewer COM lines
 (``height`` 64) uses the middle ones, and the display offset (0xD3) picks which RAM columns
-they show. Each I2C write starts with a control byte as on the SSD1306 (``0x80``: one command
-byte follows, ``0x00``: commands, ``0x40``: display data).
+they show. On I2C each write starts with a control byte as on the SSD1306 (``0x80``: one
+command byte follows, ``0x00``: commands, ``0x40``: display data); on SPI the ``dc`` pin tells
+commands (low) from display data (high).
 
 Decoded: column address (0x00-0x0F low, 0x10-0x17 high), page address (0xB0-0xBF), page or
 vertical addressing (0x20/0x21), contrast (0x81), segment remap (0xA0/0xA1), entire display on
@@ -17,116 +19,48 @@ VCOM and DC-DC commands (recorded). Others are logged and counted, never a crash
 
 from __future__ import annotations
 
-from protoboard.ports.sim.parts.base import I2CPart
-from protoboard.ports.sim.parts.panel import DisplayPanel, rotate_rgb
+from protoboard.ports.sim.parts.oled import COLUMNS, PagedRAM
+from protoboard.ports.sim.parts.panel import (
+    ControlByteI2C,
+    DataCommandSPI,
+    DisplayPanel,
+    rotate_rgb,
+)
 
-COLUMNS = 128
 PAGES = 16
 #: commands followed by one parameter byte
 _ONE_PARAMETER = frozenset({0x81, 0xA8, 0xAD, 0xD3, 0xD5, 0xD9, 0xDB, 0xDC})
 _LIT, _DARK = b"\xff\xff\xff", b"\x00\x00\x00"
 
 
-class SH1107(DisplayPanel, I2CPart):
-    """Monochrome OLED display on I2C (``address`` 0x3C or 0x3D), 128 x 64 by default (the
-    FeatherWing), or 128 x 128.
-
-    ``width`` is the panel's segments (128), ``height`` its COM lines (64 or 128); ``rotation``
-    how the panel is mounted (degrees clockwise: the FeatherWing's picture is upright at 0 with
-    ``adafruit_displayio_sh1107``'s default rotation). Inspect ``frame`` (white on black),
-    :meth:`pixel`, ``display_on``, ``inverted``, ``contrast``, ``display_offset``, ``ram`` and
-    :meth:`save_png`.
-    """
+class _SH1107Controller(PagedRAM, DisplayPanel):
+    """The command decoder, RAM and panel, shared by both interfaces."""
 
     kind = "SH1107"
-    optional_roles = ("reset",)
+    pages = PAGES
+    last_high_column = 0x17
 
-    def __init__(
-        self,
-        *,
-        name: str | None = None,
-        address: int = 0x3C,
-        width: int = 128,
-        height: int = 64,
-        rotation: int = 0,
-    ) -> None:
-        if address not in (0x3C, 0x3D):
-            raise ValueError(f"an SH1107's I2C address is 0x3C or 0x3D, not {address:#x}")
+    def _setup(self, width: int, height: int, rotation: int) -> None:
         if width != COLUMNS or height not in (64, 96, 128):
             raise ValueError(f"an SH1107 panel is 128 x 64, 96 or 128, not {width} x {height}")
         if rotation not in (0, 90, 180, 270):
             raise ValueError(f"rotation must be 0, 90, 180 or 270, not {rotation}")
-        super().__init__(address, name=name)
         self.glass_size = (width, height)
         self.rotation = rotation
         self.width, self.height = (height, width) if rotation % 180 else (width, height)
-        #: the display RAM: 16 pages of 128 column bytes (bit 0 = the page's first pixel)
-        self.ram = bytearray(COLUMNS * PAGES)
-        self.data_bytes = 0
+        self._setup_ram()
         self._setup_log()
-        self._control_pending = True
-        self._co = False
-        self._dc = False
         self._pending: int | None = None
         self.reset()
 
-    def on_attach(self) -> None:
-        super().on_attach()
-        if "reset" in self.connections:
-            self.listen("reset", self._reset_pin)
-
-    def _reset_pin(self, pin: object, level: bool, when: int) -> None:
-        if not level:
-            self.reset()
-
     def reset(self) -> None:
         """The power-on state (the RAM is kept)."""
-        self.display_on = False
-        self.inverted = False
-        self.entire_on = False
+        self._reset_paged()
         self.contrast = 0x80
         self.vertical = False
-        self.column = 0
-        self.page = 0
-        self.segment_remap = False
         self.com_reversed = False
         self.multiplex = 128
-        self.display_offset = 0
-        self.start_line = 0
         self._pending = None
-
-    # -- I2C -----------------------------------------------------------------------------------
-
-    def i2c_start(self, read: bool) -> bool:
-        self._control_pending = True
-        return True
-
-    def i2c_write(self, byte: int) -> bool:
-        if self._control_pending:
-            self._co = bool(byte & 0x80)
-            self._dc = bool(byte & 0x40)
-            self._control_pending = False
-            return True
-        if self._dc:
-            self.write_data(bytes([byte]))
-        else:
-            self.write_command(byte)
-        if self._co:
-            self._control_pending = True
-        return True
-
-    def i2c_write_block(self, data: bytes) -> int:
-        index = 0
-        while index < len(data):
-            if not self._control_pending and not self._co and self._dc:
-                self.write_data(data[index:])
-                return len(data)
-            self.i2c_write(data[index])
-            index += 1
-        return len(data)
-
-    def i2c_read(self) -> int:
-        return 0x00 if self.display_on else 0x40
 
     # -- commands and data ---------------------------------------------------------------------
 
@@ -140,22 +74,10 @@ class SH1107(DisplayPanel, I2CPart):
             self._pending = byte
             return
         self.commands.append((byte, b""))
-        if byte <= 0x0F:
-            self.column = (self.column & 0x70) | byte
-        elif byte <= 0x17:
-            self.column = ((byte & 0x07) << 4) | (self.column & 0x0F)
-        elif 0xB0 <= byte <= 0xBF:
-            self.page = byte & 0x0F
-        elif byte in (0x20, 0x21):
+        if self._paged_command(byte):
+            return
+        if byte in (0x20, 0x21):
             self.vertical = byte == 0x21
-        elif byte in (0xA0, 0xA1):
-            self.segment_remap = byte == 0xA1
-        elif byte in (0xA4, 0xA5):
-            self.entire_on = byte == 0xA5
-        elif byte in (0xA6, 0xA7):
-            self.inverted = byte == 0xA7
-        elif byte in (0xAE, 0xAF):
-            self.display_on = byte == 0xAF
         elif 0xC0 <= byte <= 0xCF:
             self.com_reversed = bool(byte & 0x08)
         elif byte != 0xE3:  # NOP
@@ -174,8 +96,7 @@ class SH1107(DisplayPanel, I2CPart):
 
     def write_data(self, data: bytes) -> None:
         for byte in data:
-            self.ram[self.page * COLUMNS + self.column] = byte
-            self.data_bytes += 1
+            self._store(byte)
             if self.vertical:
                 self.page = (self.page + 1) % PAGES
             else:
@@ -211,3 +132,46 @@ class SH1107(DisplayPanel, I2CPart):
                 row.append(_LIT if bit != self.inverted else _DARK)
             out.append(b"".join(row))
         return rotate_rgb(b"".join(out), glass_w, glass_h, self.rotation)
+
+
+class SH1107(_SH1107Controller, ControlByteI2C):
+    """Monochrome OLED display on I2C (``address`` 0x3C or 0x3D), 128 x 64 by default (the
+    FeatherWing), or 128 x 128.
+
+    ``width`` is the panel's segments (128), ``height`` its COM lines (64 or 128); ``rotation``
+    how the panel is mounted (degrees clockwise: the FeatherWing's picture is upright at 0 with
+    ``adafruit_displayio_sh1107``'s default rotation). Inspect ``frame`` (white on black),
+    :meth:`pixel`, ``display_on``, ``inverted``, ``contrast``, ``display_offset``, ``ram`` and
+    :meth:`save_png`.
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        address: int = 0x3C,
+        width: int = 128,
+        height: int = 64,
+        rotation: int = 0,
+    ) -> None:
+        if address not in (0x3C, 0x3D):
+            raise ValueError(f"an SH1107's I2C address is 0x3C or 0x3D, not {address:#x}")
+        super().__init__(address, name=name)
+        self._setup(width, height, rotation)
+
+
+class SH1107SPI(_SH1107Controller, DataCommandSPI):
+    """Monochrome OLED display on 4-wire SPI, selected by ``cs``, with a D/C pin (``dc``: low
+    for commands, high for display data) and an optional ``reset``; 128 x 128 by default (the
+    1.12" breakout). Same options (but ``address``) and inspection as :class:`SH1107`."""
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        width: int = 128,
+        height: int = 128,
+        rotation: int = 0,
+    ) -> None:
+        super().__init__(name=name)
+        self._setup(width, height, rotation)

@@ -28,7 +28,8 @@ import struct
 import zlib
 from pathlib import Path
 
-from protoboard.ports.sim.parts.base import I2CPart, Part, SPIPart
+from protoboard.ports.sim.parts.oled import COLUMNS, PagedRAM
+from protoboard.ports.sim.parts.panel import ControlByteI2C, DataCommandSPI
 
 #: parameters taken by each multi-byte command
 _PARAMETERS = {
@@ -55,12 +56,14 @@ _PARAMETERS = {
 HORIZONTAL, VERTICAL, PAGE = "horizontal", "vertical", "page"
 _MODES = {0: HORIZONTAL, 1: VERTICAL, 2: PAGE}
 
-COLUMNS = 128
 PAGES = 8
 
 
-class _SSD1306Controller(Part):
+class _SSD1306Controller(PagedRAM):
     """The controller's command decoder, display RAM and panel, shared by both interfaces."""
+
+    pages = PAGES
+    last_high_column = 0x1F
 
     def _setup(self, width: int, height: int, external_vcc: bool) -> None:
         if height not in (16, 32, 48, 64):
@@ -70,38 +73,19 @@ class _SSD1306Controller(Part):
         self.width = width
         self.height = height
         self.external_vcc = external_vcc
-        #: the display RAM: 8 pages of 128 column bytes (bit 0 = top row of the page)
-        self.ram = bytearray(COLUMNS * PAGES)
-        #: how many data bytes the program has written to the RAM
-        self.data_bytes = 0
+        self._setup_ram()
         #: every command byte received, in order (parameters included)
         self.commands: list[int] = []
         self.reset()
 
-    def on_attach(self) -> None:
-        super().on_attach()
-        if "reset" in self.connections:
-            self.listen("reset", self._reset_pin)
-
-    def _reset_pin(self, pin: object, level: bool, when: int) -> None:
-        if not level:
-            self.reset()
-
     def reset(self) -> None:
         """The power-on / RES# state of the controller (RAM contents are kept, as on the chip)."""
-        self.display_on = False
-        self.inverted = False
-        self.entire_on = False
+        self._reset_paged()
         self.contrast = 0x7F
         self.addressing_mode = PAGE
         self.column_start, self.column_end = 0, COLUMNS - 1
         self.page_start, self.page_end = 0, PAGES - 1
-        self.column = 0
-        self.page = 0
-        self.segment_remap = False
         self.com_remap = False
-        self.start_line = 0
-        self.display_offset = 0
         self.multiplex = 64
         self.charge_pump = False
         self.com_pins = 0x12
@@ -131,12 +115,8 @@ class _SSD1306Controller(Part):
         elif op == 0x22:
             self.page_start, self.page_end = args[0] & 7, args[1] & 7
             self.page = self.page_start
-        elif op <= 0x0F:
-            self.column = (self.column & 0xF0) | op
-        elif op <= 0x1F:
-            self.column = ((op & 0x07) << 4) | (self.column & 0x0F)
-        elif 0xB0 <= op <= 0xB7:
-            self.page = op & 7
+        elif self._paged_command(op):
+            pass
         elif 0x40 <= op <= 0x7F:
             self.start_line = op & 0x3F
         else:
@@ -147,17 +127,9 @@ class _SSD1306Controller(Part):
             self.contrast = args[0]
         elif op == 0x8D:
             self.charge_pump = bool(args[0] & 0x04)
-        elif op in (0xA0, 0xA1):
-            self.segment_remap = op == 0xA1
-        elif op in (0xA4, 0xA5):
-            self.entire_on = op == 0xA5
-        elif op in (0xA6, 0xA7):
-            self.inverted = op == 0xA7
         elif op == 0xA8:
             if (args[0] & 0x3F) >= 15:
                 self.multiplex = (args[0] & 0x3F) + 1
-        elif op in (0xAE, 0xAF):
-            self.display_on = op == 0xAF
         elif op in (0xC0, 0xC8):
             self.com_remap = op == 0xC8
         elif op == 0xD3:
@@ -176,8 +148,7 @@ class _SSD1306Controller(Part):
         """Display data bytes from the program, stored at the RAM pointer."""
         if self.addressing_mode != HORIZONTAL:
             for byte in data:
-                self.ram[self.page * COLUMNS + self.column] = byte
-                self.data_bytes += 1
+                self._store(byte)
                 self._advance()
             return
         index = 0
@@ -285,7 +256,7 @@ class _SSD1306Controller(Part):
         return target
 
 
-class SSD1306(_SSD1306Controller, I2CPart):
+class SSD1306(_SSD1306Controller, ControlByteI2C):
     """Monochrome OLED display on I2C (``address`` 0x3C, or 0x3D), 128 x 32 by default.
 
     ``width`` 128 (or 64, 96...) by ``height`` 32 or 64 (16, 48) pixels. An optional ``reset``
@@ -297,7 +268,6 @@ class SSD1306(_SSD1306Controller, I2CPart):
     """
 
     kind = "SSD1306"
-    optional_roles = ("reset",)
 
     def __init__(
         self,
@@ -311,54 +281,16 @@ class SSD1306(_SSD1306Controller, I2CPart):
         if address not in (0x3C, 0x3D):
             raise ValueError(f"an SSD1306's I2C address is 0x3C or 0x3D, not {address:#x}")
         super().__init__(address, name=name)
-        self._control_pending = True
-        self._co = False
-        self._dc = False
         self._setup(width, height, external_vcc)
 
-    # -- I2C ---------------------------------------------------------------------------------
 
-    def i2c_start(self, read: bool) -> bool:
-        self._control_pending = True
-        return True
-
-    def i2c_write(self, byte: int) -> bool:
-        if self._control_pending:
-            self._co = bool(byte & 0x80)
-            self._dc = bool(byte & 0x40)
-            self._control_pending = False
-            return True
-        if self._dc:
-            self.write_data(bytes([byte]))
-        else:
-            self.write_command(byte)
-        if self._co:
-            self._control_pending = True
-        return True
-
-    def i2c_write_block(self, data: bytes) -> int:
-        index = 0
-        while index < len(data):
-            if not self._control_pending and not self._co and self._dc:
-                self.write_data(data[index:])  # the fast path for a frame of pixels
-                return len(data)
-            self.i2c_write(data[index])
-            index += 1
-        return len(data)
-
-    def i2c_read(self) -> int:
-        return 0x00 if self.display_on else 0x40
-
-
-class SSD1306SPI(_SSD1306Controller, SPIPart):
+class SSD1306SPI(_SSD1306Controller, DataCommandSPI):
     """Monochrome OLED display on 4-wire SPI, selected by ``cs``, with a D/C# pin.
 
     The ``dc`` pin tells commands (low) from display data (high); an optional ``reset`` pin
     resets the controller. Same options and inspection API as :class:`SSD1306`."""
 
     kind = "SSD1306"
-    roles = ("clock", "cs", "dc")
-    optional_roles = ("mosi", "miso", "reset")
 
     def __init__(
         self,
@@ -370,11 +302,3 @@ class SSD1306SPI(_SSD1306Controller, SPIPart):
     ) -> None:
         super().__init__(name=name)
         self._setup(width, height, external_vcc)
-
-    def spi_transfer(self, data: bytes) -> bytes:
-        if self.pin("dc").level:
-            self.write_data(bytes(data))
-        else:
-            for byte in data:
-                self.write_command(byte)
-        return bytes(len(data))  # the SSD1306 has no MISO output
