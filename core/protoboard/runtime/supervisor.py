@@ -144,6 +144,11 @@ class RunOptions:
 
 
 class Supervisor:
+    #: boot.py has run since the last hard reset (the PC may see the drive), and what the PC
+    #: was last given of it ("rw", "ro", None; "" before the first time)
+    _usb_booted = False
+    _usb_drive: str | None = ""
+
     def __init__(self, options: RunOptions) -> None:
         from protoboard.registry import select_port
 
@@ -203,10 +208,6 @@ class Supervisor:
         self.data: DataChannel | None = None
         #: the alarm that ended a pretended deep sleep, for the next run
         self._wake_alarm: Any = None
-        #: boot.py has run since the last hard reset (the PC may see the drive), and what the
-        #: PC was last given ("rw", "ro", None; "" before the first time)
-        self._usb_booted = False
-        self._usb_drive: str | None = ""
 
     # -- host-side messages (stderr) and board console messages (the hub) -----------------
 
