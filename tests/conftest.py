@@ -1,9 +1,12 @@
-"""Project-wide pytest options: tests that need real hardware run only with --hardware."""
+"""Project-wide pytest options (tests that need real hardware run only with --hardware) and
+the Learn guides' programs as test inputs."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import subprocess
+import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -56,3 +59,63 @@ def _no_deep_trees_left(request: pytest.FixtureRequest) -> Iterator[None]:
         from protoboard.deltree import remove_tree
 
         remove_tree(tmp_path.parent, tmp_path.name)
+
+
+#: the commit of adafruit/Adafruit_Learning_System_Guides the tests read programs from
+LEARN_GUIDES_COMMIT = "7bbf6e47ddaf5b634c7ee6ebba4fdcdaaa6dc306"
+_LEARN_GUIDES_RAW = "https://raw.githubusercontent.com/adafruit/Adafruit_Learning_System_Guides"
+_LEARN_GUIDES_CACHE = (
+    Path(__file__).resolve().parent / ".cache" / f"learn-guides-{LEARN_GUIDES_COMMIT[:12]}"
+)
+
+
+def _learn_guide_bytes(path: str) -> bytes:
+    cached = _LEARN_GUIDES_CACHE / path
+    if cached.is_file():
+        return cached.read_bytes()
+    data = None
+    clone = os.environ.get("PROTOBOARD_LEARN_GUIDES")
+    if clone:
+        done = subprocess.run(
+            ["git", "-C", clone, "show", f"{LEARN_GUIDES_COMMIT}:{path}"],
+            capture_output=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            pytest.skip(f"{path} is not in the Learn guides clone at {clone}")
+        data = done.stdout
+    else:
+        url = f"{_LEARN_GUIDES_RAW}/{LEARN_GUIDES_COMMIT}/{path}"
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                data = bytes(response.read())
+        except OSError as exc:
+            pytest.skip(
+                f"cannot get {path} from the Learn guides ({exc}): set PROTOBOARD_LEARN_GUIDES "
+                "to a clone of adafruit/Adafruit_Learning_System_Guides"
+            )
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_name(cached.name + ".partial")
+    partial.write_bytes(data)
+    partial.rename(cached)  # never a half-written program
+    return data
+
+
+@pytest.fixture
+def learn_guide(tmp_path: Path) -> Callable[[str], Path]:
+    """``learn_guide("Synthio_Fundamentals/example_01_single_note.py")``: that program of
+    Adafruit's Learn guides, unmodified, as ``code.py`` in a drive folder of its own.
+
+    The programs are Adafruit's, read as the yardstick, never copied into this repository:
+    from a clone named by ``PROTOBOARD_LEARN_GUIDES`` (a bare clone works), else downloaded at
+    :data:`LEARN_GUIDES_COMMIT`, kept in ``tests/.cache``. Without either the test skips and
+    says why (CI's machines reach package registries only)."""
+
+    def get(path: str) -> Path:
+        drive = tmp_path / "drive"
+        drive.mkdir(exist_ok=True)
+        program = drive / "code.py"
+        program.write_bytes(_learn_guide_bytes(path))
+        return program
+
+    return get

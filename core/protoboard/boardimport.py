@@ -81,6 +81,7 @@ BOARD_STANDARD = {
     # CPython has modules of these names: a program gets CircuitPython's, the host keeps its own
     "ssl": "protoboard.bindings.ssl",
     "ipaddress": "protoboard.bindings.ipaddress",
+    "atexit": "protoboard.bindings.atexit",
 }
 
 

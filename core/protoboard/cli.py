@@ -186,17 +186,23 @@ def exec_command(
         file, libs = file.resolve(), tuple(lib.resolve() for lib in libs)
         _board_filesystem(file.parent)
         result = deepsleep.run_with_sleep(
-            lambda left: vm.run_file(file, lib_paths=libs, timeout=left), timeout, click.echo
+            lambda left: vm.run_file(file, lib_paths=libs, timeout=left, show=_show_traceback),
+            timeout,
+            click.echo,
         )
     sys.stdout.flush()
-    if result.traceback:
-        click.echo(result.traceback, err=True, nl=False)
     if result.outcome is vm.Outcome.RESET:
         click.echo("microcontroller.reset() was called: the board would restart here.", err=True)
     if result.outcome is vm.Outcome.EXCEPTION:
         sys.exit(1)
     if result.outcome is vm.Outcome.INTERRUPTED:
         sys.exit(130)
+
+
+def _show_traceback(text: str) -> None:
+    """A traceback on stderr when the board would print it (before atexit handlers run)."""
+    sys.stdout.flush()
+    click.echo(text, err=True, nl=False)
 
 
 def _advise(file: Path, board_id: str) -> None:

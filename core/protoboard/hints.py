@@ -71,6 +71,14 @@ def _missing_module(exc: BaseException, roots: list[Path]) -> Hint | None:
     if "no module named" not in str(exc).lower():
         return None
     top = exc.name.split(".")[0]
+    left_out = _left_out_by_board(top)
+    if left_out is not None:
+        return (
+            f"{top} is a CircuitPython module, but the {left_out} build leaves it out, so the "
+            "simulated board has not either. Run on a board that has it (protoboard boards "
+            "--show ID lists a board's modules), or do without it.",
+            "module-not-on-board",
+        )
     from protoboard.check import dialects
 
     advice = dialects.advice(top)
@@ -100,6 +108,21 @@ def _missing_module(exc: BaseException, roots: list[Path]) -> Hint | None:
         f"({_install_command('--auto', roots)} installs everything code.py imports).",
         "missing-library",
     )
+
+
+def _left_out_by_board(top: str) -> str | None:
+    """The board id when ``top`` is a built-in module Protoboard has that this board's
+    CircuitPython leaves out (``atexit`` on a small SAMD21 board), else None."""
+    from protoboard import machine
+    from protoboard.modules import MODULES
+
+    if top not in MODULES:
+        return None
+    try:
+        target = machine.current()
+    except Exception:  # no active board: nothing to say about one
+        return None
+    return None if top in target.modules else target.board.board_id
 
 
 def _install_command(name: str, roots: list[Path]) -> str:
@@ -380,4 +403,5 @@ _RULES: tuple[Callable[[BaseException, list[Path]], Hint | None], ...] = (
 ANCHORS = (
     *("missing-library", "compiled-library", "other-dialects", "board-pin"),
     *("pin-in-use", "i2c-pins", "drive-full", "syntax-error", "computer-only-module"),
+    "module-not-on-board",
 )

@@ -15,12 +15,13 @@ import sys
 from types import ModuleType
 
 from protoboard import machine
-from protoboard.modules import MODULES
+from protoboard.modules import MODULES, missing_requirement
 
-#: built-in modules whose names CPython's standard library also has (``ssl``, ``ipaddress``):
+#: built-in modules whose names CPython's standard library also has (``ssl``, ``ipaddress``,
+#: ``atexit``):
 #: never served here, so the host's code keeps CPython's; a program gets ours through
 #: :data:`protoboard.boardimport.BOARD_STANDARD`.
-HOST_OWNED = frozenset({"ssl", "ipaddress"})
+HOST_OWNED = frozenset({"ssl", "ipaddress", "atexit"})
 
 
 class BuiltinModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -35,6 +36,9 @@ class BuiltinModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             return None
         if top not in machine.current().modules:
             raise ModuleNotFoundError(f"No module named '{fullname}'", name=fullname)
+        missing = missing_requirement(module) if module.requires else None
+        if missing is not None:
+            raise missing
         target_name = module.binding + ("." + rest if rest else "")
         binding = importlib.import_module(target_name)
         spec = importlib.machinery.ModuleSpec(

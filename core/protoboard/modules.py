@@ -32,6 +32,7 @@ from protoboard.hal import (
     touchio,
     usb_cdc,
     usb_hid,
+    usb_host,
     usb_midi,
     wifi,
 )
@@ -48,6 +49,9 @@ class BuiltinModule:
     needs: tuple[Contract, ...] = ()
     #: other built-in modules this one is written on top of (portable "shared-module" code)
     uses: tuple[str, ...] = ()
+    #: host packages it computes with (importable names), and the extra that installs them
+    requires: tuple[str, ...] = ()
+    extra: str | None = None
 
 
 def _b(name: str, needs: tuple[Contract, ...] = (), uses: tuple[str, ...] = ()) -> BuiltinModule:
@@ -105,13 +109,41 @@ MODULES: dict[str, BuiltinModule] = {
         _b("usb_hid", (usb_hid.HidHost,)),
         _b("usb_midi", (usb_midi.MidiHost,)),
         _b("usb_cdc", (usb_cdc.DataChannel,)),
+        # The board as a USB host: PyUSB's usb.core on the host controller, started by the
+        # board, by usb_host.Port or by a MAX3421E chip on SPI.
+        _b("usb", (usb_host.HostPort,)),
+        _b("usb_host", (usb_host.HostPort,), ("usb",)),
+        _b("max3421e", (usb_host.HostPort,), ("busio", "usb")),
         _b("alarm", (hal_alarm.Sleeper,)),
         # Runtime modules: the supervisor's state and the drive, no hardware behind them.
         _b("supervisor"),
         _b("storage"),
         _b("sdcardio", (), ("busio", "digitalio", "storage")),
+        # Pure computation: ulab is numpy's work (the 'ulab' extra); atexit is the run's.
+        BuiltinModule("ulab", "protoboard.bindings.ulab", requires=("numpy",), extra="ulab"),
+        _b("atexit"),
     )
 }
+
+
+def missing_requirement(module: BuiltinModule) -> ImportError | None:
+    """The error ``import <module>`` raises when a package it computes with is not installed
+    (``ulab`` without numpy), naming the command that installs it; None when all are there."""
+    import importlib.util
+
+    for package in module.requires:
+        try:
+            found = importlib.util.find_spec(package) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            return ImportError(
+                f"{module.name} on Protoboard computes with {package}, which is not installed: "
+                f"pip install 'protoboard[{module.extra}]'",
+                name=module.name,
+            )
+    return None
+
 
 #: every contract a port may implement, each once, in table order
 CONTRACTS: tuple[Contract, ...] = tuple(

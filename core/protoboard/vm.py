@@ -16,10 +16,11 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from protoboard import boardimport
 
@@ -185,17 +186,24 @@ def run_file(
     timeout: float | None = None,
     contain: bool = True,
     host_packages: bool | Sequence[str] | None = None,
+    show: Callable[[str], object] | None = None,
 ) -> RunResult:
     """Run ``path`` as ``__main__`` on the active machine; never raises for the program's own
     errors (they come back in the :class:`RunResult`). With ``contain``, every process the
     program started is killed when it ends, as at a board's soft reset (``protoboard run``'s
     VMs pass False: the supervisor does it when the run ends). ``host_packages``: host
     modules the program may import besides a board's (True: all; None: the
-    ``PROTOBOARD_HOST_PACKAGES`` setting)."""
+    ``PROTOBOARD_HOST_PACKAGES`` setting).
+
+    When the program ends, the functions it registered with the board's ``atexit`` run (last
+    first), as CircuitPython runs them after ``code.py``. ``show`` prints tracebacks at the
+    moment a board prints them: the program's before its exit handlers run, then each failing
+    handler's (without ``show``, handlers' tracebacks go to stderr and the caller prints the
+    program's from the result)."""
     from protoboard.runtime import reaper
 
     with reaper.contained() if contain else contextlib.nullcontext():
-        return _run_file(path, lib_paths, timeout, host_packages)
+        return _run_file(path, lib_paths, timeout, host_packages, show)
 
 
 def _run_file(
@@ -203,10 +211,8 @@ def _run_file(
     lib_paths: Sequence[str | os.PathLike[str]],
     timeout: float | None,
     host_packages: bool | Sequence[str] | None = None,
+    show: Callable[[str], object] | None = None,
 ) -> RunResult:
-    from protoboard.machine import ResetRequested
-    from protoboard.runtime.state import DeepSleepRequest, ReloadRequested
-
     program = Path(path).resolve()
     root = program.parent
     libs = [Path(p).resolve() for p in lib_paths]
@@ -214,26 +220,86 @@ def _run_file(
         libs = [root / "lib"]
     with program_environment(root, libs, host_packages) as world, _own_heap():
         sys.argv[:] = [program.name]
+        exit_handlers(clear=True)  # a run starts with none (a board's atexit_reset)
+        result = _run_main(world, program, timeout, [root, *libs])
+        if show is not None and result.traceback:
+            show(result.traceback)
+        if result.outcome is not Outcome.RESET:  # a reset restarts at once
+            result = run_exit_handlers([root, *libs], show, result)
+    return result
+
+
+#: one registered ``atexit`` call: the function, its arguments and keyword arguments
+ExitCall = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+
+
+def exit_handlers(*, clear: bool = False) -> list[ExitCall]:
+    """The calls the program registered with the board's ``atexit``, last first, taken from
+    it (``clear``: just forget them)."""
+    binding = sys.modules.get("protoboard.bindings.atexit")
+    if binding is None:
+        return []
+    taken: list[ExitCall] = binding._take()
+    return [] if clear else taken
+
+
+def run_exit_handlers(
+    roots: Sequence[Path], show: Callable[[str], object] | None, result: RunResult
+) -> RunResult:
+    """Run the registered ``atexit`` calls, last first. A failing one prints its traceback
+    (not for ``SystemExit``) and the next runs; one that asks for deep sleep decides how the
+    run ends, as on a board."""
+    from protoboard.machine import ResetRequested
+    from protoboard.runtime.state import DeepSleepRequest, ReloadRequested
+
+    for func, args, kwargs in exit_handlers():
         try:
-            with _time_limit(timeout):
-                boardimport.run_main(world, program)
-        except SystemExit as exc:
-            if exc.code not in (None, 0) and not isinstance(exc.code, int):
-                print(exc.code, file=sys.stderr)
-            return RunResult(Outcome.SUCCESS)
-        except RunTimeout:
-            return RunResult(Outcome.TIMEOUT)
+            func(*args, **kwargs)
+        except SystemExit:
+            pass
+        except DeepSleepRequest as exc:
+            result = RunResult(Outcome.DEEP_SLEEP, exception=exc)
         except ResetRequested:
             return RunResult(Outcome.RESET)
-        except ReloadRequested as exc:
+        except ReloadRequested as exc:  # a save on the drive: the run is over
             return RunResult(Outcome.RELOAD, reason=exc.reason)
-        except DeepSleepRequest as exc:
-            return RunResult(Outcome.DEEP_SLEEP, exception=exc)
-        except KeyboardInterrupt as exc:
-            return RunResult(Outcome.INTERRUPTED, format_traceback(exc, [root, *libs]), exc)
-        except BaseException as exc:  # the program's own error, reported like the board does
-            text = format_traceback(_strip(exc), [root, *libs])
-            return RunResult(Outcome.EXCEPTION, text, exc)
+        except BaseException as exc:  # the handler's own error, printed as a board does
+            text = format_traceback(_strip(exc), roots)
+            if show is not None:
+                show(text)
+            else:
+                sys.stderr.write(text)
+    return result
+
+
+def _run_main(
+    world: boardimport.World, program: Path, timeout: float | None, roots: list[Path]
+) -> RunResult:
+    """Run the program itself; how it ended."""
+    from protoboard.machine import ResetRequested
+    from protoboard.runtime.state import DeepSleepRequest, ReloadRequested
+
+    root, libs = roots[0], roots[1:]
+    try:
+        with _time_limit(timeout):
+            boardimport.run_main(world, program)
+    except SystemExit as exc:
+        if exc.code not in (None, 0) and not isinstance(exc.code, int):
+            print(exc.code, file=sys.stderr)
+        return RunResult(Outcome.SUCCESS)
+    except RunTimeout:
+        return RunResult(Outcome.TIMEOUT)
+    except ResetRequested:
+        return RunResult(Outcome.RESET)
+    except ReloadRequested as exc:
+        return RunResult(Outcome.RELOAD, reason=exc.reason)
+    except DeepSleepRequest as exc:
+        return RunResult(Outcome.DEEP_SLEEP, exception=exc)
+    except KeyboardInterrupt as exc:
+        return RunResult(Outcome.INTERRUPTED, format_traceback(exc, [root, *libs]), exc)
+    except BaseException as exc:  # the program's own error, reported like the board does
+        text = format_traceback(_strip(exc), [root, *libs])
+        return RunResult(Outcome.EXCEPTION, text, exc)
     return RunResult(Outcome.SUCCESS)
 
 

@@ -9,11 +9,13 @@ import sys
 import pytest
 from tutorial_helpers import Console
 
+from protoboard.ports.sim.parts.mipi_dcs import shown_565
 from protoboard.testing.timeservice import TimeService
 
 pytestmark = [pytest.mark.network, pytest.mark.board("pyportal")]
 
-WHITE, BLUE = (255, 255, 255), (99, 195, 255)
+# the two label colours as the PyPortal's panel shows them (sent as 5-6-5 pixels)
+WHITE, BLUE = shown_565(0xFFFFFF), shown_565(0x60C0FF)
 
 
 class StopAt(Console):

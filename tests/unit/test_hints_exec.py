@@ -181,3 +181,13 @@ def test_a_module_only_computers_have_is_named_as_such(tmp_path: Path) -> None:
     assert "threading is part of Python on computers" in hint
     assert "protoboard install" not in hint
     assert hint.endswith("More: docs, errors#computer-only-module")
+
+
+def test_a_circuitpython_module_the_board_leaves_out(tmp_path: Path) -> None:
+    # the Arduino Nano 33 IoT's build has neither atexit nor ulab; the default board has both
+    stderr = run(tmp_path, "import atexit\n", "--board", "arduino_nano_33_iot")
+    assert "ImportError: no module named 'atexit'" in stderr
+    hint = hint_of(stderr)
+    assert "CircuitPython module" in hint and "arduino_nano_33_iot" in hint
+    assert hint.endswith("errors#module-not-on-board")
+    assert "computer" not in hint  # not the hint for computer-only modules

@@ -66,6 +66,23 @@ class Deviation:
 
 
 DEVIATIONS: tuple[Deviation, ...] = (
+    Deviation(
+        "ulab.numpy",
+        "[lm][io][ng]space",
+        "num",
+        "positional",
+        "ulab's code/numpy/create.c parses num as MP_ARG_INT without MP_ARG_KW_ONLY (the third "
+        "argument: linspace(0, 1, 8) is common in Learn guides); the stub shows it keyword-only",
+    ),
+    Deviation(
+        "ulab.numpy",
+        "*",
+        "axis",
+        "positional",
+        "ulab's code/numpy/numerical.c parses axis as MP_ARG_OBJ without MP_ARG_KW_ONLY in "
+        "all, any, argmax, argmin, max, mean, min, std and sum (np.max(a, 0) works on a "
+        "board); the stub shows it keyword-only",
+    ),
     # The network: parameters the C code gives a default and the stubs show as required.
     Deviation(
         "socketpool",
@@ -91,6 +108,15 @@ DEVIATIONS: tuple[Deviation, ...] = (
         "c-default",
         "shared-bindings/adafruit_pixelbuf/PixelBuf.c: brightness defaults to mp_const_none, "
         'which is 1.0 ("default 1.0" in its docstring); the //| signature says 0',
+    ),
+    # max3421e.Max3421E(..., baudrate=24000000): the C default, not the stub's 26 MHz.
+    Deviation(
+        "max3421e",
+        "Max3421E.__init__",
+        "baudrate",
+        "c-default",
+        "shared-bindings/max3421e/Max3421E.c: ARG_baudrate defaults to 24000000; "
+        "the //| signature says 26000000",
     ),
     # usb_midi.set_names(*, streaming_interface_name=None, ...): the stub adds a ``self``.
     Deviation(

@@ -44,6 +44,11 @@ MODULES: tuple[str, ...] = (
     "usb_hid",
     "usb_midi",
     "usb_cdc",
+    "usb",
+    "usb.core",
+    "usb.util",
+    "usb_host",
+    "max3421e",
     "alarm",
     "hashlib",
     "msgpack",
@@ -55,6 +60,11 @@ MODULES: tuple[str, ...] = (
     "supervisor",
     "storage",
     "sdcardio",
+    "ulab",
+    "ulab.numpy",
+    "ulab.scipy",
+    "ulab.utils",
+    "atexit",
 )
 
 STUBS_DISTRIBUTION = "circuitpython-stubs"

@@ -78,8 +78,10 @@ def stubs_version() -> str | None:
 
 
 def stub_path(module: str) -> Path | None:
-    """The installed ``<module>-stubs/__init__.pyi``, or None."""
-    relative = f"{module}-stubs/__init__.pyi"
+    """The installed ``<module>-stubs/__init__.pyi`` (for a submodule such as ``usb.core``,
+    ``usb-stubs/core/__init__.pyi``), or None."""
+    top, _, rest = module.partition(".")
+    relative = "/".join([f"{top}-stubs", *(rest.split(".") if rest else []), "__init__.pyi"])
     with contextlib.suppress(metadata.PackageNotFoundError):
         dist = metadata.distribution(STUBS_DISTRIBUTION)
         for file in dist.files or ():
@@ -101,7 +103,9 @@ def load_stub(module: str) -> Stub:
     if path is not None:
         text = path.read_text(encoding="utf-8")
         version = stubs_version()
-        source = f"{STUBS_DISTRIBUTION} {version or '?'}: {module}-stubs/__init__.pyi"
+        top, _, rest = module.partition(".")
+        inside = "".join(f"{part}/" for part in rest.split(".")) if rest else ""
+        source = f"{STUBS_DISTRIBUTION} {version or '?'}: {top}-stubs/{inside}__init__.pyi"
     elif module in FALLBACK_STUBS:
         source, text = FALLBACK_STUBS[module]
         notes.append(

@@ -85,7 +85,11 @@ def _part(sim: Any, name: str) -> Any:
 
 def _do(message: SetPart | AddPart | RemovePart | ListParts, sim: Any) -> Any:
     if isinstance(message, SetPart):
-        old, new = set_attribute(_part(sim, message.part), message.attribute, message.value)
+        part = _part(sim, message.part)
+        old, new = set_attribute(part, message.attribute, message.value)
+        # An action (a key typed, a mouse move) happens once: not replayed at the next run.
+        if message.attribute in getattr(type(part), "momentary", ()):
+            return {"old": _plain(old), "new": _plain(new), "momentary": True}
         return {"old": _plain(old), "new": _plain(new)}
     if isinstance(message, AddPart):
         spec: PartSpec = message.spec

@@ -500,7 +500,8 @@ def _code(config: VMConfig, console: _Console) -> None:
         console.write(f"{LINE_CLEAR}{choice.path.name} output:\n")
         if choice.warning:
             console.write(choice.warning)
-        result = vm.run_file(choice.path, contain=False)  # the supervisor ends its processes
+        # (tracebacks print when the program ends, before its atexit handlers run)
+        result = vm.run_file(choice.path, contain=False, show=console.write)
         _reattach_console(config.pty_path)
         _keep_sleep_memory()
         outcome = result.outcome
@@ -515,8 +516,6 @@ def _code(config: VMConfig, console: _Console) -> None:
             raise state.ReloadRequested(result.reason or "SUPERVISOR_RELOAD")
         if outcome is vm.Outcome.RESET:
             raise _Reset()
-        if result.traceback:
-            console.write(result.traceback)
         if isinstance(result.exception, MemoryError) and config.memory_limit:
             console.write(
                 f"(Protoboard limits each run to {config.memory_limit >> 20} MiB of "
@@ -594,6 +593,14 @@ def _wait_then_repl(config: VMConfig, console: _Console, *, autoreload_line: boo
     _repl(config, console)
 
 
+def _repl_exit_handlers(root: Path, console: _Console) -> None:
+    """What was registered with atexit at the prompt runs as the REPL is left (a board's
+    main.c runs them when its REPL returns)."""
+    from protoboard import vm
+
+    vm.run_exit_handlers([root], console.write, vm.RunResult(vm.Outcome.SUCCESS))
+
+
 def _raw_repl(config: VMConfig, console: _Console) -> None:
     """After a soft reboot asked for in the raw REPL: straight back to it, no code.py."""
     _repl(config, console, raw=True)
@@ -618,9 +625,11 @@ def _repl(config: VMConfig, console: _Console, *, raw: bool = False) -> None:
             keys = functools.partial(console.mode, line_editing=False)
             repl.run(console.read_byte, console.write, namespace, config.banner, raw=raw, keys=keys)
         except rawrepl.RawSoftReboot:
+            _repl_exit_handlers(drive.root, console)
             raise state.ReloadRequested("REPL_RELOAD", raw_repl=True) from None
         except repl.SoftReboot:
             console.write("\n")
+            _repl_exit_handlers(drive.root, console)
             raise state.ReloadRequested("REPL_RELOAD") from None
         except ResetRequested:  # microcontroller.reset() typed at the prompt
             raise _Reset() from None

@@ -36,9 +36,10 @@ class WorldRelay:
             return
 
         def accepted(answer: PartReply) -> ControlReply:
-            new = answer.data["new"] if isinstance(answer.data, dict) else request.value
-            self.world.set(request.part, request.attribute, new)
-            return {"ok": True, **(answer.data or {})}
+            data = answer.data if isinstance(answer.data, dict) else {}
+            if not data.get("momentary"):  # an action (typing) is not replayed next run
+                self.world.set(request.part, request.attribute, data.get("new", request.value))
+            return {"ok": True, **data}
 
         self.ask(
             vm,

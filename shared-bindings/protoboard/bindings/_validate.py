@@ -213,6 +213,20 @@ def pin_sequence(values: Any, name: str) -> tuple[Pin, ...]:
 # --- buffers -------------------------------------------------------------------------------------
 
 
+def memoryview_of(value: Any) -> memoryview:
+    """``memoryview(value)``, also for a Python class with a ``__buffer__`` method (PEP 688) on
+    Python 3.11, where ``memoryview()`` does not call it: a ``ulab.numpy.ndarray`` is a buffer
+    on a board (a synthio waveform, an audio sample). Raises ``TypeError`` like memoryview."""
+    try:
+        return memoryview(value)
+    except TypeError:
+        hook = getattr(type(value), "__buffer__", None)
+        if hook is None:
+            raise
+        view: memoryview = hook(value, 0)
+        return view
+
+
 def buffer_slice(
     buffer: Any, start: Any, end: Any, name: str = "buffer", *, writable: bool = False
 ) -> memoryview:
@@ -222,7 +236,7 @@ def buffer_slice(
     length, and ``end < start`` gives an empty slice.
     """
     try:
-        view = memoryview(buffer)
+        view = memoryview_of(buffer)
     except TypeError:
         raise TypeError(f"object with buffer protocol required, not {type_name(buffer)}") from None
     if writable and view.readonly:

@@ -72,7 +72,7 @@ def _max_polyphony() -> int:
 def _waveform(value: Any, name: str = "waveform") -> memoryview:
     """A waveform buffer: array of type 'h', 2 to 16384 samples (CircuitPython's checks)."""
     try:
-        view = memoryview(value)
+        view = _validate.memoryview_of(value)  # (a ulab array too, as on a board)
     except TypeError:
         raise TypeError("object with buffer protocol required") from None
     if view.format.lstrip("@=<") != "h":

@@ -28,6 +28,7 @@ import protoboard.hal.socketpool
 import protoboard.hal.touchio
 import protoboard.hal.usb_cdc
 import protoboard.hal.usb_hid
+import protoboard.hal.usb_host
 import protoboard.hal.usb_midi
 import protoboard.hal.wifi
 from protoboard.boards import BoardDef
@@ -76,6 +77,7 @@ PORT = Port(
         protoboard.hal.usb_hid.HidHost: f"{_M}.usb_hid:HidHost",
         protoboard.hal.usb_midi.MidiHost: f"{_M}.usb_midi:MidiHost",
         protoboard.hal.usb_cdc.DataChannel: f"{_M}.usb_cdc:DataChannel",
+        protoboard.hal.usb_host.HostPort: f"{_M}.usb_host:HostPort",
         protoboard.hal.alarm.Sleeper: f"{_M}.alarm:Sleeper",
     },
     backend=f"{_M}:open_backend",

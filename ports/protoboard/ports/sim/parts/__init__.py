@@ -52,6 +52,10 @@ CATALOG: dict[str, str] = {
     "Microphone": "protoboard.ports.sim.parts.audio:Microphone",
     "SDCard": "protoboard.ports.sim.parts.sdcard:SDCard",
     "UsbHost": "protoboard.ports.sim.parts.usbhost:UsbHost",
+    "USBKeyboard": "protoboard.ports.sim.parts.usbdevices:USBKeyboard",
+    "USBMouse": "protoboard.ports.sim.parts.usbdevices:USBMouse",
+    "USBGamepad": "protoboard.ports.sim.parts.usbdevices:USBGamepad",
+    "USBMIDIController": "protoboard.ports.sim.parts.usbdevices:USBMIDIController",
 }
 
 

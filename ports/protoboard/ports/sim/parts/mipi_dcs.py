@@ -338,6 +338,15 @@ _HIGH_NIBBLE = bytes(((i >> 4) << 2) | (i >> 6) for i in range(256))
 _LOW_NIBBLE = bytes(((i & 0x0F) << 2) | ((i & 0x0F) >> 2) for i in range(256))
 
 
+def shown_565(color: int) -> tuple[int, int, int]:
+    """The 8-bit ``(r, g, b)`` the glass shows for a 24-bit ``color`` sent as a 5-6-5 pixel
+    (what displayio's 16-bit colour conversion sends): each level widened to the RAM's 6 bits,
+    then to 8 bits, as :meth:`render` does."""
+    r5, g6, b5 = (color >> 19) & 0x1F, (color >> 10) & 0x3F, (color >> 3) & 0x1F
+    six = ((r5 << 1) | (r5 >> 4), g6, (b5 << 1) | (b5 >> 4))
+    return (_SIX_TO_EIGHT[six[0]], _SIX_TO_EIGHT[six[1]], _SIX_TO_EIGHT[six[2]])
+
+
 def _to_rgb666(data: bytes, bits: int) -> tuple[bytes, bytes, bytes]:
     """Whole pixels from the bus as the RAM keeps them: a red, a green and a blue plane, 0-63
     each."""
