@@ -82,6 +82,7 @@ class _LazyGroup(click.Group):
         "update": "protoboard.updater.commands:update",
         "devices": "protoboard.devicecommands:devices",
         "console": "protoboard.devicecommands:console",
+        "gadget": "protoboard.gadgetcommands:gadget",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -292,7 +293,8 @@ def _start_trace(target: Any) -> None:
     metavar="KIND",
     help="More places for the serial console, besides this terminal: 'pty' (a "
     "/dev/pts device for screen, tio or pyserial) or 'tcp:PORT' (pyserial's "
-    "socket://, on 127.0.0.1; 'tcp:HOST:PORT' elsewhere, which needs a password). "
+    "socket://, on 127.0.0.1; 'tcp:HOST:PORT' elsewhere, which needs a password) or "
+    "'serial:DEVICE' (a serial device, such as a USB gadget's /dev/ttyGS0). "
     "Repeatable; every endpoint mirrors the same console and can type in it. 'none' "
     "leaves only those. A TCP client must first send the password in "
     "PROTOBOARD_CONSOLE_PASSWORD if it is set; one speaking HTTP is closed unread.",

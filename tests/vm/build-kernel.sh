@@ -4,7 +4,7 @@
 # vmlinuz, modules/ (a depmod'ed tree) and DONE. Needs root (apt-get) the first time.
 # Usage: build-kernel.sh CACHE_DIR    (prints the kernel folder on its last line)
 set -eu
-CACHE=$1
+CACHE=$(realpath -m "$1")
 export DEBIAN_FRONTEND=noninteractive
 need_pkgs=""
 for p in qemu-system-x86:qemu-system-x86_64 busybox-static:busybox kmod:depmod cpio:cpio; do
@@ -21,11 +21,27 @@ if [ -z "$KV" ]; then
 fi
 [ -n "$KV" ] || { echo "cannot find Debian's current kernel ABI (apt-cache depends linux-image-amd64)" >&2; exit 2; }
 K=$CACHE/kernel-$KV
+# The stock modules the guest loads (their dependencies come along, from modules.dep): 9p for
+# the share, i2c-stub, and for the USB gadget both sides in one kernel: the gadget (libcomposite,
+# mass storage, ACM) on dummy_hcd's device controller, and the "PC" (usb-storage, sd_mod with
+# the CRC algorithms t10-pi asks the crypto API for, cdc-acm, vfat) on its host controller.
+MODS="configfs i2c-stub i2c-dev virtio_pci 9pnet_virtio 9p libcomposite usb_f_mass_storage
+  usb_f_acm dummy_hcd usb-storage uas sd_mod crct10dif_generic crc64_rocksoft_generic cdc-acm vfat
+  nls_cp437 nls_iso8859-1 nls_ascii nls_utf8"
 [ -n "$need_pkgs" ] && apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $need_pkgs >/dev/null
-if [ -f "$K/DONE" ]; then echo "$K"; exit 0; fi
+if [ -f "$K/DONE" ] && [ "$(cat "$K/MODULES" 2>/dev/null)" = "$(echo $MODS)" ]; then echo "$K"; exit 0; fi
+W=$CACHE/work-$KV; rm -rf "$W"; mkdir -p "$W/mod"
+OLD_SIM=$K/modules/lib/modules/$KV/kernel/drivers/gpio/gpio-sim.ko  # (caches made before MODULES)
+[ -f "$K/gpio-sim.ko" ] || [ ! -f "$OLD_SIM" ] || cp "$OLD_SIM" "$K/gpio-sim.ko"
+if [ -f "$K/vmlinuz" ] && [ -f "$K/gpio-sim.ko" ]; then
+  # Only the module list changed: keep the kernel and gpio-sim, take the modules anew.
+  cp "$K/gpio-sim.ko" "$W/mod/"; rm -f "$K/DONE"; rm -rf "$K/modules"; mkdir -p "$K/modules"
+  cd "$W"; apt-get download linux-image-$KV >/dev/null 2>&1
+  dpkg-deb -x linux-image-${KV}_*.deb img
+else
 [ -d /lib/modules/$KV/build ] || apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends gcc make linux-headers-$KV >/dev/null
 # A new ABI replaces the old kernel: the cache holds one.
-W=$CACHE/work-$KV; rm -rf "$CACHE"/kernel-* "$CACHE"/work-*; mkdir -p "$W/mod" "$K/modules"
+rm -rf "$CACHE"/kernel-* "$CACHE"/work-*; mkdir -p "$W/mod" "$K/modules"
 cd "$W"
 apt-get download linux-image-$KV linux-source-${KV%%.0-*} >/dev/null 2>&1 || apt-get download linux-image-$KV "linux-source-$(echo $KV | cut -d. -f1-2)" >/dev/null
 dpkg-deb -x linux-image-${KV}_*.deb img
@@ -37,16 +53,22 @@ mv mod/gpio-sim.c mod/gpio-sim-core.c
 sed -i 's/handle_simple_irq(irq_to_desc(irqnum));/generic_handle_irq(irqnum);/' mod/irq_sim.c
 printf 'obj-m := gpio-sim.o\ngpio-sim-y := gpio-sim-core.o irq_sim.o\n' > mod/Makefile
 make -s -C /lib/modules/$KV/build M="$W/mod" modules >/dev/null
+cp mod/gpio-sim.ko "$K/gpio-sim.ko"
+fi
 KD=img/lib/modules/$KV; M=$K/modules/lib/modules/$KV
-for m in fs/configfs/configfs drivers/i2c/i2c-stub drivers/i2c/i2c-dev drivers/virtio/virtio \
-  drivers/virtio/virtio_ring drivers/virtio/virtio_pci drivers/virtio/virtio_pci_legacy_dev \
-  drivers/virtio/virtio_pci_modern_dev net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p fs/netfs/netfs \
-  fs/fscache/fscache; do
-  mkdir -p "$(dirname "$M/kernel/$m")"; cp "$KD/kernel/$m.ko" "$M/kernel/$m.ko"
+depmod -b img "$KV"  # the package has no modules.dep (made at install time)
+for name in $MODS; do
+  # the module and what modules.dep says it needs ("-" and "_" are the same in names)
+  pattern=$(echo "$name" | sed 's/[-_]/[-_]/g')
+  line=$(grep -E "^kernel/.*/$pattern\.ko:" "$KD/modules.dep") || { echo "no module $name in $KV" >&2; exit 2; }
+  for m in $(echo "$line" | tr -d ':'); do
+    mkdir -p "$(dirname "$M/$m")"; cp "$KD/$m" "$M/$m"
+  done
 done
 mkdir -p "$M/kernel/drivers/gpio"; cp mod/gpio-sim.ko "$M/kernel/drivers/gpio/"
 cp "$KD"/modules.order "$KD"/modules.builtin* "$M/"
 depmod -b "$K/modules" "$KV"
 cp img/boot/vmlinuz-$KV "$K/vmlinuz"
+echo $MODS > "$K/MODULES"
 cd "$CACHE"; rm -rf "$W"; touch "$K/DONE"
 echo "$K"

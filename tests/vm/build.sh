@@ -68,6 +68,8 @@ if [ ! -f "$R/DONE" ]; then
   touch "$R/DONE"
 fi
 cp "$SRC/tests/vm/init.sh" "$R/init"
+# The kernel's modules as build-kernel.sh last chose them (its list may change without the key).
+rm -rf "$R/lib/modules"; cp -a "$K/modules/lib/modules" "$R/lib/"
 # Our own wheel, rebuilt from the source tree for every session.
 rm -rf "$CACHE/ours"; mkdir -p "$CACHE/ours"
 $PIP wheel --no-deps --no-build-isolation -w "$CACHE/ours" "$SRC" >/dev/null 2>&1 || $PIP wheel --no-deps -w "$CACHE/ours" "$SRC" >/dev/null

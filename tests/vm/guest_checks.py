@@ -14,6 +14,8 @@ import functools
 import json
 import os
 import pty
+import select
+import signal
 import subprocess
 import sys
 import time
@@ -478,9 +480,255 @@ def check_software_pwm_toggles_the_line_with_its_duty() -> None:
         assert "protoboard-pwm-D15" not in {t.name for t in threading.enumerate()}
 
 
+# -- the USB gadget: a PC and the board in one kernel, through dummy_hcd ---------------------
+
+GADGET_DIR = Path("/tmp/gadget")
+GADGET_IMAGE = GADGET_DIR / "CIRCUITPY.img"
+PC_MOUNT = Path("/tmp/pc")
+GADGET_CONFIGFS = Path("/sys/kernel/config/usb_gadget/protoboard")
+#: the most any one step of the gadget checks may take (a bound, not a goal: under software
+#: emulation on a busy machine a board's start alone can take a minute)
+WAIT = 240.0
+
+
+class GadgetSession:
+    """One ``protoboard gadget`` process and the PC's side of it (the disk and the serial
+    port the same kernel sees as a USB host), shared by the gadget checks in order."""
+
+    def __init__(self) -> None:
+        for module in ("dummy_hcd", "libcomposite", "usb_f_mass_storage", "usb_f_acm",
+                       "crct10dif_generic", "crc64_rocksoft_generic", "sd_mod", "usb-storage",
+                       "cdc-acm", "vfat", "nls_cp437", "nls_ascii"):  # fmt: skip
+            subprocess.run(["modprobe", module], check=True)
+        GADGET_DIR.mkdir(exist_ok=True)
+        PC_MOUNT.mkdir(exist_ok=True)
+        self.log = open(GADGET_DIR / "gadget.log", "wb")
+        # It starts while the other checks run, at the lowest priority so that their timing
+        # (software PWM) is not disturbed: the board gets what CPU they leave, and its full
+        # share once the gadget checks begin (:meth:`full_speed`). Its own process group holds
+        # the board's VM processes too.
+        self.process = subprocess.Popen(
+            [*PROTOBOARD, "gadget", "--image", str(GADGET_IMAGE), *BOARD, "--console", "none"],
+            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True, preexec_fn=lambda: os.nice(19),
+        )  # fmt: skip
+        self.disk = ""
+        self.serial = -1
+        self.seen = b""
+
+    def full_speed(self) -> None:
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PGRP, self.process.pid, 0)
+
+    def text(self) -> str:
+        return (GADGET_DIR / "gadget.log").read_text(errors="replace")
+
+    def wait(self, condition: Callable[[], bool], what: str, seconds: float = WAIT) -> None:
+        deadline = time.monotonic() + seconds
+        while not condition():
+            if self.process.poll() is not None:
+                raise AssertionError(f"protoboard gadget ended ({what}):\n{self.text()}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not within {seconds} s: {what}\n{self.text()}")
+            time.sleep(0.05)
+
+    def find_disk(self) -> bool:
+        for block in Path("/sys/block").glob("sd*"):
+            with contextlib.suppress(OSError):
+                if (block / "device" / "vendor").read_text().strip() == "Adafruit":
+                    self.disk = block.name
+                    return True
+        return False
+
+    def medium_size(self) -> int:
+        """Open the disk (the host's media check runs on open, as a PC's polling does) and
+        return its size in sectors (0: no medium)."""
+        with contextlib.suppress(OSError):
+            os.close(os.open(f"/dev/{self.disk}", os.O_RDONLY))
+        return int((Path("/sys/block") / self.disk / "size").read_text())
+
+    def open_serial(self) -> None:
+        self.serial = os.open("/dev/ttyACM0", os.O_RDWR | os.O_NOCTTY)
+        tty.setraw(self.serial)
+
+    def read_until(self, marker: bytes, seconds: float = WAIT) -> bytes:
+        """Console output up to and including ``marker`` (what came before is consumed)."""
+        deadline = time.monotonic() + seconds
+        while marker not in self.seen:
+            left = deadline - time.monotonic()
+            if left <= 0 or self.process.poll() is not None:
+                raise AssertionError(
+                    f"{marker!r} not on /dev/ttyACM0 within {seconds} s; it said:\n"
+                    f"{self.seen.decode(errors='replace')}\ngadget log:\n{self.text()}"
+                )
+            ready, _, _ = select.select([self.serial], [], [], min(left, 0.5))
+            if ready:
+                self.seen += os.read(self.serial, 4096)
+        end = self.seen.index(marker) + len(marker)
+        out, self.seen = self.seen[:end], self.seen[end:]
+        return out
+
+    def drain(self, quiet: float = 1.0) -> None:
+        """Forget what the port said until it has been quiet for ``quiet`` seconds."""
+        while select.select([self.serial], [], [], quiet)[0]:
+            os.read(self.serial, 4096)
+        self.seen = b""
+
+    def pc_mount(self, *options: str) -> None:
+        subprocess.run(
+            ["mount", "-t", "vfat", *options, f"/dev/{self.disk}", str(PC_MOUNT)], check=True
+        )
+
+    def pc_write(self, name: str, text: str) -> None:
+        """The PC saves a file and flushes it (as an editor's save and the OS's sync do)."""
+        (PC_MOUNT / name).write_text(text)
+        subprocess.run(["sync"], check=True)
+
+    def stop(self) -> int:
+        with contextlib.suppress(OSError):
+            subprocess.run(["umount", str(PC_MOUNT)], capture_output=True)
+        if self.serial >= 0:
+            os.close(self.serial)
+            self.serial = -1
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(60)
+        self.log.close()
+        return code
+
+
+_gadget: list[GadgetSession] = []
+
+
+def gadget() -> GadgetSession:
+    if not _gadget:
+        _gadget.append(GadgetSession())
+    return _gadget[0]
+
+
+def gadget_check() -> GadgetSession:
+    """The session, at full priority (the checks that use it run now)."""
+    session = gadget()
+    session.full_speed()
+    return session
+
+
+@check
+def check_gadget_pc_sees_circuitpy_drive_and_serial_port() -> None:
+    session = gadget_check()
+    session.wait(lambda: Path("/dev/ttyACM0").exists(), "the PC's /dev/ttyACM0")
+    session.open_serial()  # at once: what the board said meanwhile is echoed until raw mode
+    session.wait(session.find_disk, "a disk whose vendor is Adafruit")
+    device = Path("/sys/block") / session.disk / "device"
+    assert (device / "model").read_text().strip() == "CircuitPython"
+    assert (device / "rev").read_text().strip() == "1.0"
+    assert (Path("/sys/block") / session.disk / "removable").read_text().strip() == "1"
+    session.wait(lambda: session.medium_size() > 0, "the drive after boot")
+    assert (Path("/sys/block") / session.disk / "ro").read_text().strip() == "0"
+    # What reached the port before it was raw was echoed back as typing: Ctrl-C, Ctrl-D (a
+    # soft reload from wherever that left the board) and its end start the checks afresh.
+    session.drain()
+    os.write(session.serial, b"\x03")  # (one key at a time: the first may be "any key")
+    session.read_until(b">>> ")
+    os.write(session.serial, b"\x04")
+    session.read_until(b"soft reboot")
+    session.read_until(b"enter the REPL")
+    session.pc_mount()
+    assert (PC_MOUNT / "code.py").is_file() and (PC_MOUNT / "boot_out.txt").is_file()
+    boot_out = (PC_MOUNT / "boot_out.txt").read_text()
+    assert "Board ID:linux_gpio_sim" in boot_out
+    # the USB serial number is the board's UID, which the PC matches the drive and port by
+    usb_device = next(p for p in device.resolve().parents if (p / "idVendor").is_file())
+    assert (usb_device / "idVendor").read_text().strip() == "239a"
+    serial = (usb_device / "serial").read_text().strip()
+    assert f"UID:{serial}" in boot_out, (serial, boot_out)
+
+
+GADGET_CODE = """
+print("GADGET RUN", 6 * 7)
+try:
+    with open("/written.txt", "w") as f:
+        f.write("from code.py")
+    print("WRITE DONE")
+except OSError as e:
+    print("WRITE REFUSED", e.errno, e)
+"""
+
+
+@check
+def check_gadget_pc_save_runs_and_python_write_refused() -> None:
+    session = gadget_check()
+    assert session.disk, "the drive was not found"
+    session.pc_write("code.py", GADGET_CODE)
+    out = session.read_until(b"WRITE ")
+    out += session.read_until(b"\n")
+    assert b"GADGET RUN 42" in out, out
+    assert b"WRITE REFUSED 30 [Errno 30] Read-only filesystem" in out, out
+    assert not (PC_MOUNT / "written.txt").exists()
+
+
+REMOUNT_BOOT = 'import storage\nstorage.remount("/", readonly=False)\n'
+
+
+@check
+def check_gadget_remount_hands_drive_to_python() -> None:
+    session = gadget_check()
+    assert session.disk, "the drive was not found"
+    session.drain()  # (the end of the last run's output)
+    session.pc_write("boot.py", REMOUNT_BOOT)
+    # a new boot.py reloads code.py; boot.py itself runs at the next reset
+    session.read_until(b"soft reboot")
+    session.read_until(b"enter the REPL")
+    subprocess.run(["umount", str(PC_MOUNT)], check=True)  # the user ejects the drive
+    # The PC's unmount writes the drive too, which may reload code.py, as any write from the
+    # PC does on a board; a reload that lands while the reset is typed cancels it: type again.
+    out = b""
+    for _attempt in range(3):
+        session.drain(quiet=3.0)
+        # the REPL over the serial port, then a hard reset: boot.py runs, hands the drive over
+        os.write(session.serial, b"\r")
+        session.read_until(b">>> ")
+        os.write(session.serial, b"import microcontroller; microcontroller.reset()\r")
+        out = session.read_until(b"WRITE ")
+        out += session.read_until(b"\n")
+        if b"WRITE DONE" in out:
+            break
+    assert b"WRITE DONE" in out, out
+    lun = GADGET_CONFIGFS / "functions" / "mass_storage.usb0" / "lun.0"
+    assert (lun / "ro").read_text().strip() == "1"
+    assert (lun / "file").read_text().strip() == str(GADGET_IMAGE)
+    # the PC sees the drive again, write-protected, with the program's file in it
+    session.wait(lambda: session.medium_size() > 0, "the drive after the reset")
+    assert (Path("/sys/block") / session.disk / "ro").read_text().strip() == "1"
+    session.wait(lambda: "the PC sees the drive read-only" in session.text(), "the hand-over")
+
+    def pc_sees_written() -> bool:  # the program's write reaches the image within a moment
+        session.pc_mount("-o", "ro")
+        try:
+            return (PC_MOUNT / "written.txt").is_file()
+        finally:
+            subprocess.run(["umount", str(PC_MOUNT)], check=True)
+
+    session.wait(pc_sees_written, "the program's file on the PC's drive")
+    session.pc_mount("-o", "ro")
+    assert (PC_MOUNT / "written.txt").read_text() == "from code.py"
+
+
+@check
+def check_gadget_teardown_on_sigterm_and_stop() -> None:
+    session = gadget_check()
+    code = session.stop()
+    assert code == 0, session.text()
+    assert not GADGET_CONFIGFS.exists(), list(GADGET_CONFIGFS.rglob("*"))
+    done = subprocess.run([*PROTOBOARD, "gadget", "--stop"], capture_output=True, text=True)
+    assert done.returncode == 0 and "no Protoboard USB gadget" in done.stdout, done
+
+
 def main() -> None:
     only = os.environ.get("CHECKS", "")
     results = {}
+    if any(name.startswith("gadget_") and (not only or name in only) for name in CHECKS):
+        gadget()  # the board starts (the slowest step) while the other checks run
     for name, function in CHECKS.items():
         if only and name not in only.split(","):
             continue

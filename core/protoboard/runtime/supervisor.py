@@ -22,6 +22,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -108,7 +109,7 @@ class RunOptions:
     drive: Path
     port: str | None = None
     board: str | None = None
-    #: console endpoints: "terminal", "pty", "tcp:PORT"
+    #: console endpoints: "terminal", "pty", "tcp:PORT", "serial:DEVICE"
     consoles: tuple[str, ...] = ("terminal",)
     safe_mode: bool = False
     memory_limit: int | None = DEFAULT_MEMORY_LIMIT
@@ -136,9 +137,18 @@ class RunOptions:
     #: terminal can; ``panel_pins`` are pins to show besides the parts
     panel: bool | None = None
     panel_pins: tuple[str, ...] = ()
+    #: the PC's view of the drive, for a USB gadget (``protoboard gadget``): called with "rw",
+    #: "ro" or None (no drive) whenever that changes; None until boot.py has run, as a board
+    #: enumerates after boot.py
+    usb_drive: Callable[[str | None], None] | None = None
 
 
 class Supervisor:
+    #: boot.py has run since the last hard reset (the PC may see the drive), and what the PC
+    #: was last given of it ("rw", "ro", None; "" before the first time)
+    _usb_booted = False
+    _usb_drive: str | None = ""
+
     def __init__(self, options: RunOptions) -> None:
         from protoboard.registry import select_port
 
@@ -353,6 +363,9 @@ class Supervisor:
                 self.log(
                     f"serial console: {self.hub.add_pty()}  (open it with screen, tio or pyserial)"
                 )
+            elif spec.startswith("serial:"):
+                self.hub.add_serial(spec.partition(":")[2])
+                self.log(f"serial console: {spec.partition(':')[2]}")
             elif spec.startswith("tcp:"):
                 tcp = TcpSpec.parse(spec)
                 host, port = self.hub.add_tcp(tcp.host, tcp.port, password=tcp.password)
@@ -360,7 +373,9 @@ class Supervisor:
                 locked = f" (password from {PASSWORD_ENV})" if tcp.password else ""
                 self.log(f"serial console: socket://{where}{locked}")
             else:
-                raise OSError(f"unknown console '{spec}' (use terminal, pty or tcp:PORT)")
+                raise OSError(
+                    f"unknown console '{spec}' (use terminal, pty, tcp:PORT or serial:DEVICE)"
+                )
 
     def _start_watcher(self) -> None:
         from protoboard.runtime.drive import TEMP_PATTERN
@@ -393,6 +408,7 @@ class Supervisor:
             if self.debug and not isinstance(event, events.Tick):
                 self.log(f"event {event!r}"[:200])
             self._on_event(event)
+            self._update_usb_drive()
         self.log(f"stopping ({self._quit_reason})")
         return 0
 
@@ -402,6 +418,8 @@ class Supervisor:
         """A hard reset: RAM state cleared, boot.py (or safe mode), then code."""
         mode = self.persistent.next_run_mode
         self.persistent = Persistent()
+        self._usb_booted = False  # a reset takes the drive from the PC until boot.py ran
+        self._update_usb_drive()
         self.usb_identity = UsbIdentity()  # boot.py sets it again
         if mode == "SAFE_MODE" and self.safe_mode_reason == "NONE":
             self.safe_mode_reason = "PROGRAMMATIC"
@@ -415,6 +433,7 @@ class Supervisor:
 
     def _enter_safe_mode(self) -> None:
         self.persistent.autoreload = False
+        self._usb_booted = True
         message = SAFE_MODE_MESSAGES.get(self.safe_mode_reason, self.safe_mode_reason)
         self.say(
             f"\nAuto-reload is off.\nRunning in safe mode! Not running saved code.\n\n"
@@ -594,6 +613,13 @@ class Supervisor:
             # as after a reset (no "soft reboot"), but boot.py does not run again
             woke, self._wake_alarm = self._wake_alarm, None
             self._start("code", "STARTUP", wake_alarm=woke)
+        elif final[:1] == ("reset",):
+            # (before a pending autoreload: the reset runs boot.py, then code.py anyway)
+            if vm.erase:
+                self._erase_filesystem()
+            self.safe_mode_reason = "NONE"
+            self.say("\n")
+            self._power_on()
         elif vm.stopping or final[:2] == ("reload", "AUTO_RELOAD"):
             self.reload_pending = True
             if vm.killed:
@@ -605,12 +631,6 @@ class Supervisor:
             if final[2:] == ("raw",):
                 phase = "raw_repl"
             self._start(phase, final[1] or "SUPERVISOR_RELOAD")
-        elif final[:1] == ("reset",):
-            if vm.erase:
-                self._erase_filesystem()
-            self.safe_mode_reason = "NONE"
-            self.say("\n")
-            self._power_on()
         elif vm.killed:
             pass
         elif event.exitcode is not None and -event.exitcode in FAULT_SIGNALS:
@@ -711,6 +731,7 @@ class Supervisor:
                 self.image.flush()
         except OSError as exc:
             self.log(f"could not write boot_out.txt: {exc.strerror}")
+        self._usb_booted = True  # boot_out.txt is in: the PC may have the drive now
         if vm.phase == "boot":
             vm.final = ("booted",)
 
@@ -874,9 +895,43 @@ class Supervisor:
             vm, TraceBoard, waiter.put, lambda answer: {"ok": True, "trace": answer.data}
         )
 
+    def _update_usb_drive(self) -> None:
+        """Give the PC the drive as CircuitPython's rule says: writable unless boot.py gave it
+        to the program (storage.remount: the PC gets it read-only) or took it off USB
+        (storage.disable_usb_drive: none), and nothing before boot.py has run."""
+        hook = self.options.usb_drive
+        if hook is None:
+            return
+        wanted: str | None = None
+        if self._usb_booted and self.persistent.usb_drive_enabled:
+            wanted = "rw" if self.persistent.usb_writable else "ro"
+        if wanted == self._usb_drive:
+            return
+        if wanted is None and self._usb_drive == "":
+            self._usb_drive = None  # the gadget starts with no drive
+            return
+        if self.image is not None and wanted is not None:
+            self.image.flush()  # the program's last writes first: the PC reads the image
+        try:
+            hook(wanted)
+        except (OSError, UserError) as exc:
+            self.log(f"could not change the USB drive: {exc}")
+            return
+        self._usb_drive = wanted
+        self.log(
+            {
+                "rw": "the PC has the drive (code.py cannot write it)",
+                "ro": "the PC sees the drive read-only (boot.py gave it to code.py)",
+                None: "the drive is not on USB now",
+            }[wanted]
+        )
+
     # -- shutdown -----------------------------------------------------------------------------
 
     def _shutdown(self) -> None:
+        if self.options.usb_drive is not None and self._usb_drive:
+            with contextlib.suppress(Exception):  # the PC lets go before the last sync
+                self.options.usb_drive(None)
         self.pool.close(self.vm)
         if self.image is not None:  # after the VM: what it closed last goes in too
             self.image.close()

@@ -39,6 +39,7 @@ from protoboard.runtime.console.loop import IoLoop, guard
 from protoboard.runtime.console.peer import Peer
 from protoboard.runtime.console.pty import Pty
 from protoboard.runtime.console.scrollback import Scrollback
+from protoboard.runtime.console.serialdev import SerialDevice
 from protoboard.runtime.console.stream import DEFAULT_MAX_STREAMS, StreamEndpoint
 from protoboard.runtime.console.tcp import DEFAULT_MAX_CLIENTS, SNIFF_QUIET, TcpListener
 from protoboard.runtime.console.terminal import Terminal
@@ -149,6 +150,15 @@ class ConsoleHub(EndpointHost):
         with self._lock:
             self._register_locked(pty_)
         return pty_.path
+
+    def add_serial(self, path: str) -> None:
+        """Serve the console on a serial device (a USB gadget's ``/dev/ttyGS0``), in raw mode,
+        for the whole run (:mod:`.serialdev`)."""
+        with self._lock:
+            self._check_open_locked()
+        device = SerialDevice(self, path)
+        with self._lock:
+            self._register_locked(device)
 
     def add_tcp(
         self,
