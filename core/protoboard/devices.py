@@ -29,6 +29,9 @@ CIRCUITPYTHON_VIDS = {
     0x2341: "Arduino",
     0x16D0: "MCS",
 }
+#: the USB product name of a Raspberry Pi running ``protoboard gadget``: the kernel names that
+#: gadget's serial interface itself (configfs cannot set it), so the product name tells it
+GADGET_PRODUCT = "Protoboard CircuitPython board"
 REPL_INTERFACE = "CircuitPython CDC control"
 DATA_INTERFACE = "CircuitPython CDC2 control"
 #: boot_out.txt is at most 512 bytes on a board; anything past this is not ours to read
@@ -114,6 +117,8 @@ SOURCES: Sources | None = None
 def _is_circuitpython(info: PortInfo) -> bool:
     if info.vid is None or info.pid is None:
         return False
+    if info.product == GADGET_PRODUCT:
+        return True
     if info.interface:
         return info.interface.startswith("CircuitPython CDC")
     return info.vid in CIRCUITPYTHON_VIDS

@@ -161,6 +161,16 @@ def test_without_interface_names_a_circuitpython_vendor_id_counts(world: UsbWorl
     assert [board.name for board in devices.find_boards(world.sources())] == ["Feather RP2040"]
 
 
+def test_a_pi_running_protoboard_gadget_is_found_by_its_product_name(world: UsbWorld) -> None:
+    # the kernel names the gadget's serial interface itself; the product name says what it is
+    pi = ModelBoard(devices.GADGET_PRODUCT, "10000000AB12CD34", "raspberrypi_pi4b", pid=0x8000)
+    world.plug(pi)
+    for port in world.plugged[pi.serial][1]:
+        port.interface = "CDC Abstract Control Model (ACM)"
+    found = devices.find_boards(world.sources())
+    assert [(b.port, b.name) for b in found] == [("/dev/ttyACM0", devices.GADGET_PRODUCT)]
+
+
 def test_devices_command_text_and_json(world: UsbWorld) -> None:
     runner = CliRunner()
     empty = runner.invoke(main, ["devices"])

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from protoboard.devices import GADGET_PRODUCT
 from protoboard.errors import UserError
 
 #: where configfs is mounted, and where the kernel lists USB device controllers
@@ -83,7 +84,7 @@ class GadgetConfig:
     vid: int = ADAFRUIT_VID
     pid: int = DEFAULT_PID
     manufacturer: str = "Adafruit"
-    product: str = "Protoboard CircuitPython board"
+    product: str = GADGET_PRODUCT  # how `protoboard devices` on the PC tells it
     serial_number: str = "0"
     #: vendor, product, revision of the SCSI INQUIRY answer (what ``lsblk -o VENDOR,MODEL``
     #: shows); CircuitPython's boards say Adafruit / CircuitPython / 1.0
