@@ -4,11 +4,10 @@ board's serial number, and the NVM as a file."""
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 from protoboard.hal import microcontroller as hal
-from protoboard.hal.errors import HardwareError
+from protoboard.hal.nvmfile import FileNVM, nvm_file
 from protoboard.ports.linux.backend import LinuxBackend, on_host
 
 
@@ -70,49 +69,8 @@ class Processor(hal.Processor):
         return hashlib.sha256(machine_id.encode()).digest()[:8]
 
 
-def nvm_path(backend: LinuxBackend) -> Path:
-    """``PROTOBOARD_NVM_FILE``, else a file per board in the user's data folder."""
-    given = os.environ.get("PROTOBOARD_NVM_FILE")
-    if given:
-        return Path(given)
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("protoboard")) / f"nvm-{backend.board.board_id}.bin"
-
-
-class NVM(hal.NVM):
-    """The board's NVM bytes in a file; each write replaces the file whole (never torn)."""
+class NVM(FileNVM):
+    """The board's NVM bytes in a file of the computer's (one per board)."""
 
     def __init__(self, backend: LinuxBackend) -> None:
-        super().__init__(backend)
-        self._path = nvm_path(backend)
-        self._size = backend.board.nvm_size
-
-    @property
-    def size(self) -> int:
-        return self._size
-
-    @on_host
-    def _load(self) -> bytearray:
-        try:
-            data = bytearray(self._path.read_bytes()[: self._size])
-        except FileNotFoundError:
-            data = bytearray()
-        except OSError as exc:
-            raise HardwareError(f"cannot read the NVM file {self._path}: {exc.strerror}") from None
-        return data + b"\xff" * (self._size - len(data))  # erased flash reads 0xFF
-
-    def read(self, start: int, end: int) -> bytes:
-        return bytes(self._load()[start:end])
-
-    @on_host
-    def write(self, start: int, data: bytes) -> None:
-        contents = self._load()
-        contents[start : start + len(data)] = data
-        temporary = self._path.with_name(self._path.name + ".tmp")
-        try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(contents)
-            os.replace(temporary, self._path)
-        except OSError as exc:
-            raise HardwareError(f"cannot write the NVM file {self._path}: {exc.strerror}") from None
+        super().__init__(backend, nvm_file(f"nvm-{backend.board.board_id}"), backend.board.nvm_size)
