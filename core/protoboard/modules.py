@@ -23,6 +23,7 @@ from protoboard.hal import (
     neopixel_write,
     onewireio,
     paralleldisplaybus,
+    picodvi,
     pulseio,
     pwmio,
     rgbmatrix,
@@ -83,6 +84,7 @@ MODULES: dict[str, BuiltinModule] = {
         _b("epaperdisplay", (), ("displayio",)),
         _b("framebufferio", (), ("displayio",)),
         _b("rgbmatrix", (rgbmatrix.RGBMatrix,)),
+        _b("picodvi", (picodvi.Framebuffer,)),
         # Display compositing and fonts: pure rendering, no hardware behind them.
         _b("displayio"),
         _b("fontio"),

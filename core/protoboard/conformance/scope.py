@@ -25,6 +25,7 @@ MODULES: tuple[str, ...] = (
     "epaperdisplay",
     "framebufferio",
     "rgbmatrix",
+    "picodvi",
     "displayio",
     "fontio",
     "terminalio",

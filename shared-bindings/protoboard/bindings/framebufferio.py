@@ -1,4 +1,5 @@
-"""``framebufferio``: displays drawn into an in-memory framebuffer (``rgbmatrix.RGBMatrix``)."""
+"""``framebufferio``: displays drawn into an in-memory framebuffer (``rgbmatrix.RGBMatrix``,
+``picodvi.Framebuffer``)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,26 @@ def _check_framebuffer(value: Any) -> Any:
     return value
 
 
+def _optional(framebuffer: Any, method: str, default: Any) -> Any:
+    """A framebuffer's answer to an optional part of the protocol (``fb_getter_default``)."""
+    found = getattr(framebuffer, method, None)
+    return found() if callable(found) else default
+
+
+def _colorspace(framebuffer: Any) -> Colorspace:
+    """The pixel format the framebuffer says it has: RGB565 in native byte order unless it
+    tells its colour depth (picodvi's 1 to 32 bits), as CircuitPython's protocol asks."""
+    depth = _optional(framebuffer, "_color_depth", 16)
+    return Colorspace(
+        depth=depth,
+        grayscale=_optional(framebuffer, "_grayscale", depth < 8),
+        pixels_in_byte_share_row=_optional(framebuffer, "_pixels_in_byte_share_row", False),
+        bytes_per_cell=_optional(framebuffer, "_bytes_per_cell", 1),
+        reverse_pixels_in_byte=False,
+        reverse_bytes_in_word=False,
+    )
+
+
 class FramebufferDisplay(_display.DisplayBase):
     """Manage updating a display with framebuffer in RAM
 
@@ -42,7 +63,7 @@ class FramebufferDisplay(_display.DisplayBase):
         rotation = _validate.to_int(rotation, "rotation")
         if rotation % 90 != 0:
             raise ValueError("Display rotation must be in 90 degree increments")
-        colorspace = Colorspace(depth=16, reverse_bytes_in_word=False)
+        colorspace = _colorspace(framebuffer)
         self._core = DisplayCore(framebuffer.width, framebuffer.height, 0, colorspace)
         self._core.set_rotation(0)
         self._panel_width = framebuffer.width
@@ -62,15 +83,17 @@ class FramebufferDisplay(_display.DisplayBase):
                 return
             try:
                 pixels = self._framebuffer._framebuffer()
-                stride = self._panel_width * 2
+                depth = self._core.colorspace.depth
+                stride = _optional(self._framebuffer, "_row_stride", 0)
+                stride = stride or self._panel_width * depth // 8
                 for area in self._core.refresh_areas():
                     clipped = clip_area(self._core.colorspace, self._core.area, area)
                     if clipped is None:
                         continue
                     data = self._core.fill(clipped)
-                    row_bytes = clipped.width() * 2
+                    row_bytes = clipped.width() * depth // 8
                     for row in range(clipped.height()):
-                        start = (clipped.y1 + row) * stride + clipped.x1 * 2
+                        start = (clipped.y1 + row) * stride + clipped.x1 * depth // 8
                         pixels[start : start + row_bytes] = data[
                             row * row_bytes : (row + 1) * row_bytes
                         ]

@@ -19,6 +19,7 @@ import protoboard.hal.microcontroller
 import protoboard.hal.neopixel_write
 import protoboard.hal.onewireio
 import protoboard.hal.paralleldisplaybus
+import protoboard.hal.picodvi
 import protoboard.hal.pulseio
 import protoboard.hal.pwmio
 import protoboard.hal.rgbmatrix
@@ -63,6 +64,7 @@ PORT = Port(
         protoboard.hal.touchio.TouchIn: f"{_M}.touchio:TouchIn",
         protoboard.hal.paralleldisplaybus.ParallelBus: f"{_M}.paralleldisplaybus:ParallelBus",
         protoboard.hal.rgbmatrix.RGBMatrix: f"{_M}.rgbmatrix:RGBMatrix",
+        protoboard.hal.picodvi.Framebuffer: f"{_M}.picodvi:Framebuffer",
         protoboard.hal.wifi.Radio: f"{_M}.wifi:Radio",
         protoboard.hal.socketpool.SocketPool: f"{_M}.socketpool:SocketPool",
         protoboard.hal.pulseio.PulseIn: f"{_M}.pulseio:PulseIn",

@@ -38,6 +38,7 @@ CATALOG: dict[str, str] = {
     "SH1107SPI": "protoboard.ports.sim.parts.sh1107:SH1107SPI",
     "SSD1680": "protoboard.ports.sim.parts.epaper:SSD1680",
     "RGBMatrixPanel": "protoboard.ports.sim.parts.ledmatrix:RGBMatrixPanel",
+    "DVIMonitor": "protoboard.ports.sim.parts.dvi:DVIMonitor",
     "UC8151": "protoboard.ports.sim.parts.epaper:UC8151",
     "IL0373": "protoboard.ports.sim.parts.epaper:IL0373",
     "AccessPoint": "protoboard.ports.sim.parts.network:AccessPoint",
