@@ -95,6 +95,13 @@ def test_a_bitmap_lands_at_its_pixels_and_png(tmp_path) -> None:
         assert monitor.pixel(319, 239) == (255, 0, 0) and monitor.pixel(0, 0) == (0, 255, 0)
         png = monitor.save_png(tmp_path / "dvi.png")
         assert png.read_bytes().startswith(b"\x89PNG")
+        from protoboard.web.boardview.watch import encode_frame
+
+        picture = encode_frame(monitor.frame)  # what the board view shows
+        assert picture is not None and (picture["width"], picture["mode"]) == (320, "rgb")
+        frames = monitor.frames
+        display.refresh()  # nothing changed: nothing sent
+        assert monitor.frames == frames
 
 
 def test_release_displays_frees_the_dvi_port() -> None:

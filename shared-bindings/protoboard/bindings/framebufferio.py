@@ -86,7 +86,8 @@ class FramebufferDisplay(_display.DisplayBase):
                 depth = self._core.colorspace.depth
                 stride = _optional(self._framebuffer, "_row_stride", 0)
                 stride = stride or self._panel_width * depth // 8
-                for area in self._core.refresh_areas():
+                areas = self._core.refresh_areas()
+                for area in areas:
                     clipped = clip_area(self._core.colorspace, self._core.area, area)
                     if clipped is None:
                         continue
@@ -97,7 +98,8 @@ class FramebufferDisplay(_display.DisplayBase):
                         pixels[start : start + row_bytes] = data[
                             row * row_bytes : (row + 1) * row_bytes
                         ]
-                self._framebuffer._swapbuffers()
+                if areas:  # as CircuitPython: nothing changed, nothing sent
+                    self._framebuffer._swapbuffers()
             finally:
                 self._core.finish_refresh()
 
