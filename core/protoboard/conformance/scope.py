@@ -37,6 +37,7 @@ MODULES: tuple[str, ...] = (
     "audioio",
     "audiopwmio",
     "audiobusio",
+    "audioi2sin",
     "audiomixer",
     "audiomp3",
     "synthio",
