@@ -15,7 +15,7 @@ from typing import Any
 
 from protoboard.bindings import _enum, _peripheral, _validate
 from protoboard.hal import audioi2sin as hal
-from protoboard.hal.audiocore import SampleStream
+from protoboard.hal.audiocore import SampleStream as _SampleStream
 
 _DEPTHS = (8, 16, 24, 32)
 #: the array typecode holding samples of a width, (signed, unsigned)
@@ -55,7 +55,7 @@ def _rescale(values: list[int], bus: int, out: int) -> list[int]:
     return result
 
 
-class _LiveStream(SampleStream):
+class _LiveStream(_SampleStream):
     """The microphone as a sample: what an output player pulls, on its own clock."""
 
     def __init__(self, owner: I2SIn, impl: hal.I2SIn) -> None:
@@ -255,7 +255,7 @@ class I2SIn(_peripheral.Peripheral[hal.I2SIn]):
         self._checked()
         return False
 
-    def _audio_stream(self) -> SampleStream:
+    def _audio_stream(self) -> _SampleStream:
         impl = self._checked()
         # The audio pipeline carries 8- or 16-bit samples only.
         if self._out_depth not in (8, 16):
