@@ -45,14 +45,14 @@ def test_a_1khz_tone_recorded_at_16_bits(i2s_board):
         (8, "B", False, -8, 128),
     ],
 )
-def test_bit_depths_keep_the_tone_at_full_scale(i2s_board, bit_depth, typecode, signed, shift, middle):
+def test_bit_depths_keep_the_tone_at_full_scale(
+    i2s_board, bit_depth, typecode, signed, shift, middle
+):
     import audioi2sin
     import board
 
     i2s_board.add("I2SMicrophone", data="D9").tone(1000, amplitude=0.5)
-    i2s = audioi2sin.I2SIn(
-        board.D5, board.D6, board.D9, bit_depth=bit_depth, samples_signed=signed
-    )
+    i2s = audioi2sin.I2SIn(board.D5, board.D6, board.D9, bit_depth=bit_depth, samples_signed=signed)
     buffer = array.array(typecode, [middle] * 512)
     assert i2s.record(buffer, 512) == 512
     as16 = [(v - middle) >> shift if shift > 0 else (v - middle) << -shift for v in buffer]
@@ -138,9 +138,13 @@ def test_i2sin_errors(i2s_board, tmp_path):
     i2s = audioi2sin.I2SIn(board.D5, board.D6, board.D9)
     with pytest.raises(ValueError, match="^D5 in use$"):
         audioi2sin.I2SIn(board.D5, board.D7, board.D8)
-    with pytest.raises(TypeError, match="^invalid destination buffer, must be an array of type: h$"):
+    with pytest.raises(
+        TypeError, match="^invalid destination buffer, must be an array of type: h$"
+    ):
         i2s.record(array.array("H", [0] * 8), 8)
-    with pytest.raises(ValueError, match="^Destination capacity is smaller than destination_length.$"):
+    with pytest.raises(
+        ValueError, match="^Destination capacity is smaller than destination_length.$"
+    ):
         i2s.record(array.array("h", [0] * 4), 8)
     with (
         open(tmp_path / "rec.raw", "wb") as file,
@@ -152,7 +156,9 @@ def test_i2sin_errors(i2s_board, tmp_path):
         i2s.record(array.array("h", [0] * 4), 4)
     # the pins are free again; a 32-bit input cannot stream through the 16-bit audio pipeline
     deep = audioi2sin.I2SIn(board.D5, board.D6, board.D9, bit_depth=32)
-    with pytest.raises(TypeError, match="^invalid destination buffer, must be an array of type: i$"):
+    with pytest.raises(
+        TypeError, match="^invalid destination buffer, must be an array of type: i$"
+    ):
         deep.record(array.array("I", [0] * 4), 4)
     out = audiobusio.I2SOut(board.D20, board.D21, board.D22)
     with pytest.raises(ValueError, match="^output_bit_depth must be 8 or 16$"):
@@ -161,7 +167,9 @@ def test_i2sin_errors(i2s_board, tmp_path):
     # external clock: the clock pins are shared with the I2SOut that drives them
     follower = audioi2sin.I2SIn(board.D20, board.D21, board.D23, external_clock=True)
     eight = audioi2sin.I2SIn(board.D2, board.D3, board.D4, bit_depth=8, samples_signed=False)
-    with pytest.raises(TypeError, match="^invalid destination buffer, must be an array of type: B$"):
+    with pytest.raises(
+        TypeError, match="^invalid destination buffer, must be an array of type: B$"
+    ):
         eight.record(array.array("b", [0] * 4), 4)
     assert eight.record(bytearray(4), 4) == 4
     follower.deinit()

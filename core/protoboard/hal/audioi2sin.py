@@ -10,7 +10,8 @@ from protoboard.hal.base import Implementation
 
 
 class I2SIn(Implementation):
-    """Frames clocked in on ``bit_clock``/``word_select``/``data`` at ``sample_rate``.
+    """Frames clocked in on ``bit_clock``/``word_select``/``data`` at ``sample_rate`` (the
+    clock pins are None when something else drives them: ``external_clock``).
 
     Samples cross the contract as signed 16-bit values interleaved by channel (left first); the
     binding widens or narrows them to the bus's and the program's bit depths."""
@@ -18,8 +19,8 @@ class I2SIn(Implementation):
     def __init__(
         self,
         backend: Backend,
-        bit_clock: str,
-        word_select: str,
+        bit_clock: str | None,
+        word_select: str | None,
         data: str,
         main_clock: str | None,
         sample_rate: int,

@@ -18,8 +18,8 @@ class I2SIn(hal.I2SIn):
     def __init__(
         self,
         backend: Simulator,
-        bit_clock: str,
-        word_select: str,
+        bit_clock: str | None,
+        word_select: str | None,
         data: str,
         main_clock: str | None,
         sample_rate: int,

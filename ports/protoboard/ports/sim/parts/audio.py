@@ -259,7 +259,7 @@ class Microphone(Part):
 
     kind = "Microphone"
     roles = ("data",)
-    optional_roles = ("clock",)
+    optional_roles: tuple[str, ...] = ("clock",)
 
     def __init__(
         self,
