@@ -13,6 +13,7 @@ from protoboard.hal import alarm as hal_alarm
 from protoboard.hal import (
     analogio,
     audiobusio,
+    audioi2sin,
     audioio,
     audiopwmio,
     bitbangio,
@@ -104,6 +105,7 @@ MODULES: dict[str, BuiltinModule] = {
         _b("audioio", (audioio.AudioOut,), ("audiocore",)),
         _b("audiopwmio", (audiopwmio.PWMAudioOut,), ("audiocore",)),
         _b("audiobusio", (audiobusio.I2SOut, audiobusio.PDMIn), ("audiocore",)),
+        _b("audioi2sin", (audioi2sin.I2SIn,), ("audiocore",)),
         _b("audiomixer", (), ("audiocore",)),
         _b("audiomp3", (), ("audiocore",)),
         _b("synthio", (), ("audiocore",)),

@@ -38,6 +38,7 @@ MODULES: tuple[str, ...] = (
     "audioio",
     "audiopwmio",
     "audiobusio",
+    "audioi2sin",
     "audiomixer",
     "audiomp3",
     "synthio",

@@ -143,12 +143,17 @@ class RunOptions:
     usb_drive: Callable[[str | None], None] | None = None
 
 
-class Supervisor:
-    #: boot.py has run since the last hard reset (the PC may see the drive), and what the PC
-    #: was last given of it ("rw", "ro", None; "" before the first time)
-    _usb_booted = False
-    _usb_drive: str | None = ""
+@dataclass
+class GadgetDrive:
+    """What a USB gadget's PC may have of the drive."""
 
+    #: boot.py has run since the last hard reset (the PC may see the drive)
+    booted: bool = False
+    #: what the PC was last given of it ("rw", "ro", None; "" before the first time)
+    given: str | None = ""
+
+
+class Supervisor:
     def __init__(self, options: RunOptions) -> None:
         from protoboard.registry import select_port
 
@@ -159,6 +164,7 @@ class Supervisor:
         # what outlives a run
         self.persistent = Persistent()
         self.usb_identity = UsbIdentity()
+        self.gadget_drive = GadgetDrive()
         self.world = World()
         self.world_relay = WorldRelay(self.world)
         # the board view's pages: the VM sends the board's state while one is open
@@ -418,7 +424,7 @@ class Supervisor:
         """A hard reset: RAM state cleared, boot.py (or safe mode), then code."""
         mode = self.persistent.next_run_mode
         self.persistent = Persistent()
-        self._usb_booted = False  # a reset takes the drive from the PC until boot.py ran
+        self.gadget_drive.booted = False  # a reset takes the drive from the PC until boot.py ran
         self._update_usb_drive()
         self.usb_identity = UsbIdentity()  # boot.py sets it again
         if mode == "SAFE_MODE" and self.safe_mode_reason == "NONE":
@@ -433,7 +439,7 @@ class Supervisor:
 
     def _enter_safe_mode(self) -> None:
         self.persistent.autoreload = False
-        self._usb_booted = True
+        self.gadget_drive.booted = True
         message = SAFE_MODE_MESSAGES.get(self.safe_mode_reason, self.safe_mode_reason)
         self.say(
             f"\nAuto-reload is off.\nRunning in safe mode! Not running saved code.\n\n"
@@ -731,7 +737,7 @@ class Supervisor:
                 self.image.flush()
         except OSError as exc:
             self.log(f"could not write boot_out.txt: {exc.strerror}")
-        self._usb_booted = True  # boot_out.txt is in: the PC may have the drive now
+        self.gadget_drive.booted = True  # boot_out.txt is in: the PC may have the drive now
         if vm.phase == "boot":
             vm.final = ("booted",)
 
@@ -903,12 +909,12 @@ class Supervisor:
         if hook is None:
             return
         wanted: str | None = None
-        if self._usb_booted and self.persistent.usb_drive_enabled:
+        if self.gadget_drive.booted and self.persistent.usb_drive_enabled:
             wanted = "rw" if self.persistent.usb_writable else "ro"
-        if wanted == self._usb_drive:
+        if wanted == self.gadget_drive.given:
             return
-        if wanted is None and self._usb_drive == "":
-            self._usb_drive = None  # the gadget starts with no drive
+        if wanted is None and self.gadget_drive.given == "":
+            self.gadget_drive.given = None  # the gadget starts with no drive
             return
         if self.image is not None and wanted is not None:
             self.image.flush()  # the program's last writes first: the PC reads the image
@@ -917,7 +923,7 @@ class Supervisor:
         except (OSError, UserError) as exc:
             self.log(f"could not change the USB drive: {exc}")
             return
-        self._usb_drive = wanted
+        self.gadget_drive.given = wanted
         self.log(
             {
                 "rw": "the PC has the drive (code.py cannot write it)",
@@ -929,7 +935,7 @@ class Supervisor:
     # -- shutdown -----------------------------------------------------------------------------
 
     def _shutdown(self) -> None:
-        if self.options.usb_drive is not None and self._usb_drive:
+        if self.options.usb_drive is not None and self.gadget_drive.given:
             with contextlib.suppress(Exception):  # the PC lets go before the last sync
                 self.options.usb_drive(None)
         self.pool.close(self.vm)

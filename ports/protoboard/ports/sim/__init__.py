@@ -9,6 +9,7 @@ from __future__ import annotations
 import protoboard.hal.alarm
 import protoboard.hal.analogio
 import protoboard.hal.audiobusio
+import protoboard.hal.audioi2sin
 import protoboard.hal.audioio
 import protoboard.hal.audiopwmio
 import protoboard.hal.bitbangio
@@ -76,6 +77,7 @@ PORT = Port(
         protoboard.hal.audiopwmio.PWMAudioOut: f"{_M}.audiopwmio:PWMAudioOut",
         protoboard.hal.audiobusio.I2SOut: f"{_M}.audiobusio:I2SOut",
         protoboard.hal.audiobusio.PDMIn: f"{_M}.audiobusio:PDMIn",
+        protoboard.hal.audioi2sin.I2SIn: f"{_M}.audioi2sin:I2SIn",
         protoboard.hal.usb_hid.HidHost: f"{_M}.usb_hid:HidHost",
         protoboard.hal.usb_midi.MidiHost: f"{_M}.usb_midi:MidiHost",
         protoboard.hal.usb_cdc.DataChannel: f"{_M}.usb_cdc:DataChannel",

@@ -51,6 +51,7 @@ CATALOG: dict[str, str] = {
     "Speaker": "protoboard.ports.sim.parts.audio:Speaker",
     "I2SAmplifier": "protoboard.ports.sim.parts.audio:I2SAmplifier",
     "Microphone": "protoboard.ports.sim.parts.audio:Microphone",
+    "I2SMicrophone": "protoboard.ports.sim.parts.audio:I2SMicrophone",
     "SDCard": "protoboard.ports.sim.parts.sdcard:SDCard",
     "UsbHost": "protoboard.ports.sim.parts.usbhost:UsbHost",
     "USBKeyboard": "protoboard.ports.sim.parts.usbdevices:USBKeyboard",

@@ -259,7 +259,7 @@ class Microphone(Part):
 
     kind = "Microphone"
     roles = ("data",)
-    optional_roles = ("clock",)
+    optional_roles: tuple[str, ...] = ("clock",)
 
     def __init__(
         self,
@@ -349,3 +349,24 @@ class Microphone(Part):
 
     def snapshot(self) -> dict[str, Any]:
         return {"signal": self.signal, "frequency": self.frequency, "amplitude": self.amplitude}
+
+
+class I2SMicrophone(Microphone):
+    """An I2S MEMS microphone (INMP441, SPH0645LM4H): what ``audioi2sin.I2SIn`` on its data pin
+    records. It hears what a :class:`Microphone` hears (``signal``, ``frequency``,
+    ``amplitude``, ``wav``) and talks in the ``channel`` slot its L/R pin selects: ``"left"``
+    (the default, what a mono recording reads) or ``"right"``. Two on one data line make a
+    stereo pair."""
+
+    kind = "I2SMicrophone"
+    roles = ("data",)
+    optional_roles = ("bit_clock", "word_select")
+
+    def __init__(self, *, channel: str = "left", **settings: Any) -> None:
+        self.channel = channel  # checked first: a bad channel makes no part
+        super().__init__(**settings)
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        if key == "channel" and value not in ("left", "right"):
+            raise ValueError(f"channel must be 'left' or 'right' (the L/R pin), not {value!r}")
+        super().__setattr__(key, value)
