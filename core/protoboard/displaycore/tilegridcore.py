@@ -78,33 +78,19 @@ class TileGridCore:
 
     def _update_current_x(self) -> None:
         width = self._pixel_height if self._transpose_xy else self._pixel_width
-        t = self._transform()
-        a = self._current_area
+        t, a = self._transform(), self._current_area
         if t.transpose_xy:
-            a.y1 = t.y + t.dy * self._x
-            a.y2 = t.y + t.dy * (self._x + width)
-            if a.y2 < a.y1:
-                a.y1, a.y2 = a.y2, a.y1
+            a.y1, a.y2 = _span(t.y, t.dy, self._x, width)
         else:
-            a.x1 = t.x + t.dx * self._x
-            a.x2 = t.x + t.dx * (self._x + width)
-            if a.x2 < a.x1:
-                a.x1, a.x2 = a.x2, a.x1
+            a.x1, a.x2 = _span(t.x, t.dx, self._x, width)
 
     def _update_current_y(self) -> None:
         height = self._pixel_width if self._transpose_xy else self._pixel_height
-        t = self._transform()
-        a = self._current_area
+        t, a = self._transform(), self._current_area
         if t.transpose_xy:
-            a.x1 = t.x + t.dx * self._y
-            a.x2 = t.x + t.dx * (self._y + height)
-            if a.x2 < a.x1:
-                a.x1, a.x2 = a.x2, a.x1
+            a.x1, a.x2 = _span(t.x, t.dx, self._y, height)
         else:
-            a.y1 = t.y + t.dy * self._y
-            a.y2 = t.y + t.dy * (self._y + height)
-            if a.y2 < a.y1:
-                a.y1, a.y2 = a.y2, a.y1
+            a.y1, a.y2 = _span(t.y, t.dy, self._y, height)
 
     def _update_transform(self, transform: Transform | None) -> None:
         """Place the grid under its parent's absolute transform (None: out of any group)."""
@@ -356,3 +342,10 @@ def _register() -> None:
 
 
 _register()
+
+
+def _span(origin: int, step: int, start: int, length: int) -> tuple[int, int]:
+    """The panel coordinates ``start`` to ``start + length`` cover along one axis of a
+    transform (``origin`` and direction ``step``), lowest first."""
+    low, high = origin + step * start, origin + step * (start + length)
+    return (low, high) if low <= high else (high, low)
